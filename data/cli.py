@@ -1,0 +1,180 @@
+"""``python -m data``: init, load, uploads, undo, demo, refresh.
+
+Exit codes: 0 done (or already loaded), 1 rejected or refused, 2 usage errors.
+Errors are sentences, never tracebacks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from sqlalchemy.exc import OperationalError
+
+from data.db import database_url, init_db, make_engine
+from data.schema import KINDS
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m data", description="Court KPI data tools.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def with_db(sp: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        sp.add_argument("--db", help="database URL (default: $DATABASE_URL, else SQLite file)")
+        return sp
+
+    with_db(sub.add_parser("init", help="create or upgrade the database"))
+    load = with_db(sub.add_parser("load", help="validate and load one file"))
+    load.add_argument("file")
+    load.add_argument("--kind", choices=list(KINDS), help="kind of data (default: detected)")
+    load.add_argument("--user", default="cli", help="who loads (kept in the upload record)")
+    with_db(sub.add_parser("uploads", help="list uploads"))
+    undo = with_db(sub.add_parser("undo", help="undo an upload"))
+    undo.add_argument("upload_id", type=int)
+    undo.add_argument("--user", default="cli")
+    demo = with_db(sub.add_parser("demo", help="load synthetic demo data"))
+    demo.add_argument("--scale", choices=["small", "national"], default="small")
+    demo.add_argument("--seed", type=int, default=0)
+    with_db(sub.add_parser("refresh", help="recompute all facts and KPI cells"))
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        engine = make_engine(database_url(args.db))
+        return COMMANDS[args.command](engine, args)
+    except OperationalError as exc:
+        print(f"error: cannot use the database: {exc.orig}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted: nothing was written by the unfinished step.", file=sys.stderr)
+        return 1
+
+
+def cmd_init(engine, args) -> int:
+    init_db(engine)
+    print(f"Database ready: {engine.url.render_as_string(hide_password=True)}")
+    return 0
+
+
+def cmd_load(engine, args) -> int:
+    from pathlib import Path
+
+    from data.load import load_file
+
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"error: no such file: {path}", file=sys.stderr)
+        return 2
+    init_db(engine)
+    report = load_file(engine, path, kind=args.kind, user=args.user, source="cli",
+                       progress=_progress_printer())
+    return print_report(report)
+
+
+def _progress_printer():
+    if not sys.stderr.isatty():
+        return None
+
+    def say(message: str, fraction: float) -> None:
+        print(f"\r{message:<20} {fraction:4.0%}", end="" if fraction < 1 else "\n",
+              file=sys.stderr, flush=True)
+
+    return say
+
+
+def print_report(report) -> int:
+    if report.status == "already_loaded":
+        print(f"Already loaded: {report.filename} is upload #{report.upload_id} "
+              f"(same SHA-256); nothing changed.")
+        return 0
+    if report.status == "rejected":
+        print(f"Rejected {report.filename}"
+              + (f" ({report.kind})" if report.kind else "")
+              + f": {report.error_count} error(s); nothing was written.")
+        for issue in report.errors:
+            print("  " + _issue_line(issue))
+        if report.error_count > len(report.errors):
+            print(f"  ... and {report.error_count - len(report.errors)} more.")
+        _print_warnings(report)
+        return 1
+    print(f"Loaded upload #{report.upload_id}: {report.filename} ({report.kind}), "
+          f"{report.rows} rows: {report.inserted} inserted, {report.replaced} replaced, "
+          f"{report.unchanged} unchanged; {report.kpi_cells} KPI cells refreshed.")
+    _print_warnings(report)
+    return 0
+
+
+def _print_warnings(report) -> None:
+    if report.warning_count:
+        print(f"{report.warning_count} warning(s):")
+        for issue in report.warnings[:50]:
+            print("  " + _issue_line(issue))
+        if report.warning_count > 50:
+            print(f"  ... and {report.warning_count - 50} more (kept with the upload).")
+
+
+def _issue_line(issue) -> str:
+    where = []
+    if issue.line is not None:
+        where.append(f"line {issue.line}")
+    if issue.column:
+        where.append(f"column {issue.column}")
+    return (", ".join(where) + ": " if where else "") + issue.message
+
+
+def cmd_uploads(engine, args) -> int:
+    from data.repository import uploads
+
+    init_db(engine)
+    with engine.connect() as conn:
+        df = uploads(conn)
+    if df.empty:
+        print("No uploads yet.")
+        return 0
+    cols = ["id", "created_at", "user", "kind", "filename", "rows", "inserted", "replaced",
+            "unchanged", "warning_count", "status"]
+    df = df[cols].assign(created_at=df["created_at"].astype(str).str[:19])
+    print(df.to_string(index=False))
+    return 0
+
+
+def cmd_undo(engine, args) -> int:
+    from data.load import UndoRefused, undo
+
+    init_db(engine)
+    try:
+        report = undo(engine, args.upload_id, user=args.user)
+    except UndoRefused as exc:
+        print(f"Refused: {exc}")
+        return 1
+    print(f"Undone upload #{report.upload_id} ({report.filename}, {report.kind}): "
+          f"{report.inserted} added rows removed, {report.replaced} replaced rows restored; "
+          f"{report.kpi_cells} KPI cells refreshed.")
+    return 0
+
+
+def cmd_demo(engine, args) -> int:
+    from data.demo_load import load_demo
+
+    init_db(engine)
+    summary = load_demo(engine, scale=args.scale, seed=args.seed, verbose=True)
+    print(summary)
+    return 0
+
+
+def cmd_refresh(engine, args) -> int:
+    from data.load import statutory_days
+    from data.refresh import refresh_all
+
+    init_db(engine)
+    with engine.begin() as conn:
+        n = refresh_all(conn, statutory_days())
+    print(f"Recomputed facts and {n} KPI cells.")
+    return 0
+
+
+COMMANDS = {"init": cmd_init, "load": cmd_load, "uploads": cmd_uploads, "undo": cmd_undo,
+            "demo": cmd_demo, "refresh": cmd_refresh}

@@ -1,0 +1,445 @@
+"""The loader: one file, one transaction — upsert with history, upload record, refresh.
+
+``load_file`` reads, validates and, only when there is no error, writes the rows, the
+rows they replaced (for undo), the upload record and the refreshed facts and KPI
+cells in a single transaction: a killed process leaves the database as it was.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, Engine, text
+
+from data import refresh, store
+from data.readers import ReadError, read_table
+from data.schema import KINDS
+from data.validate import Context, Issue, Result, validate
+from kpi.catalogue import KPIS
+
+DEFAULT_MAX_BYTES = int(os.environ.get("COURT_KPI_MAX_UPLOAD_MB", "200")) * 1024 * 1024
+Progress = Callable[[str, float], None]
+
+
+@dataclass
+class LoadReport:
+    status: str  # "loaded" | "already_loaded" | "rejected"
+    filename: str
+    kind: str | None = None
+    sha256: str = ""
+    size_bytes: int = 0
+    upload_id: int | None = None
+    rows: int = 0
+    inserted: int = 0
+    replaced: int = 0
+    unchanged: int = 0
+    errors: list[Issue] = field(default_factory=list)
+    warnings: list[Issue] = field(default_factory=list)
+    error_count: int = 0
+    warning_count: int = 0
+    detected: dict = field(default_factory=dict)
+    kpi_cells: int = 0
+    courts: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        d = {k: v for k, v in self.__dict__.items() if k not in ("errors", "warnings")}
+        d["errors"] = [i.as_dict() for i in self.errors]
+        d["warnings"] = [i.as_dict() for i in self.warnings]
+        return d
+
+
+class UndoRefused(Exception):
+    """The undo cannot be done; str(e) says why in a plain sentence."""
+
+
+def file_sha256(path: str | os.PathLike) -> tuple[str, int]:
+    h = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+            size += len(chunk)
+    return h.hexdigest(), size
+
+
+def context(conn: Connection) -> Context:
+    regions = store.read_sql(conn, "SELECT region_code FROM regions")["region_code"]
+    courts = store.read_sql(conn, "SELECT court_code FROM courts")["court_code"]
+    return Context(region_codes=frozenset(regions), court_codes=frozenset(courts),
+                   kpi_codes=frozenset(KPIS), statutory_days=statutory_days())
+
+
+def statutory_days() -> dict[str, int]:
+    """Category defaults for an empty statutory_days, overridable by environment."""
+    from data.schema import DEFAULT_STATUTORY_DAYS
+
+    out = dict(DEFAULT_STATUTORY_DAYS)
+    spec = os.environ.get("COURT_KPI_STATUTORY_DAYS", "")
+    for part in filter(None, (p.strip() for p in spec.split(","))):
+        name, _, days = part.partition("=")
+        if name.strip() in out and days.strip().isdigit():
+            out[name.strip()] = int(days)
+    return out
+
+
+def find_loaded(conn: Connection, sha256: str) -> int | None:
+    row = conn.execute(
+        text("SELECT id FROM uploads WHERE sha256 = :s AND status = 'loaded' ORDER BY id"),
+        {"s": sha256},
+    ).first()
+    return None if row is None else int(row[0])
+
+
+def load_file(
+    engine: Engine,
+    path: str | os.PathLike,
+    kind: str | None = None,
+    user: str = "cli",
+    source: str = "cli",
+    filename: str | None = None,
+    max_bytes: int | None = DEFAULT_MAX_BYTES,
+    progress: Progress | None = None,
+) -> LoadReport:
+    """Read, validate and (only if there is no error) load one file."""
+    say = progress or (lambda _m, _f: None)
+    name = filename or Path(path).name
+    report = LoadReport("rejected", name, kind)
+    try:
+        report.sha256, report.size_bytes = file_sha256(path)
+    except OSError as exc:
+        report.errors = [Issue(None, None, None, "unreadable",
+                               {"detail": f"The file cannot be opened: {exc.strerror}."})]
+        report.error_count = 1
+        return report
+    with engine.connect() as conn:
+        previous = find_loaded(conn, report.sha256)
+        if previous is not None:
+            report.status, report.upload_id = "already_loaded", previous
+            return report
+        say("reading", 0.05)
+        try:
+            raw = read_table(path, filename=name, max_bytes=max_bytes)
+        except ReadError as exc:
+            report.errors = [Issue(None, None, None, "unreadable", {"detail": str(exc)})]
+            report.error_count = 1
+            return report
+        say("validating", 0.2)
+        result = validate(raw, kind, context(conn))
+        if result.ok:
+            _check_source_conflicts(conn, result)
+    report.kind, report.detected = result.kind, result.detected
+    report.rows = len(result.frame)
+    report.errors, report.warnings = result.errors, result.warnings
+    report.error_count, report.warning_count = result.error_count, result.warning_count
+    if not result.ok:
+        return report
+    say("writing", 0.4)
+    return write_upload(engine, result.kind, result.frame, report, user=user, source=source,
+                        present=result.present, progress=say)
+
+
+def write_upload(
+    engine: Engine,
+    kind: str,
+    frame: pd.DataFrame,
+    report: LoadReport,
+    user: str,
+    source: str,
+    present: tuple[str, ...] | None = None,
+    progress: Progress | None = None,
+) -> LoadReport:
+    """Write validated rows of ``kind`` as one upload, in one transaction."""
+    say = progress or (lambda _m, _f: None)
+    report.kind = kind
+    report.rows = len(frame)
+    with engine.begin() as conn:
+        upload_id = _insert_upload(conn, report, user, source)
+        changes = _upsert(conn, kind, frame, upload_id)
+        _fault_point("after-write")
+        say("refreshing KPIs", 0.75)
+        report.courts, report.kpi_cells = _refresh_after(conn, kind, changes)
+        report.upload_id = upload_id
+        report.inserted, report.replaced, report.unchanged = (
+            changes.inserted, changes.replaced, changes.unchanged)
+        conn.execute(
+            text("UPDATE uploads SET inserted=:i, replaced=:r, unchanged=:u WHERE id=:id"),
+            {"i": changes.inserted, "r": changes.replaced, "u": changes.unchanged,
+             "id": upload_id},
+        )
+        _fault_point("before-commit")
+    report.status = "loaded"
+    say("done", 1.0)
+    return report
+
+
+def _fault_point(name: str) -> None:
+    # Lets the atomicity test kill the process at a known point of a real load.
+    if os.environ.get("COURT_KPI_FAULT") == name:
+        os.kill(os.getpid(), 9)
+
+
+def _insert_upload(conn: Connection, report: LoadReport, user: str, source: str) -> int:
+    warnings = json.dumps([i.as_dict() for i in report.warnings], ensure_ascii=False)
+    params = {
+        "kind": report.kind, "filename": report.filename[:500], "sha256": report.sha256,
+        "size_bytes": report.size_bytes, "user": user[:120], "source": source,
+        "created_at": dt.datetime.now(dt.UTC), "status": "loaded", "rows": report.rows,
+        "warning_count": report.warning_count, "warnings": warnings,
+        "detected": json.dumps(report.detected, ensure_ascii=False),
+    }
+    cols = ", ".join(f'"{c}"' if c == "user" else c for c in params)
+    marks = ", ".join(f":{c}" for c in params)
+    row = conn.execute(
+        text(f"INSERT INTO uploads ({cols}, inserted, replaced, unchanged) "
+             f"VALUES ({marks}, 0, 0, 0) RETURNING id"), params
+    ).first()
+    return int(row[0])
+
+
+@dataclass
+class _Changes:
+    kind: str
+    inserted: int = 0
+    replaced: int = 0
+    unchanged: int = 0
+    # Rows written (new versions) and rows replaced (old versions), keys + data.
+    written: pd.DataFrame = field(default_factory=pd.DataFrame)
+    old: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # For cases: every case of the touched courts as now stored.
+    current_cases: pd.DataFrame | None = None
+
+
+def _existing(conn: Connection, kind: str, frame: pd.DataFrame) -> pd.DataFrame:
+    if kind == "cases":
+        return refresh.read_cases(conn, frame["court_code"].dropna().unique())
+    cols = list(KINDS[kind].column_names)
+    df = store.read_sql(conn, f"SELECT {', '.join(cols)} FROM {KINDS[kind].table}")
+    if df.empty:
+        df = pd.DataFrame(columns=cols)
+    out = store.typed(df, KINDS[kind].table)
+    if kind == "targets":
+        out["court_code"] = out["court_code"].fillna("")
+    return out
+
+
+def _equal(a: pd.Series, b: pd.Series) -> np.ndarray:
+    both_na = a.isna().to_numpy() & b.isna().to_numpy()
+    try:
+        same = (a.to_numpy(dtype=object) == b.to_numpy(dtype=object))
+    except (TypeError, ValueError):
+        same = np.zeros(len(a), dtype=bool)
+    same = np.asarray(same, dtype=bool) & ~a.isna().to_numpy() & ~b.isna().to_numpy()
+    return same | both_na
+
+
+def _upsert(conn: Connection, kind_name: str, frame: pd.DataFrame, upload_id: int) -> _Changes:
+    kind = KINDS[kind_name]
+    key = list(kind.key)
+    new = frame[list(kind.column_names)].copy()
+    if kind_name == "targets":
+        new["court_code"] = new["court_code"].fillna("")
+    existing = _existing(conn, kind_name, new)
+    changes = _Changes(kind_name)
+    data_cols = [c for c in kind.column_names if c not in key]
+    if existing.empty:
+        write = new
+        old = existing
+        changes.inserted = len(new)
+        if kind_name == "cases":
+            changes.current_cases = new
+    else:
+        ekey = existing[key].astype(str)
+        nkey = new[key].astype(str)
+        e_idx = pd.MultiIndex.from_frame(ekey)
+        n_idx = pd.MultiIndex.from_frame(nkey)
+        pos = e_idx.get_indexer(n_idx)
+        exists = pos >= 0
+        old_aligned = existing.iloc[np.where(exists, pos, 0)].reset_index(drop=True)
+        same = exists.copy()
+        for c in data_cols:
+            same &= _equal(new[c].reset_index(drop=True), old_aligned[c])
+        changed = exists & ~same
+        write = new[~same]
+        old = existing.iloc[pos[changed]]
+        changes.inserted = int((~exists).sum())
+        changes.replaced = int(changed.sum())
+        changes.unchanged = int(same.sum())
+        if kind_name == "cases":
+            untouched = existing[~e_idx.isin(n_idx)]
+            changes.current_cases = pd.concat([untouched, new], ignore_index=True)
+    if len(old):
+        _record_history(conn, kind.table, old, upload_id)
+        store.delete_keys(conn, kind.table, key, old[key])
+    store.insert_frame(conn, kind.table, write.assign(upload_id=upload_id, **(
+        {"illustrative": False} if kind_name == "targets" else {})))
+    changes.written, changes.old = write, old
+    return changes
+
+
+def _record_history(conn: Connection, table: str, old: pd.DataFrame, upload_id: int) -> None:
+    prev = old["upload_id"] if "upload_id" in old.columns else pd.Series([None] * len(old))
+    body = old.drop(columns=[c for c in ("upload_id",) if c in old.columns])
+    records = json.loads(body.to_json(orient="records", date_format="iso", date_unit="s"))
+    hist = pd.DataFrame({
+        "upload_id": upload_id,
+        "table_name": table,
+        "prev_upload_id": pd.array(prev.to_numpy(), dtype="Int64"),
+        "row": [json.dumps(r, ensure_ascii=False) for r in records],
+    })
+    store.insert_frame(conn, "row_history", hist)
+
+
+def _refresh_after(conn: Connection, kind: str, ch: _Changes) -> tuple[list[str], int]:
+    """Recompute what the changed rows feed; return (courts touched, KPI cells written)."""
+    rows = pd.concat([ch.written, ch.old], ignore_index=True) if len(ch.old) else ch.written
+    if rows.empty:
+        return [], 0
+    if kind == "courts":
+        refresh.relabel_regions(conn)
+        return sorted(rows["court_code"].unique()), refresh.rebuild_all_kpis(conn)
+    if kind in ("regions", "targets"):
+        # Names and targets feed no stored cell: status is judged when values are read.
+        courts = rows["court_code"].replace("", np.nan).dropna().unique() \
+            if kind == "targets" else []
+        return sorted(courts), 0
+    courts = sorted(rows["court_code"].unique())
+    if kind in ("cases", "caseload"):
+        cases = ch.current_cases if kind == "cases" else None
+        pairs = refresh.rebuild_facts(conn, courts, cases=cases, statutory_days=statutory_days())
+    else:
+        pairs = {(c, int(y)) for c, y in zip(rows["court_code"], rows["year"])}
+    return courts, refresh.rebuild_kpis(conn, pairs)
+
+
+def _check_source_conflicts(conn: Connection, result: Result) -> None:
+    """A (court, year, category) has one source: case rows or an uploaded caseload row."""
+    f = result.frame
+    if result.kind == "caseload":
+        courts = f["court_code"].dropna().unique()
+        cond, params = store.in_list("court_code", courts)
+        taken = store.read_sql(
+            conn, "SELECT court_code, year, category FROM facts WHERE source = 'cases' "
+                  f"AND (incoming > 0 OR resolved > 0) AND {cond}", params)
+        if taken.empty:
+            return
+        idx = pd.MultiIndex.from_frame(taken.astype({"year": "int64"}).astype(str))
+        mine = pd.MultiIndex.from_frame(
+            f[["court_code", "year", "category"]].astype(str))
+        hit = mine.isin(idx)
+        for i in np.flatnonzero(hit):
+            _add_error(result, Issue(int(result.lines[i]), "court_code", str(f["court_code"][i]),
+                                     "case_level_conflict",
+                                     {"court": f["court_code"][i], "year": int(f["year"][i]),
+                                      "category": f["category"][i]}))
+    elif result.kind == "cases":
+        courts = f["court_code"].dropna().unique()
+        cond, params = store.in_list("court_code", courts)
+        taken = store.read_sql(
+            conn, f"SELECT court_code, year, category FROM caseload WHERE {cond}", params)
+        if taken.empty:
+            return
+        idx = pd.MultiIndex.from_frame(taken.astype({"year": "int64"}).astype(str))
+        for col in ("filed_date", "resolved_date"):
+            years = f[col].dt.year
+            ok = years.notna().to_numpy()
+            mine = pd.MultiIndex.from_arrays([
+                f["court_code"].astype(str).to_numpy(),
+                years.astype("Int64").astype(str).to_numpy(),
+                f["category"].astype(str).to_numpy(),
+            ])
+            hit = mine.isin(idx) & ok
+            for i in np.flatnonzero(hit):
+                _add_error(result, Issue(int(result.lines[i]), col, str(f[col][i].date()),
+                                         "caseload_conflict",
+                                         {"court": f["court_code"][i], "year": int(years[i]),
+                                          "category": f["category"][i]}))
+
+
+def _add_error(result: Result, issue: Issue) -> None:
+    result.error_count += 1
+    if len(result.errors) < 5000:
+        result.errors.append(issue)
+
+
+def undo(engine: Engine, upload_id: int, user: str = "cli") -> LoadReport:
+    """Restore exactly what ``upload_id`` replaced and remove what it inserted.
+
+    Refused (UndoRefused) when a later, still loaded upload changed the same rows,
+    or when rows it inserted are now referenced by other data.
+    """
+    with engine.begin() as conn:
+        up = conn.execute(text("SELECT id, kind, filename, status FROM uploads WHERE id = :id"),
+                          {"id": upload_id}).mappings().first()
+        if up is None:
+            raise UndoRefused(f"There is no upload #{upload_id}.")
+        if up["status"] != "loaded":
+            raise UndoRefused(f"Upload #{upload_id} ({up['filename']}) is already undone.")
+        later = conn.execute(text(
+            "SELECT DISTINCT u.id, u.filename, u.created_at FROM row_history h "
+            "JOIN uploads u ON u.id = h.upload_id "
+            "WHERE h.prev_upload_id = :id AND u.status = 'loaded' ORDER BY u.id"),
+            {"id": upload_id}).all()
+        if later:
+            names = "; ".join(f"#{r[0]} {r[1]} ({str(r[2])[:16]})" for r in later)
+            raise UndoRefused(
+                f"Upload #{upload_id} cannot be undone: a later upload changed the same rows "
+                f"({names}). Undo that upload first."
+            )
+        kind = KINDS[up["kind"]]
+        cols = ", ".join(kind.column_names)
+        current = store.typed(store.read_sql(
+            conn, f"SELECT {cols} FROM {kind.table} WHERE upload_id = :id", {"id": upload_id}),
+            kind.table)
+        hist = store.read_sql(
+            conn, "SELECT prev_upload_id, row FROM row_history WHERE upload_id = :id "
+                  "ORDER BY id", {"id": upload_id})
+        restored = pd.DataFrame(columns=list(kind.column_names))
+        if not hist.empty:
+            restored = pd.DataFrame([json.loads(r) for r in hist["row"]])
+            restored["upload_id"] = pd.array(hist["prev_upload_id"].to_numpy(), dtype="Int64")
+            restored = store.typed(restored, kind.table)
+        _refuse_if_referenced(conn, up["kind"], upload_id, current, restored)
+        conn.execute(text(f"DELETE FROM {kind.table} WHERE upload_id = :id"), {"id": upload_id})
+        store.insert_frame(conn, kind.table, restored)
+        conn.execute(text("UPDATE uploads SET status = 'undone', undone_at = :t, "
+                          "undone_by = :u WHERE id = :id"),
+                     {"t": dt.datetime.now(dt.UTC), "u": user[:120], "id": upload_id})
+        changes = _Changes(up["kind"], written=current, old=restored.drop(
+            columns=["upload_id"], errors="ignore"))
+        report = LoadReport("undone", up["filename"], up["kind"], upload_id=upload_id)
+        report.replaced = len(restored)
+        report.inserted = len(current) - len(restored)
+        report.courts, report.kpi_cells = _refresh_after(conn, up["kind"], changes)
+    return report
+
+
+def _refuse_if_referenced(conn: Connection, kind: str, upload_id: int,
+                          current: pd.DataFrame, restored: pd.DataFrame) -> None:
+    """Rows an upload inserted cannot go while other data points at them."""
+    checks = {
+        "regions": ("region_code", ("courts",)),
+        "courts": ("court_code", ("cases", "caseload", "resources", "surveys")),
+    }
+    if kind not in checks:
+        return
+    col, others = checks[kind]
+    inserted = set(current[col].dropna()) - set(restored.get(col, pd.Series()).dropna())
+    if not inserted:
+        return
+    cond, params = store.in_list(col, sorted(inserted))
+    for other in others:
+        row = conn.execute(text(f"SELECT {col} FROM {other} WHERE {cond} LIMIT 1"),
+                           params).first()
+        if row is not None:
+            raise UndoRefused(
+                f"Upload #{upload_id} cannot be undone: '{row[0]}', which it added, is used "
+                f"by data in '{other}'. Undo or replace that data first."
+            )

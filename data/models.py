@@ -1,0 +1,241 @@
+"""SQLAlchemy 2 models: uploaded tables, derived tables, uploads and their history.
+
+Uploaded tables keep natural keys from the data contract and the id of the upload
+that last wrote each row, which is what makes an upload undoable: rows an upload
+inserted carry its id; rows it replaced are kept, as they were, in ``row_history``.
+Derived tables (facts, durations, kpi_values) are recomputed from the uploaded ones
+and never edited by hand.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+CODE = String(64)
+NAME = String(300)
+
+
+class Region(Base):
+    __tablename__ = "regions"
+    region_code: Mapped[str] = mapped_column(CODE, primary_key=True)
+    name_en: Mapped[str] = mapped_column(NAME)
+    name_ru: Mapped[str] = mapped_column(NAME)
+    name_kk: Mapped[str] = mapped_column(NAME)
+    upload_id: Mapped[int | None] = mapped_column(Integer, index=True)
+
+
+class Court(Base):
+    __tablename__ = "courts"
+    court_code: Mapped[str] = mapped_column(CODE, primary_key=True)
+    name_en: Mapped[str] = mapped_column(NAME)
+    name_ru: Mapped[str] = mapped_column(NAME)
+    name_kk: Mapped[str] = mapped_column(NAME)
+    region_code: Mapped[str] = mapped_column(CODE, index=True)
+    level: Mapped[str] = mapped_column(String(20))
+    specialization: Mapped[str] = mapped_column(String(20))
+    upload_id: Mapped[int | None] = mapped_column(Integer, index=True)
+
+
+class Case(Base):
+    __tablename__ = "cases"
+    court_code: Mapped[str] = mapped_column(CODE, primary_key=True)
+    case_id: Mapped[str] = mapped_column(String(120), primary_key=True)
+    category: Mapped[str] = mapped_column(String(20))
+    filed_date: Mapped[dt.date] = mapped_column(Date)
+    resolved_date: Mapped[dt.date | None] = mapped_column(Date)
+    statutory_days: Mapped[int | None] = mapped_column(Integer)
+    e_filed: Mapped[bool | None] = mapped_column(Boolean)
+    hearings_total: Mapped[int | None] = mapped_column(Integer)
+    hearings_video: Mapped[int | None] = mapped_column(Integer)
+    appealed: Mapped[bool | None] = mapped_column(Boolean)
+    # "" = no appeal result yet; NULL = the upload did not report this column.
+    appeal_result: Mapped[str | None] = mapped_column(String(20))
+    published: Mapped[bool | None] = mapped_column(Boolean)
+    upload_id: Mapped[int | None] = mapped_column(Integer)
+
+    __table_args__ = (Index("ix_cases_upload", "upload_id"),)
+
+
+class Caseload(Base):
+    __tablename__ = "caseload"
+    court_code: Mapped[str] = mapped_column(CODE, primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    category: Mapped[str] = mapped_column(String(20), primary_key=True)
+    pending_start: Mapped[int] = mapped_column(BigInteger)
+    incoming: Mapped[int] = mapped_column(BigInteger)
+    resolved: Mapped[int] = mapped_column(BigInteger)
+    pending_end: Mapped[int] = mapped_column(BigInteger)
+    resolved_on_time: Mapped[int | None] = mapped_column(BigInteger)
+    pending_over_limit: Mapped[int | None] = mapped_column(BigInteger)
+    appealed: Mapped[int | None] = mapped_column(BigInteger)
+    reversed_or_modified: Mapped[int | None] = mapped_column(BigInteger)
+    e_filed: Mapped[int | None] = mapped_column(BigInteger)
+    hearings_total: Mapped[int | None] = mapped_column(BigInteger)
+    hearings_video: Mapped[int | None] = mapped_column(BigInteger)
+    published: Mapped[int | None] = mapped_column(BigInteger)
+    upload_id: Mapped[int | None] = mapped_column(Integer, index=True)
+
+
+class Resources(Base):
+    __tablename__ = "resources"
+    court_code: Mapped[str] = mapped_column(CODE, primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    judge_posts: Mapped[int | None] = mapped_column(Integer)
+    judges_in_post: Mapped[int | None] = mapped_column(Integer)
+    staff_posts: Mapped[int | None] = mapped_column(Integer)
+    staff_in_post: Mapped[int | None] = mapped_column(Integer)
+    budget_kzt: Mapped[float | None] = mapped_column(Float)
+    upload_id: Mapped[int | None] = mapped_column(Integer, index=True)
+
+
+class Survey(Base):
+    __tablename__ = "surveys"
+    court_code: Mapped[str] = mapped_column(CODE, primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    respondents: Mapped[int] = mapped_column(Integer)
+    satisfied: Mapped[int | None] = mapped_column(Integer)
+    trusting: Mapped[int | None] = mapped_column(Integer)
+    upload_id: Mapped[int | None] = mapped_column(Integer, index=True)
+
+
+class Target(Base):
+    __tablename__ = "targets"
+    kpi: Mapped[str] = mapped_column(String(64), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # "" = the national target, which applies to every court without its own.
+    court_code: Mapped[str] = mapped_column(CODE, primary_key=True, default="")
+    target: Mapped[float] = mapped_column(Float)
+    tolerance: Mapped[float | None] = mapped_column(Float)
+    # True for the product's shipped defaults until an upload or an edit replaces them.
+    illustrative: Mapped[bool] = mapped_column(Boolean, default=False)
+    upload_id: Mapped[int | None] = mapped_column(Integer, index=True)
+
+
+class Fact(Base):
+    """Yearly facts per (court, year, category), derived from cases or a caseload row."""
+
+    __tablename__ = "facts"
+    court_code: Mapped[str] = mapped_column(CODE, primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    category: Mapped[str] = mapped_column(String(20), primary_key=True)
+    region_code: Mapped[str] = mapped_column(CODE)
+    source: Mapped[str] = mapped_column(String(10))
+    pending_start: Mapped[int] = mapped_column(BigInteger)
+    incoming: Mapped[int] = mapped_column(BigInteger)
+    resolved: Mapped[int] = mapped_column(BigInteger)
+    pending_end: Mapped[int] = mapped_column(BigInteger)
+    resolved_on_time: Mapped[int | None] = mapped_column(BigInteger)
+    pending_over_limit: Mapped[int | None] = mapped_column(BigInteger)
+    appealed: Mapped[int | None] = mapped_column(BigInteger)
+    reversed_or_modified: Mapped[int | None] = mapped_column(BigInteger)
+    e_filed: Mapped[int | None] = mapped_column(BigInteger)
+    hearings_total: Mapped[int | None] = mapped_column(BigInteger)
+    hearings_video: Mapped[int | None] = mapped_column(BigInteger)
+    published: Mapped[int | None] = mapped_column(BigInteger)
+
+    __table_args__ = (
+        Index("ix_facts_year_region", "year", "region_code"),
+        Index("ix_facts_year_category", "year", "category"),
+    )
+
+
+class Duration(Base):
+    """How many cases resolved in a (court, year, category) took ``days`` days."""
+
+    __tablename__ = "durations"
+    court_code: Mapped[str] = mapped_column(CODE, primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    category: Mapped[str] = mapped_column(String(20), primary_key=True)
+    days: Mapped[int] = mapped_column(Integer, primary_key=True)
+    region_code: Mapped[str] = mapped_column(CODE)
+    n: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (Index("ix_durations_year_region", "year", "region_code"),)
+
+
+class KpiValue(Base):
+    """A precomputed KPI cell: one KPI for one unit (court, region, nation), year, category."""
+
+    __tablename__ = "kpi_values"
+    level: Mapped[str] = mapped_column(String(10), primary_key=True)
+    code: Mapped[str] = mapped_column(CODE, primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    category: Mapped[str] = mapped_column(String(20), primary_key=True)
+    kpi: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[float | None] = mapped_column(Float)
+    coverage: Mapped[float | None] = mapped_column(Float)
+    numerator: Mapped[float | None] = mapped_column(Float)
+    denominator: Mapped[float | None] = mapped_column(Float)
+
+    __table_args__ = (
+        Index("ix_kpi_values_kpi_year", "kpi", "year", "category", "level"),
+        Index("ix_kpi_values_year_level", "year", "level", "category"),
+    )
+
+
+class Upload(Base):
+    __tablename__ = "uploads"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    filename: Mapped[str] = mapped_column(String(500))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    user: Mapped[str] = mapped_column(String(120))
+    source: Mapped[str] = mapped_column(String(20), default="cli")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(20), default="loaded")
+    rows: Mapped[int] = mapped_column(Integer, default=0)
+    inserted: Mapped[int] = mapped_column(Integer, default=0)
+    replaced: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    warning_count: Mapped[int] = mapped_column(Integer, default=0)
+    # JSON list of {line, column, value, message}.
+    warnings: Mapped[str] = mapped_column(Text, default="[]")
+    # JSON {"format": ..., "encoding": ..., "delimiter": ..., "date_format": ...}.
+    detected: Mapped[str] = mapped_column(Text, default="{}")
+    undone_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    undone_by: Mapped[str | None] = mapped_column(String(120))
+
+
+class RowHistory(Base):
+    """A row as it was before an upload replaced it (JSON of its columns)."""
+
+    __tablename__ = "row_history"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    upload_id: Mapped[int] = mapped_column(Integer, index=True)
+    table_name: Mapped[str] = mapped_column(String(40))
+    # The upload that had written the old row (NULL: shipped default or demo seed).
+    prev_upload_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    row: Mapped[str] = mapped_column(Text)
+
+
+class Meta(Base):
+    """Facts about the data set itself, e.g. synthetic=true for demo data."""
+
+    __tablename__ = "meta"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+UPLOADED_MODELS = {
+    "regions": Region, "courts": Court, "cases": Case, "caseload": Caseload,
+    "resources": Resources, "surveys": Survey, "targets": Target,
+}
