@@ -219,8 +219,10 @@ class _Changes:
 
 def _existing(conn: Connection, kind: str, frame: pd.DataFrame) -> pd.DataFrame:
     if kind == "cases":
-        return refresh.read_cases(conn, frame["court_code"].dropna().unique())
-    cols = list(KINDS[kind].column_names)
+        return refresh.read_cases(conn, frame["court_code"].dropna().unique(), with_upload=True)
+    cols = [*KINDS[kind].column_names, "upload_id"]
+    if kind == "targets":
+        cols.append("illustrative")
     df = store.read_sql(conn, f"SELECT {', '.join(cols)} FROM {KINDS[kind].table}")
     if df.empty:
         df = pd.DataFrame(columns=cols)
@@ -244,11 +246,14 @@ def _upsert(conn: Connection, kind_name: str, frame: pd.DataFrame, upload_id: in
     kind = KINDS[kind_name]
     key = list(kind.key)
     new = frame[list(kind.column_names)].copy()
+    data_cols = [c for c in kind.column_names if c not in key]
     if kind_name == "targets":
         new["court_code"] = new["court_code"].fillna("")
+        # An approved value equal to the shipped one still replaces "illustrative".
+        new["illustrative"] = pd.array([False] * len(new), dtype="boolean")
+        data_cols.append("illustrative")
     existing = _existing(conn, kind_name, new)
     changes = _Changes(kind_name)
-    data_cols = [c for c in kind.column_names if c not in key]
     if existing.empty:
         write = new
         old = existing
@@ -278,8 +283,7 @@ def _upsert(conn: Connection, kind_name: str, frame: pd.DataFrame, upload_id: in
     if len(old):
         _record_history(conn, kind.table, old, upload_id)
         store.delete_keys(conn, kind.table, key, old[key])
-    store.insert_frame(conn, kind.table, write.assign(upload_id=upload_id, **(
-        {"illustrative": False} if kind_name == "targets" else {})))
+    store.insert_frame(conn, kind.table, write.assign(upload_id=upload_id))
     changes.written, changes.old = write, old
     return changes
 

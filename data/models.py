@@ -219,7 +219,9 @@ class RowHistory(Base):
     """A row as it was before an upload replaced it (JSON of its columns)."""
 
     __tablename__ = "row_history"
-    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    # SQLite autoincrements only an INTEGER PRIMARY KEY.
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
+                                    primary_key=True, autoincrement=True)
     upload_id: Mapped[int] = mapped_column(Integer, index=True)
     table_name: Mapped[str] = mapped_column(String(40))
     # The upload that had written the old row (NULL: shipped default or demo seed).

@@ -21,12 +21,14 @@ from kpi.engine import evaluate
 CourtYears = set[tuple[str, int]]
 
 
-def read_cases(conn: Connection, courts: Iterable[str]) -> pd.DataFrame:
+def read_cases(conn: Connection, courts: Iterable[str], with_upload: bool = False
+               ) -> pd.DataFrame:
     cond, params = store.in_list("court_code", courts)
-    cols = ", ".join(KINDS["cases"].column_names)
+    cols = ", ".join(KINDS["cases"].column_names + (("upload_id",) if with_upload else ()))
     frame = store.read_sql(conn, f"SELECT {cols} FROM cases WHERE {cond}", params)
     if frame.empty:
-        frame = pd.DataFrame(columns=list(KINDS["cases"].column_names))
+        frame = pd.DataFrame(columns=list(KINDS["cases"].column_names)
+                             + (["upload_id"] if with_upload else []))
     return store.typed(frame, "cases")
 
 
@@ -152,6 +154,18 @@ def _court_inputs(conn: Connection, courts: pd.DataFrame, years: list[int],
     return out
 
 
+def _with_data(inputs: pd.DataFrame, scope: list[str]) -> pd.DataFrame:
+    """Rows of scopes (a court-year, region-year, year) where any court reported anything.
+
+    A scope with no data gets no KPI rows at all rather than rows of missing values;
+    inside a scope with data, courts that sent nothing still count in coverage.
+    """
+    cols = [*RESOURCE_COLUMNS, *SURVEY_COLUMNS, "incoming_all"]
+    any_row = inputs[cols].notna().any(axis=1)
+    keep = any_row.groupby([inputs[c] for c in scope]).transform("any")
+    return inputs[keep.to_numpy(dtype=bool)]
+
+
 def _replace_values(conn: Connection, values: pd.DataFrame, level: str,
                     codes: Iterable[str] | None, years: list[int]) -> None:
     ycond, params = store.in_list("year", years)
@@ -182,8 +196,8 @@ def rebuild_kpis(conn: Connection, court_years: CourtYears) -> int:
         conn, f"SELECT court_code, year, category, days, n FROM durations "
               f"WHERE {ccond} AND {ycond}", {**cparams, **yparams})
     inputs = _court_inputs(conn, courts_df[courts_df["court_code"].isin(touched)], years, facts)
-    reported = inputs[[*RESOURCE_COLUMNS, *SURVEY_COLUMNS, "incoming_all"]].notna().any(axis=1)
-    values = evaluate(facts, inputs[reported], _typed_durations(durations), levels=["court"])
+    inputs = _with_data(inputs, ["court_code", "year"])
+    values = evaluate(facts, inputs, _typed_durations(durations), levels=["court"])
     pairs = pd.MultiIndex.from_tuples(sorted(court_years))
     values = values[pd.MultiIndex.from_arrays(
         [values["code"].to_numpy(), values["year"].to_numpy()]).isin(pairs)]
@@ -200,8 +214,9 @@ def rebuild_kpis(conn: Connection, court_years: CourtYears) -> int:
         conn, f"SELECT region_code, year, category, days, SUM(n) AS n FROM durations "
               f"WHERE {rcond} AND {ycond} GROUP BY region_code, year, category, days",
         {**rparams, **yparams})
-    inputs_r = _court_inputs(conn, courts_df[courts_df["region_code"].isin(regions)], years,
-                             facts_r)
+    inputs_r = _with_data(_court_inputs(
+        conn, courts_df[courts_df["region_code"].isin(regions)], years, facts_r),
+        ["region_code", "year"])
     values_r = evaluate(facts_r, inputs_r, _typed_durations(dur_r), levels=["region"])
     _replace_values(conn, values_r, "region", regions, years)
     n += len(values_r)
@@ -211,7 +226,7 @@ def rebuild_kpis(conn: Connection, court_years: CourtYears) -> int:
     dur_n = store.read_sql(
         conn, f"SELECT year, category, days, SUM(n) AS n FROM durations WHERE {ycond} "
               f"GROUP BY year, category, days", yparams)
-    inputs_n = _court_inputs(conn, courts_df, years, facts_n)
+    inputs_n = _with_data(_court_inputs(conn, courts_df, years, facts_n), ["year"])
     values_n = evaluate(facts_n, inputs_n, _typed_durations(dur_n), levels=["national"])
     _replace_values(conn, values_n, "national", None, years)
     return n + len(values_n)

@@ -55,3 +55,14 @@ def uploads(conn: Connection) -> pd.DataFrame:
         "inserted, replaced, unchanged, warning_count, status, undone_at, undone_by "
         "FROM uploads ORDER BY id",
     )
+
+
+def kpi_values_empty() -> pd.DataFrame:
+    return pd.DataFrame(columns=VALUE_COLUMNS)
+
+
+def years(conn: Connection) -> list[int]:
+    """Years with national KPI cells, ascending."""
+    df = store.read_sql(conn, "SELECT DISTINCT year FROM kpi_values WHERE level = 'national' "
+                              "ORDER BY year")
+    return [int(y) for y in df["year"]]

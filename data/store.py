@@ -103,7 +103,12 @@ def delete_keys(conn: Connection, table: str, key: Sequence[str], keys: pd.DataF
 def read_sql(conn: Connection, sql: str, params: dict | None = None) -> pd.DataFrame:
     """A query's result as a frame (column names from the cursor)."""
     res = conn.execute(text(sql), params or {})
-    return pd.DataFrame(res.fetchall(), columns=list(res.keys()))
+    columns = list(res.keys())
+    # Plain tuples: pandas probes Row objects attribute by attribute, which is slow.
+    rows = [tuple(r) for r in res.fetchall()]
+    if not rows:
+        return pd.DataFrame(columns=columns)
+    return pd.DataFrame.from_records(rows, columns=columns)
 
 
 def in_list(name: str, values: Iterable) -> tuple[str, dict]:

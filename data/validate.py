@@ -134,10 +134,11 @@ class _Collector:
             return
         room = MAX_ISSUES_KEPT - len(self.warnings if warn else self.errors)
         shown = idx[: max(room, 0)]
-        vals = None if values is None else values.to_numpy(dtype=object)
+        vals = None if values is None else np.asarray(values, dtype=object)
+        extra_arrays = {k: np.asarray(a, dtype=object) for k, a in extra.items()}
         for i in shown:
             v = None if vals is None else _show(vals[i])
-            params = {k: _show(np.asarray(a, dtype=object)[i]) for k, a in extra.items()}
+            params = {k: _show(a[i]) for k, a in extra_arrays.items()}
             self.add(code, line=int(self.lines[i]), column=column, value=v, warn=warn,
                      params=params)
         hidden = idx.size - shown.size
@@ -330,8 +331,7 @@ def _check_rules(kind: Kind, f: pd.DataFrame, present, c: _Collector, ctx: Conte
         actual = _np(f["pending_end"])
         with np.errstate(invalid="ignore"):
             off = ~np.isnan(expected) & ~np.isnan(actual) & (expected != actual)
-        c.rows(off, "balance", "pending_end", f["pending_end"], warn=True,
-               expected=pd.Series(expected).map(_show))
+        c.rows(off, "balance", "pending_end", f["pending_end"], warn=True, expected=expected)
     del n
 
 
@@ -339,8 +339,10 @@ def _part_whole(f: pd.DataFrame, part: str, whole: str, c: _Collector, warn: boo
     p, w = _np(f[part]), _np(f[whole])
     with np.errstate(invalid="ignore"):
         bad = p > w
+    if not bad.any():
+        return
     c.rows(bad, "part_gt_whole", part, f[part], warn=warn, part=[part] * len(f),
-           whole=[whole] * len(f), whole_value=f[whole].map(_show))
+           whole=[whole] * len(f), whole_value=f[whole])
 
 
 def _check_duplicates(kind: Kind, f: pd.DataFrame, c: _Collector) -> None:
@@ -372,8 +374,7 @@ def _check_cases(f: pd.DataFrame, present, c: _Collector, ctx: Context) -> None:
     filed, resolved = f["filed_date"], f["resolved_date"]
     today = pd.Timestamp(ctx.today)
     before = (resolved.notna() & filed.notna() & (resolved < filed)).to_numpy()
-    c.rows(before, "resolved_before_filed", "resolved_date", resolved,
-           filed=filed.map(_show))
+    c.rows(before, "resolved_before_filed", "resolved_date", resolved, filed=filed)
     for col in ("filed_date", "resolved_date"):
         c.rows((f[col] > today).fillna(False).to_numpy(), "future_date", col, f[col])
     _part_whole(f, "hearings_video", "hearings_total", c, warn=False)

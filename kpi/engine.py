@@ -40,48 +40,60 @@ RESULT_COLUMNS = [
 ]
 
 
-def _ratio(kpi: KpiDef, frame: pd.DataFrame, keys: list[str], weight: str | None):
+class _Groups:
+    """Group ids of a frame's rows for one grouping, computed once for every KPI."""
+
+    def __init__(self, frame: pd.DataFrame, keys: list[str]):
+        self.keys = keys
+        if keys:
+            gid = frame.groupby(keys, sort=False, dropna=False).ngroup().to_numpy()
+            _, first = np.unique(gid, return_index=True)
+            self.labels = frame[keys].iloc[first].reset_index(drop=True)
+        else:
+            gid = np.zeros(len(frame), dtype="int64")
+            self.labels = pd.DataFrame(index=range(1 if len(frame) else 0))
+        self.gid = gid
+        self.n = len(self.labels)
+
+    def sum(self, weights: np.ndarray) -> np.ndarray:
+        return np.bincount(self.gid, weights=weights, minlength=self.n)
+
+
+def _col(frame: pd.DataFrame, name: str, fill: float = np.nan) -> np.ndarray:
+    return frame[name].to_numpy(dtype="float64", na_value=np.nan) if fill != fill else \
+        frame[name].to_numpy(dtype="float64", na_value=fill)
+
+
+def _ratio(kpi: KpiDef, frame: pd.DataFrame, groups: _Groups, weight: str | None):
     """Σnumerator, Σdenominator, value and coverage of one ratio KPI per group."""
-    inputs = frame[list(kpi.inputs)]
-    ok = inputs.notna().all(axis=1).to_numpy()
+    ok = np.ones(len(frame), dtype=bool)
+    for name in kpi.inputs:
+        ok &= ~np.isnan(_col(frame, name))
     num = np.zeros(len(frame))
     for name, coef in kpi.numerator:
-        num += coef * frame[name].to_numpy(dtype="float64", na_value=np.nan)
-    work = pd.DataFrame({
-        "num": np.where(ok, num, 0.0),
-        "den": np.where(ok, frame[kpi.denominator].to_numpy("float64", na_value=np.nan), 0.0),
-        "contrib": ok.astype("int64"),
-        "rows": 1,
-    })
-    if weight is not None:
-        w = frame[weight].to_numpy("float64", na_value=0.0)
-        work["w_ok"] = np.where(ok, w, 0.0)
-        work["w_all"] = w
-    for k in keys:
-        work[k] = frame[k].to_numpy()
-    g = work.groupby(keys, sort=False, dropna=False).sum() if keys else work.sum().to_frame().T
-    den = g["den"].to_numpy(dtype="float64")
-    has = (g["contrib"].to_numpy() > 0) & (den != 0)
+        num += coef * np.nan_to_num(_col(frame, name))
+    den_in = np.nan_to_num(_col(frame, kpi.denominator))
+    g_num = groups.sum(np.where(ok, num, 0.0))
+    g_den = groups.sum(np.where(ok, den_in, 0.0))
+    contrib = groups.sum(ok.astype("float64"))
+    rows = groups.sum(np.ones(len(frame)))
+    has = (contrib > 0) & (g_den != 0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        value = np.where(has, kpi.scale * g["num"].to_numpy(dtype="float64") / den, np.nan)
+        value = np.where(has, kpi.scale * g_num / g_den, np.nan)
+        share = 100.0 * contrib / rows
         if weight is not None:
-            w_all = g["w_all"].to_numpy(dtype="float64")
-            coverage = np.where(
-                w_all > 0,
-                100.0 * g["w_ok"].to_numpy(dtype="float64") / w_all,
-                100.0 * g["contrib"].to_numpy(dtype="float64") / g["rows"].to_numpy(),
-            )
+            w = np.nan_to_num(_col(frame, weight))
+            w_all = groups.sum(w)
+            w_ok = groups.sum(np.where(ok, w, 0.0))
+            coverage = np.where(w_all > 0, 100.0 * w_ok / w_all, share)
         else:
-            coverage = 100.0 * g["contrib"].to_numpy(dtype="float64") / g["rows"].to_numpy()
-    out = pd.DataFrame({
-        "value": value,
-        "coverage": coverage,
-        "numerator": np.where(g["contrib"].to_numpy() > 0, g["num"].to_numpy(), np.nan),
-        "denominator": np.where(g["contrib"].to_numpy() > 0, den, np.nan),
-    })
-    if keys:
-        out = pd.concat([g.reset_index()[keys], out], axis=1)
-    return out
+            coverage = share
+    return groups.labels.assign(
+        value=value,
+        coverage=coverage,
+        numerator=np.where(contrib > 0, g_num, np.nan),
+        denominator=np.where(contrib > 0, g_den, np.nan),
+    )
 
 
 def grouped_median(durations: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
@@ -116,34 +128,31 @@ def grouped_median(durations: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     return out
 
 
-def _median(kpi: KpiDef, facts: pd.DataFrame, durations: pd.DataFrame, keys: list[str]):
+def _median(facts: pd.DataFrame, durations: pd.DataFrame, groups: _Groups):
     """Median KPI per group; coverage = share of incoming in cells with case-level data."""
+    keys = groups.keys
     cases_cell = (facts["source"] == "cases").to_numpy()
-    inc = facts["incoming"].to_numpy("float64", na_value=0.0)
-    work = pd.DataFrame({"w_ok": np.where(cases_cell, inc, 0.0), "w_all": inc,
-                         "contrib": cases_cell.astype("int64"), "rows": 1})
-    for k in keys:
-        work[k] = facts[k].to_numpy()
-    g = work.groupby(keys, sort=False, dropna=False).sum() if keys else work.sum().to_frame().T
-    w_all = g["w_all"].to_numpy(dtype="float64")
+    inc = np.nan_to_num(_col(facts, "incoming"))
+    w_all = groups.sum(inc)
+    w_ok = groups.sum(np.where(cases_cell, inc, 0.0))
+    contrib = groups.sum(cases_cell.astype("float64"))
+    rows = groups.sum(np.ones(len(facts)))
     with np.errstate(divide="ignore", invalid="ignore"):
-        coverage = np.where(
-            w_all > 0, 100.0 * g["w_ok"].to_numpy(dtype="float64") / w_all,
-            100.0 * g["contrib"].to_numpy(dtype="float64") / g["rows"].to_numpy(),
-        )
-    cov = (g.reset_index()[keys] if keys else pd.DataFrame(index=[0])).assign(coverage=coverage)
+        coverage = np.where(w_all > 0, 100.0 * w_ok / w_all, 100.0 * contrib / rows)
+    out = groups.labels.assign(coverage=coverage)
     med = grouped_median(durations, keys)
     if keys:
-        out = cov.merge(med, on=keys, how="left")
+        med = med.astype({k: out[k].dtype for k in keys}) if len(med) else med
+        out = out.merge(med, on=keys, how="left")
     else:
-        out = cov.assign(median=med["median"].iloc[0] if len(med) else np.nan,
+        out = out.assign(median=med["median"].iloc[0] if len(med) else np.nan,
                          count=med["count"].iloc[0] if len(med) else np.nan)
     return pd.DataFrame({
         **{k: out[k] for k in keys},
-        "value": out["median"].astype("float64"),
+        "value": pd.to_numeric(out["median"]).astype("float64"),
         "coverage": out["coverage"],
         "numerator": np.nan,
-        "denominator": out["count"].astype("float64"),
+        "denominator": pd.to_numeric(out["count"]).astype("float64"),
     })
 
 
@@ -161,27 +170,30 @@ def evaluate(
     parts: list[pd.DataFrame] = []
     for level in levels:
         unit_keys = list(LEVEL_KEYS[level])
+        groupings = {
+            ("cell", False): (facts, unit_keys + ["year", "category"]),
+            ("cell", True): (facts, unit_keys + ["year"]),
+            ("court", True): (court_inputs, unit_keys + ["year"]),
+        }
+        cache: dict = {}
         for kpi in kpis:
-            if kpi.grain == "court":
-                frames = [(ALL, unit_keys + ["year"], court_inputs)]
-            else:
-                frames = [
-                    (None, unit_keys + ["year", "category"], facts),
-                    (ALL, unit_keys + ["year"], facts),
-                ]
-            for category, keys, frame in frames:
+            variants = [True] if kpi.grain == "court" else [False, True]
+            for all_categories in variants:
+                frame, keys = groupings[(kpi.grain, all_categories)]
                 if frame.empty:
                     continue
+                ck = (kpi.grain, all_categories)
+                if ck not in cache:
+                    cache[ck] = _Groups(frame, keys)
+                groups = cache[ck]
                 if kpi.kind == "median":
-                    dur = durations
-                    res = _median(kpi, frame, dur, keys)
+                    res = _median(frame, durations, groups)
                 else:
-                    weight = "incoming" if kpi.grain == "cell" else None
-                    res = _ratio(kpi, frame, keys, weight)
+                    res = _ratio(kpi, frame, groups, "incoming" if kpi.grain == "cell" else None)
                 res = res.assign(
                     level=level,
                     code=res[unit_keys[0]] if unit_keys else NATIONAL_CODE,
-                    category=res["category"] if category is None else category,
+                    category=ALL if all_categories else res["category"],
                     kpi=kpi.code,
                 )
                 parts.append(res[RESULT_COLUMNS])

@@ -156,7 +156,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_resources_upload_id'), ['upload_id'], unique=False)
 
     op.create_table('row_history',
-    sa.Column('id', sa.BigInteger(), autoincrement=True, nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('upload_id', sa.Integer(), nullable=False),
     sa.Column('table_name', sa.String(length=40), nullable=False),
     sa.Column('prev_upload_id', sa.Integer(), nullable=True),

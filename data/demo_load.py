@@ -1,0 +1,125 @@
+"""Load the synthetic demo data set through the real loader.
+
+``small`` goes file by file through ``load_file`` (reader, validation, loader), like
+an analyst's uploads; ``national`` streams typed frames court-chunk by court-chunk
+into ``write_upload`` so 7.5 M cases never sit twice in memory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import Engine, text
+
+from data.load import LoadReport, load_file, write_upload
+from data.schema import LOAD_ORDER
+from data.writers import write_csv
+
+DEMO_USER = "demo"
+CASE_OPTIONAL = ("statutory_days", "e_filed", "hearings_total", "hearings_video", "appealed",
+                 "appeal_result", "published")
+
+
+def _carried_groups(cases: pd.DataFrame) -> list[tuple[tuple[str, ...], pd.DataFrame]]:
+    """Split cases by the optional columns each court reports: one export file each.
+
+    An empty yes/no cell means "no", so a court that does not report a column must
+    come in a file without that column, as its real export would.
+    """
+    carried = cases.groupby("court_code")[list(CASE_OPTIONAL)].agg(lambda s: s.notna().any())
+    groups = []
+    for cols, courts in carried.groupby(list(CASE_OPTIONAL)).groups.items():
+        present = tuple(c for c, on in zip(CASE_OPTIONAL, cols) if on)
+        drop = [c for c in CASE_OPTIONAL if c not in present]
+        groups.append((present, cases[cases["court_code"].isin(courts)].drop(columns=drop)))
+    return groups
+
+
+def load_demo(engine: Engine, scale: str = "small", seed: int = 0,
+              verbose: bool = False) -> str:
+    """Generate and load the demo data; returns a one-paragraph summary."""
+    from data import demo
+
+    say = _printer(verbose)
+    if scale == "small":
+        frames = demo.generate("small", seed)
+        reports = []
+        with tempfile.TemporaryDirectory() as tmp:
+            for kind in LOAD_ORDER:
+                frame = frames[kind]
+                parts = _carried_groups(frame) if kind == "cases" else [((), frame)]
+                for i, (_, part) in enumerate(parts):
+                    path = Path(tmp) / f"demo_{kind}_{i + 1}.csv"
+                    write_csv(part, kind, path)
+                    reports.append(load_file(engine, path, kind=kind, user=DEMO_USER,
+                                             source="demo", max_bytes=None))
+                    say(f"{path.name}: {reports[-1].status}")
+    else:
+        reports = _load_national(engine, seed, say)
+    bad = [r for r in reports if r.status == "rejected"]
+    if bad:
+        details = "; ".join(f"{r.filename}: {r.errors[0].message if r.errors else ''}"
+                            for r in bad)
+        raise RuntimeError(f"demo data was rejected by validation: {details}")
+    _mark_synthetic(engine, scale, seed)
+    loaded = sum(r.rows for r in reports if r.status == "loaded")
+    skipped = sum(1 for r in reports if r.status == "already_loaded")
+    return (f"Demo data ({scale}, seed {seed}, SYNTHETIC): {loaded} rows loaded in "
+            f"{sum(r.status == 'loaded' for r in reports)} uploads"
+            + (f", {skipped} already loaded" if skipped else "") + ".")
+
+
+def _load_national(engine: Engine, seed: int, say) -> list[LoadReport]:
+    from tqdm import tqdm
+
+    from data import demo
+
+    frames = demo.generate("national", seed, include_cases=False)
+    reports = []
+
+    def put(kind: str, frame: pd.DataFrame, name: str) -> None:
+        digest = hashlib.sha256(
+            pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes()
+            + f"{name}:{seed}".encode()).hexdigest()
+        report = LoadReport("rejected", name, kind, sha256=digest, size_bytes=0)
+        with engine.connect() as conn:
+            row = conn.execute(text("SELECT id FROM uploads WHERE sha256 = :s AND "
+                                    "status = 'loaded'"), {"s": digest}).first()
+        if row is not None:
+            report.status, report.upload_id = "already_loaded", row[0]
+        else:
+            report = write_upload(engine, kind, frame, report, user=DEMO_USER, source="demo")
+        reports.append(report)
+
+    for kind in ("regions", "courts"):
+        put(kind, frames[kind], f"demo_national_{kind}")
+        say(f"{kind}: {len(frames[kind])} rows")
+    chunks = demo.iter_case_chunks("national", seed)
+    with tqdm(desc="cases", unit=" cases", disable=not say.enabled) as bar:
+        for i, chunk in enumerate(chunks):
+            put("cases", chunk, f"demo_national_cases_{i + 1:03d}")
+            bar.update(len(chunk))
+    for kind in ("caseload", "resources", "surveys", "targets"):
+        put(kind, frames[kind], f"demo_national_{kind}")
+        say(f"{kind}: {len(frames[kind])} rows")
+    return reports
+
+
+def _mark_synthetic(engine: Engine, scale: str, seed: int) -> None:
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM meta WHERE key IN ('synthetic', 'demo')"))
+        conn.execute(text("INSERT INTO meta (key, value) VALUES ('synthetic', 'true'), "
+                          "('demo', :v)"), {"v": f"{scale} seed {seed}"})
+
+
+def _printer(verbose: bool):
+    def say(message: str) -> None:
+        if verbose:
+            print(message, flush=True)
+
+    say.enabled = verbose
+    return say
+

@@ -1,0 +1,74 @@
+"""Shared fixtures: a fresh database per test, on SQLite and on PostgreSQL.
+
+PostgreSQL tests use a throw-away schema in the server at $TEST_POSTGRES_URL
+(default 127.0.0.1:5432, database test, user postgres). Without a server they are
+skipped locally; with CI=true a missing server is a failure, not a skip.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from data.db import init_db, make_engine
+
+PG_URL = os.environ.get("TEST_POSTGRES_URL",
+                        "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def _pg_available() -> str | None:
+    try:
+        eng = create_engine(PG_URL)
+        with eng.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        eng.dispose()
+        return None
+    except Exception as exc:  # any failure to reach the server
+        return str(exc).splitlines()[0]
+
+
+@pytest.fixture(scope="session")
+def pg_reason() -> str | None:
+    return _pg_available()
+
+
+def _pg_engine(pg_reason):
+    if pg_reason is not None:
+        if IN_CI:
+            pytest.fail(f"PostgreSQL is required in CI but unreachable: {pg_reason}")
+        pytest.skip(f"PostgreSQL not reachable: {pg_reason}")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    # The schema travels in the URL so CLI subprocesses given the URL see it too.
+    engine = make_engine(f"{PG_URL}?options=-csearch_path%3D{schema}")
+    return engine, admin, schema
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def engine(request, tmp_path, pg_reason):
+    """An initialised, empty database of each supported kind."""
+    if request.param == "sqlite":
+        eng = make_engine(f"sqlite:///{tmp_path / 'test.sqlite'}")
+        init_db(eng)
+        yield eng
+        eng.dispose()
+        return
+    eng, admin, schema = _pg_engine(pg_reason)
+    init_db(eng)
+    yield eng
+    eng.dispose()
+    with admin.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    admin.dispose()
+
+
+@pytest.fixture
+def db_url(engine) -> str:
+    """The URL of ``engine``, for CLI subprocesses."""
+    return engine.url.render_as_string(hide_password=False)
