@@ -233,13 +233,17 @@ def _existing(conn: Connection, kind: str, frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _equal(a: pd.Series, b: pd.Series) -> np.ndarray:
-    both_na = a.isna().to_numpy() & b.isna().to_numpy()
-    try:
-        same = (a.to_numpy(dtype=object) == b.to_numpy(dtype=object))
-    except (TypeError, ValueError):
-        same = np.zeros(len(a), dtype=bool)
-    same = np.asarray(same, dtype=bool) & ~a.isna().to_numpy() & ~b.isna().to_numpy()
-    return same | both_na
+    """Cell-wise equality where missing equals missing (NA-safe for nullable dtypes)."""
+    a_na = a.isna().to_numpy()
+    b_na = b.isna().to_numpy()
+    both = ~a_na & ~b_na
+    same = np.zeros(len(a), dtype=bool)
+    if both.any():
+        av = a.to_numpy(dtype=object)[both]
+        bv = b.to_numpy(dtype=object)[both]
+        # Object arrays without NA compare element-wise in C.
+        same[both] = np.asarray(av == bv, dtype=bool)
+    return same | (a_na & b_na)
 
 
 def _upsert(conn: Connection, kind_name: str, frame: pd.DataFrame, upload_id: int) -> _Changes:
@@ -283,6 +287,9 @@ def _upsert(conn: Connection, kind_name: str, frame: pd.DataFrame, upload_id: in
     if len(old):
         _record_history(conn, kind.table, old, upload_id)
         store.delete_keys(conn, kind.table, key, old[key])
+    if kind_name == "cases" and len(write) > 10_000:
+        # Rows in key order go into the primary-key b-tree mostly as appends.
+        write = write.sort_values(key, kind="stable")
     store.insert_frame(conn, kind.table, write.assign(upload_id=upload_id))
     changes.written, changes.old = write, old
     return changes

@@ -94,7 +94,7 @@ def parse_decimal(s: pd.Series, decimal_comma: bool) -> tuple[pd.Series, np.ndar
 
 
 def parse_date(s: pd.Series) -> tuple[pd.Series, np.ndarray, str | None]:
-    """YYYY-MM-DD or DD.MM.YYYY (midnight time allowed) -> datetime64, and the format seen.
+    """YYYY-MM-DD or DD.MM.YYYY (midnight allowed) -> datetime64[s], and the format seen.
 
     The format label is "YYYY-MM-DD", "DD.MM.YYYY", "mixed", or None when no
     cell has either shape.
@@ -125,7 +125,7 @@ def parse_date(s: pd.Series) -> tuple[pd.Series, np.ndarray, str | None]:
     # Build the dates arithmetically: exact and much faster than string parsing.
     months = np.where(ok, (year - 1970) * 12 + month - 1, 0).astype("datetime64[M]")
     dates = months.astype("datetime64[D]") + np.where(ok, day - 1, 0).astype("timedelta64[D]")
-    dates = dates.astype("datetime64[us]")
+    dates = dates.astype("datetime64[s]")  # the unit the rest of the project uses
     dates[~ok] = np.datetime64("NaT")
     bad = ~ok & ~empty
     label = None if not seen else seen[0] if len(seen) == 1 else "mixed"

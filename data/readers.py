@@ -97,7 +97,7 @@ def read_table(
             "then upload that file."
         )
     if sniff_container(data[:8], filename) == "xlsx":
-        return _read_xlsx(data, filename)
+        return _read_xlsx(data)
     if data.startswith(_OTHER_BINARY_MAGIC):
         raise ReadError(f"This file format is not supported. {_SAVE_AS}")
     buf, encoding = _decode(data)
@@ -278,9 +278,12 @@ def _parse_fast(
         if odd is not None and first < len(odd) and odd[first]:
             return None  # the header spans lines
         header_end = int(ends[first])
-        fields = next(
-            csv.reader([buf[int(starts[first]):header_end].decode("utf-8")], delimiter=delimiter)
-        )
+        try:
+            fields = next(csv.reader(
+                [buf[int(starts[first]):header_end].decode("utf-8")], delimiter=delimiter
+            ))
+        except csv.Error:
+            return None  # e.g. an enormous field: the slow path reports it
         if not _BLANK_BEFORE_HEADER.fullmatch("".join(fields)):
             header, non_empty = fields, non_empty[k:]
             break
@@ -343,7 +346,10 @@ def _parse_fast(
     if invalid:
         bad_rows: list[list[str]] = []
         for (_, text), line in zip(invalid, lines[bad_pos]):
-            records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+            try:
+                records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+            except csv.Error:
+                return None
             if len(records) != 1:
                 return None
             rec = records[0]
@@ -392,19 +398,18 @@ def _parse_slow(buf: bytes, newlines: np.ndarray, delimiter: str) -> _Parsed:
     last_record: int | None = None
     try:
         for rec in reader:
-            end = reader.line_num
-            if header is not None:
-                last_record = start
             if header is None:
                 if not _BLANK_BEFORE_HEADER.fullmatch("".join(rec)):
                     header, width = rec, len(rec)
-            elif "".join(rec).strip():
-                if len(rec) != width:
-                    ragged.append(start)
-                    rec = (rec + [""] * width)[:width]
-                rows.append(rec)
-                lines.append(start)
-            start = end + 1
+            else:
+                last_record = start
+                if "".join(rec).strip():
+                    if len(rec) != width:
+                        ragged.append(start)
+                        rec = (rec + [""] * width)[:width]
+                    rows.append(rec)
+                    lines.append(start)
+            start = reader.line_num + 1
     except csv.Error as exc:
         raise ReadError(
             f"The file cannot be read from line {start} on: a value there is far too long, "
@@ -439,7 +444,7 @@ def _check_last_record_closed(
 # --- xlsx --------------------------------------------------------------------
 
 
-def _read_xlsx(data: bytes, filename: str | None) -> RawTable:
+def _read_xlsx(data: bytes) -> RawTable:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             members = set(zf.namelist())
@@ -449,11 +454,13 @@ def _read_xlsx(data: bytes, filename: str | None) -> RawTable:
                 f"The file is named .xlsx but is not an Excel workbook. {_SAVE_AS}"
             ) from None
         raise ReadError(f"The Excel file is damaged and cannot be opened. {_SAVE_AS}") from None
+    if "xl/workbook.bin" in members:
+        raise ReadError(f"Excel binary workbooks (.xlsb) are not supported. {_SAVE_AS}")
     if "xl/workbook.xml" not in members:
-        kind = "an Excel binary (.xlsb) workbook" if "xl/workbook.bin" in members else (
-            "not an Excel .xlsx workbook"
+        raise ReadError(
+            "This file format is not supported: it is a ZIP archive but not an Excel .xlsx "
+            f"workbook. {_SAVE_AS}"
         )
-        raise ReadError(f"This file is {kind}, which is not supported. {_SAVE_AS}")
     try:
         with python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data)) as wb:
             # Keep empty leading rows and columns so row i is sheet row i + 1.
@@ -473,15 +480,51 @@ def _read_xlsx(data: bytes, filename: str | None) -> RawTable:
     body = rows[header_at + 1:]
     if any(len(r) != width for r in body):
         body = [list(r) + [""] * (width - len(r)) for r in body]
-    columns = [
-        pa.array([v if type(v) is str else _cell_text(v) for v in col], pa.string())
-        for col in zip(*body)
-    ] if body else [pa.array([], pa.string()) for _ in range(width)]
+    columns = [_column_text(col) for col in zip(*body)] if body else [
+        pa.array([], pa.string()) for _ in range(width)
+    ]
     lines = np.arange(header_at + 2, header_at + 2 + len(body), dtype=np.int64)
     return _assemble(
         header, columns, lines, [],
         container="xlsx", encoding=None, delimiter=None, decimal_comma=False,
     )
+
+
+def _column_text(values: tuple[object, ...]) -> pa.Array:
+    """A column of Excel cells as text, converted a type at a time (not cell by cell)."""
+    types = set(map(type, values))
+    if types <= {str}:
+        return pa.array(values, pa.string())
+    cells = np.empty(len(values), dtype=object)
+    cells[:] = values
+    kinds = np.fromiter(map(type, values), dtype=object, count=len(values))
+    for kind in types - {str}:
+        mask = kinds == kind
+        cells[mask] = _cells_text(kind, cells[mask])
+    return pa.array(cells, pa.string())
+
+
+def _cells_text(kind: type, cells: np.ndarray) -> np.ndarray | list[str]:
+    """Cells all of one Python type as text; same results as _cell_text."""
+    if kind is float:
+        numbers = cells.astype(np.float64)
+        whole = np.isfinite(numbers) & (numbers == np.trunc(numbers)) & (np.abs(numbers) < 2**53)
+        out = np.empty(len(cells), dtype=object)
+        out[whole] = _arrow_text(pa.array(numbers[whole].astype(np.int64)))
+        out[~whole] = [_float_text(v) for v in numbers[~whole].tolist()]
+        return out
+    if kind is bool:
+        return np.where(cells.astype(bool), "true", "false").astype(object)
+    if kind is dt.date:
+        return _arrow_text(pa.array(cells, pa.date32()))
+    if kind is dt.datetime:
+        stamps = pa.array(cells, pa.timestamp("us"))
+        return _arrow_text(pc.cast(stamps, pa.date32(), safe=False))
+    return [_cell_text(v) for v in cells.tolist()]
+
+
+def _arrow_text(arr: pa.Array) -> np.ndarray:
+    return pc.cast(arr, pa.string()).to_numpy(zero_copy_only=False)
 
 
 def _cell_text(value: object) -> str:
@@ -506,8 +549,10 @@ def _cell_text(value: object) -> str:
 def _float_text(value: float) -> str:
     if not np.isfinite(value):
         return repr(value)
-    # Excel keeps 15 significant digits; rounding to them drops binary noise
-    # (0.30000000000000004 is shown as 0.3 in Excel, so it is "0.3" here).
+    if value.is_integer() and abs(value) < 2**53:
+        return str(int(value))
+    # Excel shows 15 significant digits; rounding to them drops binary noise
+    # (0.1 + 0.2 is 0.30000000000000004, which Excel shows, and we give, as 0.3).
     value = float(f"{value:.15g}")
     if value.is_integer() and abs(value) < 2**53:
         return str(int(value))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pandas as pd
 from sqlalchemy import Connection
 
@@ -14,38 +16,109 @@ VALUE_COLUMNS = ["level", "code", "year", "category", "kpi", "value", "coverage"
 LEVEL_ORDER = {"national": 0, "region": 1, "court": 2}
 
 
+Filter = str | int | Sequence[str | int] | None
+
+
+def _where(filters: dict[str, Filter]) -> tuple[str, dict]:
+    """SQL conditions for scalar (=) or list (IN) filters; None means any."""
+    parts, params = [], {}
+    for col, val in filters.items():
+        if val is None:
+            continue
+        if isinstance(val, (list, tuple, set)):
+            cond, p = store.in_list(col, list(val))
+            parts.append(cond)
+            params.update(p)
+        else:
+            parts.append(f"{col} = :{col}")
+            params[col] = val
+    return (" WHERE " + " AND ".join(parts)) if parts else "", params
+
+
 def kpi_values(
     conn: Connection,
-    level: str | None = None,
-    code: str | None = None,
-    year: int | None = None,
-    category: str | None = None,
-    kpi: str | None = None,
+    level: Filter = None,
+    code: Filter = None,
+    year: Filter = None,
+    category: Filter = None,
+    kpi: Filter = None,
 ) -> pd.DataFrame:
-    """Stored KPI cells matching the filters, with target and status attached."""
-    where, params = [], {}
-    for col, val in (("level", level), ("code", code), ("year", year),
-                     ("category", category), ("kpi", kpi)):
-        if val is not None:
-            where.append(f"{col} = :{col}")
-            params[col] = val
-    sql = "SELECT level, code, year, category, kpi, value, coverage, numerator, denominator " \
-          "FROM kpi_values" + (" WHERE " + " AND ".join(where) if where else "")
+    """Stored KPI cells matching the filters (a value or a list each), with targets and status."""
+    where, params = _where({"level": level, "code": code, "year": year,
+                            "category": category, "kpi": kpi})
+    sql = ("SELECT level, code, year, category, kpi, value, coverage, numerator, denominator "
+           "FROM kpi_values" + where)
     values = store.read_sql(conn, sql, params)
     if values.empty:
         return pd.DataFrame(columns=VALUE_COLUMNS)
     values["year"] = values["year"].astype("int64")
     for c in ("value", "coverage", "numerator", "denominator"):
         values[c] = pd.to_numeric(values[c]).astype("float64")
-    tsql = "SELECT kpi, year, court_code, target, tolerance, illustrative FROM targets"
-    targets = store.read_sql(conn, tsql)
-    out = attach_targets(values, targets)
+    out = attach_targets(values, targets(conn))
     kpi_order = {k: i for i, k in enumerate(KPIS)}
     out = out.assign(_l=out["level"].map(LEVEL_ORDER), _k=out["kpi"].map(kpi_order),
                      _c=(out["category"] != "all"))
     out = out.sort_values(["_l", "code", "year", "_c", "category", "_k"]).drop(
         columns=["_l", "_k", "_c"])
     return out[VALUE_COLUMNS].reset_index(drop=True)
+
+
+def targets(conn: Connection) -> pd.DataFrame:
+    df = store.read_sql(conn, "SELECT kpi, year, court_code, target, tolerance, illustrative "
+                              "FROM targets")
+    if not df.empty:
+        df["year"] = df["year"].astype("int64")
+        df["illustrative"] = df["illustrative"].astype(bool)
+    return df
+
+
+def courts(conn: Connection) -> pd.DataFrame:
+    """Every court with its names, region, level and specialization."""
+    return store.read_sql(
+        conn, "SELECT court_code, name_en, name_ru, name_kk, region_code, level, specialization "
+              "FROM courts ORDER BY court_code")
+
+
+def regions(conn: Connection) -> pd.DataFrame:
+    return store.read_sql(conn, "SELECT region_code, name_en, name_ru, name_kk FROM regions "
+                                "ORDER BY region_code")
+
+
+def case_flow(conn: Connection, level: str, code: str | None = None,
+              category: str | None = None) -> pd.DataFrame:
+    """Incoming, resolved and pending cases per year for a court, a region or the nation."""
+    filters: dict[str, Filter] = {"category": None if category in (None, "all") else category}
+    if level == "court":
+        filters["court_code"] = code
+    elif level == "region":
+        filters["region_code"] = code
+    where, params = _where(filters)
+    df = store.read_sql(
+        conn, "SELECT year, SUM(pending_start) AS pending_start, SUM(incoming) AS incoming, "
+              "SUM(resolved) AS resolved, SUM(pending_end) AS pending_end FROM facts"
+              f"{where} GROUP BY year ORDER BY year", params)
+    for c in df.columns:
+        df[c] = pd.to_numeric(df[c])
+    return df
+
+
+def coverage_matrix(conn: Connection) -> pd.DataFrame:
+    """Per court and year: 'cases' when any cell has case-level data, else 'caseload'.
+
+    MAX works because 'cases' sorts after 'caseload'.
+    """
+    df = store.read_sql(
+        conn, "SELECT court_code, year, MAX(source) AS source FROM facts "
+              "GROUP BY court_code, year")
+    if not df.empty:
+        df["year"] = df["year"].astype("int64")
+    return df
+
+
+def synthetic(conn: Connection) -> bool:
+    """True when the data set is the generated demo data."""
+    row = store.read_sql(conn, "SELECT value FROM meta WHERE key = 'synthetic'")
+    return not row.empty and row["value"].iloc[0] == "true"
 
 
 def uploads(conn: Connection) -> pd.DataFrame:
@@ -66,3 +139,9 @@ def years(conn: Connection) -> list[int]:
     df = store.read_sql(conn, "SELECT DISTINCT year FROM kpi_values WHERE level = 'national' "
                               "ORDER BY year")
     return [int(y) for y in df["year"]]
+
+
+def uploads_with_warnings(conn: Connection) -> pd.DataFrame:
+    return store.read_sql(
+        conn, "SELECT id, filename, kind, warning_count, warnings FROM uploads "
+              "WHERE warning_count > 0 AND status = 'loaded' ORDER BY id DESC")

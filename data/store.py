@@ -10,6 +10,8 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
 from sqlalchemy import Connection, text
 
 from data.models import Base
@@ -41,25 +43,19 @@ def _column_types(table: str) -> dict[str, str]:
 def _py_values(s: pd.Series, type_: str, dialect: str) -> list:
     """A column as Python values the driver takes, None for missing."""
     if type_ == "date":
-        a = s.to_numpy(dtype="datetime64[D]") if s.dtype != object else pd.to_datetime(
-            s).to_numpy(dtype="datetime64[D]")
+        a = pd.to_datetime(s).to_numpy(dtype="datetime64[D]")
         txt = a.astype(str).astype(object)
         txt[np.isnat(a)] = None
         return txt.tolist()
-    mask = s.isna().to_numpy()
     if type_ == "bool":
-        v = s.astype("boolean").fillna(False).to_numpy(dtype=bool)
-        vals = v.astype(object) if dialect == "postgresql" else v.astype("int64").astype(object)
+        s = s.astype("boolean")
     elif type_ == "int":
-        vals = pd.to_numeric(s).astype("Int64").fillna(0).to_numpy(dtype="int64").astype(object)
+        s = pd.to_numeric(s).astype("Int64")
     elif type_ == "float":
-        vals = s.astype("Float64").fillna(0).to_numpy(dtype="float64").astype(object)
-    else:
-        vals = s.astype(object).to_numpy()
-    if mask.any():
-        vals = vals.copy()
-        vals[mask] = None
-    return vals.tolist()
+        s = pd.to_numeric(s).astype("Float64")
+    elif s.dtype == object:
+        return s.where(s.notna(), None).tolist()
+    return s.to_numpy(dtype=object, na_value=None).tolist()
 
 
 def insert_frame(conn: Connection, table: str, frame: pd.DataFrame) -> int:
@@ -70,21 +66,50 @@ def insert_frame(conn: Connection, table: str, frame: pd.DataFrame) -> int:
     cols = [c for c in frame.columns if c in types]
     dialect = conn.dialect.name
     raw = conn.connection.driver_connection
+    if dialect == "postgresql":
+        _copy_postgres(raw, table, frame, cols, types)
+        return len(frame)
+    marks = ", ".join("?" for _ in cols)
+    sql = f'INSERT INTO {table} ({", ".join(cols)}) VALUES ({marks})'
     for start in range(0, len(frame), CHUNK):
         part = frame.iloc[start:start + CHUNK]
         rows = list(zip(*(_py_values(part[c], types[c], dialect) for c in cols)))
-        if dialect == "postgresql":
-            with raw.cursor() as cur, cur.copy(
-                f'COPY {table} ({", ".join(cols)}) FROM STDIN'
-            ) as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            marks = ", ".join("?" for _ in cols)
-            cur = raw.cursor()
-            cur.executemany(f'INSERT INTO {table} ({", ".join(cols)}) VALUES ({marks})', rows)
-            cur.close()
+        cur = raw.cursor()
+        cur.executemany(sql, rows)
+        cur.close()
     return len(frame)
+
+
+def _arrow_column(s: pd.Series, type_: str) -> pa.Array:
+    if type_ == "date":
+        return pa.array(s.to_numpy(dtype="datetime64[D]"), type=pa.date32(), from_pandas=True)
+    if type_ == "bool":
+        return pa.array(s.astype("boolean"), type=pa.bool_(), from_pandas=True)
+    if type_ == "int":
+        return pa.array(pd.to_numeric(s).astype("Int64"), type=pa.int64(), from_pandas=True)
+    if type_ == "float":
+        return pa.array(pd.to_numeric(s).astype("Float64"), type=pa.float64(), from_pandas=True)
+    return pa.array(s.astype(object).where(s.notna(), None), type=pa.string(), from_pandas=True)
+
+
+def _copy_postgres(raw, table: str, frame: pd.DataFrame, cols: list[str], types: dict) -> None:
+    """COPY the frame as CSV made by Arrow's C++ writer.
+
+    Every valid value is quoted and NULL is an unquoted empty field, so an empty
+    text ("") and a missing value (NULL) stay distinct, and no text is ever taken
+    for the NULL marker.
+    """
+    columns = ", ".join(cols)
+    options = pacsv.WriteOptions(include_header=False, quoting_style="all_valid")
+    with raw.cursor() as cur, cur.copy(f"COPY {table} ({columns}) FROM STDIN (FORMAT csv)") \
+            as copy:
+        for start in range(0, len(frame), CHUNK * 4):
+            part = frame.iloc[start:start + CHUNK * 4]
+            arrow = pa.Table.from_arrays([_arrow_column(part[c], types[c]) for c in cols],
+                                         names=cols)
+            sink = pa.BufferOutputStream()
+            pacsv.write_csv(arrow, sink, options)
+            copy.write(sink.getvalue().to_pybytes())
 
 
 def delete_keys(conn: Connection, table: str, key: Sequence[str], keys: pd.DataFrame) -> None:

@@ -244,3 +244,18 @@ def test_national_rate_is_ratio_of_sums_not_mean_of_court_rates(base, tmp_path):
     national = one(v, level="national").value
     assert national == pytest.approx(courts.numerator.sum() / courts.denominator.sum() * 100)
     assert national != pytest.approx(courts.value.mean())
+
+
+def test_reload_with_missing_cells_replaces_only_changed_rows(base, tmp_path):
+    body = ("case_id,court_code,category,filed_date,resolved_date,statutory_days,appealed,"
+            "appeal_result,hearings_total\n"
+            "m1,A,civil,2024-01-10,2024-02-10,,1,,\n"
+            "m2,A,civil,2024-01-11,,90,0,,3\n"
+            "m3,A,civil,2024-01-12,2024-03-01,,1,reversed,\n")
+    load(base, tmp_path, "m.csv", body)
+    r = load(base, tmp_path, "m2.csv", body.replace("2024-03-01", "2024-03-02"))
+    assert (r.inserted, r.replaced, r.unchanged) == (0, 1, 2)
+    with base.connect() as conn:
+        results = dict(conn.execute(text("SELECT case_id, appeal_result FROM cases")).all())
+    # "" (no result yet, column present) is kept apart from NULL (not reported).
+    assert results == {"m1": "", "m2": "", "m3": "reversed"}

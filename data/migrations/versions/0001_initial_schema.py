@@ -53,7 +53,8 @@ def upgrade() -> None:
     sa.Column('appeal_result', sa.String(length=20), nullable=True),
     sa.Column('published', sa.Boolean(), nullable=True),
     sa.Column('upload_id', sa.Integer(), nullable=True),
-    sa.PrimaryKeyConstraint('court_code', 'case_id')
+    sa.PrimaryKeyConstraint('court_code', 'case_id'),
+    sqlite_with_rowid=False,
     )
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.create_index('ix_cases_upload', ['upload_id'], unique=False)
@@ -80,7 +81,8 @@ def upgrade() -> None:
     sa.Column('days', sa.Integer(), nullable=False),
     sa.Column('region_code', sa.String(length=64), nullable=False),
     sa.Column('n', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('court_code', 'year', 'category', 'days')
+    sa.PrimaryKeyConstraint('court_code', 'year', 'category', 'days'),
+    sqlite_with_rowid=False,
     )
     with op.batch_alter_table('durations', schema=None) as batch_op:
         batch_op.create_index('ix_durations_year_region', ['year', 'region_code'], unique=False)

@@ -1,0 +1,555 @@
+"""Ingest benchmark: the real loader against DuckDB's read_csv and pandas' to_sql.
+
+    python -m bench.ingest [--rows 1000000] [--skip-postgres] [--pg-url URL] [--out bench/out]
+                           [--seed 0] [--repeats 3] [--profile]
+
+Builds one cases CSV of ``--rows`` synthetic national cases (data.demo, written with
+data.writers.write_csv), then for SQLite (a fresh file in ``--out``) and PostgreSQL
+(a throw-away schema, dropped at the end) times:
+
+* ``load_file(engine, path, kind="cases", max_bytes=None)`` end to end (read,
+  validate, write with history, refresh of facts and KPIs, commit), with its stages;
+* DuckDB ``CREATE TABLE t AS SELECT * FROM read_csv(path)`` in memory (the baseline);
+* pandas ``read_csv`` + ``DataFrame.to_sql`` into a plain table of the same database;
+* the re-load of one court-year of cases with a few resolved dates changed.
+
+It prints a table and writes the numbers to ``<out>/ingest.json``. It never fails
+on timing: the goals are printed next to the numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import cProfile
+import datetime as dt
+import json
+import os
+import platform
+import pstats
+import statistics
+import sys
+import time
+import traceback
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import sqlalchemy
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+
+from data import demo, refresh
+from data.db import ROOT, database_url, init_db, make_engine
+from data.load import LoadReport, load_file
+from data.writers import write_csv
+
+DEFAULT_PG_URL = os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+DB_LABEL = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
+DUCKDB_GOAL = {"sqlite": 5.0, "postgresql": 3.0}  # load_file / DuckDB read_csv, at most
+REFRESH_GOAL_S = 1.0  # one court-year re-load: the refresh part, under
+CHANGED_DATES = 5  # resolved dates moved in the court-year file, so rows are replaced
+TO_SQL = {  # pandas.DataFrame.to_sql arguments per database
+    "sqlite": {"method": None, "chunksize": 50_000},
+    # The default (psycopg 3 executemany) beat method="multi" by 13-18x on 50,000 rows.
+    "postgresql": {"method": None, "chunksize": 50_000},
+}
+# load_file's progress messages; each stage ends at its message.
+STAGES = (
+    ("hash + duplicate check", "reading"),
+    ("read", "validating"),
+    ("validate", "writing"),
+    ("write (upsert + history)", "refreshing KPIs"),
+    ("refresh (facts, KPIs, commit)", "done"),
+)
+REFRESH_STAGE = STAGES[-1][0]
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+# --- the input ---------------------------------------------------------------
+
+
+def build_input(out: Path, rows: int, seed: int) -> dict:
+    """regions.csv, courts.csv and cases.csv (the first ``rows`` national cases)."""
+    t0 = time.perf_counter()
+    frames = demo.generate("national", seed, include_cases=False)
+    parts, n = [], 0
+    for chunk in demo.iter_case_chunks("national", seed):
+        parts.append(chunk)
+        n += len(chunk)
+        if n >= rows:
+            break
+    cases = pd.concat(parts).iloc[:rows]
+    del parts
+    paths = {k: out / f"{k}.csv" for k in ("regions", "courts", "cases")}
+    write_csv(frames["regions"], "regions", paths["regions"])
+    write_csv(frames["courts"], "courts", paths["courts"])
+    write_csv(cases, "cases", paths["cases"])
+    info = {
+        "rows": len(cases),
+        "courts": int(cases["court_code"].nunique()),
+        "filed_years": sorted(int(y) for y in cases["filed_date"].dt.year.unique()),
+        "paths": {k: str(p) for k, p in paths.items()},
+        "cases_bytes": paths["cases"].stat().st_size,
+        "build_seconds": time.perf_counter() - t0,
+    }
+    if len(cases) < rows:
+        log(f"the national demo has only {len(cases):,} cases; using all of them")
+    return info
+
+
+def court_year_files(cases_csv: Path, out: Path, repeats: int) -> tuple[dict, list[Path]]:
+    """One court-year of cases from the file, ``repeats`` versions with moved resolved dates.
+
+    The court-year is the biggest in the file (most cases filed by one court in one
+    year). Version k moves the same ``CHANGED_DATES`` resolved dates k days earlier,
+    so each re-load replaces those rows and leaves the others unchanged.
+    """
+    raw = pd.read_csv(cases_csv, dtype=str, keep_default_na=False)
+    year = raw["filed_date"].str[:4]
+    court, yr = raw.groupby([raw["court_code"], year]).size().idxmax()
+    part = raw[(raw["court_code"] == court) & (year == yr)].reset_index(drop=True)
+    court_rows = int((raw["court_code"] == court).sum())
+    del raw
+    filed = pd.to_datetime(part["filed_date"])
+    resolved = pd.to_datetime(part["resolved_date"].replace("", None), errors="coerce")
+    gap = (resolved - filed).dt.days.to_numpy(dtype="float64", na_value=np.nan)
+    movable = np.flatnonzero(gap >= repeats)[:CHANGED_DATES]
+    paths = []
+    for k in range(1, repeats + 1):
+        version = part.copy()
+        moved = resolved.iloc[movable] - pd.Timedelta(days=k)
+        version.loc[movable, "resolved_date"] = moved.dt.strftime("%Y-%m-%d").to_numpy()
+        path = out / f"cases_{court}_{yr}_v{k}.csv"
+        version.to_csv(path, index=False, lineterminator="\n")
+        paths.append(path)
+    info = {"court": court, "year": int(yr), "rows": len(part), "court_rows": court_rows,
+            "changed_dates": len(movable)}
+    return info, paths
+
+
+# --- timing ------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def timed_refresh(acc: dict[str, float]) -> Iterator[None]:
+    """Time refresh.rebuild_facts and refresh.rebuild_kpis as load_file calls them.
+
+    Wraps the module attributes for the duration only (benchmark process, no file edited).
+    """
+    names = {"facts": "rebuild_facts", "KPIs": "rebuild_kpis"}
+    originals = {key: getattr(refresh, name) for key, name in names.items()}
+
+    def wrap(key: str, fn: Callable) -> Callable:
+        def timed(*args, **kwargs):
+            t = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                acc[key] = acc.get(key, 0.0) + time.perf_counter() - t
+        return timed
+
+    for key, name in names.items():
+        setattr(refresh, name, wrap(key, originals[key]))
+    try:
+        yield
+    finally:
+        for key, name in names.items():
+            setattr(refresh, name, originals[key])
+
+
+def _report_dict(report: LoadReport) -> dict:
+    return {"status": report.status, "rows": report.rows, "inserted": report.inserted,
+            "replaced": report.replaced, "unchanged": report.unchanged,
+            "kpi_cells": report.kpi_cells, "courts": len(report.courts),
+            "warning_count": report.warning_count, "error_count": report.error_count}
+
+
+def timed_load(engine: Engine, path: Path, kind: str = "cases") -> dict:
+    """load_file end to end, its stages (from the progress messages) and the refresh split."""
+    marks: dict[str, float] = {}
+    inner: dict[str, float] = {}
+
+    def progress(message: str, _fraction: float) -> None:
+        marks[message] = time.perf_counter()
+
+    with timed_refresh(inner):
+        t0 = time.perf_counter()
+        report = load_file(engine, path, kind=kind, max_bytes=None, progress=progress)
+        seconds = time.perf_counter() - t0
+    if report.status != "loaded":
+        first = report.errors[0].message if report.errors else ""
+        raise RuntimeError(f"{path.name} was {report.status}: {report.error_count} errors "
+                           f"(first: {first})")
+    stages, prev = {}, t0
+    for label, mark in STAGES:
+        if mark in marks:
+            stages[label] = marks[mark] - prev
+            prev = marks[mark]
+    refresh_s = stages.get(REFRESH_STAGE, 0.0)
+    detail = {"facts": inner.get("facts", 0.0), "KPIs": inner.get("KPIs", 0.0)}
+    detail["commit + rest"] = refresh_s - sum(detail.values())
+    return {"seconds": seconds, "stages": stages, "refresh_detail": detail,
+            "report": _report_dict(report)}
+
+
+def duckdb_read_csv(path: Path, repeats: int) -> dict:
+    """In-memory DuckDB: CREATE TABLE t AS SELECT * FROM read_csv(path); best of ``repeats``."""
+    literal = str(path).replace("'", "''")
+    runs, rows, threads = [], 0, None
+    for _ in range(repeats):
+        con = duckdb.connect()
+        try:
+            t = time.perf_counter()
+            con.execute(f"CREATE TABLE t AS SELECT * FROM read_csv('{literal}')")
+            runs.append(time.perf_counter() - t)
+            rows = con.execute("SELECT count(*) FROM t").fetchone()[0]
+            threads = con.execute("SELECT current_setting('threads')").fetchone()[0]
+        finally:
+            con.close()
+    return {"seconds": min(runs), "runs": runs, "rows": int(rows), "threads": threads}
+
+
+def pandas_to_sql(engine: Engine, path: Path, dialect: str) -> dict:
+    """pandas.read_csv of the file, then DataFrame.to_sql into a plain table."""
+    kwargs = TO_SQL[dialect]
+    t0 = time.perf_counter()
+    frame = pd.read_csv(path)
+    t1 = time.perf_counter()
+    frame.to_sql("bench_to_sql", engine, if_exists="replace", index=False, **kwargs)
+    t2 = time.perf_counter()
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT count(*) FROM bench_to_sql")).scalar()
+    return {"seconds": t2 - t0, "read_csv": t1 - t0, "to_sql": t2 - t1, "rows": int(rows),
+            "method": kwargs["method"] or "default", "chunksize": kwargs["chunksize"]}
+
+
+# --- one database ------------------------------------------------------------
+
+
+def run_database(dialect: str, engine: Engine, inp: dict, reload_paths: list[Path],
+                 repeats: int) -> dict:
+    paths = {k: Path(p) for k, p in inp["paths"].items()}
+    res: dict = {"load_avg_before": os.getloadavg()}
+    log(f"{DB_LABEL[dialect]}: init_db, regions and courts")
+    init_db(engine)
+    for kind in ("regions", "courts"):
+        r = load_file(engine, paths[kind], kind=kind, max_bytes=None)
+        if r.status != "loaded":
+            raise RuntimeError(f"{kind}.csv was {r.status}: "
+                               f"{r.errors[0].message if r.errors else ''}")
+
+    log(f"{DB_LABEL[dialect]}: DuckDB read_csv x{repeats}")
+    res["duckdb"] = duckdb_read_csv(paths["cases"], repeats)
+    log(f"  best {res['duckdb']['seconds']:.2f} s")
+
+    log(f"{DB_LABEL[dialect]}: load_file of {inp['rows']:,} cases")
+    res["load"] = timed_load(engine, paths["cases"])
+    log(f"  {res['load']['seconds']:.1f} s")
+
+    log(f"{DB_LABEL[dialect]}: pandas read_csv + to_sql")
+    res["to_sql"] = pandas_to_sql(engine, paths["cases"], dialect)
+    log(f"  {res['to_sql']['seconds']:.1f} s")
+
+    log(f"{DB_LABEL[dialect]}: one court-year re-load x{len(reload_paths)}")
+    runs = [timed_load(engine, p) for p in reload_paths]
+    totals = [r["seconds"] for r in runs]
+    refreshes = [r["stages"].get(REFRESH_STAGE, float("nan")) for r in runs]
+    res["court_year"] = {
+        "seconds": statistics.median(totals),
+        "refresh_seconds": statistics.median(refreshes),
+        "runs": runs,
+    }
+    log(f"  median {res['court_year']['seconds']:.2f} s "
+        f"(refresh {res['court_year']['refresh_seconds']:.2f} s)")
+    res["ratio_duckdb"] = res["load"]["seconds"] / res["duckdb"]["seconds"]
+    res["ratio_to_sql"] = res["load"]["seconds"] / res["to_sql"]["seconds"]
+    res["load_avg_after"] = os.getloadavg()
+    return res
+
+
+def run_sqlite(out: Path, inp: dict, reload_paths: list[Path], repeats: int) -> dict:
+    db = out / "bench_ingest.sqlite"
+    _remove_sqlite(db)
+    engine = make_engine(f"sqlite:///{db}")
+    try:
+        res = run_database("sqlite", engine, inp, reload_paths, repeats)
+        res["database"] = str(db)
+        return res
+    finally:
+        engine.dispose()
+
+
+def _remove_sqlite(db: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+
+
+def pg_reachable(url: str) -> str | None:
+    try:
+        eng = create_engine(url)
+        try:
+            with eng.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        finally:
+            eng.dispose()
+        return None
+    except Exception as exc:  # any failure to reach the server
+        return str(exc).strip().splitlines()[0]
+
+
+def run_postgres(url: str, inp: dict, reload_paths: list[Path], repeats: int) -> dict:
+    schema = f"bench_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(url)
+    engine = None
+    try:
+        with admin.begin() as conn:
+            conn.execute(text(f"CREATE SCHEMA {schema}"))
+        # The schema travels in the URL (?options=-csearch_path%3D<schema>), as in the tests.
+        scoped = make_url(url).update_query_dict({"options": f"-csearch_path={schema}"})
+        engine = make_engine(scoped.render_as_string(hide_password=False))
+        with engine.connect() as conn:
+            server = conn.execute(text("SHOW server_version")).scalar()
+        res = run_database("postgresql", engine, inp, reload_paths, repeats)
+        res["schema"], res["server_version"] = schema, server
+        return res
+    finally:
+        if engine is not None:
+            engine.dispose()
+        try:
+            with admin.begin() as conn:
+                conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+            log(f"PostgreSQL: dropped schema {schema}")
+        except Exception as exc:
+            log(f"PostgreSQL: could not drop schema {schema}: {exc}")
+        admin.dispose()
+
+
+# --- profile -----------------------------------------------------------------
+
+
+def profile_sqlite(out: Path, inp: dict, top: int = 15) -> dict:
+    """One cProfile'd load_file of the cases CSV into a fresh SQLite file."""
+    paths = {k: Path(p) for k, p in inp["paths"].items()}
+    db = out / "bench_profile.sqlite"
+    _remove_sqlite(db)
+    engine = make_engine(f"sqlite:///{db}")
+    try:
+        init_db(engine)
+        for kind in ("regions", "courts"):
+            load_file(engine, paths[kind], kind=kind, max_bytes=None)
+        prof = cProfile.Profile()
+        t = time.perf_counter()
+        prof.enable()
+        report = load_file(engine, paths["cases"], kind="cases", max_bytes=None)
+        prof.disable()
+        seconds = time.perf_counter() - t
+    finally:
+        engine.dispose()
+        _remove_sqlite(db)
+    prof_path = out / "load_sqlite.prof"
+    prof.dump_stats(prof_path)
+    roots = tuple(str(ROOT / d) + os.sep for d in ("data", "kpi"))
+    stats = pstats.Stats(prof).stats  # (file, line, name) -> (cc, nc, tt, ct, callers)
+    mine = [(k, v) for k, v in stats.items() if k[0].startswith(roots)]
+    mine.sort(key=lambda kv: kv[1][3], reverse=True)
+    entries = [{"function": f"{Path(k[0]).relative_to(ROOT)}:{k[1]}({k[2]})",
+                "ncalls": v[1], "tottime": v[2], "cumtime": v[3]} for k, v in mine[:top]]
+    return {"seconds": seconds, "status": report.status, "prof": str(prof_path),
+            "top_cumulative": entries}
+
+
+# --- output ------------------------------------------------------------------
+
+
+def _s(x: float | None, digits: int = 2) -> str:
+    return "-" if x is None else f"{x:.{digits}f}"
+
+
+def _met(ok: bool) -> str:
+    return "met" if ok else "MISSED"
+
+
+def render(results: dict) -> str:
+    inp = results["input"]
+    dbs = [d for d in ("sqlite", "postgresql") if "load" in results["databases"].get(d, {})]
+    lines = [
+        f"Ingest benchmark: {inp['rows']:,} case rows of {inp['courts']} courts, cases.csv "
+        f"{inp['cases_bytes'] / 1e6:.1f} MB ({inp['cases_bytes']:,} bytes), seed "
+        f"{results['seed']}; {results['machine']['cpus']} CPUs; "
+        f"{results['started']}",
+    ]
+    for d, res in results["databases"].items():
+        if "load" not in res:
+            lines.append(f"{DB_LABEL[d]}: not measured ({res.get('skipped') or res.get('error')})")
+    if not dbs:
+        return "\n".join(lines)
+    w0, w = 38, 14
+    head = f"{'':<{w0}}" + "".join(f"{DB_LABEL[d]:>{w}}" for d in dbs) + "   goal"
+    rule = "-" * len(head)
+    out = [*lines, rule, head, rule]
+
+    def row(label: str, cells: list[str], goal: str = "") -> None:
+        out.append(f"{label:<{w0}}" + "".join(f"{c:>{w}}" for c in cells)
+                   + (f"   {goal}" if goal else ""))
+
+    r = results["databases"]
+    row("end-to-end load_file (s)", [_s(r[d]["load"]["seconds"], 1) for d in dbs])
+    row(f"DuckDB read_csv (s, best of {results['repeats']})",
+        [_s(r[d]["duckdb"]["seconds"]) for d in dbs])
+    row("pandas read_csv + to_sql (s)", [_s(r[d]["to_sql"]["seconds"], 1) for d in dbs])
+    row("  of which read_csv", [_s(r[d]["to_sql"]["read_csv"], 1) for d in dbs])
+    row("  of which to_sql", [_s(r[d]["to_sql"]["to_sql"], 1) for d in dbs])
+    row("load / DuckDB", [
+        f"{r[d]['ratio_duckdb']:.1f}x {_met(r[d]['ratio_duckdb'] <= DUCKDB_GOAL[d])}"
+        for d in dbs], "<= 5x SQLite, <= 3x PostgreSQL")
+    row("load / to_sql", [f"{r[d]['ratio_to_sql']:.2f}x" for d in dbs], "(reference)")
+    out.append(rule)
+    out.append("stages of load_file (s, share of total)")
+    for label, _ in STAGES:
+        row(f"  {label}", [
+            f"{r[d]['load']['stages'].get(label, float('nan')):.1f} "
+            f"({r[d]['load']['stages'].get(label, float('nan')) / r[d]['load']['seconds']:4.0%})"
+            for d in dbs])
+    for key in ("facts", "KPIs", "commit + rest"):
+        row(f"    {key}", [_s(r[d]["load"]["refresh_detail"][key], 1) for d in dbs])
+    out.append(rule)
+    cy = r[dbs[0]]["court_year"]
+    first = cy["runs"][0]["report"]
+    out.append(
+        f"one court-year re-load: {results['court_year']['court']} "
+        f"{results['court_year']['year']}, {results['court_year']['rows']:,} rows "
+        f"(court has {results['court_year']['court_rows']:,} cases), "
+        f"{first['replaced']} replaced, {first['unchanged']:,} unchanged; "
+        f"median of {len(cy['runs'])}")
+    if first["replaced"] != results["court_year"]["changed_dates"]:
+        out.append(f"  note: {results['court_year']['changed_dates']} resolved dates were "
+                   f"changed but load_file reported {first['replaced']} rows replaced")
+    row("  total (s)", [_s(r[d]["court_year"]["seconds"]) for d in dbs])
+    row("  refresh part (s)", [
+        f"{r[d]['court_year']['refresh_seconds']:.2f} "
+        f"{_met(r[d]['court_year']['refresh_seconds'] < REFRESH_GOAL_S)}" for d in dbs],
+        f"< {REFRESH_GOAL_S:g} s")
+    for label, _ in STAGES[:-1]:
+        row(f"    before: {label}", [_s(statistics.median(
+            x["stages"].get(label, float("nan")) for x in r[d]["court_year"]["runs"]))
+            for d in dbs])
+    for key in ("facts", "KPIs", "commit + rest"):
+        row(f"    refresh: {key}", [_s(statistics.median(
+            x["refresh_detail"][key] for x in r[d]["court_year"]["runs"])) for d in dbs])
+    out.append(rule)
+    return "\n".join(out)
+
+
+def render_profile(prof: dict) -> str:
+    out = [f"cProfile of one SQLite load_file ({prof['seconds']:.1f} s under the profiler; "
+           f"{prof['prof']}): top {len(prof['top_cumulative'])} cumulative in data/ and kpi/",
+           f"{'cumtime':>9} {'tottime':>9} {'ncalls':>9}  function"]
+    for e in prof["top_cumulative"]:
+        out.append(f"{e['cumtime']:9.2f} {e['tottime']:9.2f} {e['ncalls']:9d}  {e['function']}")
+    return "\n".join(out)
+
+
+# --- main --------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m bench.ingest", description=__doc__.split(
+        "\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--rows", type=int, default=1_000_000, help="case rows (default 1,000,000)")
+    ap.add_argument("--seed", type=int, default=0, help="demo generator seed (default 0)")
+    ap.add_argument("--skip-postgres", action="store_true", help="SQLite only")
+    ap.add_argument("--pg-url", default=DEFAULT_PG_URL,
+                    help="PostgreSQL server (default $TEST_POSTGRES_URL or the test server); "
+                         "a throw-away schema is created in it and dropped")
+    ap.add_argument("--out", type=Path, default=Path("bench/out"),
+                    help="directory for the CSVs, the SQLite file and ingest.json")
+    ap.add_argument("--repeats", type=int, default=3,
+                    help="DuckDB runs (best is kept) and court-year re-loads (median is "
+                         "kept); default 3")
+    ap.add_argument("--profile", action="store_true",
+                    help="also cProfile one extra SQLite load (not part of the timings)")
+    args = ap.parse_args(argv)
+    if args.rows < 1 or args.repeats < 1:
+        ap.error("--rows and --repeats must be at least 1")
+    out = args.out.resolve()
+    out.mkdir(parents=True, exist_ok=True)
+
+    results: dict = {
+        "benchmark": "ingest",
+        "started": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "seed": args.seed, "repeats": args.repeats,
+        "goals": {"load_over_duckdb_max": DUCKDB_GOAL,
+                  "court_year_refresh_max_seconds": REFRESH_GOAL_S},
+        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
+                    "python": platform.python_version()},
+        "versions": {"pandas": pd.__version__, "sqlalchemy": sqlalchemy.__version__,
+                     "duckdb": duckdb.__version__, "numpy": np.__version__},
+        "databases": {},
+    }
+    log(f"building the input: {args.rows:,} national cases (seed {args.seed}) in {out}")
+    inp = build_input(out, args.rows, args.seed)
+    results["input"] = inp
+    log(f"cases.csv: {inp['cases_bytes']:,} bytes ({inp['cases_bytes'] / 1e6:.1f} MB), "
+        f"{inp['rows']:,} rows, {inp['courts']} courts, built in {inp['build_seconds']:.1f} s")
+    cy_info, reload_paths = court_year_files(Path(inp["paths"]["cases"]), out, args.repeats)
+    results["court_year"] = cy_info
+    log(f"court-year file: {cy_info['court']} {cy_info['year']}, {cy_info['rows']:,} rows, "
+        f"{cy_info['changed_dates']} resolved dates moved")
+
+    failed = False
+    try:
+        results["databases"]["sqlite"] = run_sqlite(out, inp, reload_paths, args.repeats)
+    except Exception as exc:
+        failed = True
+        traceback.print_exc()
+        results["databases"]["sqlite"] = {"error": f"{type(exc).__name__}: {exc}"}
+
+    if args.skip_postgres:
+        results["databases"]["postgresql"] = {"skipped": "--skip-postgres"}
+    else:
+        pg_url = database_url(args.pg_url)
+        why = pg_reachable(pg_url)
+        if why is not None:
+            log(f"PostgreSQL not reachable at {make_url(pg_url).render_as_string()}: {why}; "
+                "continuing without it")
+            results["databases"]["postgresql"] = {"skipped": f"unreachable: {why}"}
+        else:
+            try:
+                results["databases"]["postgresql"] = run_postgres(
+                    pg_url, inp, reload_paths, args.repeats)
+            except Exception as exc:
+                failed = True
+                traceback.print_exc()
+                results["databases"]["postgresql"] = {"error": f"{type(exc).__name__}: {exc}"}
+
+    if args.profile:
+        log("cProfile of one extra SQLite load")
+        try:
+            results["profile"] = profile_sqlite(out, inp)
+        except Exception as exc:
+            failed = True
+            traceback.print_exc()
+            results["profile"] = {"error": f"{type(exc).__name__}: {exc}"}
+
+    results["finished"] = dt.datetime.now().astimezone().isoformat(timespec="seconds")
+    json_path = out / "ingest.json"
+    json_path.write_text(json.dumps(results, indent=2, default=str) + "\n", encoding="utf-8")
+    print()
+    print(render(results))
+    if "top_cumulative" in results.get("profile", {}):
+        print()
+        print(render_profile(results["profile"]))
+    print(f"\nresults: {json_path}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
