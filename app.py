@@ -14,7 +14,8 @@ from flask import Flask
 
 from data.db import database_url, init_db, make_engine
 
-BOOTSTRAP_CSS = "/assets/vendor/bootstrap-5.3.8.min.css"
+# Bootstrap 5.3.8 CSS is vendored in assets/vendor and served by Dash with the other
+# assets: the app works on a closed court network.
 
 
 def create_app(config: dict | None = None) -> dash.Dash:
@@ -28,7 +29,8 @@ def create_app(config: dict | None = None) -> dash.Dash:
         __name__,
         server=server,
         title="Court KPI",
-        external_stylesheets=[BOOTSTRAP_CSS],
+        use_pages=True,
+        pages_folder="layouts/pages",
         suppress_callback_exceptions=True,
         serve_locally=True,
     )

@@ -1,29 +1,41 @@
-"""Plain formatting of KPI values for people (no I/O)."""
+"""Formatting of numbers and KPI values for people, per language (no I/O)."""
 
 from __future__ import annotations
 
 import math
 
-STATUS_WORDS = {"green": "✔ on target", "amber": "● near target", "red": "✖ off target",
-                "none": "— no target"}
+from layouts.i18n import t
+
+DECIMALS = {"%": 1, "ratio": 2, "KZT": 0, "days": 0, "cases": 0}
 
 
-def fmt_value(value: float | None, unit: str) -> str:
+def is_missing(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def fmt_number(value: float, decimals: int, lang: str = "en") -> str:
+    """``1,234.5`` in English, ``1 234,5`` in Kazakh and Russian (narrow no-break space)."""
+    text = f"{value:,.{decimals}f}"
+    if lang in ("kk", "ru"):
+        text = text.replace(",", "\u202f").replace(".", ",")
+    return text
+
+
+def fmt_value(value: float | None, unit: str, lang: str = "en") -> str:
     """A KPI value with its unit; missing is shown as 'no data', never as 0."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "no data"
+    if is_missing(value):
+        return t("empty.no_data", lang)
+    number = fmt_number(value, DECIMALS.get(unit, 1), lang)
     if unit == "%":
-        return f"{value:,.1f} %".replace(",", " ")
-    if unit == "ratio":
-        return f"{value:,.2f}".replace(",", " ")
+        return f"{number} %"
     if unit == "KZT":
-        return f"{value:,.0f} ₸".replace(",", " ")
-    if unit == "days":
-        return f"{value:,.0f} days".replace(",", " ")
-    return f"{value:,.1f}".replace(",", " ")
+        return f"{number} ₸"
+    if unit in ("days", "cases"):
+        return f"{number} {t(f'unit.{unit}', lang)}"
+    return number
 
 
-def fmt_coverage(coverage: float | None) -> str:
-    if coverage is None or (isinstance(coverage, float) and math.isnan(coverage)):
+def fmt_coverage(coverage: float | None, lang: str = "en") -> str:
+    if is_missing(coverage):
         return ""
-    return f"{coverage:.0f} %"
+    return f"{fmt_number(coverage, 0, lang)} %"

@@ -1,0 +1,73 @@
+"""What callbacks share: the engine and small cached look-ups (names, years).
+
+Look-ups are cached per data version (uploads count and last id), so an upload or
+an undo shows at once and nothing stale survives it.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+import pandas as pd
+from sqlalchemy import Engine, text
+
+from data import repository
+
+
+@dataclass
+class Services:
+    engine: Engine
+    _cache: dict = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def version(self) -> tuple:
+        with self.engine.connect() as conn:
+            row = conn.execute(text(
+                "SELECT COUNT(*), MAX(id), SUM(CASE WHEN status = 'undone' THEN 1 ELSE 0 END) "
+                "FROM uploads")).one()
+        return tuple(row)
+
+    def _cached(self, name: str, build):
+        version = self.version()
+        with self._lock:
+            hit = self._cache.get(name)
+            if hit and hit[0] == version:
+                return hit[1]
+        with self.engine.connect() as conn:
+            value = build(conn)
+        with self._lock:
+            self._cache[name] = (version, value)
+        return value
+
+    def years(self) -> list[int]:
+        return self._cached("years", repository.years)
+
+    def synthetic(self) -> bool:
+        return self._cached("synthetic", repository.synthetic)
+
+    def courts(self) -> pd.DataFrame:
+        return self._cached("courts", repository.courts)
+
+    def regions(self) -> pd.DataFrame:
+        return self._cached("regions", repository.regions)
+
+    def unit_names(self, lang: str) -> dict[str, str]:
+        """Court and region code -> name in ``lang`` (falling back to another language)."""
+        out: dict[str, str] = {"KZ": {"kk": "Қазақстан", "ru": "Казахстан"}.get(lang,
+                                                                               "Kazakhstan")}
+        for frame, key in ((self.regions(), "region_code"), (self.courts(), "court_code")):
+            for row in frame.itertuples(index=False):
+                names = row._asdict()
+                out[names[key]] = (names.get(f"name_{lang}") or names.get("name_en")
+                                   or names.get("name_ru") or names[key])
+        return out
+
+    def latest_year(self, year: int | None) -> int | None:
+        years = self.years()
+        if year in years:
+            return year
+        return years[-1] if years else None
+
+    def connect(self):
+        return self.engine.connect()

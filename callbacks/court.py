@@ -1,0 +1,139 @@
+"""Court profile callbacks: header, scorecard vs region and nation, case flow, trends, data."""
+
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+import pandas as pd
+from dash import Input, Output, html
+
+from callbacks.context import Services
+from data import repository
+from kpi.analysis import peer_percentile
+from kpi.catalogue import CATALOGUE
+from layouts import figures, ids
+from layouts.components import breadcrumbs, status_badge, table_data
+from layouts.format import fmt_number, fmt_value
+from layouts.i18n import t
+
+
+def scorecard_rows(values: pd.DataFrame, peers: pd.DataFrame, court: str, region: str,
+                   year: int, category: str) -> pd.DataFrame:
+    """One row per KPI: court, region and national values, target, status, percentile."""
+    rows = []
+    for kpi in CATALOGUE:
+        cat = "all" if kpi.grain == "court" else category
+        sel = values[(values["kpi"] == kpi.code) & (values["year"] == year)
+                     & (values["category"] == cat)]
+        pick = {lvl: sel[sel["code"] == code] for lvl, code in
+                (("court", court), ("region", region), ("national", "KZ"))}
+        own = pick["court"].iloc[0] if len(pick["court"]) else None
+        peer = peers[(peers["kpi"] == kpi.code) & (peers["category"] == cat)]["value"]
+        own_value = float("nan") if own is None else own["value"]
+        rows.append({
+            "kpi": kpi.code,
+            "court": own_value,
+            "region": pick["region"]["value"].iloc[0] if len(pick["region"]) else float("nan"),
+            "national": pick["national"]["value"].iloc[0] if len(pick["national"])
+            else float("nan"),
+            "target": float("nan") if own is None else own["target"],
+            "status": "none" if own is None else own["status"],
+            "percentile": peer_percentile(peer, own_value, kpi.direction),
+        })
+    return pd.DataFrame(rows)
+
+
+def register(app, services: Services) -> None:
+    @app.callback(
+        Output(ids.BREADCRUMBS, "children", allow_duplicate=True),
+        Output(ids.COURT_HEADER, "children"),
+        Output(ids.COURT_SCORECARD, "children"),
+        Output(ids.COURT_DATA_SENT, "children"),
+        Output(ids.chart(ids.CHART_GRAPH, "flow"), "figure"),
+        Output(ids.chart(ids.CHART_DATA, "flow"), "data"),
+        Output(ids.chart(ids.CHART_GRAPH, "trends"), "figure"),
+        Output(ids.chart(ids.CHART_DATA, "trends"), "data"),
+        Input(ids.page_state("court"), "data"),
+        prevent_initial_call="initial_duplicate",
+    )
+    def court_profile(state):
+        lang, category = state["lang"], state["category"]
+        courts = services.courts()
+        match = courts[courts["court_code"] == state["court"]]
+        if match.empty:
+            msg = dbc.Alert(t("empty.not_found", lang, what=state["court"]), color="warning")
+            empty = figures.empty_figure(t("empty.no_data", lang))
+            return None, msg, None, None, empty, None, empty, None
+        court = match.iloc[0]
+        code, region = court["court_code"], court["region_code"]
+        names = services.unit_names(lang)
+        year = services.latest_year(state["year"])
+        peer_codes = courts[(courts["level"] == court["level"])
+                            & (courts["specialization"] == court["specialization"])]["court_code"]
+        with services.connect() as conn:
+            values = repository.kpi_values(conn, code=[code, region, "KZ"])
+            peers = repository.kpi_values(conn, level="court", year=year,
+                                          code=list(peer_codes))
+            flow = repository.case_flow(conn, "court", code, category)
+            sent = repository.coverage_matrix(conn)
+        header = html.Div([
+            html.H1(names.get(code, code), className="h3 mb-0"),
+            html.P(f"{code} · {names.get(region, region)} · {t('level.' + court['level'], lang)}"
+                   f" · {t('spec.' + court['specialization'], lang)}",
+                   className="text-muted small"),
+            html.P(t("court.peers", lang, level=t("level." + court["level"], lang),
+                     spec=t("spec." + court["specialization"], lang), n=len(peer_codes)),
+                   className="small"),
+        ])
+        crumbs = breadcrumbs([(t("nav.national", lang), "/"),
+                              (names.get(region, region), f"/kpi/clearance_rate?region={region}"),
+                              (names.get(code, code), None)])
+        rows = scorecard_rows(values, peers, code, region, year, category) if year else None
+        table = _scorecard_table(rows, lang) if rows is not None else None
+        flow_fig = figures.case_flow_figure(flow, lang)
+        flow_data = table_data(flow, {"year": t("col.year", lang),
+                                      "incoming": t("col.incoming", lang),
+                                      "resolved": t("col.resolved", lang),
+                                      "pending_end": t("col.pending_end", lang)},
+                               f"{code}-case-flow")
+        mine = values[(values["code"] == code)
+                       & ((values["category"] == category) | (values["category"] == "all"))]
+        trends_fig = figures.small_multiples_figure(mine, category, lang)
+        trends_data = table_data(mine.assign(name=mine["kpi"]),
+                                 {"name": t("col.kpi", lang), "year": t("col.year", lang),
+                                  "category": t("control.category", lang),
+                                  "value": t("col.value", lang),
+                                  "target": t("col.target", lang)}, f"{code}-trends")
+        data_sent = _sent_table(sent[sent["court_code"] == code], lang)
+        return crumbs, header, table, data_sent, flow_fig, flow_data, trends_fig, trends_data
+
+
+def _scorecard_table(rows: pd.DataFrame, lang: str) -> dbc.Table:
+    from kpi.catalogue import KPIS
+
+    head = html.Thead(html.Tr([html.Th(t(k, lang)) for k in
+                               ("col.kpi", "col.court", "col.region", "col.national",
+                                "col.target", "col.status", "col.peer_percentile")]))
+    body = []
+    for r in rows.itertuples():
+        k = KPIS[r.kpi]
+        pct = "" if r.percentile is None or pd.isna(r.percentile) else fmt_number(
+            r.percentile, 0, lang)
+        body.append(html.Tr([
+            html.Td(k.names.get(lang, k.names["en"])),
+            html.Td(fmt_value(r.court, k.unit, lang), className="fw-bold"),
+            html.Td(fmt_value(r.region, k.unit, lang)),
+            html.Td(fmt_value(r.national, k.unit, lang)),
+            html.Td("" if pd.isna(r.target) else fmt_value(r.target, k.unit, lang)),
+            html.Td(status_badge(r.status, lang)),
+            html.Td(pct),
+        ]))
+    return dbc.Table([head, html.Tbody(body)], size="sm", hover=True, className="small")
+
+
+def _sent_table(sent: pd.DataFrame, lang: str):
+    if sent.empty:
+        return html.P(t("empty.no_data", lang), className="text-muted")
+    head = html.Thead(html.Tr([html.Th(t("col.year", lang)), html.Th(t("col.source", lang))]))
+    body = [html.Tr([html.Td(str(r.year)), html.Td(t(f"court.source.{r.source}", lang))])
+            for r in sent.sort_values("year").itertuples()]
+    return dbc.Table([head, html.Tbody(body)], size="sm", className="small")

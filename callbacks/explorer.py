@@ -1,0 +1,132 @@
+"""KPI explorer callbacks: definition, trend, ranking, funnel plot."""
+
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+import pandas as pd
+from dash import Input, Output, html
+
+from callbacks.context import Services
+from data import repository
+from kpi.catalogue import KPIS
+from layouts import figures, ids
+from layouts.components import breadcrumbs, table_data
+from layouts.i18n import t
+
+
+def definition(kpi, lang: str) -> dbc.Card:
+    rows = [
+        (t("explorer.formula", lang), kpi.formula),
+        (t("explorer.unit", lang), t(f"unit.{kpi.unit}", lang)),
+        (t("explorer.better", lang), t(f"explorer.better.{kpi.direction}", lang)),
+        (t("explorer.tolerance", lang), "—" if kpi.tolerance is None else str(kpi.tolerance)),
+        (t("explorer.source", lang), kpi.source),
+        (t("explorer.why", lang), t(f"kpi.{kpi.code}.why", lang)),
+    ]
+    return dbc.Card(dbc.CardBody(html.Dl(
+        [item for label, text in rows for item in (html.Dt(label, className="col-sm-3"),
+                                                   html.Dd(text, className="col-sm-9"))],
+        className="row mb-0 small")), className="mb-3", id="definition")
+
+
+def filter_courts(courts: pd.DataFrame, state: dict) -> pd.DataFrame:
+    """Courts matching the page's region, level and specialisation filters (pure)."""
+    keep = pd.Series(True, index=courts.index)
+    for col, key in (("region_code", "region"), ("level", "level"),
+                     ("specialization", "spec")):
+        if state.get(key):
+            keep &= courts[col] == state[key]
+    return courts[keep]
+
+
+def register(app, services: Services) -> None:
+    @app.callback(
+        Output(ids.EXPLORER_DEFINITION, "children"),
+        Output(ids.BREADCRUMBS, "children", allow_duplicate=True),
+        Output(ids.control("region"), "options"),
+        Output(ids.chart(ids.CHART_GRAPH, "trend"), "figure"),
+        Output(ids.chart(ids.CHART_DATA, "trend"), "data"),
+        Output(ids.chart(ids.CHART_GRAPH, "ranking"), "figure"),
+        Output(ids.chart(ids.CHART_DATA, "ranking"), "data"),
+        Input(ids.page_state("explorer"), "data"),
+        prevent_initial_call="initial_duplicate",
+    )
+    def explorer(state):
+        lang = state["lang"]
+        kpi = KPIS[state["kpi"]]
+        category = "all" if kpi.grain == "court" else state["category"]
+        year = services.latest_year(state["year"])
+        names = services.unit_names(lang)
+        regions = services.regions()
+        region_options = [{"label": names.get(c, c), "value": c} for c in regions["region_code"]]
+        region = state["region"] if state["region"] in set(regions["region_code"]) else None
+        crumbs = [(t("nav.national", lang), "/")]
+        if region:
+            crumbs.append((names.get(region, region), f"/kpi/{kpi.code}?region={region}"))
+        crumbs.append((kpi.names.get(lang, kpi.names["en"]), None))
+        with services.connect() as conn:
+            trend_codes = ["KZ"] + ([region] if region else [])
+            trend = repository.kpi_values(conn, code=trend_codes, kpi=kpi.code,
+                                          category=category)
+            if state["view"] == "courts" or region:
+                courts = filter_courts(services.courts(), {**state, "region": region})
+                ranked = repository.kpi_values(conn, level="court", year=year, kpi=kpi.code,
+                                               category=category)
+                ranked = courts[["court_code"]].rename(columns={"court_code": "code"}).merge(
+                    ranked, on="code", how="left")
+            else:
+                ranked = repository.kpi_values(conn, level="region", year=year, kpi=kpi.code,
+                                               category=category)
+                ranked = regions[["region_code"]].rename(columns={"region_code": "code"}).merge(
+                    ranked, on="code", how="left")
+        trend = trend.assign(label=trend["code"].map(names))
+        national_target = trend[trend["code"] == "KZ"][["year", "target"]].dropna()
+        trend_fig = figures.trend_figure(trend[["year", "value", "label"]],
+                                         national_target if len(national_target) else None,
+                                         kpi, lang)
+        trend_data = table_data(trend, {"label": t("col.unit", lang), "year": t("col.year", lang),
+                                        "value": t("col.value", lang),
+                                        "target": t("col.target", lang),
+                                        "coverage": t("col.coverage", lang)},
+                                f"{kpi.code}-trend")
+        ranked = ranked.assign(name=ranked["code"].map(names),
+                               status=ranked["status"].fillna("none"))
+        national_value = trend.loc[(trend["code"] == "KZ") & (trend["year"] == year), "value"]
+        nat = float(national_value.iloc[0]) if len(national_value) else None
+        rank_fig = figures.ranking_figure(ranked[["code", "name", "value", "status",
+                                                  "coverage"]], nat, kpi, lang)
+        rank_data = table_data(ranked.sort_values("value", ascending=kpi.direction == "lower"),
+                               {"name": t("col.unit", lang), "value": t("col.value", lang),
+                                "target": t("col.target", lang),
+                                "status": t("col.status", lang),
+                                "coverage": t("col.coverage", lang)},
+                               f"{kpi.code}-ranking-{year}")
+        return (definition(kpi, lang), breadcrumbs(crumbs), region_options, trend_fig,
+                trend_data, rank_fig, rank_data)
+
+    @app.callback(
+        Output(ids.chart(ids.CHART_GRAPH, "funnel"), "figure"),
+        Output(ids.chart(ids.CHART_DATA, "funnel"), "data"),
+        Input(ids.page_state("explorer"), "data"),
+    )
+    def funnel(state):
+        lang = state["lang"]
+        kpi = KPIS[state["kpi"]]
+        category = "all" if kpi.grain == "court" else state["category"]
+        year = services.latest_year(state["year"])
+        names = services.unit_names(lang)
+        courts = filter_courts(services.courts(), state)
+        with services.connect() as conn:
+            values = repository.kpi_values(conn, level="court", year=year, kpi=kpi.code,
+                                           category=category)
+            nat = repository.kpi_values(conn, level="national", year=year, kpi=kpi.code,
+                                        category=category)
+        values = values[values["code"].isin(courts["court_code"])]
+        values = values.assign(name=values["code"].map(names))
+        national_value = float(nat["value"].iloc[0]) if len(nat) else float("nan")
+        fig = figures.funnel_figure(values[["code", "name", "value", "denominator"]],
+                                    national_value, kpi, lang)
+        data = table_data(values, {"name": t("col.court", lang), "value": t("col.value", lang),
+                                   "denominator": t("col.volume", lang)},
+                          f"{kpi.code}-funnel-{year}")
+        return fig, data

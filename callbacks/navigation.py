@@ -1,0 +1,103 @@
+"""App-wide callbacks: controls → URL, year options, the data banner, chart cards."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl
+
+import pandas as pd
+from dash import ALL, MATCH, Input, Output, State, ctx, dcc, no_update
+
+from callbacks.context import Services
+from layouts import ids
+from layouts.components import data_table, synthetic_banner
+from layouts.export import to_csv_bytes, to_xlsx_bytes
+from layouts.i18n import DEFAULT_LANGUAGE
+from layouts.params import query_string
+
+# Page-state keys that travel in the URL (others, like "page", are internal).
+KEPT_IN_URL = ("lang", "year", "category", "kpi", "region", "level", "spec", "units", "view")
+
+
+def _same(a, b) -> bool:
+    empty = (None, "", [])
+    return (a in empty and b in empty) or a == b
+
+
+def merge_query(state: dict, names: list[str], values: list) -> str | None:
+    """The query string for the controls' values, or None when they match the page state.
+
+    Controls first render with the values the URL gave them; only a value that
+    differs from the page state is a user's change worth a new URL (pure).
+    """
+    if all(_same(state.get(n), v) for n, v in zip(names, values)):
+        return None
+    params = {k: v for k, v in state.items() if k in KEPT_IN_URL}
+    if params.get("lang") == DEFAULT_LANGUAGE:
+        params.pop("lang")
+    for name, value in zip(names, values):
+        params[name] = value
+    return query_string(params)
+
+
+def register(app, services: Services) -> None:
+    @app.callback(
+        Output(ids.URL, "search", allow_duplicate=True),
+        Input(ids.control(ALL), "value"),
+        State(ids.control(ALL), "id"),
+        State({"type": ids.PAGE_STATE, "page": ALL}, "data"),
+        prevent_initial_call=True,
+    )
+    def controls_to_url(values, control_ids, states):
+        # The URL is the page state, so links reproduce the view and back works.
+        names = [c["name"] for c in control_ids]
+        new = merge_query(states[0] if states else {}, names, values)
+        return no_update if new is None else new
+
+    @app.callback(
+        Output(ids.control("year"), "options"),
+        Output(ids.control("year"), "placeholder"),
+        Input(ids.control("year"), "id"),
+    )
+    def year_options(_id):
+        years = services.years()
+        options = [{"label": str(y), "value": y} for y in reversed(years)]
+        return options, (str(years[-1]) if years else "")
+
+    @app.callback(Output(ids.BANNER, "children"), Input(ids.URL, "pathname"),
+                  State(ids.URL, "search"))
+    def banner(_path, search):
+        lang = dict(parse_qsl((search or "").lstrip("?"))).get("lang", "en")
+        return synthetic_banner(services.synthetic(), lang)
+
+    @app.callback(
+        Output(ids.chart(ids.CHART_TABLE_COLLAPSE, MATCH), "is_open"),
+        Input(ids.chart(ids.CHART_TABLE_TOGGLE, MATCH), "n_clicks"),
+        State(ids.chart(ids.CHART_TABLE_COLLAPSE, MATCH), "is_open"),
+        prevent_initial_call=True,
+    )
+    def toggle_table(_n, is_open):
+        return not is_open
+
+    @app.callback(
+        Output(ids.chart(ids.CHART_TABLE, MATCH), "children"),
+        Input(ids.chart(ids.CHART_DATA, MATCH), "data"),
+        State({"type": ids.PAGE_STATE, "page": ALL}, "data"),
+    )
+    def table_view(payload, states):
+        return data_table(payload, (states[0] if states else {}).get("lang", "en"))
+
+    @app.callback(
+        Output(ids.chart(ids.CHART_DOWNLOAD, MATCH), "data"),
+        Input(ids.chart(ids.CHART_CSV, MATCH), "n_clicks"),
+        Input(ids.chart(ids.CHART_XLSX, MATCH), "n_clicks"),
+        State(ids.chart(ids.CHART_DATA, MATCH), "data"),
+        prevent_initial_call=True,
+    )
+    def download(_csv, _xlsx, payload):
+        if not payload:
+            return no_update
+        frame = pd.DataFrame(payload["rows"], columns=payload["columns"])
+        name = payload.get("filename", "court-kpi")
+        if ctx.triggered_id and ctx.triggered_id["type"] == ids.CHART_XLSX:
+            return dcc.send_bytes(to_xlsx_bytes(frame, "data"), f"{name}.xlsx")
+        return dcc.send_bytes(to_csv_bytes(frame), f"{name}.csv")

@@ -1,0 +1,117 @@
+"""Scorecard callbacks: tiles, map and courts needing attention."""
+
+from __future__ import annotations
+
+import json
+import os
+from functools import cache
+
+import dash_bootstrap_components as dbc
+import pandas as pd
+from dash import Input, Output, dcc, html
+
+from callbacks.context import Services
+from data import repository
+from kpi.analysis import attention, change_from_previous
+from kpi.catalogue import CATALOGUE, KPIS, PILLARS
+from layouts import figures, ids
+from layouts.components import kpi_tile, status_badge, table_data
+from layouts.format import fmt_value
+from layouts.i18n import t
+from layouts.params import query_string
+
+
+@cache
+def boundary_geojson() -> dict | None:
+    """The configured region boundaries (COURT_KPI_GEOJSON), else None: tile map."""
+    path = os.environ.get("COURT_KPI_GEOJSON")
+    if not path or not os.path.isfile(path):
+        return None
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def tiles(values: pd.DataFrame, year: int, category: str, lang: str) -> list:
+    """Tiles by pillar for the national values of all years (pure)."""
+    national = values[values["category"] == category]
+    this_year = national[national["year"] == year].set_index("kpi")
+    changes = change_from_previous(national, year)
+    sections = []
+    for pillar in PILLARS:
+        cards = []
+        for kpi in (k for k in CATALOGUE if k.pillar == pillar):
+            if kpi.grain == "court" and category != "all":
+                continue
+            row = this_year.loc[kpi.code] if kpi.code in this_year.index else None
+            series = national[national["kpi"] == kpi.code][["year", "value"]]
+            tgt = national[national["kpi"] == kpi.code][["year", "target"]].dropna()
+            spark = figures.sparkline_figure(series, tgt if len(tgt) else None) \
+                if series["value"].notna().sum() > 1 else None
+            href = f"/kpi/{kpi.code}" + query_string({"year": year, "category": category,
+                                                      "lang": lang if lang != "en" else None})
+            cards.append(dbc.Col(kpi_tile(kpi, row, changes.get(kpi.code), spark, href, lang),
+                                 xs=12, sm=6, md=4, xl=3, className="mb-2"))
+        if cards:
+            sections.append(html.Section([
+                html.H2(t(f"pillar.{pillar}", lang), className="h5 mt-2"),
+                dbc.Row(cards, className="g-2"),
+            ]))
+    return sections
+
+
+def attention_table(rows: pd.DataFrame, names: dict[str, str], lang: str):
+    if rows.empty:
+        return html.P(t("scorecard.attention_none", lang), className="text-muted")
+    head = html.Thead(html.Tr([html.Th(t(k, lang)) for k in
+                               ("col.court", "col.kpi", "col.value", "col.target",
+                                "col.status")]))
+    body = []
+    for r in rows.itertuples():
+        k = KPIS[r.kpi]
+        body.append(html.Tr([
+            html.Td(dcc.Link(names.get(r.code, r.code), href=f"/court/{r.code}")),
+            html.Td(dcc.Link(k.names.get(lang, k.names["en"]), href=f"/kpi/{r.kpi}")),
+            html.Td(fmt_value(r.value, k.unit, lang)),
+            html.Td(fmt_value(r.target, k.unit, lang)),
+            html.Td(status_badge(r.status, lang)),
+        ]))
+    return dbc.Table([head, html.Tbody(body)], size="sm", hover=True, className="small")
+
+
+def register(app, services: Services) -> None:
+    @app.callback(
+        Output(ids.SCORECARD_TILES, "children"),
+        Output(ids.chart(ids.CHART_GRAPH, "map"), "figure"),
+        Output(ids.chart(ids.CHART_DATA, "map"), "data"),
+        Output(ids.SCORECARD_ATTENTION, "children"),
+        Input(ids.page_state("scorecard"), "data"),
+    )
+    def scorecard(state):
+        lang, category = state["lang"], state["category"]
+        year = services.latest_year(state["year"])
+        kpi = KPIS[state["kpi"]]
+        if year is None:
+            empty = html.P(t("empty.no_selection", lang), className="text-muted")
+            return empty, figures.empty_figure(t("empty.no_data", lang)), None, empty
+        with services.connect() as conn:
+            national = repository.kpi_values(conn, level="national", category=category)
+            regional = repository.kpi_values(conn, level="region", year=year, kpi=kpi.code,
+                                             category="all" if kpi.grain == "court"
+                                             else category)
+            courts = repository.kpi_values(conn, level="court", year=year, category="all")
+        names = services.unit_names(lang)
+        regions = services.regions()
+        map_df = regions[["region_code"]].merge(
+            regional.rename(columns={"code": "region_code"}), on="region_code", how="left")
+        map_df["name"] = map_df["region_code"].map(names)
+        map_df["status"] = map_df["status"].fillna("none")
+        geo = boundary_geojson()
+        fig = (figures.choropleth_figure(geo, map_df, kpi, lang) if geo
+               else figures.tile_map_figure(map_df, kpi, lang))
+        payload = table_data(map_df.assign(unit=kpi.unit), {
+            "name": t("col.region", lang), "value": t("col.value", lang),
+            "unit": t("col.unit", lang), "target": t("col.target", lang),
+            "status": t("col.status", lang), "coverage": t("col.coverage", lang)},
+            f"regions-{kpi.code}-{year}")
+        return (tiles(national, year, category, lang), fig, payload,
+                attention_table(attention(courts), names, lang))

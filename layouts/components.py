@@ -1,0 +1,134 @@
+"""Reusable components: chart cards with table view and downloads, status badges, tiles.
+
+Builders only: they take data and return components, and never query.
+"""
+
+from __future__ import annotations
+
+import math
+
+import dash_bootstrap_components as dbc
+import pandas as pd
+from dash import dcc, html
+
+from kpi.catalogue import KpiDef
+from layouts import ids
+from layouts.format import fmt_coverage, fmt_value
+from layouts.i18n import t
+
+STATUS_ICONS = {"green": "✔", "amber": "●", "red": "✖", "none": "—"}
+STATUS_CLASS = {"green": "status-green", "amber": "status-amber", "red": "status-red",
+                "none": "status-none"}
+GRAPH_CONFIG = {"displaylogo": False, "responsive": True,
+                "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
+
+
+def status_badge(status: str, lang: str) -> html.Span:
+    """Status as icon and word, with colour only as a third cue."""
+    return html.Span([html.Span(STATUS_ICONS[status], **{"aria-hidden": "true"}), " ",
+                      t(f"status.{status}", lang)],
+                     className=f"status-badge {STATUS_CLASS[status]}")
+
+
+def chart_card(name: str, title: str, lang: str, definition_href: str | None = None,
+               height: int | None = None, extra: list | None = None) -> dbc.Card:
+    """A chart with its table view, CSV/Excel downloads and a link to the definition."""
+    header = [html.H2(title, className="h6 mb-0 me-auto")]
+    if definition_href:
+        header.append(dcc.Link(t("chart.definition", lang), href=definition_href,
+                               className="small me-2"))
+    header += [
+        dbc.Button(t("chart.table", lang), id=ids.chart(ids.CHART_TABLE_TOGGLE, name),
+                   size="sm", color="link", className="p-0 me-2"),
+        dbc.Button("CSV", id=ids.chart(ids.CHART_CSV, name), size="sm",
+                   color="secondary", outline=True, className="me-1"),
+        dbc.Button("Excel", id=ids.chart(ids.CHART_XLSX, name), size="sm",
+                   color="secondary", outline=True),
+    ]
+    # dcc.Graph must not get style=None (Dash 4 reads style.height).
+    graph_style = {"height": f"{height}px"} if height else {}
+    return dbc.Card([
+        dbc.CardHeader(html.Div(header, className="d-flex align-items-center flex-wrap gap-1")),
+        dbc.CardBody([
+            *(extra or []),
+            dcc.Loading(dcc.Graph(id=ids.chart(ids.CHART_GRAPH, name), config=GRAPH_CONFIG,
+                                  style=graph_style), delay_show=300),
+            dbc.Collapse(html.Div(id=ids.chart(ids.CHART_TABLE, name),
+                                  className="table-responsive"),
+                         id=ids.chart(ids.CHART_TABLE_COLLAPSE, name), is_open=False),
+            dcc.Store(id=ids.chart(ids.CHART_DATA, name)),
+            dcc.Download(id=ids.chart(ids.CHART_DOWNLOAD, name)),
+        ]),
+    ], className="mb-3 chart-card")
+
+
+def table_data(frame: pd.DataFrame, columns: dict[str, str], filename: str) -> dict:
+    """What a chart shows, as a store payload: column labels, rows and a file name."""
+    sub = frame[list(columns)]
+    rows = sub.astype(object).where(sub.notna(), None).values.tolist()
+    return {"columns": list(columns.values()), "rows": rows, "filename": filename}
+
+
+def data_table(payload: dict | None, lang: str) -> html.Table | html.P:
+    if not payload or not payload.get("rows"):
+        return html.P(t("empty.no_data", lang), className="text-muted small")
+    head = html.Thead(html.Tr([html.Th(c, scope="col") for c in payload["columns"]]))
+    body = html.Tbody([html.Tr([html.Td(_cell(v, lang)) for v in row])
+                       for row in payload["rows"]])
+    return html.Table([head, body], className="table table-sm table-striped small")
+
+
+def _cell(v, lang: str) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return t("empty.no_data", lang)
+    if isinstance(v, float):
+        return f"{v:,.2f}".replace(",", " ")
+    return str(v)
+
+
+def kpi_tile(kpi: KpiDef, row: pd.Series | None, change: float | None, sparkline,
+             href: str, lang: str) -> dbc.Card:
+    """One KPI of the scorecard: value, target, status, change and a small trend."""
+    value = None if row is None else row["value"]
+    status = "none" if row is None else row["status"]
+    body = [
+        dcc.Link(html.H3(kpi.names.get(lang, kpi.names["en"]), className="h6 mb-1 kpi-name"),
+                 href=href),
+        html.Div(fmt_value(value, kpi.unit, lang), className="kpi-value"),
+        html.Div([status_badge(status, lang)], className="mb-1"),
+    ]
+    details = []
+    if row is not None and not pd.isna(row["target"]):
+        target = t("tile.target", lang, value=fmt_value(row["target"], kpi.unit, lang))
+        if bool(row["illustrative"]):
+            target += " " + t("tile.illustrative", lang)
+        details.append(html.Div(target))
+    if change is not None and not math.isnan(change):
+        arrow = "▲" if change > 0 else ("▼" if change < 0 else "■")
+        details.append(html.Div(t("tile.change", lang, arrow=arrow,
+                                  value=fmt_value(abs(change), kpi.unit, lang))))
+    if row is not None and not pd.isna(row["coverage"]) and row["coverage"] < 99.95:
+        details.append(html.Div(t("tile.coverage", lang, value=fmt_coverage(row["coverage"])),
+                                className="text-warning-emphasis"))
+    body.append(html.Div(details, className="small text-muted"))
+    if sparkline is not None:
+        body.append(dcc.Graph(figure=sparkline, config={"staticPlot": True},
+                              style={"height": "60px"}, className="kpi-sparkline"))
+    return dbc.Card(dbc.CardBody(body, className="p-2"),
+                    className=f"kpi-tile h-100 border-start border-4 {STATUS_CLASS[status]}")
+
+
+def breadcrumbs(items: list[tuple[str, str | None]]) -> html.Nav:
+    """National › Region › Court: (label, href or None for the current page)."""
+    parts = []
+    for i, (label, href) in enumerate(items):
+        if i:
+            parts.append(html.Span(" › ", className="text-muted"))
+        parts.append(dcc.Link(label, href=href) if href else html.Span(label, className="fw-bold"))
+    return html.Nav(parts, className="small mb-2", **{"aria-label": "breadcrumb"})
+
+
+def synthetic_banner(is_synthetic: bool, lang: str) -> dbc.Alert | None:
+    if not is_synthetic:
+        return None
+    return dbc.Alert(t("banner.synthetic", lang), color="warning", className="py-2 mt-2 mb-0")

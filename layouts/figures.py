@@ -1,0 +1,840 @@
+"""Plotly figure builders: DataFrames in, ``go.Figure`` out (no database, no callbacks).
+
+Rules every builder follows:
+
+* every visible word goes through ``t(key, lang)`` (keys in ``locales/<lang>/figures.json``);
+  KPI names come from ``kpi.names[lang]``; user data (court and region names) is escaped;
+* a missing value is never drawn as 0: lines get a gap (``None``), bars and points are
+  left out and the units without data are listed in an annotation or a grey tile;
+* status is never colour alone: a symbol (✔ ● ✖ —) or a marker shape goes with it;
+* clickable marks (bars, points, tiles, regions) carry the unit's code in ``customdata``,
+  and ``layout.meta`` says which chart and KPI the figure shows;
+* the look lives in the layout (template, fonts, margins, fixed ranges), so the figure
+  does not depend on the ``dcc.Graph`` config.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+
+import numpy as np
+import pandas as pd
+import plotly.colors as pcolors
+import plotly.graph_objects as go
+
+from kpi.catalogue import KpiDef
+from kpi.funnel import CLASSES, OUTSIDE95, OUTSIDE998, WITHIN, classify, funnel_curve
+from layouts.format import fmt_coverage, fmt_number, fmt_value
+from layouts.i18n import t
+
+# --- palette ---------------------------------------------------------------------------
+
+# Okabe-Ito, colour-blind safe; yellow last because it is faint on white.
+PALETTE: tuple[str, ...] = (
+    "#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000", "#F0E442",
+)
+# Marker shapes cycled once the palette is exhausted, so no two series look alike.
+SERIES_SYMBOLS: tuple[str, ...] = ("circle", "square", "diamond", "triangle-up")
+STATUS_COLORS: dict[str, str] = {
+    "green": "#009E73", "amber": "#E69F00", "red": "#D55E00", "none": "#999999",
+}
+# Text symbol shown next to a status colour (same as the status words of the tables).
+STATUS_SYMBOLS: dict[str, str] = {"green": "✔", "amber": "●", "red": "✖", "none": "—"}
+# Marker shape of each status where points, not text, carry it.
+STATUS_MARKERS: dict[str, str] = {
+    "green": "circle", "amber": "diamond", "red": "x", "none": "circle-open",
+}
+STATUS_KEYS: dict[str, str] = {
+    "green": "fig.status.green", "amber": "fig.status.amber", "red": "fig.status.red",
+    "none": "fig.status.none",
+}
+NO_DATA_COLOR = "#D9D9D9"
+TARGET_COLOR = "#444444"
+NATIONAL_COLOR = "#333333"
+# Funnel classes: colour and marker shape.
+FUNNEL_STYLE: dict[str, tuple[str, str]] = {
+    WITHIN: ("#0072B2", "circle"),
+    OUTSIDE95: ("#E69F00", "diamond"),
+    OUTSIDE998: ("#D55E00", "square"),
+    "no_limits": ("#999999", "circle"),  # no national share to draw limits around
+}
+NO_LIMITS = "no_limits"
+FUNNEL_KEYS: dict[str, str] = {
+    WITHIN: "fig.funnel.within", OUTSIDE95: "fig.funnel.outside95",
+    OUTSIDE998: "fig.funnel.outside998",
+}
+# Sequential scales, light to dark; the lightest 20 % is cut so a low value is not
+# mistaken for the grey of "no data".
+GOOD_SCALE = "Greens"  # KPIs with a direction: better is darker green
+NEUTRAL_SCALE = "Blues"  # context KPIs: higher is darker, no judgement
+SCALE_START = 0.2
+
+FONT_FAMILY = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Noto Sans', sans-serif"
+MARGIN = {"l": 8, "r": 8, "t": 40, "b": 8}
+UNIT_KEYS: dict[str, str] = {
+    "%": "fig.unit.percent", "days": "fig.unit.days", "ratio": "fig.unit.ratio",
+    "cases": "fig.unit.cases", "KZT": "fig.unit.kzt",
+}
+NO_DATA_LIST_MAX = 10
+
+# --- tile map of the 20 regions: (column, row), row 0 = north ---------------------------
+#
+#   col:  0     1     2     3     4     5     6
+#   row0: WKO   .     KOS   NKO   PAV   .     .
+#   row1: ATY   AKT   ULY   AKM   AST   ABA   EKO
+#   row2: MAN   KZO   TUR   KAR   ALR   JET   .
+#   row3: .     .     SHY   JAM   ALA   .     .
+TILE_GRID: dict[str, tuple[int, int]] = {
+    "KZ-27": (0, 0), "KZ-39": (2, 0), "KZ-59": (3, 0), "KZ-55": (4, 0),
+    "KZ-23": (0, 1), "KZ-15": (1, 1), "KZ-62": (2, 1), "KZ-11": (3, 1), "KZ-71": (4, 1),
+    "KZ-10": (5, 1), "KZ-63": (6, 1),
+    "KZ-47": (0, 2), "KZ-43": (1, 2), "KZ-61": (2, 2), "KZ-35": (3, 2), "KZ-19": (4, 2),
+    "KZ-33": (5, 2),
+    "KZ-79": (2, 3), "KZ-31": (3, 3), "KZ-75": (4, 3),
+}
+TILE_HALF = 0.46  # half the side of a tile, in grid units (gap 0.08)
+TILE_MAP_HEIGHT = 400
+# Hover/click area of a tile: about its side at the default height (~86 px per grid unit).
+TILE_MARKER_PX = 76
+
+
+# --- helpers ---------------------------------------------------------------------------
+
+def kpi_name(kpi: KpiDef, lang: str) -> str:
+    return kpi.names.get(lang) or kpi.names.get("en") or kpi.code
+
+
+def unit_label(kpi: KpiDef, lang: str) -> str:
+    key = UNIT_KEYS.get(kpi.unit)
+    return t(key, lang) if key else kpi.unit
+
+
+def _esc(text) -> str:
+    """User data shown in Plotly's pseudo-HTML labels."""
+    if text is None or (isinstance(text, float) and math.isnan(text)):
+        return ""
+    return html.escape(str(text), quote=False)
+
+
+def _floats(values) -> np.ndarray:
+    return pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(
+        dtype="float64", na_value=np.nan)
+
+
+def _gapped(values: np.ndarray) -> list[float | None]:
+    """Floats with ``None`` where missing: Plotly draws a gap, never a 0."""
+    return [None if math.isnan(v) else float(v) for v in values]
+
+
+def _missing(value) -> bool:
+    if value is None:
+        return True
+    try:
+        return math.isnan(float(value))
+    except (TypeError, ValueError):
+        return True
+
+
+def _status(value) -> str:
+    return value if isinstance(value, str) and value in STATUS_COLORS else "none"
+
+
+def _fmt(value: float, kpi: KpiDef, lang: str) -> str:
+    return t("fig.no_data", lang) if _missing(value) else fmt_value(float(value), kpi.unit, lang)
+
+
+def _status_text(status: str, lang: str) -> str:
+    return f"{STATUS_SYMBOLS[status]} {t(STATUS_KEYS[status], lang)}"
+
+
+def _separators(lang: str) -> str:
+    """Plotly's decimal and thousands separators: 1,234.5 in English, 1 234,5 in kk/ru."""
+    return ",\u202f" if lang in ("kk", "ru") else ".,"
+
+
+def _base_layout(fig: go.Figure, title: str | None, height: int | None = None,
+                 meta: dict | None = None, lang: str = "en") -> go.Figure:
+    fig.update_layout(
+        template="plotly_white",
+        font={"family": FONT_FAMILY, "size": 12},
+        margin=dict(MARGIN, t=40 if title else 10),
+        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 14}} if title
+        else None,
+        hoverlabel={"font": {"family": FONT_FAMILY}},
+        separators=_separators(lang),
+    )
+    if height is not None:
+        fig.update_layout(height=height)
+    if meta is not None:
+        fig.update_layout(meta=meta)
+    return fig
+
+
+def _no_data_note(names: list[str], lang: str) -> str:
+    """``No data: A, B, … +N more`` (names escaped), or '' when nothing is missing."""
+    if not names:
+        return ""
+    shown = ", ".join(_esc(n) for n in names[:NO_DATA_LIST_MAX])
+    if len(names) > NO_DATA_LIST_MAX:
+        shown += " " + t("fig.more", lang, n=len(names) - NO_DATA_LIST_MAX)
+    return t("fig.no_data_list", lang, names=shown)
+
+
+def _footer(fig: go.Figure, lines: list[str], below: int = 42) -> int:
+    """Notes under the plot area (status legend, units without data); the pixels added.
+
+    ``below`` is the room left for the x axis (its tick labels and title).
+    """
+    lines = [line for line in lines if line]
+    if not lines:
+        return 0
+    fig.add_annotation(text="<br>".join(lines), xref="paper", yref="paper", x=0, y=0,
+                       xanchor="left", yanchor="top", yshift=-below, align="left",
+                       showarrow=False, font={"size": 11, "color": "#555555"})
+    added = below + 16 * len(lines)
+    fig.update_layout(margin_b=MARGIN["b"] + added)
+    return added
+
+
+def _status_legend(statuses, lang: str) -> str:
+    present = [s for s in STATUS_SYMBOLS if s in set(statuses)]
+    if not present or present == ["none"]:
+        return ""
+    return " · ".join(_status_text(s, lang) for s in present)
+
+
+def _scale(kpi: KpiDef) -> list[list]:
+    """The value colour scale, oriented so better is darker (lower-is-better reversed)."""
+    base = NEUTRAL_SCALE if kpi.direction == "none" else GOOD_SCALE
+    stops = np.linspace(0.0, 1.0, 9)
+    colors = pcolors.sample_colorscale(base, list(SCALE_START + (1 - SCALE_START) * stops))
+    if kpi.direction == "lower":
+        colors = colors[::-1]
+    return [[float(s), c] for s, c in zip(stops, colors)]
+
+
+def _text_color(rgb: str) -> str:
+    """Black or white, whichever reads better on ``rgb`` (an 'rgb(r, g, b)' or '#rrggbb')."""
+    if rgb.startswith("#"):
+        r, g, b = (int(rgb[i:i + 2], 16) for i in (1, 3, 5))
+    else:
+        r, g, b = (float(x) for x in re.findall(r"[\d.]+", rgb)[:3])
+    luminance = (0.299 * r + 0.587 * g + 0.114 * b) / 255
+    return "#000000" if luminance > 0.55 else "#FFFFFF"
+
+
+def _value_colors(values: np.ndarray, kpi: KpiDef) -> tuple[list[str], float, float]:
+    """A colour per value on the oriented scale (grey when missing), and the scale's range."""
+    ok = values[~np.isnan(values)]
+    vmin, vmax = (float(ok.min()), float(ok.max())) if len(ok) else (0.0, 1.0)
+    span = vmax - vmin
+    scale = _scale(kpi)
+    colors = []
+    for v in values:
+        if math.isnan(v):
+            colors.append(NO_DATA_COLOR)
+            continue
+        frac = 0.5 if span == 0 else (v - vmin) / span
+        colors.append(pcolors.sample_colorscale(scale, [frac])[0])
+    if span == 0:  # one value (or all equal): the middle of a ±1 range
+        vmin, vmax = vmin - 1.0, vmax + 1.0
+    return colors, vmin, vmax
+
+
+def _full_years(years) -> list[int]:
+    ys = sorted({int(y) for y in pd.Series(years).dropna()})
+    return list(range(ys[0], ys[-1] + 1)) if ys else []
+
+
+def _year_axis(fig: go.Figure, years: list[int], lang: str) -> None:
+    axis = {"tickformat": "d", "showgrid": False, "title": {"text": t("fig.year", lang)}}
+    if years and years[-1] - years[0] <= 12:
+        axis.update(tickmode="linear", dtick=1)
+    fig.update_xaxes(**axis)
+
+
+def empty_figure(message: str, title: str | None = None, height: int = 250) -> go.Figure:
+    """A blank chart that says why it is blank (``message`` is already translated)."""
+    fig = go.Figure()
+    fig.add_annotation(text=_esc(message), x=0.5, y=0.5, xref="paper", yref="paper",
+                       showarrow=False, font={"size": 14, "color": "#666666"})
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return _base_layout(fig, title, height, meta={"chart": "empty"})
+
+
+# --- 1. trend --------------------------------------------------------------------------
+
+def trend_figure(series: pd.DataFrame, targets: pd.DataFrame | None, kpi: KpiDef,
+                 lang: str = "en") -> go.Figure:
+    """One line per ``label`` over the years, the target trajectory dashed.
+
+    ``series``: year, value, label (an optional ``code`` column goes to customdata,
+    else the label does). ``targets``: year, target (an optional boolean
+    ``illustrative`` column labels the line "Target (illustrative)").
+    """
+    title = t("fig.trend.title", lang, kpi=kpi_name(kpi, lang))
+    meta = {"chart": "trend", "kpi": kpi.code}
+    has_targets = targets is not None and len(targets) and targets["target"].notna().any()
+    if (series is None or series.empty or not series["value"].notna().any()) \
+            and not has_targets:
+        return empty_figure(t("fig.no_data", lang), title, 360)
+    fig = go.Figure()
+    years = _full_years(series["year"]) if series is not None and len(series) else []
+    if years:
+        series = series.assign(label=["" if _missing_name(v) else str(v)
+                                      for v in series["label"]])
+    labels = list(dict.fromkeys(series["label"].tolist())) if years else []
+    for i, label in enumerate(labels):
+        rows = series[series["label"] == label].copy()
+        rows["year"] = rows["year"].astype("int64")
+        rows = rows.drop_duplicates("year", keep="last").set_index("year").reindex(years)
+        values = _floats(rows["value"])
+        code = rows["code"].dropna().iloc[0] if "code" in rows and rows["code"].notna().any() \
+            else label
+        hover = [f"<b>{_esc(label)}</b><br>{t('fig.year', lang)}: {y}<br>"
+                 f"{t('fig.hover.value', lang)}: {_fmt(v, kpi, lang)}"
+                 for y, v in zip(years, values)]
+        fig.add_trace(go.Scatter(
+            x=years, y=_gapped(values), name=_esc(label), mode="lines+markers",
+            connectgaps=False, customdata=[code] * len(years), hovertext=hover,
+            hovertemplate="%{hovertext}<extra></extra>",
+            line={"color": PALETTE[i % len(PALETTE)], "width": 2},
+            marker={"size": 6, "symbol": SERIES_SYMBOLS[(i // len(PALETTE))
+                                                        % len(SERIES_SYMBOLS)]},
+        ))
+    if has_targets:
+        tg = targets.dropna(subset=["target"]).copy()
+        tg["year"] = tg["year"].astype("int64")
+        tg = tg.drop_duplicates("year", keep="last").sort_values("year")
+        illustrative = "illustrative" in tg and bool(tg["illustrative"].fillna(False).any())
+        name = t("fig.target_illustrative" if illustrative else "fig.target", lang)
+        tvals = _floats(tg["target"])
+        fig.add_trace(go.Scatter(
+            x=tg["year"].tolist(), y=_gapped(tvals), name=name, mode="lines",
+            line={"color": TARGET_COLOR, "width": 1.5, "dash": "dash"},
+            hovertext=[f"{name}<br>{t('fig.year', lang)}: {y}<br>{_fmt(v, kpi, lang)}"
+                       for y, v in zip(tg["year"], tvals)],
+            hovertemplate="%{hovertext}<extra></extra>",
+        ))
+        years = sorted(set(years) | set(tg["year"].tolist()))
+    _year_axis(fig, years, lang)
+    fig.update_yaxes(title={"text": unit_label(kpi, lang)}, automargin=True)
+    # A few series: legend in a row above the plot; many (all regions): a column at the right.
+    horizontal = len(fig.data) <= 5
+    fig.update_layout(
+        hovermode="closest", showlegend=True,
+        legend={"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom"} if horizontal
+        else {"orientation": "v"},
+    )
+    _base_layout(fig, title, 380, meta, lang)
+    if horizontal:
+        fig.update_layout(margin_t=70)
+    return fig
+
+
+# --- 2. sparkline ----------------------------------------------------------------------
+
+def sparkline_figure(values: pd.DataFrame, targets: pd.DataFrame | None,
+                     height: int = 60) -> go.Figure:
+    """A tiny trend for a KPI tile: the line, its last point and the target dashed."""
+    fig = go.Figure()
+    years = _full_years(values["year"]) if values is not None and len(values) else []
+    if years:
+        rows = values.copy()
+        rows["year"] = rows["year"].astype("int64")
+        rows = rows.drop_duplicates("year", keep="last").set_index("year").reindex(years)
+        vals = _floats(rows["value"])
+        fig.add_trace(go.Scatter(x=years, y=_gapped(vals), mode="lines", connectgaps=False,
+                                 line={"color": PALETTE[0], "width": 2},
+                                 hovertemplate="%{x}: %{y}<extra></extra>"))
+        ok = np.flatnonzero(~np.isnan(vals))
+        if len(ok):
+            last = ok[-1]
+            fig.add_trace(go.Scatter(x=[years[last]], y=[float(vals[last])], mode="markers",
+                                     marker={"color": PALETTE[0], "size": 5},
+                                     hoverinfo="skip"))
+    if targets is not None and len(targets):
+        tg = targets.dropna(subset=["target"]).copy()
+        if len(tg):
+            tg["year"] = tg["year"].astype("int64")
+            tg = tg.drop_duplicates("year", keep="last").sort_values("year")
+            fig.add_trace(go.Scatter(x=tg["year"].tolist(), y=_gapped(_floats(tg["target"])),
+                                     mode="lines",
+                                     line={"color": TARGET_COLOR, "width": 1, "dash": "dash"},
+                                     hovertemplate="%{x}: %{y}<extra></extra>"))
+    fig.update_xaxes(visible=False, fixedrange=True)
+    fig.update_yaxes(visible=False, fixedrange=True)
+    fig.update_layout(template="plotly_white", height=height, showlegend=False,
+                      margin={"l": 2, "r": 2, "t": 2, "b": 2},
+                      paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)",
+                      font={"family": FONT_FAMILY, "size": 10},
+                      hovermode="x", meta={"chart": "sparkline"})
+    return fig
+
+
+# --- 3. ranking ------------------------------------------------------------------------
+
+def ranking_figure(df: pd.DataFrame, national_value: float | None, kpi: KpiDef,
+                   lang: str = "en") -> go.Figure:
+    """Horizontal bars best → worst, coloured by status with its symbol, national line.
+
+    ``df``: code, name, value, status, coverage (status and coverage optional). Rows
+    without a value get no bar and are listed under the chart.
+    """
+    title_key = "fig.ranking.title_none" if kpi.direction == "none" else "fig.ranking.title"
+    title = t(title_key, lang, kpi=kpi_name(kpi, lang))
+    meta = {"chart": "ranking", "kpi": kpi.code}
+    frame = df.copy() if df is not None else pd.DataFrame(columns=["code", "name", "value"])
+    frame["value"] = _floats(frame["value"]) if len(frame) else []
+    if "status" not in frame:
+        frame["status"] = "none"
+    if "coverage" not in frame:
+        frame["coverage"] = np.nan
+    frame["name"] = [n if not _missing_name(n) else c for n, c in
+                     zip(frame["name"], frame["code"])] if len(frame) else []
+    have = frame[frame["value"].notna()]
+    lacking = sorted(frame.loc[frame["value"].isna(), "name"].astype(str).tolist())
+    note = _no_data_note(lacking, lang)
+    if have.empty:
+        fig = empty_figure(t("fig.no_data", lang), title, 250)
+        _footer(fig, [note])
+        fig.update_layout(meta=meta)
+        return fig
+    descending = kpi.direction != "lower"
+    have = have.sort_values(["value", "name"], ascending=[not descending, True], kind="stable")
+    statuses = [_status(s) for s in have["status"]]
+    values = have["value"].to_numpy(dtype="float64")
+    texts = [f"{STATUS_SYMBOLS[s]} {_fmt(v, kpi, lang)}" for s, v in zip(statuses, values)]
+    hover = []
+    for name, v, s, cov in zip(have["name"], values, statuses, have["coverage"]):
+        line = (f"<b>{_esc(name)}</b><br>{t('fig.hover.value', lang)}: {_fmt(v, kpi, lang)}"
+                f"<br>{t('fig.hover.status', lang)}: {_status_text(s, lang)}")
+        if not _missing(cov):
+            line += f"<br>{t('fig.hover.coverage', lang)}: {fmt_coverage(float(cov), lang)}"
+        hover.append(line)
+    codes = have["code"].astype(str).tolist()
+    fig = go.Figure(go.Bar(
+        x=[float(v) for v in values], y=codes, orientation="h",
+        marker={"color": [STATUS_COLORS[s] for s in statuses]},
+        text=texts, textposition="outside", cliponaxis=False,
+        textfont={"size": 11, "color": "#333333"},
+        customdata=codes, hovertext=hover, hovertemplate="%{hovertext}<extra></extra>",
+        name=_esc(kpi_name(kpi, lang)), showlegend=False,
+    ))
+    fig.update_yaxes(tickmode="array", tickvals=codes,
+                     ticktext=[_esc(n) for n in have["name"]],
+                     categoryorder="array", categoryarray=codes, autorange="reversed",
+                     automargin=True, fixedrange=True)
+    lo, hi = min(0.0, float(values.min())), max(0.0, float(values.max()))
+    if not _missing(national_value):
+        lo, hi = min(lo, float(national_value)), max(hi, float(national_value))
+        label = t("fig.national_value", lang, value=_fmt(national_value, kpi, lang))
+        # Behind the bars, so it never hides one; it shows in the gaps between them.
+        fig.add_vline(x=float(national_value), line={"color": NATIONAL_COLOR, "dash": "dash",
+                                                     "width": 1.5}, layer="below",
+                      annotation_text=label, annotation_position="top",
+                      annotation_font={"size": 11, "color": NATIONAL_COLOR})
+    pad = 0.18 * (hi - lo or 1.0)  # room for the text labels outside the bars
+    fig.update_xaxes(title={"text": unit_label(kpi, lang)}, automargin=True,
+                     range=[lo - (pad if lo < 0 else 0), hi + pad], zeroline=True)
+    height = max(250, 18 * len(have) + 110)
+    _base_layout(fig, title, height, meta, lang)
+    fig.update_layout(bargap=0.3, margin_t=56, margin_r=24)
+    _footer(fig, [_status_legend(statuses, lang), note])
+    return fig
+
+
+def _missing_name(name) -> bool:
+    if name is None or name is pd.NA or name is pd.NaT:
+        return True
+    if isinstance(name, float) and math.isnan(name):
+        return True
+    return str(name).strip() == ""
+
+
+# --- 4. funnel -------------------------------------------------------------------------
+
+def funnel_figure(df: pd.DataFrame, national_value: float, kpi: KpiDef,
+                  lang: str = "en") -> go.Figure:
+    """Funnel plot of a % KPI: value against volume (log), 95 % and 99.8 % limits.
+
+    ``df``: code, name, value (0-100), denominator (the volume). Rows without a value or
+    with a volume ≤ 0 are left out. Points are coloured *and* shaped by their class.
+    """
+    title = t("fig.funnel.title", lang, kpi=kpi_name(kpi, lang))
+    meta = {"chart": "funnel", "kpi": kpi.code}
+    if kpi.unit != "%":
+        fig = empty_figure(t("fig.funnel.not_applicable", lang), title, 420)
+        fig.update_layout(meta=meta)
+        return fig
+    frame = df.copy() if df is not None else pd.DataFrame(
+        columns=["code", "name", "value", "denominator"])
+    if len(frame):
+        frame["value"] = _floats(frame["value"])
+        frame["denominator"] = _floats(frame["denominator"])
+        frame = frame[frame["value"].notna() & (frame["denominator"] > 0)]
+    if frame.empty:
+        fig = empty_figure(t("fig.no_data", lang), title, 420)
+        fig.update_layout(meta=meta)
+        return fig
+    p0 = float("nan") if _missing(national_value) else float(national_value)
+    # Binomial limits need a share in [0, 100] (a clearance rate above 100 % is not one).
+    has_limits = 0.0 <= p0 <= 100.0
+    volumes = frame["denominator"].to_numpy(dtype="float64")
+    values = frame["value"].to_numpy(dtype="float64")
+    classes = classify(values, volumes, p0) if has_limits \
+        else np.full(len(values), NO_LIMITS, dtype=object)
+    fig = go.Figure()
+    n_min, n_max = float(volumes.min()), float(volumes.max())
+    if has_limits:
+        curve = funnel_curve(p0, n_max * 1.5)
+        n = curve["n"].tolist()
+        for lo_col, hi_col, key, dash in (("lo95", "hi95", "fig.funnel.limits95", "dash"),
+                                          ("lo998", "hi998", "fig.funnel.limits998", "dot")):
+            name = t(key, lang)
+            for col, show in ((hi_col, True), (lo_col, False)):
+                fig.add_trace(go.Scatter(
+                    x=n, y=_gapped(curve[col].to_numpy()), mode="lines", name=name,
+                    legendgroup=hi_col, showlegend=show, hoverinfo="skip",
+                    line={"color": "#666666", "width": 1.2, "dash": dash},
+                ))
+    if not math.isnan(p0):
+        fig.add_hline(y=p0, line={"color": NATIONAL_COLOR, "width": 1.5},
+                      annotation_text=t("fig.national_value", lang, value=_fmt(p0, kpi, lang)),
+                      annotation_position="top left",
+                      annotation_font={"size": 11, "color": NATIONAL_COLOR})
+    for cls in (*CLASSES, NO_LIMITS):
+        mask = classes == cls
+        if not mask.any():
+            continue
+        color, symbol = FUNNEL_STYLE[cls]
+        part = frame[mask]
+        label = t(FUNNEL_KEYS[cls], lang) if cls != NO_LIMITS else kpi_name(kpi, lang)
+        hover = [f"<b>{_esc(c if _missing_name(nm) else nm)}</b><br>"
+                 f"{t('fig.hover.value', lang)}: {_fmt(v, kpi, lang)}"
+                 f"<br>{t('fig.hover.volume', lang)}: {_fmt_count(d, lang)}"
+                 + (f"<br>{label}" if cls != NO_LIMITS else "")
+                 for c, nm, v, d in zip(part["code"], part["name"], part["value"],
+                                        part["denominator"])]
+        fig.add_trace(go.Scatter(
+            x=part["denominator"].tolist(), y=part["value"].tolist(), mode="markers",
+            name=label, customdata=part["code"].astype(str).tolist(), hovertext=hover,
+            hovertemplate="%{hovertext}<extra></extra>",
+            marker={"color": color, "symbol": symbol, "size": 8,
+                    "line": {"color": "#FFFFFF", "width": 0.5}},
+        ))
+    x_lo, x_hi = math.log10(max(n_min / 1.5, 1.0)), math.log10(n_max * 1.5)
+    fig.update_xaxes(type="log", range=[x_lo, x_hi], automargin=True, dtick="D2",
+                     title={"text": t("fig.funnel.x_title", lang)})
+    fig.update_yaxes(title={"text": unit_label(kpi, lang)}, automargin=True)
+    y_lo, y_hi = float(values.min()), float(values.max())
+    if not math.isnan(p0):
+        y_lo, y_hi = min(y_lo, p0), max(y_hi, p0)
+    pad = 0.1 * (y_hi - y_lo or 1.0)
+    # Near 0 or 100 % keep a sliver of room so points on the edge are not cut in half.
+    lo = y_lo - pad if y_lo - pad >= 0 or y_lo < 0 else -min(pad, 1.0)
+    hi = y_hi + pad if y_hi + pad <= 100 or y_hi > 100 else 100 + min(pad, 1.0)
+    fig.update_yaxes(range=[lo, hi])
+    fig.update_layout(hovermode="closest",
+                      legend={"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom"})
+    _base_layout(fig, title, 420, meta, lang)
+    fig.update_layout(margin_t=80)
+    if not has_limits:
+        _footer(fig, [t("fig.funnel.no_limits", lang)])
+    return fig
+
+
+def _fmt_count(value: float, lang: str) -> str:
+    return fmt_number(float(value), 0, lang)
+
+
+# --- 5. tile map -----------------------------------------------------------------------
+
+def tile_map_figure(df: pd.DataFrame, kpi: KpiDef, lang: str = "en",
+                    color_by: str = "value") -> go.Figure:
+    """Kazakhstan's 20 regions as square tiles placed roughly where they lie.
+
+    ``df``: region_code, name, value, status. ``color_by="value"`` colours on a
+    sequential scale (better = darker green; blue for context KPIs); ``"status"`` uses
+    STATUS_COLORS and prefixes the value with the status symbol. Regions without a
+    value are grey and say "no data". Works offline: shapes and one scatter trace.
+    """
+    if color_by not in ("value", "status"):
+        raise ValueError(f"color_by must be 'value' or 'status', not {color_by!r}")
+    title = t("fig.map.title", lang, kpi=kpi_name(kpi, lang))
+    rows = {}
+    if df is not None and len(df):
+        for r in df.to_dict("records"):
+            rows[str(r.get("region_code"))] = r
+    codes = list(TILE_GRID)
+    values = _floats([rows.get(c, {}).get("value") for c in codes])
+    statuses = [_status(rows.get(c, {}).get("status")) for c in codes]
+    names = []
+    for c in codes:
+        name = rows.get(c, {}).get("name")
+        names.append(t(f"fig.region.{c}", lang) if _missing_name(name) else str(name))
+    if color_by == "value":
+        colors, vmin, vmax = _value_colors(values, kpi)
+    else:
+        colors = [NO_DATA_COLOR if math.isnan(v) else STATUS_COLORS[s]
+                  for v, s in zip(values, statuses)]
+    texts, hover = [], []
+    for c, name, v, s in zip(codes, names, values, statuses):
+        short = t(f"fig.region.{c}", lang)
+        if math.isnan(v):
+            shown = t("fig.no_data", lang)
+        elif color_by == "status":
+            shown = f"{STATUS_SYMBOLS[s]} {_fmt(v, kpi, lang)}"
+        else:
+            shown = _fmt(v, kpi, lang)
+        texts.append(f"<b>{_esc(short)}</b><br>{_esc(shown)}")
+        line = f"<b>{_esc(name)}</b><br>{t('fig.hover.value', lang)}: {_fmt(v, kpi, lang)}"
+        if not math.isnan(v):
+            line += f"<br>{t('fig.hover.status', lang)}: {_status_text(s, lang)}"
+        hover.append(line)
+    fig = go.Figure()
+    for c, color in zip(codes, colors):
+        col, row = TILE_GRID[c]
+        fig.add_shape(type="rect", x0=col - TILE_HALF, x1=col + TILE_HALF,
+                      y0=-row - TILE_HALF, y1=-row + TILE_HALF, fillcolor=color,
+                      line={"color": "#FFFFFF", "width": 1}, layer="below", name=c)
+    # One scatter trace on the tile centres: the labels, the hover and the click target.
+    # Its square markers are transparent (the shapes show the colour) and about tile-sized.
+    fig.add_trace(go.Scatter(
+        x=[TILE_GRID[c][0] for c in codes], y=[-TILE_GRID[c][1] for c in codes],
+        mode="markers+text", text=texts, textposition="middle center",
+        textfont={"size": 10, "color": [_text_color(c) for c in colors]},
+        marker={"symbol": "square", "size": TILE_MARKER_PX, "color": "rgba(0,0,0,0)"},
+        customdata=codes, hovertext=hover, hovertemplate="%{hovertext}<extra></extra>",
+        showlegend=False, name="",
+    ))
+    if color_by == "value" and not np.isnan(values).all():
+        fig.add_trace(go.Scatter(  # carries the colour bar only
+            x=[None], y=[None], mode="markers", showlegend=False, hoverinfo="skip",
+            marker={"colorscale": _scale(kpi), "cmin": vmin, "cmax": vmax, "color": [vmin],
+                    "showscale": True, "colorbar": {"title": {"text": unit_label(kpi, lang)},
+                                                    "thickness": 10, "len": 0.8}},
+        ))
+    fig.update_xaxes(visible=False, range=[-0.55, 6.55], fixedrange=True)
+    fig.update_yaxes(visible=False, range=[-3.55, 0.55], fixedrange=True,
+                     scaleanchor="x", scaleratio=1)
+    _base_layout(fig, title, TILE_MAP_HEIGHT,
+                 {"chart": "tile_map", "kpi": kpi.code, "color_by": color_by}, lang)
+    footer = [_status_legend([s for v, s in zip(values, statuses) if not math.isnan(v)], lang)] \
+        if color_by == "status" else []
+    added = _footer(fig, footer, below=6)
+    fig.update_layout(hovermode="closest", dragmode=False, height=TILE_MAP_HEIGHT + added)
+    return fig
+
+
+# --- 6. choropleth ---------------------------------------------------------------------
+
+def choropleth_figure(geojson: dict, df: pd.DataFrame, kpi: KpiDef,
+                      lang: str = "en") -> go.Figure:
+    """Regions filled by value on Plotly's own ``geo`` subplot (no map tiles, no network).
+
+    ``geojson``: features with ``properties.iso_code`` (exterior rings clockwise, as
+    d3-geo wants). ``df``: region_code, name, value, status. Regions without a value —
+    in ``df`` as NaN or absent — are grey, say "no data" on hover and are listed below.
+    """
+    title = t("fig.map.title", lang, kpi=kpi_name(kpi, lang))
+    features = geojson.get("features", []) if geojson else []
+    geo_names: dict[str, str] = {}
+    for f in features:
+        props = f.get("properties", {})
+        code = props.get("iso_code")
+        if code:
+            geo_names[code] = props.get(f"name_{lang}") or props.get("name_en") or code
+    frame = df.copy() if df is not None else pd.DataFrame(
+        columns=["region_code", "name", "value", "status"])
+    frame["region_code"] = frame["region_code"].astype(str) if len(frame) else []
+    frame = frame.drop_duplicates("region_code", keep="last")
+    frame["value"] = _floats(frame["value"]) if len(frame) else []
+    if "status" not in frame:
+        frame["status"] = "none"
+    given = frame["name"] if "name" in frame else pd.Series([None] * len(frame))
+    frame["name"] = [geo_names.get(c, c) if _missing_name(n) else str(n)
+                     for c, n in zip(frame["region_code"], given)]
+    have = frame[frame["value"].notna()]
+    if geo_names:
+        have = have[have["region_code"].isin(geo_names)]
+    lacking_codes = [c for c in geo_names if c not in set(have["region_code"])]
+    names = dict(zip(frame["region_code"], frame["name"]))
+    lacking_names = [names.get(c, geo_names[c]) for c in lacking_codes]
+    fig = go.Figure()
+    if len(have):
+        vals = have["value"].to_numpy(dtype="float64")
+        _, zmin, zmax = _value_colors(vals, kpi)
+        hover = [f"<b>{_esc(n)}</b><br>{t('fig.hover.value', lang)}: {_fmt(v, kpi, lang)}"
+                 f"<br>{t('fig.hover.status', lang)}: {_status_text(_status(s), lang)}"
+                 for n, v, s in zip(have["name"], vals, have["status"])]
+        codes = have["region_code"].tolist()
+        fig.add_trace(go.Choropleth(
+            geojson=_subset(geojson, codes), featureidkey="properties.iso_code",
+            locations=codes,
+            z=[float(v) for v in vals], colorscale=_scale(kpi), zmin=zmin, zmax=zmax,
+            customdata=codes, hovertext=hover, hovertemplate="%{hovertext}<extra></extra>",
+            marker={"line": {"color": "#FFFFFF", "width": 0.6}},
+            colorbar={"title": {"text": unit_label(kpi, lang)}, "thickness": 10, "len": 0.8},
+            name=_esc(kpi_name(kpi, lang)),
+        ))
+    if lacking_codes:
+        fig.add_trace(go.Choropleth(
+            geojson=_subset(geojson, lacking_codes), featureidkey="properties.iso_code",
+            locations=lacking_codes,
+            z=[0.0] * len(lacking_codes), showscale=False,
+            colorscale=[[0, NO_DATA_COLOR], [1, NO_DATA_COLOR]],
+            customdata=lacking_codes,
+            hovertext=[f"<b>{_esc(n)}</b><br>{t('fig.no_data', lang)}" for n in lacking_names],
+            hovertemplate="%{hovertext}<extra></extra>",
+            marker={"line": {"color": "#FFFFFF", "width": 0.6}},
+            name=t("fig.no_data", lang),
+        ))
+    if not fig.data:
+        fig = empty_figure(t("fig.no_data", lang), title, TILE_MAP_HEIGHT)
+        fig.update_layout(meta={"chart": "choropleth", "kpi": kpi.code})
+        return fig
+    # Mercator keeps the country's shape; explicit ranges from the features' bounding box
+    # fill the frame better than fitbounds does on this projection (checked in Chromium).
+    geo = {"visible": False, "projection_type": "mercator", "bgcolor": "rgba(0,0,0,0)"}
+    bounds = _bounds(features)
+    if bounds is None:
+        geo["fitbounds"] = "locations"
+    else:
+        lon0, lat0, lon1, lat1 = bounds
+        pad_lon, pad_lat = 0.02 * (lon1 - lon0), 0.03 * (lat1 - lat0)
+        geo.update(fitbounds=False, lonaxis_range=[lon0 - pad_lon, lon1 + pad_lon],
+                   lataxis_range=[lat0 - pad_lat, lat1 + pad_lat],
+                   center={"lon": (lon0 + lon1) / 2, "lat": (lat0 + lat1) / 2})
+    fig.update_geos(**geo)
+    _base_layout(fig, title, TILE_MAP_HEIGHT, {"chart": "choropleth", "kpi": kpi.code}, lang)
+    added = _footer(fig, [_no_data_note(sorted(lacking_names), lang)], below=6)
+    fig.update_layout(dragmode=False, height=TILE_MAP_HEIGHT + added)
+    return fig
+
+
+def _subset(geojson: dict, codes: list[str]) -> dict:
+    """The features of ``codes`` only: each trace ships just its own geometry."""
+    wanted = set(codes)
+    return {"type": "FeatureCollection",
+            "features": [f for f in geojson.get("features", [])
+                         if f.get("properties", {}).get("iso_code") in wanted]}
+
+
+def _bounds(features: list[dict]) -> tuple[float, float, float, float] | None:
+    """(lon min, lat min, lon max, lat max) of Polygon / MultiPolygon features."""
+    lons: list[float] = []
+    lats: list[float] = []
+
+    def walk(coords) -> None:
+        if coords and isinstance(coords[0], (int, float)):
+            lons.append(float(coords[0]))
+            lats.append(float(coords[1]))
+            return
+        for part in coords or ():
+            walk(part)
+
+    for f in features:
+        walk((f.get("geometry") or {}).get("coordinates"))
+    if not lons:
+        return None
+    return min(lons), min(lats), max(lons), max(lats)
+
+
+# --- 7. case flow ----------------------------------------------------------------------
+
+def case_flow_figure(df: pd.DataFrame, lang: str = "en") -> go.Figure:
+    """Incoming and resolved cases per year (grouped bars) and pending at year end (line)."""
+    title = t("fig.case_flow.title", lang)
+    meta = {"chart": "case_flow"}
+    cols = ("incoming", "resolved", "pending_end")
+    if df is None or df.empty or not df[list(cols)].notna().any().any():
+        return empty_figure(t("fig.no_data", lang), title, 340)
+    years = _full_years(df["year"])
+    frame = df.copy()
+    frame["year"] = frame["year"].astype("int64")
+    frame = frame.drop_duplicates("year", keep="last").set_index("year").reindex(years)
+    fig = go.Figure()
+    styles = {"incoming": ("fig.case_flow.incoming", "#56B4E9"),
+              "resolved": ("fig.case_flow.resolved", "#0072B2"),
+              "pending_end": ("fig.case_flow.pending_end", "#E69F00")}
+    for col in cols:
+        key, color = styles[col]
+        name = t(key, lang)
+        vals = _floats(frame[col])
+        hover = [f"<b>{name}</b><br>{t('fig.year', lang)}: {y}<br>"
+                 + (t("fig.no_data", lang) if math.isnan(v) else _fmt_count(v, lang))
+                 for y, v in zip(years, vals)]
+        common = {"x": years, "y": _gapped(vals), "name": name, "customdata": years,
+                  "hovertext": hover, "hovertemplate": "%{hovertext}<extra></extra>"}
+        if col == "pending_end":
+            fig.add_trace(go.Scatter(mode="lines+markers", connectgaps=False,
+                                     line={"color": color, "width": 2},
+                                     marker={"symbol": "diamond", "size": 8}, **common))
+        else:
+            fig.add_trace(go.Bar(marker={"color": color}, **common))
+    _year_axis(fig, years, lang)
+    fig.update_yaxes(title={"text": t("fig.unit.cases", lang)}, automargin=True,
+                     rangemode="tozero")
+    fig.update_layout(barmode="group", hovermode="closest",
+                      legend={"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom"})
+    _base_layout(fig, title, 340, meta, lang)
+    fig.update_layout(margin_t=70)
+    return fig
+
+
+# --- 8. every KPI of one unit ------------------------------------------------------------
+
+def small_multiples_figure(values: pd.DataFrame, category: str, lang: str = "en",
+                           columns: int = 3) -> go.Figure:
+    """One small trend per catalogue KPI for one court (or region), target dashed.
+
+    ``values``: the unit's KPI rows (year, category, kpi, value, target). Per-court
+    KPIs use category "all"; the others the chosen ``category``.
+    """
+    from plotly.subplots import make_subplots
+
+    from kpi.catalogue import CATALOGUE
+
+    if values is None or values.empty:
+        return empty_figure(t("fig.no_data", lang), None, 300)
+    rows = math.ceil(len(CATALOGUE) / columns)
+    fig = make_subplots(rows=rows, cols=columns, shared_xaxes=False,
+                        subplot_titles=[_esc(kpi_name(k, lang)) for k in CATALOGUE],
+                        vertical_spacing=0.06, horizontal_spacing=0.07)
+    years = _full_years(values["year"])
+    for i, kpi in enumerate(CATALOGUE):
+        r, c = i // columns + 1, i % columns + 1
+        cat = "all" if kpi.grain == "court" else category
+        sel = values[(values["kpi"] == kpi.code) & (values["category"] == cat)].copy()
+        sel["year"] = sel["year"].astype("int64")
+        sel = sel.drop_duplicates("year", keep="last").set_index("year").reindex(years)
+        vals = _floats(sel["value"])
+        fig.add_trace(go.Scatter(
+            x=years, y=_gapped(vals), mode="lines+markers", connectgaps=False,
+            line={"color": PALETTE[0], "width": 2}, marker={"size": 5}, showlegend=False,
+            hovertext=[f"{_esc(kpi_name(kpi, lang))}<br>{y}: {_fmt(v, kpi, lang)}"
+                       for y, v in zip(years, vals)],
+            hovertemplate="%{hovertext}<extra></extra>"), row=r, col=c)
+        tg = _floats(sel["target"]) if "target" in sel else np.full(len(years), np.nan)
+        if not np.isnan(tg).all():
+            fig.add_trace(go.Scatter(
+                x=years, y=_gapped(tg), mode="lines", showlegend=False,
+                line={"color": TARGET_COLOR, "width": 1, "dash": "dash"},
+                hovertemplate=f"{_esc(t('fig.target', lang))}: %{{y}}<extra></extra>"),
+                row=r, col=c)
+        if np.isnan(vals).all():
+            fig.add_annotation(text=_esc(t("fig.no_data", lang)), showarrow=False,
+                               xref=f"x{i + 1 if i else ''} domain",
+                               yref=f"y{i + 1 if i else ''} domain", x=0.5, y=0.5,
+                               font={"color": "#888888", "size": 11})
+    fig.update_xaxes(tickmode="array", tickvals=years, ticktext=[str(y) for y in years],
+                     tickfont={"size": 10})
+    fig.update_yaxes(tickfont={"size": 10}, automargin=True)
+    fig.update_annotations(font_size=11)
+    _base_layout(fig, None, 170 * rows, {"chart": "small_multiples"}, lang)
+    fig.update_layout(margin_t=30)
+    return fig

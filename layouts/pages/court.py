@@ -1,0 +1,40 @@
+"""``/court/<code>``: one court next to its region and the nation."""
+
+from __future__ import annotations
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from layouts import controls, ids
+from layouts.components import chart_card
+from layouts.i18n import t
+from layouts.params import page_state
+
+dash.register_page(__name__, path_template="/court/<code>", title="Court KPI — court",
+                   name="court")
+
+
+def layout(code: str | None = None, **query) -> html.Div:
+    state = page_state(query)
+    lang = state["lang"]
+    return html.Div([
+        dcc.Store(id=ids.page_state("court"), data={**state, "page": "court",
+                                           "court": str(code or "")[:64]}),
+        html.Div(id=ids.BREADCRUMBS),
+        html.Div(id=ids.COURT_HEADER),
+        dbc.Row([controls.year_control(state["year"], lang),
+                 controls.category_control(state["category"], lang)], className="mb-3 g-2"),
+        dbc.Card([
+            dbc.CardHeader(html.H2(t("court.scorecard", lang), className="h6 mb-0")),
+            dbc.CardBody(html.Div(id=ids.COURT_SCORECARD, className="table-responsive")),
+        ], className="mb-3"),
+        dbc.Row([
+            dbc.Col(chart_card("flow", t("court.case_flow", lang), lang), lg=5),
+            dbc.Col(dbc.Card([
+                dbc.CardHeader(html.H2(t("court.data_sent", lang), className="h6 mb-0")),
+                dbc.CardBody(html.Div(id=ids.COURT_DATA_SENT, className="table-responsive")),
+            ], className="mb-3"), lg=7),
+        ]),
+        chart_card("trends", t("court.trends", lang), lang),
+    ])

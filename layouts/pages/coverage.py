@@ -1,0 +1,34 @@
+"""``/coverage``: what data is loaded per court and year, upload warnings, low coverage."""
+
+from __future__ import annotations
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from layouts import controls, ids
+from layouts.i18n import t
+from layouts.params import page_state
+
+dash.register_page(__name__, path="/coverage", title="Court KPI — coverage", name="coverage")
+
+
+def _card(title: str, body_id: str) -> dbc.Card:
+    return dbc.Card([
+        dbc.CardHeader(html.H2(title, className="h6 mb-0")),
+        dbc.CardBody(html.Div(id=body_id, className="table-responsive")),
+    ], className="mb-3")
+
+
+def layout(**query) -> html.Div:
+    state = page_state(query)
+    lang = state["lang"]
+    return html.Div([
+        dcc.Store(id=ids.page_state("coverage"), data={**state, "page": "coverage"}),
+        html.H1(t("coverage.title", lang), className="h3 mt-3"),
+        dbc.Row([controls.year_control(state["year"], lang),
+                 controls.region_control(state["region"], lang)], className="mb-3 g-2"),
+        _card(t("coverage.low", lang), ids.COVERAGE_LOW),
+        _card(t("coverage.matrix", lang), ids.COVERAGE_MATRIX),
+        _card(t("coverage.warnings", lang), ids.COVERAGE_WARNINGS),
+    ])

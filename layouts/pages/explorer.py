@@ -1,0 +1,46 @@
+"""``/kpi/<code>``: one KPI — definition, trend, ranking and funnel plot."""
+
+from __future__ import annotations
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from kpi.catalogue import KPIS
+from layouts import controls, ids
+from layouts.components import chart_card
+from layouts.i18n import t
+from layouts.params import page_state
+
+dash.register_page(__name__, path_template="/kpi/<code>", title="Court KPI — KPI",
+                   name="explorer")
+
+
+def layout(code: str | None = None, **query) -> html.Div:
+    state = page_state({**query, "kpi": code}, kpi="clearance_rate")
+    lang = state["lang"]
+    if code not in KPIS:
+        return html.Div(dbc.Alert(t("empty.not_found", lang, what=str(code)[:64]),
+                                  color="warning", className="mt-3"))
+    kpi = KPIS[code]
+    charts = [
+        chart_card("trend", t("explorer.trend", lang), lang),
+        chart_card("ranking", t(f"explorer.ranking_{state['view']}", lang), lang),
+    ]
+    if kpi.unit == "%":
+        charts.append(chart_card("funnel", t("explorer.funnel", lang), lang, extra=[
+            html.P(t("explorer.funnel_note", lang), className="small text-muted mb-1")]))
+    return html.Div([
+        dcc.Store(id=ids.page_state("explorer"), data={**state, "page": "explorer"}),
+        html.Div(id=ids.BREADCRUMBS),
+        html.H1(kpi.names.get(lang, kpi.names["en"]), className="h3"),
+        html.Div(id=ids.EXPLORER_DEFINITION),
+        dbc.Row([controls.kpi_control(state["kpi"], lang),
+                 controls.year_control(state["year"], lang),
+                 controls.category_control(state["category"], lang)], className="mb-2 g-2"),
+        dbc.Row([controls.region_control(state["region"], lang),
+                 controls.level_control(state["level"], lang),
+                 controls.spec_control(state["spec"], lang),
+                 controls.view_control(state["view"], lang)], className="mb-3 g-2"),
+        *charts,
+    ])

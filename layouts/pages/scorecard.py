@@ -1,0 +1,39 @@
+"""``/``: the national scorecard: KPI tiles by pillar, the regions map, courts needing attention."""
+
+from __future__ import annotations
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from kpi.catalogue import KPIS
+from layouts import controls, ids
+from layouts.components import chart_card
+from layouts.i18n import t
+from layouts.params import page_state
+
+dash.register_page(__name__, path="/", title="Court KPI", name="scorecard")
+
+
+def layout(**query) -> html.Div:
+    state = page_state(query, kpi="clearance_rate")
+    lang = state["lang"]
+    kpi_name = KPIS[state["kpi"]].names.get(lang, KPIS[state["kpi"]].names["en"])
+    return html.Div([
+        dcc.Store(id=ids.page_state("scorecard"), data={**state, "page": "scorecard"}),
+        html.H1(t("scorecard.title", lang), className="h3 mt-3"),
+        dbc.Row([controls.year_control(state["year"], lang),
+                 controls.category_control(state["category"], lang),
+                 controls.kpi_control(state["kpi"], lang, "control.map_kpi")],
+                className="mb-3 g-2"),
+        dcc.Loading(html.Div(id=ids.SCORECARD_TILES), delay_show=300),
+        dbc.Row([
+            dbc.Col(chart_card("map", t("scorecard.map", lang, kpi=kpi_name), lang,
+                               definition_href=f"/kpi/{state['kpi']}"), lg=6),
+            dbc.Col(dbc.Card([
+                dbc.CardHeader(html.H2(t("scorecard.attention", lang), className="h6 mb-0")),
+                dbc.CardBody(html.Div(id=ids.SCORECARD_ATTENTION,
+                                      className="table-responsive attention")),
+            ], className="mb-3"), lg=6),
+        ]),
+    ])

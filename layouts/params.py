@@ -1,0 +1,69 @@
+"""Page state from the URL query string: parsed, validated, with defaults (pure).
+
+Every page's ``layout(**query)`` tolerates any query string: unknown keys are
+ignored and bad values fall back to defaults, so a hand-edited link never breaks.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from data.schema import CATEGORIES, COURT_LEVELS, SPECIALIZATIONS
+from kpi.catalogue import KPIS
+from layouts.i18n import DEFAULT_LANGUAGE, LANGUAGES
+
+CATEGORY_CHOICES = ("all", *CATEGORIES)
+MAX_COMPARE = 8
+
+
+def _year(value) -> int | None:
+    try:
+        year = int(str(value))
+    except (TypeError, ValueError):
+        return None
+    return year if 1990 <= year <= 2100 else None
+
+
+def _choice(value, choices, default):
+    return value if value in choices else default
+
+
+def _codes(value) -> list[str]:
+    if not value:
+        return []
+    items = value if isinstance(value, list) else str(value).split(",")
+    out = []
+    for item in items:
+        code = str(item).strip()[:64]
+        if code and code not in out:
+            out.append(code)
+    return out
+
+
+def page_state(query: dict, **defaults) -> dict:
+    """The known parameters of a page, typed; ``defaults`` fill what the URL lacks."""
+    return {
+        "lang": _choice(query.get("lang"), LANGUAGES, DEFAULT_LANGUAGE),
+        "year": _year(query.get("year")) or defaults.get("year"),
+        "category": _choice(query.get("category"), CATEGORY_CHOICES, "all"),
+        "kpi": _choice(query.get("kpi"), KPIS, defaults.get("kpi", "clearance_rate")),
+        "region": str(query["region"])[:64] if query.get("region") else None,
+        "level": _choice(query.get("level"), COURT_LEVELS, None),
+        "spec": _choice(query.get("spec"), SPECIALIZATIONS, None),
+        "units": _codes(query.get("units")),
+        "view": _choice(query.get("view"), ("regions", "courts"), defaults.get("view",
+                                                                               "regions")),
+    }
+
+
+def query_string(params: dict) -> str:
+    """``?a=1&b=x`` of the non-empty parameters, in a stable order."""
+    items = []
+    for key in sorted(params):
+        value = params[key]
+        if value in (None, "", []):
+            continue
+        if isinstance(value, list):
+            value = ",".join(str(v) for v in value)
+        items.append((key, str(value)))
+    return "?" + urlencode(items) if items else ""

@@ -1,0 +1,106 @@
+"""Browser tests: the real app in a subprocess, driven by Debian's headless Chromium.
+
+The app runs on a fresh SQLite database with the small synthetic demo data. Every
+page fixture fails the test on a browser console error or a failed request (a Dash
+callback that raised answers 500).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run", "--disable-sync"]
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait(url: str, proc: subprocess.Popen, seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"app exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError(f"app did not answer at {url}")
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory) -> str:
+    db = tmp_path_factory.mktemp("browser") / "app.sqlite"
+    url = f"sqlite:///{db}"
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    subprocess.run([sys.executable, "-m", "data", "demo", "--db", url], cwd=ROOT, check=True,
+                   capture_output=True, env=env, timeout=600)
+    port = _free_port()
+    log = open(db.parent / "app.log", "w")  # noqa: SIM115 - closed with the process
+    proc = subprocess.Popen([sys.executable, "app.py", "--db", url, "--port", str(port),
+                             "--no-demo"], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                            env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait(base + "/", proc)
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        if IN_CI:
+            pytest.fail("chromium is required in CI")
+        pytest.skip("chromium not installed")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, app_url):
+    """A fresh page; console errors and failed requests fail the test at teardown."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000},
+                                  accept_downloads=True)
+    pg = context.new_page()
+    problems: list[str] = []
+    pg.on("console", lambda m: problems.append(f"console {m.type}: {m.text}")
+          if m.type == "error" else None)
+    pg.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    pg.on("response", lambda r: problems.append(f"HTTP {r.status} {r.url}")
+          if r.status >= 500 else None)
+    pg.app_url = app_url
+    yield pg
+    context.close()
+    assert not problems, "\n".join(problems)
+
+
+def wait_idle(pg, timeout: float = 20_000) -> None:
+    """Until Dash has no callback in flight (its loading state is gone)."""
+    pg.wait_for_load_state("networkidle", timeout=timeout)
+    pg.wait_for_function(
+        "() => !document.querySelector('[data-dash-is-loading=\"true\"]')", timeout=timeout)
