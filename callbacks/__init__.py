@@ -12,4 +12,5 @@ def register_callbacks(app, engine: Engine) -> Services:
     services = Services(engine)
     for module in (navigation, scorecard, explorer, court, compare, coverage):
         module.register(app, services)
+    navigation.register_drilldown(app, services)
     return services

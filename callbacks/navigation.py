@@ -101,3 +101,41 @@ def register(app, services: Services) -> None:
         if ctx.triggered_id and ctx.triggered_id["type"] == ids.CHART_XLSX:
             return dcc.send_bytes(to_xlsx_bytes(frame, "data"), f"{name}.xlsx")
         return dcc.send_bytes(to_csv_bytes(frame), f"{name}.csv")
+
+
+def clicked_code(click: dict | None) -> str | None:
+    """The unit code a click on a bar, point or tile carries (customdata), if any."""
+    try:
+        data = click["points"][0]["customdata"]
+    except (TypeError, KeyError, IndexError):
+        return None
+    if isinstance(data, list):
+        data = data[0] if data else None
+    return str(data) if data else None
+
+
+def drill_href(code: str, region_codes: set[str], state: dict) -> str:
+    """Where a click on a unit goes: a region opens its courts, a court its profile (pure)."""
+    keep = {k: state.get(k) for k in ("year", "category")}
+    if state.get("lang") not in (None, DEFAULT_LANGUAGE):
+        keep["lang"] = state["lang"]
+    if code in region_codes:
+        return f"/kpi/{state.get('kpi', 'clearance_rate')}" + query_string(
+            {**keep, "region": code, "view": "courts"})
+    return f"/court/{code}" + query_string(keep)
+
+
+def register_drilldown(app, services: Services) -> None:
+    for chart, page in (("ranking", "explorer"), ("funnel", "explorer"), ("map", "scorecard")):
+        @app.callback(
+            Output(ids.URL, "href", allow_duplicate=True),
+            Input(ids.chart(ids.CHART_GRAPH, chart), "clickData"),
+            State(ids.page_state(page), "data"),
+            prevent_initial_call=True,
+        )
+        def drill(click, state):
+            code = clicked_code(click)
+            if not code:
+                return no_update
+            regions = set(services.regions()["region_code"])
+            return drill_href(code, regions, state or {})
