@@ -38,6 +38,24 @@ def _carried_groups(cases: pd.DataFrame) -> list[tuple[tuple[str, ...], pd.DataF
     return groups
 
 
+def as_exported(cases: pd.DataFrame) -> pd.DataFrame:
+    """Cases as each court's own export file would load them.
+
+    A court that reports a yes/no column sends empty cells as "no", and an appeal
+    result column with empty cells as "no result yet" (""): the same values the
+    reader and validation give the file, so a later re-upload finds them unchanged.
+    """
+    out = cases.copy()
+    carried = out.groupby("court_code")[list(CASE_OPTIONAL)].transform(
+        lambda s: s.notna().any())
+    for col in ("e_filed", "appealed", "published"):
+        out[col] = out[col].mask(carried[col].to_numpy(dtype=bool) & out[col].isna(), False)
+    result_carried = carried["appeal_result"].to_numpy(dtype=bool)
+    out["appeal_result"] = out["appeal_result"].mask(
+        result_carried & out["appeal_result"].isna().to_numpy(), "")
+    return out
+
+
 def load_demo(engine: Engine, scale: str = "small", seed: int = 0,
               verbose: bool = False) -> str:
     """Generate and load the demo data; returns a one-paragraph summary."""
@@ -100,7 +118,7 @@ def _load_national(engine: Engine, seed: int, say) -> list[LoadReport]:
     chunks = demo.iter_case_chunks("national", seed)
     with tqdm(desc="cases", unit=" cases", disable=not say.enabled) as bar:
         for i, chunk in enumerate(chunks):
-            put("cases", chunk, f"demo_national_cases_{i + 1:03d}")
+            put("cases", as_exported(chunk), f"demo_national_cases_{i + 1:03d}")
             bar.update(len(chunk))
     for kind in ("caseload", "resources", "surveys", "targets"):
         put(kind, frames[kind], f"demo_national_{kind}")

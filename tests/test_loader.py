@@ -259,3 +259,38 @@ def test_reload_with_missing_cells_replaces_only_changed_rows(base, tmp_path):
         results = dict(conn.execute(text("SELECT case_id, appeal_result FROM cases")).all())
     # "" (no result yet, column present) is kept apart from NULL (not reported).
     assert results == {"m1": "", "m2": "", "m3": "reversed"}
+
+
+@pytest.mark.slow
+def test_small_demo_loads_through_the_real_loader(engine):
+    from data.demo_load import load_demo
+
+    summary = load_demo(engine, "small", seed=1)
+    assert "SYNTHETIC" in summary
+    with engine.connect() as conn:
+        values = kpi_values(conn, year=2025, category="all")
+        synthetic = conn.execute(text("SELECT value FROM meta WHERE key='synthetic'")).scalar()
+    assert synthetic == "true"
+    assert set(values["level"]) == {"national", "region", "court"}
+    assert values.loc[values.level == "national", "value"].notna().sum() >= 15
+    # Loading the same demo again changes nothing.
+    again = load_demo(engine, "small", seed=1)
+    assert "already loaded" in again
+
+
+def test_as_exported_matches_what_a_file_would_load():
+    from data.demo_load import as_exported
+
+    cases = pd.DataFrame({
+        "court_code": ["A", "A", "B"], "e_filed": pd.array([True, None, None], "boolean"),
+        "appealed": pd.array([None, True, None], "boolean"),
+        "appeal_result": pd.array([None, "reversed", None], "string"),
+        "published": pd.array([None, None, None], "boolean"),
+        "statutory_days": pd.array([None] * 3, "Int64"),
+        "hearings_total": pd.array([None] * 3, "Int64"),
+        "hearings_video": pd.array([None] * 3, "Int64"),
+    })
+    out = as_exported(cases)
+    assert out["e_filed"].tolist() == [True, False, pd.NA]
+    assert out["appeal_result"].tolist() == ["", "reversed", pd.NA]
+    assert out["published"].isna().all()

@@ -1,0 +1,293 @@
+"""What a person sees and does on each page, in headless Chromium against the real app.
+
+The app runs on the small synthetic demo (see conftest.py). Every test uses the
+``page`` fixture, so a console error, a page error or an HTTP 5xx fails it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+
+import pytest
+from playwright.sync_api import Locator, Page, expect
+
+from tests.browser.conftest import wait_idle
+
+pytestmark = pytest.mark.browser
+
+COURT = "KZ75-D01"
+COURT_NAME = "Almaly District Court of Almaty"
+# Courts of the demo, several of which have no survey (so no satisfaction) in the
+# latest year; KZ75-D01 is one of them.
+SOME_COURTS = ("KZ75-D01", "KZ75-ECO", "KZ71-D01", "KZ10-D01", "KZ15-D01")
+
+
+# --- small steps ---------------------------------------------------------------------
+
+
+def open_page(page: Page, path: str) -> float:
+    """Go to ``path`` and wait until Dash has no callback in flight; seconds it took."""
+    started = time.monotonic()
+    page.goto(page.app_url + path)
+    wait_idle(page)
+    return time.monotonic() - started
+
+
+def by_id(page: Page, kind: str, **keys: str) -> Locator:
+    """A component with a pattern ID: Dash writes it as JSON with sorted keys."""
+    dash_id = json.dumps({"type": kind, **keys}, sort_keys=True, separators=(",", ":"))
+    return page.locator(f"[id='{dash_id}']")
+
+
+def choose(page: Page, control: str, option: str) -> None:
+    """Open a dropdown control and pick the option with this visible text."""
+    by_id(page, "control", name=control).click()
+    page.get_by_role("option", name=option, exact=True).click()
+    wait_idle(page)
+
+
+def card(page: Page, title: str) -> Locator:
+    """The card whose header says ``title``."""
+    return page.locator(".card").filter(
+        has=page.locator(".card-header").get_by_role("heading", name=title, exact=True))
+
+
+def tile(page: Page, kpi_name: str) -> Locator:
+    return page.locator(".kpi-tile").filter(
+        has=page.locator(".kpi-name").get_by_text(kpi_name, exact=True))
+
+
+def row(table: Locator, first_cell: str) -> Locator:
+    return table.locator("tbody tr").filter(
+        has=table.page.locator("td:first-child").get_by_text(first_cell, exact=True))
+
+
+# --- scorecard -----------------------------------------------------------------------
+
+
+def test_scorecard_shows_tiles_map_and_courts_needing_attention(page: Page):
+    seconds = open_page(page, "/")
+    print(f"\nfirst render of / in the browser: {seconds:.2f} s")
+
+    expect(page.get_by_role("heading", name="National scorecard", level=1)).to_be_visible()
+    expect(page.get_by_text("Synthetic demo data: these numbers describe no real court."))\
+        .to_be_visible()
+
+    # Tiles grouped by pillar: "Clearance rate" sits under "Efficiency".
+    efficiency = page.locator("section").filter(
+        has=page.get_by_role("heading", name="Efficiency", exact=True))
+    clearance = efficiency.locator(".kpi-tile").filter(has_text="Clearance rate")
+    expect(clearance).to_have_count(1)
+    expect(clearance.locator(".kpi-value")).to_have_text(re.compile(r"^-?[\d,]+\.\d %$"))
+    expect(clearance.locator(".status-badge")).to_have_text(
+        re.compile(r"(on target|near target|off target)$"))
+    for pillar in ("Quality", "Accessibility", "Transparency", "Trust", "Resources"):
+        expect(page.get_by_role("heading", name=pillar, exact=True)).to_be_visible()
+
+    # The regions map is drawn.
+    regions_map = card(page, "Regions: Clearance rate")
+    expect(regions_map.locator(".js-plotly-plot")).to_be_visible()
+    expect(regions_map.locator(".js-plotly-plot .main-svg").first).to_be_visible()
+
+    # Courts needing attention: rows that link to court profiles.
+    attention = card(page, "Courts needing attention")
+    expect(attention.locator("thead")).to_contain_text("Court")
+    links = attention.locator("tbody tr td:first-child a")
+    expect(links.first).to_be_visible()
+    assert links.count() >= 3
+    expect(links.first).to_have_attribute("href", re.compile(r"^/court/KZ[\w-]+$"))
+
+
+def test_scorecard_year_goes_into_the_url_and_back_returns(page: Page):
+    open_page(page, "/")
+    clearance_link = tile(page, "Clearance rate").locator("a").first
+    expect(clearance_link).to_have_attribute("href", re.compile(r"year=2025"))
+    latest_value = tile(page, "Clearance rate").locator(".kpi-value").inner_text()
+
+    choose(page, "year", "2023")
+    expect(page).to_have_url(re.compile(r"[?&]year=2023\b"))
+    # The tiles are redrawn for 2023: their links carry the year, the value changed.
+    expect(clearance_link).to_have_attribute("href", re.compile(r"year=2023"))
+    expect(tile(page, "Clearance rate").locator(".kpi-value")).not_to_have_text(latest_value)
+    expect(by_id(page, "control", name="year")).to_have_text("2023")
+
+    page.go_back()
+    wait_idle(page)
+    expect(page).not_to_have_url(re.compile(r"year=2023"))
+    expect(tile(page, "Clearance rate").locator("a").first).to_have_attribute(
+        "href", re.compile(r"year=2025"))
+    expect(tile(page, "Clearance rate").locator(".kpi-value")).to_have_text(latest_value)
+
+
+# --- KPI explorer --------------------------------------------------------------------
+
+
+def ranking_bars(page: Page) -> Locator:
+    return by_id(page, "chart-graph", chart="ranking").locator("g.point path")
+
+
+def test_explorer_definition_category_and_ranking_by_courts(page: Page):
+    open_page(page, "/kpi/clearance_rate")
+    expect(page.get_by_role("heading", name="Clearance rate", level=1)).to_be_visible()
+    expect(page.locator("#definition")).to_contain_text("100 × resolved / incoming")
+    expect(card(page, "Regions ranked")).to_be_visible()
+    expect(ranking_bars(page)).to_have_count(20)  # one bar per region
+
+    choose(page, "category", "Civil")
+    expect(page).to_have_url(re.compile(r"[?&]category=civil\b"))
+    expect(by_id(page, "control", name="category")).to_have_text("Civil")
+
+    page.get_by_label("Courts", exact=True).check()
+    wait_idle(page)
+    expect(page).to_have_url(re.compile(r"[?&]view=courts\b"))
+    expect(page).to_have_url(re.compile(r"[?&]category=civil\b"))
+    expect(card(page, "Courts ranked")).to_be_visible()
+    bars = ranking_bars(page)
+    expect(bars.first).to_be_visible()
+    assert bars.count() > 20, "one bar per court with civil cases"
+
+
+def test_clicking_a_court_bar_opens_its_profile(page: Page):
+    open_page(page, "/kpi/clearance_rate?view=courts")
+    bar = ranking_bars(page).first
+    expect(bar).to_be_visible()
+    box = bar.bounding_box()
+    assert box, "the first bar has a size"
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+    # Hovering shows the court's name; clicking opens that court's profile.
+    page.mouse.move(x, y)
+    hover = page.locator(".hoverlayer .hovertext").first
+    expect(hover).to_be_visible()
+    court_name = hover.locator("text b, text tspan[style*='bold']").first.text_content() \
+        or hover.inner_text().split("\n")[0]
+    court_name = court_name.strip()
+    assert court_name
+    page.mouse.click(x, y)
+
+    expect(page).to_have_url(re.compile(r"/court/KZ[\w-]+"))
+    wait_idle(page)
+    expect(page.get_by_role("heading", level=1)).to_have_text(court_name)
+    expect(card(page, "Scorecard against region and nation")).to_be_visible()
+
+
+def test_ranking_table_view_and_downloads(page: Page):
+    open_page(page, "/kpi/clearance_rate")
+    ranking = card(page, "Regions ranked")
+
+    ranking.get_by_role("button", name="Table", exact=True).click()
+    table = ranking.locator("table")
+    expect(table).to_be_visible()
+    expect(table.locator("thead")).to_contain_text("Value")
+    expect(table.locator("tbody tr")).to_have_count(20)
+    expect(table.locator("tbody tr").first).to_contain_text(re.compile(r"\d+\.\d\d"))
+
+    with page.expect_download() as csv_download:
+        ranking.get_by_role("button", name="CSV", exact=True).click()
+    csv_file = csv_download.value
+    assert csv_file.suggested_filename.endswith(".csv")
+    assert csv_file.suggested_filename.startswith("clearance_rate-ranking")
+    text = open(csv_file.path(), encoding="utf-8-sig").read()
+    header, *lines = text.splitlines()
+    assert header == 'Unit,Value,Target,Status,"Coverage, %"'
+    assert len(lines) == 20
+
+    with page.expect_download() as xlsx_download:
+        ranking.get_by_role("button", name="Excel", exact=True).click()
+    xlsx_file = xlsx_download.value
+    assert xlsx_file.suggested_filename.endswith(".xlsx")
+    with open(xlsx_file.path(), "rb") as f:
+        assert f.read(2) == b"PK"
+
+
+def test_unknown_kpi_says_not_found(page: Page):
+    open_page(page, "/kpi/nonsense")
+    expect(page.get_by_text("Not found: nonsense.")).to_be_visible()
+    expect(page.locator(".js-plotly-plot")).to_have_count(0)
+
+
+# --- court profile -------------------------------------------------------------------
+
+
+def test_court_profile(page: Page):
+    open_page(page, f"/court/{COURT}")
+    expect(page.get_by_role("heading", name=COURT_NAME, level=1)).to_be_visible()
+    crumbs = page.locator("#breadcrumbs")
+    expect(crumbs.get_by_role("link", name="Kazakhstan")).to_have_attribute("href", "/")
+    expect(crumbs.get_by_role("link", name="Almaty", exact=True)).to_be_visible()
+
+    scorecard = card(page, "Scorecard against region and nation").locator("table")
+    headers = scorecard.locator("thead th")
+    expect(headers).to_contain_text(["KPI", "Court", "Region", "Kazakhstan"])
+    clearance = row(scorecard, "Clearance rate")
+    expect(clearance).to_have_count(1)
+    expect(clearance.locator("td").nth(1)).to_have_text(re.compile(r"^[\d,]+\.\d %$"))
+
+    flow = card(page, "Case flow")
+    expect(flow.locator(".js-plotly-plot")).to_be_visible()
+    expect(flow.locator("g.point path").first).to_be_visible()
+
+    sent = card(page, "Data the court has sent").locator("table")
+    expect(sent.locator("tbody tr").first).to_be_visible()
+    years = sent.locator("tbody tr td:first-child").all_inner_texts()
+    assert "2025" in years and all(re.fullmatch(r"20\d\d", y) for y in years), years
+    expect(sent).to_contain_text(re.compile(r"case-level|aggregate"))
+
+
+def test_unknown_court_says_not_found(page: Page):
+    open_page(page, "/court/NOPE")
+    expect(page.get_by_text("Not found: NOPE.")).to_be_visible()
+    expect(page.locator("#court-scorecard table")).to_have_count(0)
+
+
+def test_missing_satisfaction_shows_no_data_not_zero(page: Page):
+    shown = {}
+    for code in SOME_COURTS:
+        open_page(page, f"/court/{code}")
+        scorecard = card(page, "Scorecard against region and nation").locator("table")
+        satisfaction = row(scorecard, "Court user satisfaction")
+        expect(satisfaction).to_have_count(1)
+        value = satisfaction.locator("td").nth(1).inner_text().strip()
+        shown[code] = value
+        assert value == "no data" or re.fullmatch(r"[\d,]+\.\d %", value), (code, value)
+        if value == "no data":
+            # Not a zero, and no status is claimed for it.
+            assert "0.0" not in value
+            expect(satisfaction.locator(".status-badge")).to_have_text(re.compile("no target"))
+    assert shown[COURT] == "no data", shown  # the demo has no survey for it in 2025
+    assert any(v != "no data" for v in shown.values()), shown
+
+
+# --- compare and coverage ------------------------------------------------------------
+
+
+def test_compare_two_regions(page: Page):
+    open_page(page, "/compare?units=KZ-75,KZ-71")
+    expect(page.get_by_role("heading", name="Compare courts and regions")).to_be_visible()
+    grid = card(page, "KPIs side by side").locator("table")
+    expect(grid.locator("thead th")).to_have_text(["KPI", "Almaty", "Astana"])
+    clearance = row(grid, "Clearance rate")
+    expect(clearance.locator("td")).to_have_count(3)
+    expect(clearance.locator("td").nth(1)).to_contain_text("%")
+    assert grid.locator("tbody tr").count() >= 15
+    expect(card(page, "Clearance rate over the years").locator(".js-plotly-plot"))\
+        .to_be_visible()
+
+
+def test_compare_without_units_asks_for_two(page: Page):
+    open_page(page, "/compare")
+    expect(card(page, "KPIs side by side"))\
+        .to_contain_text("Choose at least 2 courts or regions.")
+
+
+def test_coverage_matrix(page: Page):
+    open_page(page, "/coverage")
+    expect(page.get_by_role("heading", name="Data coverage", level=1)).to_be_visible()
+    matrix = card(page, "What each court has sent").locator("table")
+    expect(matrix.locator("thead th").first).to_have_text("Court")
+    expect(matrix.locator("thead")).to_contain_text("2025")
+    expect(matrix.locator("td.coverage-cases").first).to_have_text("case-level")
+    expect(matrix.locator("td.coverage-caseload").first).to_have_text("aggregate")
+    expect(row(matrix, COURT_NAME).locator("a")).to_have_attribute("href", f"/court/{COURT}")
