@@ -39,7 +39,37 @@ def create_app(config: dict | None = None) -> dash.Dash:
 
     app.layout = shell
     register_callbacks(app, engine)
+    _register_routes(server)
     return app
+
+
+def _register_routes(server: Flask) -> None:
+    from urllib.parse import urlsplit
+
+    from flask import redirect, request
+
+    from layouts.i18n import COOKIE, LANGUAGES
+
+    def remember(response, lang: str):
+        response.set_cookie(COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax",
+                            httponly=True)
+        return response
+
+    @server.get("/lang/<lang>")
+    def switch_language(lang: str):
+        # Back to the page the user was on; only a local path, never another site.
+        ref = urlsplit(request.referrer or "/")
+        same_site = not ref.netloc or ref.netloc == request.host
+        target = (ref.path or "/") + (f"?{ref.query}" if ref.query else "") if same_site else "/"
+        response = redirect(target if target.startswith("/") else "/")
+        return remember(response, lang) if lang in LANGUAGES else response
+
+    @server.after_request
+    def language_from_query(response):
+        lang = request.args.get("lang")
+        if lang in LANGUAGES and request.cookies.get(COOKIE) != lang:
+            remember(response, lang)
+        return response
 
 
 def _seed_if_empty(url: str) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl
-
 import pandas as pd
 from dash import ALL, MATCH, Input, Output, State, ctx, dcc, no_update
 
@@ -11,11 +9,12 @@ from callbacks.context import Services
 from layouts import ids
 from layouts.components import data_table, synthetic_banner
 from layouts.export import to_csv_bytes, to_xlsx_bytes
-from layouts.i18n import DEFAULT_LANGUAGE
+from layouts.i18n import request_language
 from layouts.params import query_string
 
-# Page-state keys that travel in the URL (others, like "page", are internal).
-KEPT_IN_URL = ("lang", "year", "category", "kpi", "region", "level", "spec", "units", "view")
+# Page-state keys that travel in the URL (others, like "page", are internal). The
+# language is not among them: a ?lang= link sets the language cookie once.
+KEPT_IN_URL = ("year", "category", "kpi", "region", "level", "spec", "units", "view")
 
 
 def _same(a, b) -> bool:
@@ -32,8 +31,6 @@ def merge_query(state: dict, names: list[str], values: list) -> str | None:
     if all(_same(state.get(n), v) for n, v in zip(names, values)):
         return None
     params = {k: v for k, v in state.items() if k in KEPT_IN_URL}
-    if params.get("lang") == DEFAULT_LANGUAGE:
-        params.pop("lang")
     for name, value in zip(names, values):
         params[name] = value
     return query_string(params)
@@ -66,8 +63,7 @@ def register(app, services: Services) -> None:
     @app.callback(Output(ids.BANNER, "children"), Input(ids.URL, "pathname"),
                   State(ids.URL, "search"))
     def banner(_path, search):
-        lang = dict(parse_qsl((search or "").lstrip("?"))).get("lang", "en")
-        return synthetic_banner(services.synthetic(), lang)
+        return synthetic_banner(services.synthetic(), request_language())
 
     @app.callback(
         Output(ids.chart(ids.CHART_TABLE_COLLAPSE, MATCH), "is_open"),
@@ -84,7 +80,8 @@ def register(app, services: Services) -> None:
         State({"type": ids.PAGE_STATE, "page": ALL}, "data"),
     )
     def table_view(payload, states):
-        return data_table(payload, (states[0] if states else {}).get("lang", "en"))
+        return data_table(payload, (states[0] if states else {}).get("lang")
+                          or request_language())
 
     @app.callback(
         Output(ids.chart(ids.CHART_DOWNLOAD, MATCH), "data"),
@@ -117,8 +114,6 @@ def clicked_code(click: dict | None) -> str | None:
 def drill_href(code: str, region_codes: set[str], state: dict) -> str:
     """Where a click on a unit goes: a region opens its courts, a court its profile (pure)."""
     keep = {k: state.get(k) for k in ("year", "category")}
-    if state.get("lang") not in (None, DEFAULT_LANGUAGE):
-        keep["lang"] = state["lang"]
     if code in region_codes:
         return f"/kpi/{state.get('kpi', 'clearance_rate')}" + query_string(
             {**keep, "region": code, "view": "courts"})

@@ -110,7 +110,7 @@ def register(app, services: Services) -> None:
                else figures.tile_map_figure(map_df, kpi, lang))
         payload = table_data(map_df.assign(unit=kpi.unit), {
             "name": t("col.region", lang), "value": t("col.value", lang),
-            "unit": t("col.unit", lang), "target": t("col.target", lang),
+            "unit": t("col.measure", lang), "target": t("col.target", lang),
             "status": t("col.status", lang), "coverage": t("col.coverage", lang)},
             f"regions-{kpi.code}-{year}")
         return (tiles(national, year, category, lang), fig, payload,

@@ -31,8 +31,20 @@ def fmt_value(value: float | None, unit: str, lang: str = "en") -> str:
     if unit == "KZT":
         return f"{number} ₸"
     if unit in ("days", "cases"):
-        return f"{number} {t(f'unit.{unit}', lang)}"
+        return f"{number} {t(f'unit.{unit}_{plural_form(value, DECIMALS[unit])}', lang)}"
     return number
+
+
+def plural_form(value: float, decimals: int) -> str:
+    """one / few / many, by the Russian rule (English and Kazakh keys map all alike)."""
+    if decimals or value != int(value):
+        return "few"
+    n = abs(int(round(value)))
+    if n % 10 == 1 and n % 100 != 11:
+        return "one"
+    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
+        return "few"
+    return "many"
 
 
 def fmt_coverage(coverage: float | None, lang: str = "en") -> str:

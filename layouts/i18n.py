@@ -13,7 +13,9 @@ from functools import cache
 from pathlib import Path
 
 LANGUAGES: tuple[str, ...] = ("kk", "ru", "en")
-DEFAULT_LANGUAGE = "en"
+DEFAULT_LANGUAGE = "ru"
+LANGUAGE_NAMES = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
+COOKIE = "court_kpi_lang"
 LOCALES = Path(__file__).parent / "locales"
 
 
@@ -29,3 +31,21 @@ def t(key: str, lang: str = "en", **params) -> str:
     """The text of ``key`` in ``lang`` with ``params`` filled in."""
     text = catalogue(lang).get(key) or catalogue("en").get(key) or key
     return text.format(**params) if params else text
+
+
+def request_language() -> str:
+    """The language of the current request: ?lang=, then the cookie, then Accept-Language.
+
+    Outside a request (tests, CLI) the default language.
+    """
+    try:
+        from flask import has_request_context, request
+    except ImportError:  # pragma: no cover - flask is a dependency
+        return DEFAULT_LANGUAGE
+    if not has_request_context():
+        return DEFAULT_LANGUAGE
+    for candidate in (request.args.get("lang"), request.cookies.get(COOKIE)):
+        if candidate in LANGUAGES:
+            return candidate
+    best = request.accept_languages.best_match(LANGUAGES)
+    return best or DEFAULT_LANGUAGE

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 
 from data.schema import CATEGORIES, COURT_LEVELS, SPECIALIZATIONS
 from kpi.catalogue import KPIS
-from layouts.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from layouts.i18n import LANGUAGES, request_language
 
 CATEGORY_CHOICES = ("all", *CATEGORIES)
 MAX_COMPARE = 8
@@ -43,7 +43,7 @@ def _codes(value) -> list[str]:
 def page_state(query: dict, **defaults) -> dict:
     """The known parameters of a page, typed; ``defaults`` fill what the URL lacks."""
     return {
-        "lang": _choice(query.get("lang"), LANGUAGES, DEFAULT_LANGUAGE),
+        "lang": _choice(query.get("lang"), LANGUAGES, None) or request_language(),
         "year": _year(query.get("year")) or defaults.get("year"),
         "category": _choice(query.get("category"), CATEGORY_CHOICES, "all"),
         "kpi": _choice(query.get("kpi"), KPIS, defaults.get("kpi", "clearance_rate")),

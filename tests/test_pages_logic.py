@@ -18,7 +18,7 @@ def test_page_state_tolerates_any_query():
     s = page_state({"year": "20x5", "category": "family", "kpi": "nope", "units": "A,,B,A",
                     "lang": "xx", "evil": "<script>"}, kpi="clearance_rate")
     assert s["year"] is None and s["category"] == "all" and s["kpi"] == "clearance_rate"
-    assert s["units"] == ["A", "B"] and s["lang"] == "en"
+    assert s["units"] == ["A", "B"] and s["lang"] == "ru"  # the default outside a request
     assert page_state({"year": "2024", "category": "civil"})["year"] == 2024
 
 
@@ -38,9 +38,9 @@ def test_controls_change_the_url_only_when_the_user_changed_something():
 def test_drill_down_targets():
     state = {"kpi": "e_filing_rate", "year": 2024, "category": "civil", "lang": "ru"}
     assert drill_href("KZ-75", {"KZ-75"}, state) == \
-        "/kpi/e_filing_rate?category=civil&lang=ru&region=KZ-75&view=courts&year=2024"
+        "/kpi/e_filing_rate?category=civil&region=KZ-75&view=courts&year=2024"
     assert drill_href("KZ75-D01", {"KZ-75"}, state) == \
-        "/court/KZ75-D01?category=civil&lang=ru&year=2024"
+        "/court/KZ75-D01?category=civil&year=2024"
     assert clicked_code({"points": [{"customdata": ["KZ-10", 5]}]}) == "KZ-10"
     assert clicked_code({"points": []}) is None and clicked_code(None) is None
 
@@ -75,3 +75,7 @@ def test_formatting_per_language_and_missing():
     assert fmt_value(float("nan"), "days") == "no data"
     assert fmt_value(0.0, "%") == "0.0 %"
     assert fmt_value(630932.9, "KZT") == "630,933 ₸"
+    assert fmt_value(21, "cases", "ru") == "21 дело"
+    assert fmt_value(23, "days", "ru") == "23 дня"
+    assert fmt_value(11, "days", "ru") == "11 дней"
+    assert fmt_value(1, "days", "en") == "1 day"

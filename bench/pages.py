@@ -1,0 +1,852 @@
+"""Pages benchmark: server-side time of every page's Dash callbacks on the national data.
+
+    python -m bench.pages [--sqlite-url URL] [--pg-url URL] [--skip-postgres]
+                          [--repeats 20] [--out bench/out] [--profile 3]
+
+1. Record: the app runs in a subprocess (``app.py --no-demo``) on the national SQLite
+   database; headless Chromium opens every page (and changes Year and Category like a
+   user on ``/`` and on the KPI explorer) while every POST to ``/_dash-update-component``
+   is captured (URL, JSON body, headers). They go to ``<out>/payloads.json``.
+2. First render: for ``/`` and ``/kpi/clearance_rate``, the seconds from ``page.goto``
+   until the network is idle and no element is ``data-dash-is-loading="true"`` (median
+   of 3, a fresh browser context each), against the app running on each database.
+3. Replay: per database, ``create_app({"DATABASE_URL": url})`` in this process and
+   ``app.server.test_client()`` POSTs every recorded payload ``--repeats`` times (plus
+   one warm-up round, not counted), in rounds, each request timed with perf_counter.
+   Statuses (200/204) and response JSON are checked.
+4. ``--profile N``: one cProfile'd replay of each of the N slowest callbacks.
+
+The national PostgreSQL database lives in the schema ``bench_national`` of the server
+(``?options=-csearch_path%3Dbench_national``); it is built with ``python -m data demo
+--scale national`` when it has no data, and kept for the next run.
+
+It prints a table and writes everything to ``<out>/pages.json``. It never fails on
+timing: the goals (callback p95 < 250 ms, first render < 3 s) are printed next to the
+numbers. A non-zero exit means something errored.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import cProfile
+import datetime as dt
+import json
+import os
+import platform
+import pstats
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import traceback
+import urllib.request
+from collections import defaultdict
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import dash
+import pandas as pd
+import plotly
+import sqlalchemy
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from data.db import ROOT, database_url
+
+DEFAULT_SQLITE_URL = "sqlite:////work/nat.sqlite"
+DEFAULT_PG_URL = os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+PG_SCHEMA = "bench_national"
+DB_LABEL = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
+GOAL_P95_MS = 250.0  # every callback request, server side
+GOAL_FIRST_RENDER_S = 3.0  # page.goto until idle, in the browser
+FIRST_RENDER_PATHS = ("/", "/kpi/clearance_rate")
+FIRST_RENDER_RUNS = 3
+IDLE_TIMEOUT_MS = 180_000  # national SQLite callbacks can take seconds
+UPDATE_PATH = "/_dash-update-component"
+
+CHROMIUM = os.environ.get("CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run", "--disable-sync"]
+
+# What the browser does: (step label, path to open or None to stay, [(control, option)]).
+# A step with actions stays on the page opened before it and picks the options in order.
+STEPS: list[tuple[str, str | None, list[tuple[str, str]]]] = [
+    ("/", "/", []),
+    ("/ + year 2023", None, [("year", "2023")]),
+    ("/ + category Civil", None, [("category", "Civil")]),
+    ("/kpi/clearance_rate", "/kpi/clearance_rate", []),
+    ("/kpi/clearance_rate + year 2023", None, [("year", "2023")]),
+    ("/kpi/clearance_rate + category Civil", None, [("category", "Civil")]),
+    ("/kpi/clearance_rate?view=courts", "/kpi/clearance_rate?view=courts", []),
+    ("/kpi/e_filing_rate?region=KZ-75&view=courts",
+     "/kpi/e_filing_rate?region=KZ-75&view=courts", []),
+    ("/court/KZ75-D01", "/court/KZ75-D01", []),
+    ("/compare?units=KZ-75,KZ-71,KZ75-D01", "/compare?units=KZ-75,KZ-71,KZ75-D01", []),
+    ("/coverage", "/coverage", []),
+]
+# Headers of the browser's callback POSTs that are worth replaying.
+KEPT_HEADERS = ("content-type", "accept", "x-csrftoken")
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+# --- the databases -------------------------------------------------------------------
+
+
+def scoped_pg_url(url: str, schema: str) -> str:
+    """``url`` with the search_path in it (``?options=-csearch_path%3D<schema>``)."""
+    scoped = make_url(database_url(url)).update_query_dict(
+        {"options": f"-csearch_path={schema}"})
+    return scoped.render_as_string(hide_password=False)
+
+
+def pg_reachable(url: str) -> str | None:
+    try:
+        eng = create_engine(url)
+        try:
+            with eng.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        finally:
+            eng.dispose()
+        return None
+    except Exception as exc:  # any failure to reach the server
+        return str(exc).strip().splitlines()[0]
+
+
+def _pg_state(url: str) -> tuple[int, str | None]:
+    """(uploads, meta 'demo' value) of the scoped database; (0, None) when empty."""
+    eng = create_engine(url)
+    try:
+        with eng.connect() as conn:
+            if not sqlalchemy.inspect(conn).has_table("uploads"):
+                return 0, None
+            uploads = conn.execute(text("SELECT COUNT(*) FROM uploads")).scalar() or 0
+            demo = conn.execute(text("SELECT value FROM meta WHERE key = 'demo'")).scalar()
+            return int(uploads), demo
+    finally:
+        eng.dispose()
+
+
+def ensure_pg_national(pg_url: str, out: Path) -> dict:
+    """The national demo in schema ``bench_national``: reused when it holds data, else built."""
+    admin = create_engine(database_url(pg_url))
+    try:
+        with admin.begin() as conn:
+            conn.execute(text(f"CREATE SCHEMA IF NOT EXISTS {PG_SCHEMA}"))
+    finally:
+        admin.dispose()
+    url = scoped_pg_url(pg_url, PG_SCHEMA)
+    uploads, demo = _pg_state(url)
+    info: dict = {"schema": PG_SCHEMA, "url": make_url(url).render_as_string()}
+    if uploads and demo == "national seed 0":
+        log(f"PostgreSQL: reusing schema {PG_SCHEMA} ({uploads} uploads, demo '{demo}')")
+        info.update(built=False, uploads=uploads)
+        return info
+    why = "empty" if not uploads else f"{uploads} uploads but demo marker {demo!r} (unfinished)"
+    log(f"PostgreSQL: schema {PG_SCHEMA} is {why}; building the national demo "
+        "(python -m data demo --scale national, a few minutes)")
+    t = time.perf_counter()
+    with open(out / "pg_national_build.log", "w") as fh:
+        subprocess.run([sys.executable, "-m", "data", "demo", "--scale", "national",
+                        "--db", url], cwd=ROOT, stdout=fh, stderr=subprocess.STDOUT,
+                       check=True, timeout=1800)
+    info.update(built=True, build_seconds=time.perf_counter() - t,
+                uploads=_pg_state(url)[0])
+    log(f"  built in {info['build_seconds']:.0f} s")
+    return info
+
+
+def db_summary(url: str) -> dict:
+    eng = create_engine(url)
+    try:
+        with eng.connect() as conn:
+            q = {k: f"SELECT COUNT(*) FROM {k}" for k in ("courts", "regions", "kpi_values",
+                                                          "facts", "uploads")}
+            res = {k: int(conn.execute(text(s)).scalar()) for k, s in q.items()}
+            res["cases"] = int(conn.execute(text("SELECT COUNT(*) FROM cases")).scalar())
+        return res
+    except Exception as exc:  # only informative
+        return {"error": str(exc).splitlines()[0]}
+    finally:
+        eng.dispose()
+
+
+# --- the app in a subprocess, the browser -------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def running_app(url: str, log_path: Path):
+    """``python app.py --db URL --port P --no-demo``; yields the base URL; stops it."""
+    port = _free_port()
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    with open(log_path, "w") as fh:
+        proc = subprocess.Popen([sys.executable, "app.py", "--db", url, "--port", str(port),
+                                 "--no-demo"], cwd=ROOT, stdout=fh, stderr=subprocess.STDOUT,
+                                env=env)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 120
+            while True:
+                if proc.poll() is not None:
+                    raise RuntimeError(f"app exited with {proc.returncode}; see {log_path}")
+                try:
+                    with urllib.request.urlopen(base + "/", timeout=2):
+                        break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        raise RuntimeError(f"app did not answer at {base}") from None
+                    time.sleep(0.3)
+            yield base
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+@contextlib.contextmanager
+def chromium():
+    if not os.path.exists(CHROMIUM):
+        raise RuntimeError(f"chromium not found at {CHROMIUM}")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def wait_idle(pg, timeout: float = IDLE_TIMEOUT_MS) -> None:
+    """Until the network is idle and Dash has no callback in flight (as the browser tests)."""
+    pg.wait_for_load_state("networkidle", timeout=timeout)
+    pg.wait_for_function(
+        "() => !document.querySelector('[data-dash-is-loading=\"true\"]')", timeout=timeout)
+
+
+def _by_id(pg, kind: str, **keys: str):
+    dash_id = json.dumps({"type": kind, **keys}, sort_keys=True, separators=(",", ":"))
+    return pg.locator(f"[id='{dash_id}']")
+
+
+def choose(pg, control: str, option: str) -> None:
+    """Open a dropdown control and pick the option with this visible text, as a user."""
+    _by_id(pg, "control", name=control).click()
+    pg.get_by_role("option", name=option, exact=True).click()
+    wait_idle(pg)
+
+
+def record(base: str, browser) -> tuple[list[dict], list[str]]:
+    """Every callback POST the browser makes while walking STEPS, labelled by step."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    pg = context.new_page()
+    captured: list[dict] = []
+    problems: list[str] = []
+    current = {"step": None}
+    by_request: dict = {}
+
+    def on_request(req) -> None:
+        if req.method != "POST" or urlsplit(req.url).path != UPDATE_PATH:
+            return
+        parts = urlsplit(req.url)
+        headers = {k: v for k, v in req.headers.items() if k.lower() in KEPT_HEADERS}
+        entry = {"step": current["step"], "seq": len(captured),
+                 "url": parts.path + (f"?{parts.query}" if parts.query else ""),
+                 "headers": headers, "body": json.loads(req.post_data or "null")}
+        captured.append(entry)
+        by_request[id(req)] = (req, entry)
+
+    def on_finished(req) -> None:
+        hit = by_request.get(id(req))
+        if hit is None:
+            return
+        entry = hit[1]
+        resp = req.response()
+        entry["browser_status"] = resp.status if resp else None
+        timing = req.timing
+        if timing and timing.get("responseEnd", -1) >= 0:
+            entry["browser_ms"] = timing["responseEnd"]
+
+    pg.on("request", on_request)
+    pg.on("requestfinished", on_finished)
+    pg.on("requestfailed", lambda r: problems.append(f"request failed: {r.url} {r.failure}"))
+    pg.on("response", lambda r: problems.append(f"HTTP {r.status} {r.url}")
+          if r.status >= 500 else None)
+    pg.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    pg.on("console", lambda m: problems.append(f"console {m.type}: {m.text}")
+          if m.type == "error" else None)
+    try:
+        for label, path, actions in STEPS:
+            current["step"] = label
+            t = time.perf_counter()
+            if path is not None:
+                pg.goto(base + path)
+                wait_idle(pg)
+            for control, option in actions:
+                choose(pg, control, option)
+            n = sum(1 for c in captured if c["step"] == label)
+            log(f"  {label}: {n} callback requests, {time.perf_counter() - t:.1f} s")
+    finally:
+        context.close()
+    return captured, problems
+
+
+def first_render(base: str, browser, path: str, runs: int) -> dict:
+    """Seconds from page.goto until idle (and until the last callback response), per run."""
+    idle, last_response = [], []
+    for _ in range(runs):
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        pg = context.new_page()
+        ends: list[float] = []
+
+        def finished(req, ends=ends) -> None:
+            if urlsplit(req.url).path == UPDATE_PATH:
+                ends.append(time.perf_counter())
+
+        pg.on("requestfinished", finished)
+        try:
+            t = time.perf_counter()
+            pg.goto(base + path)
+            wait_idle(pg)
+            idle.append(time.perf_counter() - t)
+            last_response.append((max(ends) - t) if ends else float("nan"))
+        finally:
+            context.close()
+    return {"path": path, "runs": idle, "seconds": statistics.median(idle),
+            "last_response_runs": last_response,
+            "last_response_seconds": statistics.median(last_response)}
+
+
+def browser_phase(url: str, out: Path, label: str, record_payloads: bool) -> dict:
+    """Start the app on ``url``; record payloads (optionally); time first renders."""
+    res: dict = {}
+    with running_app(url, out / f"app_{label}.log") as base, chromium() as browser:
+        log(f"{DB_LABEL[label]}: app at {base}")
+        if record_payloads:
+            log(f"{DB_LABEL[label]}: recording callback requests in Chromium")
+            payloads, problems = record(base, browser)
+            res["payloads"], res["problems"] = payloads, problems
+            for p in problems:
+                log(f"  browser problem: {p}")
+        log(f"{DB_LABEL[label]}: first render x{FIRST_RENDER_RUNS}")
+        res["first_render"] = {}
+        for path in FIRST_RENDER_PATHS:
+            fr = first_render(base, browser, path, FIRST_RENDER_RUNS)
+            res["first_render"][path] = fr
+            log(f"  {path}: median {fr['seconds']:.2f} s "
+                f"(runs {', '.join(f'{x:.2f}' for x in fr['runs'])})")
+    return res
+
+
+# --- replay in-process ---------------------------------------------------------------
+
+
+def _output_short(output: str) -> str:
+    """``..a.children...{"chart":"map",...}.figure..`` -> ``a.children, map.figure``."""
+    parts = [p for p in output.strip(".").split("...") if p]
+    short = []
+    for part in parts:
+        part = part.split("@")[0]
+        if part.startswith("{"):
+            end = part.rfind("}")
+            try:
+                ident = json.loads(part[:end + 1])
+                name = ident.get("chart") or ident.get("name") or ident.get("page")
+                name = f"{ident.get('type')}:{name}" if name else part[:end + 1]
+            except json.JSONDecodeError:
+                name = part[:end + 1]
+            short.append(name + part[end + 1:])
+        else:
+            short.append(part)
+    text_ = ", ".join(short)
+    return text_ if len(text_) <= 70 else text_[:67] + "..."
+
+
+def callback_name(app: dash.Dash, body: dict) -> str:
+    """The Python function behind a request, with the chart it served for MATCH callbacks."""
+    output = body.get("output", "")
+    entry = app.callback_map.get(output) or {}
+    fn = entry.get("callback")
+    fn = getattr(fn, "__wrapped__", fn)
+    name = getattr(fn, "__name__", None) or _output_short(output)
+    if "MATCH" in output:
+        outs = body.get("outputs")
+        first = outs[0] if isinstance(outs, list) else outs
+        ident = (first or {}).get("id")
+        if isinstance(ident, dict) and ident.get("chart"):
+            name += f"[{ident['chart']}]"
+    return name
+
+
+def _check(resp) -> str | None:
+    """None when the response is a good callback answer, else what is wrong."""
+    if resp.status_code == 204:
+        return None
+    if resp.status_code != 200:
+        return f"HTTP {resp.status_code}: {resp.get_data(as_text=True)[:200]}"
+    try:
+        data = json.loads(resp.get_data())
+    except ValueError as exc:
+        return f"not JSON: {exc}"
+    if not isinstance(data, dict) or "response" not in data:
+        return f"unexpected JSON: {str(data)[:200]}"
+    if data.get("error") or data.get("dash_error"):
+        return f"error in JSON: {str(data.get('error') or data.get('dash_error'))[:200]}"
+    return None
+
+
+def _post(client, p: dict):
+    return client.post(p["url"], data=p["raw"], headers=p["headers"])
+
+
+def prepare(payloads: list[dict]) -> list[dict]:
+    out = []
+    for p in payloads:
+        headers = dict(p["headers"])
+        headers.setdefault("content-type", "application/json")
+        out.append({**p, "headers": headers, "raw": json.dumps(p["body"])})
+    return out
+
+
+def replay(app: dash.Dash, payloads: list[dict], repeats: int) -> dict:
+    """POST each payload once to warm up, then ``repeats`` rounds; seconds per request."""
+    client = app.server.test_client()
+    layout_times: list[float] = []
+    times: list[list[float]] = [[] for _ in payloads]
+    sizes = [0] * len(payloads)
+    statuses = [None] * len(payloads)
+    errors: list[dict] = []
+    for rnd in range(repeats + 1):
+        t = time.perf_counter()
+        r = client.get("/_dash-layout")
+        if rnd:
+            layout_times.append(time.perf_counter() - t)
+        for i, p in enumerate(payloads):
+            t = time.perf_counter()
+            resp = _post(client, p)
+            elapsed = time.perf_counter() - t
+            problem = _check(resp)
+            if problem:
+                errors.append({"round": rnd, "seq": p["seq"], "step": p["step"],
+                               "problem": problem})
+            if rnd:
+                times[i].append(elapsed)
+            else:
+                sizes[i] = len(resp.get_data())
+                statuses[i] = resp.status_code
+        if rnd == 0:
+            log(f"  warm-up round done; {repeats} timed rounds of {len(payloads)} requests")
+    assert r.status_code == 200
+    names = [callback_name(app, p["body"]) for p in payloads]
+    requests = [{"seq": p["seq"], "step": p["step"], "callback": n,
+                 "output": p["body"].get("output"), "status": s, "response_bytes": b,
+                 "seconds": ts}
+                for p, n, s, b, ts in zip(payloads, names, statuses, sizes, times)]
+    return {"requests": requests, "errors": errors, "dash_layout_seconds": layout_times}
+
+
+def pct(xs: list[float], q: float) -> float:
+    """Percentile by linear interpolation (numpy's default), q in 0..100."""
+    s = sorted(xs)
+    if not s:
+        return float("nan")
+    k = (len(s) - 1) * q / 100
+    lo, hi = int(k), min(int(k) + 1, len(s) - 1)
+    return s[lo] + (s[hi] - s[lo]) * (k - lo)
+
+
+def summarise(rep: dict, repeats: int) -> dict:
+    """p50/p95 per callback (overall and per step), per step (sum per round), baseline."""
+    reqs = rep["requests"]
+    by_cb: dict[str, list[float]] = defaultdict(list)
+    by_step_cb: dict[tuple[str, str], list[list[float]]] = defaultdict(list)
+    for r in reqs:
+        by_cb[r["callback"]].extend(r["seconds"])
+        by_step_cb[(r["step"], r["callback"])].append(r)
+    callbacks = {name: {"p50": pct(ts, 50), "p95": pct(ts, 95), "n": len(ts)}
+                 for name, ts in by_cb.items()}
+    steps = {}
+    for label, *_ in STEPS:
+        mine = [r for r in reqs if r["step"] == label]
+        if not mine:
+            continue
+        per_round = [sum(r["seconds"][k] for r in mine) for k in range(repeats)]
+        cbs = {}
+        for r in mine:
+            cb = cbs.setdefault(r["callback"], {"requests": 0, "times": [], "bytes": 0})
+            cb["requests"] += 1
+            cb["times"].extend(r["seconds"])
+            cb["bytes"] += r["response_bytes"]
+        cb_stats = {n: {"requests": c["requests"], "p50": pct(c["times"], 50),
+                        "p95": pct(c["times"], 95), "response_bytes": c["bytes"]}
+                    for n, c in cbs.items()}
+        worst = max(cb_stats, key=lambda n: cb_stats[n]["p95"])
+        steps[label] = {"requests": len(mine), "sum_p50": pct(per_round, 50),
+                        "sum_p95": pct(per_round, 95), "worst_callback": worst,
+                        "worst_p95": cb_stats[worst]["p95"], "callbacks": cb_stats}
+    base = [t for r in reqs if r["callback"] == "year_options" for t in r["seconds"]]
+    baseline = {"callback": "year_options", "p50": pct(base, 50), "p95": pct(base, 95),
+                "n": len(base)}
+    layout = rep["dash_layout_seconds"]
+    worst = max(callbacks, key=lambda n: callbacks[n]["p95"])
+    return {"callbacks": callbacks, "steps": steps, "baseline": baseline,
+            "flask_route": {"route": "GET /_dash-layout", "p50": pct(layout, 50),
+                            "p95": pct(layout, 95), "n": len(layout)},
+            "worst_callback": {"callback": worst, **callbacks[worst]},
+            "goal_met": sum(1 for c in callbacks.values() if c["p95"] < GOAL_P95_MS / 1000),
+            "load_avg": os.getloadavg()}
+
+
+def build_app(url: str) -> dash.Dash:
+    from app import create_app
+
+    return create_app({"DATABASE_URL": url})
+
+
+def run_replay(label: str, url: str, payloads: list[dict], repeats: int, apps: dict) -> dict:
+    log(f"{DB_LABEL[label]}: create_app and replay of {len(payloads)} requests "
+        f"x{repeats} (+1 warm-up)")
+    t = time.perf_counter()
+    app = build_app(url)
+    apps[label] = app
+    rep = replay(app, payloads, repeats)
+    rep["seconds"] = time.perf_counter() - t
+    rep["summary"] = summarise(rep, repeats)
+    if rep["errors"]:
+        log(f"  {len(rep['errors'])} bad responses, first: {rep['errors'][0]}")
+    log(f"  done in {rep['seconds']:.0f} s")
+    return rep
+
+
+# --- profile -------------------------------------------------------------------------
+
+
+def profile_callbacks(results: dict, payloads: list[dict], apps: dict, out: Path,
+                      n: int, top: int = 15) -> list[dict]:
+    """One cProfile'd request for each of the ``n`` slowest callbacks (by p95)."""
+    ranked = []
+    for label, rep in results["replay"].items():
+        for name, c in rep.get("summary", {}).get("callbacks", {}).items():
+            ranked.append((c["p95"], name, label))
+    ranked.sort(reverse=True)
+    chosen, seen = [], set()
+    for p95, name, label in ranked:
+        if name not in seen and label in apps:
+            seen.add(name)
+            chosen.append((p95, name, label))
+        if len(chosen) == n:
+            break
+    roots = tuple(str(ROOT / d) + os.sep for d in ("callbacks", "data", "kpi", "layouts"))
+    profiles = []
+    for p95, name, label in chosen:
+        reqs = [r for r in results["replay"][label]["requests"] if r["callback"] == name]
+        slow = max(reqs, key=lambda r: statistics.median(r["seconds"]))
+        payload = next(p for p in payloads if p["seq"] == slow["seq"])
+        client = apps[label].server.test_client()
+        _post(client, payload)  # warm
+        prof = cProfile.Profile()
+        t = time.perf_counter()
+        prof.enable()
+        resp = _post(client, payload)
+        prof.disable()
+        seconds = time.perf_counter() - t
+        slug = re.sub(r"[^A-Za-z0-9_]+", "_", f"{label}_{name}").strip("_")
+        prof_path = out / f"pages_{slug}.prof"
+        prof.dump_stats(prof_path)
+        stats = pstats.Stats(prof).stats
+        mine = [(k, v) for k, v in stats.items() if k[0].startswith(roots)]
+        mine.sort(key=lambda kv: kv[1][3], reverse=True)
+        entries = [{"function": f"{Path(k[0]).relative_to(ROOT)}:{k[1]}({k[2]})",
+                    "ncalls": v[1], "tottime": v[2], "cumtime": v[3]} for k, v in mine[:top]]
+        total = pstats.Stats(prof)
+        profiles.append({"callback": name, "database": label, "step": slow["step"],
+                         "seq": slow["seq"], "p95": p95, "seconds": seconds,
+                         "status": resp.status_code, "total_tt": total.total_tt,
+                         "prof": str(prof_path), "top_cumulative": entries})
+        log(f"profiled {name} on {DB_LABEL[label]} ({slow['step']}): {seconds * 1000:.0f} ms")
+    return profiles
+
+
+# --- output --------------------------------------------------------------------------
+
+
+def _ms(x: float | None) -> str:
+    return "-" if x is None or x != x else f"{x * 1000:.0f}"
+
+
+def _met(ok: bool) -> str:
+    return "met" if ok else "MISSED"
+
+
+def render(results: dict) -> str:
+    rec = results.get("recording", {})
+    dbs = [d for d in ("sqlite", "postgresql") if "summary" in results["replay"].get(d, {})]
+    lines = [f"Pages benchmark: {len(rec.get('payloads', []))} recorded callback requests "
+             f"over {len(STEPS)} steps, {results['repeats']} timed repeats each (+1 warm-up); "
+             f"{results['machine']['cpus']} CPUs; {results['started']}"]
+    for d in ("sqlite", "postgresql"):
+        info = results["databases"].get(d, {})
+        rep = results["replay"].get(d, {})
+        if "summary" not in rep:
+            lines.append(f"{DB_LABEL[d]}: not measured ({rep.get('skipped') or rep.get('error')})")
+            continue
+        s = info.get("summary", {})
+        lines.append(f"{DB_LABEL[d]}: {info.get('url')} — {s.get('courts', '?')} courts, "
+                     f"{s.get('cases', 0):,} cases, {s.get('kpi_values', 0):,} KPI cells; "
+                     f"load avg during replay {rep['summary']['load_avg'][0]:.2f}")
+    if not dbs:
+        return "\n".join(lines)
+    R = {d: results["replay"][d]["summary"] for d in dbs}
+    w0, w = 52, 19
+    head = f"{'':<{w0}}" + "".join(f"{DB_LABEL[d] + ' p50/p95':>{w}}" for d in dbs)
+    rule = "-" * (len(head) + 4)
+    out = [*lines, rule]
+
+    def row(label: str, cells: list[str], tail: str = "") -> None:
+        out.append(f"{label:<{w0}}" + "".join(f"{c:>{w}}" for c in cells)
+                   + (f"   {tail}" if tail else ""))
+
+    def pair(x: dict | None, a: str = "p50", b: str = "p95") -> str:
+        return "-" if not x else f"{_ms(x[a])} / {_ms(x[b])}"
+
+    out.append("per callback, all steps pooled (ms)")
+    out.append(head)
+    names = sorted({n for d in dbs for n in R[d]["callbacks"]},
+                   key=lambda n: -max(R[d]["callbacks"].get(n, {"p95": 0})["p95"] for d in dbs))
+    for n in names:
+        row(f"  {n}", [pair(R[d]["callbacks"].get(n)) for d in dbs],
+            "(baseline)" if n == "year_options" else "")
+    out.append(rule)
+    out.append("per page step (ms): each callback request, then 'page' = sum of the step's "
+               "requests per round")
+    out.append(head)
+    for label, *_ in STEPS:
+        present = [d for d in dbs if label in R[d]["steps"]]
+        if not present:
+            continue
+        st = {d: R[d]["steps"].get(label) for d in dbs}
+        n_req = st[present[0]]["requests"]
+        row(f"{label[:w0 - 1]}", [""] * len(dbs))
+        cbs = list(st[present[0]]["callbacks"])
+        for n in cbs:
+            c = st[present[0]]["callbacks"][n]
+            kb = c["response_bytes"] / 1024
+            tag = f"  {c['requests']}x {n}" + (f" ({kb:.0f} KB)" if kb >= 1 else "")
+            row(tag[:w0 - 1], [pair((st[d] or {}).get("callbacks", {}).get(n)) for d in dbs])
+        row(f"  page: {n_req} requests, sum", [pair(st[d], "sum_p50", "sum_p95") for d in dbs],
+            "")
+        row("  page p95 / baseline p95", [
+            f"{st[d]['sum_p95'] / R[d]['baseline']['p95']:.0f}x" if st[d] else "-"
+            for d in dbs])
+        row("  slowest callback p95 vs goal", [
+            f"{_ms(st[d]['worst_p95'])} {_met(st[d]['worst_p95'] < GOAL_P95_MS / 1000)}"
+            if st[d] else "-" for d in dbs], f"< {GOAL_P95_MS:.0f} ms")
+    out.append(rule)
+    row("baseline: year_options callback", [pair(R[d]["baseline"]) for d in dbs])
+    row("reference: GET /_dash-layout (Flask route)", [pair(R[d]["flask_route"]) for d in dbs])
+    row("worst callback (p95)", [f"{R[d]['worst_callback']['callback'][:11]} "
+                                 f"{_ms(R[d]['worst_callback']['p95'])}" for d in dbs])
+    row(f"goal p95 < {GOAL_P95_MS:.0f} ms: callbacks meeting it",
+        [f"{R[d]['goal_met']}/{len(R[d]['callbacks'])}" for d in dbs])
+    for d in dbs:
+        wc = R[d]["worst_callback"]
+        out.append(f"goal p95 < {GOAL_P95_MS:.0f} ms on {DB_LABEL[d]}: "
+                   f"{_met(wc['p95'] < GOAL_P95_MS / 1000)} — worst callback {wc['callback']} "
+                   f"p95 {_ms(wc['p95'])} ms = {wc['p95'] * 1000 / GOAL_P95_MS:.1f}x the goal, "
+                   f"{wc['p95'] / R[d]['baseline']['p95']:.0f}x the year_options baseline; "
+                   f"{R[d]['goal_met']} of {len(R[d]['callbacks'])} callbacks meet it")
+    out.append(rule)
+    fr_dbs = [d for d in ("sqlite", "postgresql")
+              if results["browser"].get(d, {}).get("first_render")]
+    if fr_dbs:
+        out.append(f"first render in Chromium (s, median of {FIRST_RENDER_RUNS}): page.goto "
+                   "until network idle and nothing loading [last callback response]")
+        for path in FIRST_RENDER_PATHS:
+            cells = []
+            for d in fr_dbs:
+                fr = results["browser"][d]["first_render"].get(path)
+                cells.append("-" if not fr else
+                             f"{fr['seconds']:.2f} [{fr['last_response_seconds']:.2f}] "
+                             f"{_met(fr['seconds'] < GOAL_FIRST_RENDER_S)}")
+            out.append(f"  {path:<22}" + "".join(f"{DB_LABEL[d]}: {c:<28}"
+                                                 for d, c in zip(fr_dbs, cells))
+                       + f" goal < {GOAL_FIRST_RENDER_S:g} s")
+    for d in ("sqlite", "postgresql"):
+        for key in ("error",):
+            if results["browser"].get(d, {}).get(key):
+                out.append(f"browser on {DB_LABEL[d]}: {results['browser'][d][key]}")
+    errs = {d: results["replay"][d].get("errors", []) for d in dbs}
+    for d in dbs:
+        if errs[d]:
+            out.append(f"{DB_LABEL[d]}: {len(errs[d])} bad responses, first: {errs[d][0]}")
+    if rec.get("problems"):
+        out.append(f"browser problems while recording: {len(rec['problems'])}, first: "
+                   f"{rec['problems'][0]}")
+    return "\n".join(out)
+
+
+def render_profiles(profiles: list[dict]) -> str:
+    out = []
+    for prof in profiles:
+        if "top_cumulative" not in prof:
+            continue
+        out.append(f"cProfile of {prof['callback']} on {DB_LABEL[prof['database']]} "
+                   f"({prof['step']}, request #{prof['seq']}; {prof['seconds'] * 1000:.0f} ms "
+                   f"under the profiler; {prof['prof']}): top {len(prof['top_cumulative'])} "
+                   "cumulative in callbacks/ data/ kpi/ layouts/")
+        out.append(f"{'cumtime':>9} {'tottime':>9} {'ncalls':>9}  function")
+        for e in prof["top_cumulative"]:
+            out.append(f"{e['cumtime']:9.3f} {e['tottime']:9.3f} {e['ncalls']:9d}  "
+                       f"{e['function']}")
+        out.append("")
+    return "\n".join(out)
+
+
+# --- main ----------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m bench.pages", description=__doc__.split(
+        "\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sqlite-url", default=DEFAULT_SQLITE_URL,
+                    help=f"national SQLite database (default {DEFAULT_SQLITE_URL})")
+    ap.add_argument("--pg-url", default=DEFAULT_PG_URL,
+                    help="PostgreSQL server (default $TEST_POSTGRES_URL or the test server); "
+                         f"the national data is kept in schema {PG_SCHEMA}")
+    ap.add_argument("--skip-postgres", action="store_true", help="SQLite only")
+    ap.add_argument("--repeats", type=int, default=20,
+                    help="timed replays of every request (default 20, plus one warm-up)")
+    ap.add_argument("--out", type=Path, default=Path("bench/out"),
+                    help="directory for payloads.json, pages.json, logs and profiles")
+    ap.add_argument("--profile", type=int, default=0, metavar="N",
+                    help="also cProfile one request of each of the N slowest callbacks")
+    ap.add_argument("--payloads", type=Path,
+                    help="replay these recorded payloads instead of recording anew")
+    args = ap.parse_args(argv)
+    if args.repeats < 1:
+        ap.error("--repeats must be at least 1")
+    out = args.out.resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    sqlite_url = database_url(args.sqlite_url)
+    sqlite_file = make_url(sqlite_url).database
+    if not sqlite_file or not Path(sqlite_file).is_file():
+        ap.error(f"no SQLite database at {sqlite_url}; build it with: python -m data demo "
+                 "--scale national --db URL")
+
+    results: dict = {
+        "benchmark": "pages",
+        "started": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "repeats": args.repeats,
+        "goals": {"callback_p95_max_ms": GOAL_P95_MS,
+                  "first_render_max_seconds": GOAL_FIRST_RENDER_S},
+        "steps": [{"label": s[0], "path": s[1], "actions": s[2]} for s in STEPS],
+        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
+                    "python": platform.python_version(), "load_avg_start": os.getloadavg()},
+        "versions": {"dash": dash.__version__, "plotly": plotly.__version__,
+                     "pandas": pd.__version__, "sqlalchemy": sqlalchemy.__version__},
+        "databases": {"sqlite": {"url": sqlite_url, "summary": db_summary(sqlite_url)}},
+        "browser": {}, "replay": {},
+    }
+    failed = False
+
+    urls = {"sqlite": sqlite_url}
+    if args.skip_postgres:
+        results["replay"]["postgresql"] = {"skipped": "--skip-postgres"}
+    else:
+        why = pg_reachable(database_url(args.pg_url))
+        if why is not None:
+            log(f"PostgreSQL not reachable: {why}; continuing without it")
+            results["replay"]["postgresql"] = {"skipped": f"unreachable: {why}"}
+        else:
+            try:
+                info = ensure_pg_national(args.pg_url, out)
+                urls["postgresql"] = scoped_pg_url(args.pg_url, PG_SCHEMA)
+                info["summary"] = db_summary(urls["postgresql"])
+                results["databases"]["postgresql"] = info
+            except Exception as exc:
+                failed = True
+                traceback.print_exc()
+                results["replay"]["postgresql"] = {"error": f"{type(exc).__name__}: {exc}"}
+
+    # 1 + 3: record on SQLite, first renders on every database (browser before replay,
+    # so that the two do not compete for the CPU).
+    payloads: list[dict] = []
+    if args.payloads:
+        payloads = json.loads(args.payloads.read_text())["payloads"]
+        results["recording"] = {"from": str(args.payloads), "payloads": payloads}
+    for label, url in urls.items():
+        try:
+            res = browser_phase(url, out, label, record_payloads=(label == "sqlite"
+                                                                   and not args.payloads))
+            if "payloads" in res:
+                payloads = res.pop("payloads")
+                results["recording"] = {"payloads": payloads, "problems": res.pop("problems")}
+                (out / "payloads.json").write_text(json.dumps(
+                    {"recorded": results["started"], "database": sqlite_url,
+                     "steps": results["steps"], "payloads": payloads}, indent=1) + "\n",
+                    encoding="utf-8")
+                log(f"{len(payloads)} callback requests saved to {out / 'payloads.json'}")
+            results["browser"][label] = res
+        except Exception as exc:
+            failed = True
+            traceback.print_exc()
+            results["browser"][label] = {"error": f"{type(exc).__name__}: {exc}"}
+    if not payloads:
+        log("no payloads recorded; nothing to replay")
+        return 1
+
+    # 2: replay in-process on each database.
+    prepared = prepare(payloads)
+    apps: dict = {}
+    for label, url in urls.items():
+        try:
+            results["replay"][label] = run_replay(label, url, prepared, args.repeats, apps)
+        except Exception as exc:
+            failed = True
+            traceback.print_exc()
+            results["replay"][label] = {"error": f"{type(exc).__name__}: {exc}"}
+        if results["replay"][label].get("errors"):
+            failed = True
+
+    if args.profile:
+        try:
+            results["profiles"] = profile_callbacks(results, prepared, apps, out, args.profile)
+        except Exception as exc:
+            failed = True
+            traceback.print_exc()
+            results["profiles"] = [{"error": f"{type(exc).__name__}: {exc}"}]
+    for app in apps.values():
+        app.server.extensions["court_kpi_engine"].dispose()
+
+    results["finished"] = dt.datetime.now().astimezone().isoformat(timespec="seconds")
+    results["machine"]["load_avg_end"] = os.getloadavg()
+    json_path = out / "pages.json"
+    json_path.write_text(json.dumps(results, indent=1, default=str) + "\n", encoding="utf-8")
+    print()
+    print(render(results))
+    if results.get("profiles"):
+        print()
+        print(render_profiles(results["profiles"]))
+    print(f"results: {json_path}; payloads: {out / 'payloads.json'}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
