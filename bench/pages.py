@@ -164,6 +164,20 @@ def ensure_pg_national(pg_url: str, out: Path) -> dict:
     return info
 
 
+def git_state() -> dict:
+    """HEAD and the app files with uncommitted changes (the numbers belong to that code)."""
+    def git(*args: str) -> str:
+        try:
+            return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True,
+                                  timeout=30).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            return ""
+    changed = git("status", "--porcelain", "--", "app.py", "callbacks", "layouts", "data",
+                  "kpi").splitlines()
+    return {"head": git("rev-parse", "--short", "HEAD"),
+            "changed": [line[3:] for line in changed]}
+
+
 def db_summary(url: str) -> dict:
     eng = create_engine(url)
     try:
@@ -234,11 +248,67 @@ def chromium():
             browser.close()
 
 
-def wait_idle(pg, timeout: float = IDLE_TIMEOUT_MS) -> None:
-    """Until the network is idle and Dash has no callback in flight (as the browser tests)."""
-    pg.wait_for_load_state("networkidle", timeout=timeout)
-    pg.wait_for_function(
-        "() => !document.querySelector('[data-dash-is-loading=\"true\"]')", timeout=timeout)
+LOADING_JS = "() => document.querySelectorAll('[data-dash-is-loading=\"true\"]').length"
+# Long main-thread tasks (rendering), collected from the start of every page.
+LONGTASK_JS = ("window.__longtasks = []; try { new PerformanceObserver(l => l.getEntries()"
+               ".forEach(e => window.__longtasks.push(e.duration))).observe({type: 'longtask',"
+               " buffered: true}); } catch (e) {}")
+
+
+class CallbackTracker:
+    """Callback POSTs of a page: how many are in flight, when the last one moved."""
+
+    def __init__(self, pg) -> None:
+        self.inflight = 0
+        self.last = time.perf_counter()
+        self.finished: list[float] = []
+        pg.on("request", self._start)
+        pg.on("requestfinished", self._end)
+        pg.on("requestfailed", self._end)
+
+    @staticmethod
+    def _is_callback(req) -> bool:
+        return req.method == "POST" and urlsplit(req.url).path == UPDATE_PATH
+
+    def _start(self, req) -> None:
+        if self._is_callback(req):
+            self.inflight += 1
+            self.last = time.perf_counter()
+
+    def _end(self, req) -> None:
+        if self._is_callback(req):
+            self.inflight -= 1
+            self.last = time.perf_counter()
+            self.finished.append(self.last)
+
+
+def settle(pg, tracker: CallbackTracker, quiet: float = 1.0,
+           timeout: float = IDLE_TIMEOUT_MS / 1000) -> float:
+    """Wait until no callback is in flight, nothing is loading and the page answers at once,
+    for ``quiet`` seconds; returns the perf_counter time at which that state began.
+
+    Playwright's "networkidle" alone is not enough: after a click in the page (no
+    navigation) it returns at once, and after a goto it can fire while the renderer is
+    still busy drawing and has the next (chained) callbacks still to send.
+    """
+    deadline = time.perf_counter() + timeout
+    idle_since: float | None = None
+    while True:
+        t = time.perf_counter()
+        loading = pg.evaluate(LOADING_JS)
+        now = time.perf_counter()
+        # A slow evaluate means the main thread was busy (rendering): not idle yet.
+        idle = loading == 0 and tracker.inflight == 0 and now - t < 0.25
+        if not idle or (idle_since is not None and tracker.last > idle_since):
+            idle_since = None
+        elif idle_since is None:
+            idle_since = t
+        elif now - idle_since >= quiet:
+            return idle_since
+        if now > deadline:
+            raise TimeoutError(f"page not idle after {timeout:.0f} s "
+                               f"({tracker.inflight} callbacks in flight, {loading} loading)")
+        pg.wait_for_timeout(100)
 
 
 def _by_id(pg, kind: str, **keys: str):
@@ -246,24 +316,26 @@ def _by_id(pg, kind: str, **keys: str):
     return pg.locator(f"[id='{dash_id}']")
 
 
-def choose(pg, control: str, option: str) -> None:
+def choose(pg, tracker: CallbackTracker, control: str, option: str) -> float:
     """Open a dropdown control and pick the option with this visible text, as a user."""
     _by_id(pg, "control", name=control).click()
     pg.get_by_role("option", name=option, exact=True).click()
-    wait_idle(pg)
+    return settle(pg, tracker)
 
 
-def record(base: str, browser) -> tuple[list[dict], list[str]]:
+def record(base: str, browser) -> tuple[list[dict], list[str], dict]:
     """Every callback POST the browser makes while walking STEPS, labelled by step."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     pg = context.new_page()
+    tracker = CallbackTracker(pg)
     captured: list[dict] = []
     problems: list[str] = []
+    step_seconds: dict[str, float] = {}
     current = {"step": None}
     by_request: dict = {}
 
     def on_request(req) -> None:
-        if req.method != "POST" or urlsplit(req.url).path != UPDATE_PATH:
+        if not CallbackTracker._is_callback(req):
             return
         parts = urlsplit(req.url)
         headers = {k: v for k, v in req.headers.items() if k.lower() in KEPT_HEADERS}
@@ -284,54 +356,64 @@ def record(base: str, browser) -> tuple[list[dict], list[str]]:
         if timing and timing.get("responseEnd", -1) >= 0:
             entry["browser_ms"] = timing["responseEnd"]
 
+    def on_failed(req) -> None:
+        hit = by_request.get(id(req))
+        if hit is not None:
+            hit[1]["failed"] = req.failure
+        problems.append(f"[{current['step']}] request failed: {req.url} {req.failure}")
+
     pg.on("request", on_request)
     pg.on("requestfinished", on_finished)
-    pg.on("requestfailed", lambda r: problems.append(f"request failed: {r.url} {r.failure}"))
-    pg.on("response", lambda r: problems.append(f"HTTP {r.status} {r.url}")
+    pg.on("requestfailed", on_failed)
+    pg.on("response", lambda r: problems.append(f"[{current['step']}] HTTP {r.status} {r.url}")
           if r.status >= 500 else None)
-    pg.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-    pg.on("console", lambda m: problems.append(f"console {m.type}: {m.text}")
-          if m.type == "error" else None)
+    pg.on("pageerror", lambda e: problems.append(f"[{current['step']}] page error: {e}"))
+    pg.on("console", lambda m: problems.append(f"[{current['step']}] console {m.type}: "
+                                               f"{m.text}") if m.type == "error" else None)
     try:
         for label, path, actions in STEPS:
             current["step"] = label
             t = time.perf_counter()
             if path is not None:
                 pg.goto(base + path)
-                wait_idle(pg)
+                done = settle(pg, tracker)
             for control, option in actions:
-                choose(pg, control, option)
+                done = choose(pg, tracker, control, option)
+            step_seconds[label] = done - t
             n = sum(1 for c in captured if c["step"] == label)
-            log(f"  {label}: {n} callback requests, {time.perf_counter() - t:.1f} s")
+            log(f"  {label}: {n} callback requests, idle after {done - t:.1f} s")
     finally:
         context.close()
-    return captured, problems
+    return captured, problems, step_seconds
 
 
 def first_render(base: str, browser, path: str, runs: int) -> dict:
-    """Seconds from page.goto until idle (and until the last callback response), per run."""
-    idle, last_response = [], []
+    """Seconds from page.goto until idle, per run (a fresh context each: cold HTTP cache)."""
+    idle, last_response, longest, long_total = [], [], [], []
     for _ in range(runs):
         context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        context.add_init_script(LONGTASK_JS)
         pg = context.new_page()
-        ends: list[float] = []
-
-        def finished(req, ends=ends) -> None:
-            if urlsplit(req.url).path == UPDATE_PATH:
-                ends.append(time.perf_counter())
-
-        pg.on("requestfinished", finished)
+        tracker = CallbackTracker(pg)
         try:
             t = time.perf_counter()
             pg.goto(base + path)
-            wait_idle(pg)
-            idle.append(time.perf_counter() - t)
+            pg.wait_for_load_state("networkidle", timeout=IDLE_TIMEOUT_MS)
+            done = settle(pg, tracker)
+            idle.append(done - t)
+            ends = [x for x in tracker.finished if x <= done]
             last_response.append((max(ends) - t) if ends else float("nan"))
+            tasks = pg.evaluate("() => window.__longtasks || []")
+            longest.append(max(tasks) / 1000 if tasks else 0.0)
+            long_total.append(sum(tasks) / 1000)
         finally:
             context.close()
     return {"path": path, "runs": idle, "seconds": statistics.median(idle),
             "last_response_runs": last_response,
-            "last_response_seconds": statistics.median(last_response)}
+            "last_response_seconds": statistics.median(last_response),
+            "longest_task_runs": longest, "longest_task_seconds": statistics.median(longest),
+            "long_tasks_total_runs": long_total,
+            "long_tasks_total_seconds": statistics.median(long_total)}
 
 
 def browser_phase(url: str, out: Path, label: str, record_payloads: bool) -> dict:
@@ -341,8 +423,9 @@ def browser_phase(url: str, out: Path, label: str, record_payloads: bool) -> dic
         log(f"{DB_LABEL[label]}: app at {base}")
         if record_payloads:
             log(f"{DB_LABEL[label]}: recording callback requests in Chromium")
-            payloads, problems = record(base, browser)
+            payloads, problems, step_seconds = record(base, browser)
             res["payloads"], res["problems"] = payloads, problems
+            res["step_seconds"] = step_seconds
             for p in problems:
                 log(f"  browser problem: {p}")
         log(f"{DB_LABEL[label]}: first render x{FIRST_RENDER_RUNS}")
@@ -351,7 +434,9 @@ def browser_phase(url: str, out: Path, label: str, record_payloads: bool) -> dic
             fr = first_render(base, browser, path, FIRST_RENDER_RUNS)
             res["first_render"][path] = fr
             log(f"  {path}: median {fr['seconds']:.2f} s "
-                f"(runs {', '.join(f'{x:.2f}' for x in fr['runs'])})")
+                f"(runs {', '.join(f'{x:.2f}' for x in fr['runs'])}; last callback response "
+                f"{fr['last_response_seconds']:.2f} s, longest main-thread task "
+                f"{fr['longest_task_seconds']:.2f} s)")
     return res
 
 
@@ -386,6 +471,8 @@ def callback_name(app: dash.Dash, body: dict) -> str:
     fn = entry.get("callback")
     fn = getattr(fn, "__wrapped__", fn)
     name = getattr(fn, "__name__", None) or _output_short(output)
+    if "_pages_content" in output:
+        name = "dash_pages_router"  # dash's own use_pages callback: renders the page layout
     if "MATCH" in output:
         outs = body.get("outputs")
         first = outs[0] if isinstance(outs, list) else outs
@@ -520,13 +607,51 @@ def build_app(url: str) -> dash.Dash:
     return create_app({"DATABASE_URL": url})
 
 
+def _props(items: list) -> list[str | None]:
+    """Property of each recorded input or state (None for an empty ALL list)."""
+    return [i["property"] if isinstance(i, dict) else (i[0]["property"] if i else None)
+            for i in items]
+
+
+def stale(app: dash.Dash, payloads: list[dict]) -> list[dict]:
+    """Payloads whose callback no longer has the recorded inputs and states (code changed)."""
+    app.server.test_client().get("/")  # dash registers its pages callbacks on first request
+    bad = []
+    for p in payloads:
+        body = p["body"]
+        entry = app.callback_map.get(body.get("output"))
+        why = None
+        if entry is None:
+            why = "no callback with this output"
+        else:
+            for kind in ("inputs", "state"):
+                now = [i["property"] for i in entry[kind]]
+                then = _props(body.get(kind, []))
+                if len(now) != len(then) or any(b is not None and a != b
+                                                for a, b in zip(now, then)):
+                    why = f"{kind} now {now}, recorded {then}"
+                    break
+        if why:
+            bad.append({"seq": p["seq"], "step": p["step"], "output": body.get("output"),
+                        "why": why})
+    return bad
+
+
 def run_replay(label: str, url: str, payloads: list[dict], repeats: int, apps: dict) -> dict:
-    log(f"{DB_LABEL[label]}: create_app and replay of {len(payloads)} requests "
-        f"x{repeats} (+1 warm-up)")
     t = time.perf_counter()
     app = build_app(url)
     apps[label] = app
+    bad = stale(app, payloads)
+    if bad:
+        log(f"{DB_LABEL[label]}: {len(bad)} recorded requests do not fit the callbacks of "
+            f"this checkout (the code changed since the recording; re-record): first "
+            f"{bad[0]['output'][:60]}: {bad[0]['why']}; they are left out")
+        skip = {b["seq"] for b in bad}
+        payloads = [p for p in payloads if p["seq"] not in skip]
+    log(f"{DB_LABEL[label]}: create_app and replay of {len(payloads)} requests "
+        f"x{repeats} (+1 warm-up)")
     rep = replay(app, payloads, repeats)
+    rep["stale"] = bad
     rep["seconds"] = time.perf_counter() - t
     rep["summary"] = summarise(rep, repeats)
     if rep["errors"]:
@@ -601,6 +726,11 @@ def render(results: dict) -> str:
     lines = [f"Pages benchmark: {len(rec.get('payloads', []))} recorded callback requests "
              f"over {len(STEPS)} steps, {results['repeats']} timed repeats each (+1 warm-up); "
              f"{results['machine']['cpus']} CPUs; {results['started']}"]
+    code = results.get("code", {}).get("start", {})
+    lines.append(f"code: {code.get('head', '?')}" + (
+        f" with uncommitted changes in {', '.join(code['changed'])}" if code.get("changed")
+        else "") + ("; CHANGED during the run" if results.get("code", {}).get("replay")
+                    not in (None, code) else ""))
     for d in ("sqlite", "postgresql"):
         info = results["databases"].get(d, {})
         rep = results["replay"].get(d, {})
@@ -643,7 +773,9 @@ def render(results: dict) -> str:
             continue
         st = {d: R[d]["steps"].get(label) for d in dbs}
         n_req = st[present[0]]["requests"]
-        row(f"{label[:w0 - 1]}", [""] * len(dbs))
+        settled = results["browser"].get("sqlite", {}).get("step_seconds", {}).get(label)
+        row(f"{label[:w0 - 1]}", [""] * len(dbs),
+            "" if settled is None else f"(browser, SQLite, recording: idle after {settled:.1f} s)")
         cbs = list(st[present[0]]["callbacks"])
         for n in cbs:
             c = st[present[0]]["callbacks"][n]
@@ -677,21 +809,28 @@ def render(results: dict) -> str:
               if results["browser"].get(d, {}).get("first_render")]
     if fr_dbs:
         out.append(f"first render in Chromium (s, median of {FIRST_RENDER_RUNS}): page.goto "
-                   "until network idle and nothing loading [last callback response]")
+                   "until no callback in flight and nothing loading; [last callback response "
+                   "| longest main-thread task]")
         for path in FIRST_RENDER_PATHS:
             cells = []
             for d in fr_dbs:
                 fr = results["browser"][d]["first_render"].get(path)
                 cells.append("-" if not fr else
-                             f"{fr['seconds']:.2f} [{fr['last_response_seconds']:.2f}] "
-                             f"{_met(fr['seconds'] < GOAL_FIRST_RENDER_S)}")
-            out.append(f"  {path:<22}" + "".join(f"{DB_LABEL[d]}: {c:<28}"
+                             f"{fr['seconds']:.2f} {_met(fr['seconds'] < GOAL_FIRST_RENDER_S)} "
+                             f"[{fr['last_response_seconds']:.2f} | "
+                             f"{fr['longest_task_seconds']:.2f}]")
+            out.append(f"  {path:<20}" + "".join(f"{DB_LABEL[d]}: {c:<30}"
                                                  for d, c in zip(fr_dbs, cells))
-                       + f" goal < {GOAL_FIRST_RENDER_S:g} s")
+                       + f"goal < {GOAL_FIRST_RENDER_S:g} s")
     for d in ("sqlite", "postgresql"):
         for key in ("error",):
             if results["browser"].get(d, {}).get(key):
                 out.append(f"browser on {DB_LABEL[d]}: {results['browser'][d][key]}")
+    for d in dbs:
+        if results["replay"][d].get("stale"):
+            st = results["replay"][d]["stale"]
+            out.append(f"{DB_LABEL[d]}: {len(st)} recorded requests left out, their callback "
+                       f"changed since the recording (first: {st[0]['why']})")
     errs = {d: results["replay"][d].get("errors", []) for d in dbs}
     for d in dbs:
         if errs[d]:
@@ -762,7 +901,7 @@ def main(argv: list[str] | None = None) -> int:
         "versions": {"dash": dash.__version__, "plotly": plotly.__version__,
                      "pandas": pd.__version__, "sqlalchemy": sqlalchemy.__version__},
         "databases": {"sqlite": {"url": sqlite_url, "summary": db_summary(sqlite_url)}},
-        "browser": {}, "replay": {},
+        "browser": {}, "replay": {}, "code": {"start": git_state()},
     }
     failed = False
 
@@ -797,7 +936,9 @@ def main(argv: list[str] | None = None) -> int:
                                                                    and not args.payloads))
             if "payloads" in res:
                 payloads = res.pop("payloads")
-                results["recording"] = {"payloads": payloads, "problems": res.pop("problems")}
+                results["recording"] = {"payloads": payloads, "problems": res.pop("problems"),
+                                        "aborted": [p["seq"] for p in payloads
+                                                    if p.get("failed")]}
                 (out / "payloads.json").write_text(json.dumps(
                     {"recorded": results["started"], "database": sqlite_url,
                      "steps": results["steps"], "payloads": payloads}, indent=1) + "\n",
@@ -813,6 +954,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
     # 2: replay in-process on each database.
+    results["code"]["replay"] = git_state()
+    if results["code"]["replay"] != results["code"]["start"]:
+        log(f"note: the code changed during the run: {results['code']}")
     prepared = prepare(payloads)
     apps: dict = {}
     for label, url in urls.items():
@@ -822,7 +966,7 @@ def main(argv: list[str] | None = None) -> int:
             failed = True
             traceback.print_exc()
             results["replay"][label] = {"error": f"{type(exc).__name__}: {exc}"}
-        if results["replay"][label].get("errors"):
+        if results["replay"][label].get("errors") or results["replay"][label].get("stale"):
             failed = True
 
     if args.profile:

@@ -76,10 +76,14 @@ def register(app, services: Services) -> None:
 
     @app.callback(
         Output(ids.chart(ids.CHART_TABLE, MATCH), "children"),
+        Input(ids.chart(ids.CHART_TABLE_COLLAPSE, MATCH), "is_open"),
         Input(ids.chart(ids.CHART_DATA, MATCH), "data"),
         State({"type": ids.PAGE_STATE, "page": ALL}, "data"),
     )
-    def table_view(payload, states):
+    def table_view(is_open, payload, states):
+        # Built only when shown: a ranking of 400 courts is 400 rows of DOM.
+        if not is_open:
+            return None
         return data_table(payload, (states[0] if states else {}).get("lang")
                           or request_language())
 

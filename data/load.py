@@ -324,9 +324,10 @@ def _refresh_after(conn: Connection, kind: str, ch: _Changes) -> tuple[list[str]
     courts = sorted(rows["court_code"].unique())
     if kind in ("cases", "caseload"):
         cases = ch.current_cases if kind == "cases" else None
-        pairs = refresh.rebuild_facts(conn, courts, cases=cases, statutory_days=statutory_days())
-    else:
-        pairs = {(c, int(y)) for c, y in zip(rows["court_code"], rows["year"])}
+        rebuilt = refresh.rebuild_facts(conn, courts, cases=cases,
+                                        statutory_days=statutory_days())
+        return courts, refresh.rebuild_kpis(conn, rebuilt.changed, rebuilt)
+    pairs = {(c, int(y)) for c, y in zip(rows["court_code"], rows["year"])}
     return courts, refresh.rebuild_kpis(conn, pairs)
 
 

@@ -8,6 +8,7 @@ caller's transaction, so an upload and its KPIs commit together or not at all.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -19,6 +20,18 @@ from data.schema import FACT_COLUMNS, KINDS, RESOURCE_COLUMNS, SURVEY_COLUMNS
 from kpi.engine import evaluate
 
 CourtYears = set[tuple[str, int]]
+
+
+@dataclass
+class Rebuilt:
+    """What rebuild_facts changed, and the facts and durations it now holds for its courts.
+
+    rebuild_kpis takes these in memory instead of reading them back.
+    """
+
+    changed: CourtYears
+    facts: pd.DataFrame | None = None
+    durations: pd.DataFrame | None = None
 
 
 def read_cases(conn: Connection, courts: Iterable[str], with_upload: bool = False
@@ -55,15 +68,15 @@ def rebuild_facts(
     courts: Iterable[str],
     cases: pd.DataFrame | None = None,
     statutory_days: dict[str, int] | None = None,
-) -> CourtYears:
-    """Recompute facts and durations of ``courts``; return the (court, year) that changed.
+) -> Rebuilt:
+    """Recompute facts and durations of ``courts``; report the (court, year) that changed.
 
     ``cases``, when given, must be every case of those courts as now stored (the
     loader has them in memory already, which saves reading them back).
     """
     courts = sorted(set(courts))
     if not courts:
-        return set()
+        return Rebuilt(set())
     if cases is None:
         cases = read_cases(conn, courts)
     case_facts, durations = derive_facts(cases, statutory_days)
@@ -86,14 +99,14 @@ def rebuild_facts(
     changed = _changed(_floats(old_facts, fact_cols), _floats(facts, fact_cols), fact_cols)
     changed |= _changed(old_durations, durations[DURATION_COLUMNS], DURATION_COLUMNS)
     if not changed:
-        return changed
+        return Rebuilt(changed)
     pairs = pd.DataFrame(sorted(changed), columns=["court_code", "year"])
     store.delete_keys(conn, "facts", ["court_code", "year"], pairs)
     store.delete_keys(conn, "durations", ["court_code", "year"], pairs)
     key = pd.MultiIndex.from_frame(pairs)
     store.insert_frame(conn, "facts", facts[_pair_mask(facts, key)])
     store.insert_frame(conn, "durations", durations[_pair_mask(durations, key)])
-    return changed
+    return Rebuilt(changed, facts, durations)
 
 
 def _floats(frame: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
@@ -179,8 +192,12 @@ def _replace_values(conn: Connection, values: pd.DataFrame, level: str,
     store.insert_frame(conn, "kpi_values", values)
 
 
-def rebuild_kpis(conn: Connection, court_years: CourtYears) -> int:
-    """Recompute KPI cells of the given (court, year), their regions and the nation."""
+def rebuild_kpis(conn: Connection, court_years: CourtYears, known: Rebuilt | None = None
+                 ) -> int:
+    """Recompute KPI cells of the given (court, year), their regions and the nation.
+
+    ``known``: the facts and durations rebuild_facts just wrote for these courts.
+    """
     if not court_years:
         return 0
     years = sorted({y for _, y in court_years})
@@ -191,10 +208,15 @@ def rebuild_kpis(conn: Connection, court_years: CourtYears) -> int:
     # Courts: only the changed (court, year) cells.
     ccond, cparams = store.in_list("court_code", touched)
     ycond, yparams = store.in_list("year", years)
-    facts = _facts_frame(conn, f"{ccond} AND {ycond}", {**cparams, **yparams})
-    durations = store.read_sql(
-        conn, f"SELECT court_code, year, category, days, n FROM durations "
-              f"WHERE {ccond} AND {ycond}", {**cparams, **yparams})
+    if known is not None and known.facts is not None and set(
+            known.facts["court_code"]) >= set(touched):
+        facts = known.facts[known.facts["year"].isin(years)].astype({"year": "int64"})
+        durations = known.durations[known.durations["year"].isin(years)]
+    else:
+        facts = _facts_frame(conn, f"{ccond} AND {ycond}", {**cparams, **yparams})
+        durations = store.read_sql(
+            conn, f"SELECT court_code, year, category, days, n FROM durations "
+                  f"WHERE {ccond} AND {ycond}", {**cparams, **yparams})
     inputs = _court_inputs(conn, courts_df[courts_df["court_code"].isin(touched)], years, facts)
     inputs = _with_data(inputs, ["court_code", "year"])
     values = evaluate(facts, inputs, _typed_durations(durations), levels=["court"])

@@ -9,7 +9,7 @@ from kpi.catalogue import KPIS
 from kpi.engine import distance_from_target
 
 
-def attention(values: pd.DataFrame, limit: int = 25) -> pd.DataFrame:
+def attention(values: pd.DataFrame, limit: int = 15) -> pd.DataFrame:
     """Red and amber cells, worst first.
 
     KPIs differ in units, so the gap to target is compared in multiples of each

@@ -84,8 +84,9 @@ def browser():
 @pytest.fixture
 def page(browser, app_url):
     """A fresh page; console errors and failed requests fail the test at teardown."""
+    # English explicitly: the app picks its language from Accept-Language.
     context = browser.new_context(viewport={"width": 1400, "height": 1000},
-                                  accept_downloads=True)
+                                  accept_downloads=True, locale="en-US")
     pg = context.new_page()
     problems: list[str] = []
     pg.on("console", lambda m: problems.append(f"console {m.type}: {m.text}")

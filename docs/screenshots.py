@@ -1,0 +1,135 @@
+"""Screenshots of the main pages for the README, taken from the real app.
+
+    python docs/screenshots.py [--out docs/img]
+
+Loads the small synthetic demo into a temporary SQLite database, starts the app on
+a free port, opens each page in Debian's headless Chromium (via Playwright) at
+1400 px width, waits until Dash has no callback in flight and saves a full-page PNG.
+The app is stopped and the database removed at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = os.environ.get("CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run", "--disable-sync"]
+WIDTH = 1400
+MAX_BYTES = 1_500_000  # a larger full-page PNG is cut to CLIP_HEIGHT
+CLIP_HEIGHT = 2500
+
+PAGES = {
+    "scorecard.png": "/",
+    "explorer.png": "/kpi/clearance_rate",
+    "court.png": "/court/KZ75-D01",
+    "compare.png": "/compare?units=KZ-75,KZ-71,KZ-79",
+    "coverage.png": "/coverage",
+}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_app(url: str, proc: subprocess.Popen, seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the app exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError(f"the app did not answer at {url}")
+
+
+def wait_idle(page, timeout: float = 30_000) -> None:
+    """Until the network is quiet, no Dash callback is loading and Plotly has drawn."""
+    page.wait_for_load_state("networkidle", timeout=timeout)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-dash-is-loading=\"true\"]')", timeout=timeout)
+    # Every graph on the page has its SVG; then let fonts and layout settle.
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.dash-graph')]"
+        ".every(g => g.querySelector('.main-svg'))", timeout=timeout)
+    page.evaluate("document.fonts.ready.then(() => true)")
+    page.wait_for_timeout(500)
+
+
+def shoot(page, url: str, path: Path) -> tuple[int, int]:
+    """Save the page at ``url`` as a PNG; (height in px, bytes)."""
+    page.goto(url)
+    wait_idle(page)
+    page.mouse.move(0, 0)  # no hover label in the picture
+    height = page.evaluate("document.documentElement.scrollHeight")
+    data = page.screenshot(full_page=True, type="png", animations="disabled")
+    if len(data) > MAX_BYTES:
+        height = min(height, CLIP_HEIGHT)
+        data = page.screenshot(full_page=True, type="png", animations="disabled",
+                               clip={"x": 0, "y": 0, "width": WIDTH, "height": height})
+    path.write_bytes(data)
+    return height, len(data)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "img",
+                        help="folder for the PNGs (default: docs/img)")
+    args = parser.parse_args(argv)
+    out = args.out.resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    if not os.path.exists(CHROMIUM):
+        print(f"Chromium not found at {CHROMIUM} (set $CHROMIUM)", file=sys.stderr)
+        return 2
+    from playwright.sync_api import sync_playwright
+
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    with tempfile.TemporaryDirectory(prefix="court-kpi-shots-") as tmp:
+        db_url = f"sqlite:///{Path(tmp) / 'app.sqlite'}"
+        print("loading the small demo ...", flush=True)
+        subprocess.run([sys.executable, "-m", "data", "demo", "--db", db_url], cwd=ROOT,
+                       check=True, capture_output=True, env=env, timeout=600)
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        with open(Path(tmp) / "app.log", "w") as log:
+            proc = subprocess.Popen([sys.executable, "app.py", "--db", db_url, "--port",
+                                     str(port), "--no-demo"], cwd=ROOT, stdout=log,
+                                    stderr=subprocess.STDOUT, env=env)
+            try:
+                wait_for_app(base + "/", proc)
+                with sync_playwright() as p:
+                    browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                    # English: the app takes its language from Accept-Language.
+                    page = browser.new_page(viewport={"width": WIDTH, "height": 900},
+                                            locale="en-US")
+                    for name, path in PAGES.items():
+                        height, size = shoot(page, base + path, out / name)
+                        print(f"{out / name}: {path}, {height} px high, {size / 1e3:.0f} kB",
+                              flush=True)
+                    browser.close()
+            finally:
+                proc.terminate()
+                try:
+                    proc.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
