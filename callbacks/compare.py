@@ -66,8 +66,8 @@ def _grid(values, units, names, year, category, lang):
         for u in units:
             if u in sel.index:
                 r = sel.loc[u]
-                badge = [] if r["status"] == "none" else [html.Br(),
-                                                          status_badge(r["status"], lang)]
+                badge = [] if r["status"] == "none" else [
+                    html.Br(), status_badge(r["status"], lang, r["value"])]
                 cells.append(html.Td([fmt_value(r["value"], kpi.unit, lang), *badge]))
             else:
                 cells.append(html.Td(t("empty.no_data", lang), className="text-muted"))

@@ -124,10 +124,11 @@ def _scorecard_table(rows: pd.DataFrame, lang: str) -> dbc.Table:
             html.Td(fmt_value(r.region, k.unit, lang)),
             html.Td(fmt_value(r.national, k.unit, lang)),
             html.Td("" if pd.isna(r.target) else fmt_value(r.target, k.unit, lang)),
-            html.Td(status_badge(r.status, lang)),
+            html.Td(status_badge(r.status, lang, r.court)),
             html.Td(pct),
         ]))
-    return dbc.Table([head, html.Tbody(body)], size="sm", hover=True, className="small")
+    return dbc.Table([head, html.Tbody(body)], size="sm", hover=True,
+                     className="small kpi-scorecard")
 
 
 def _sent_table(sent: pd.DataFrame, lang: str):

@@ -79,8 +79,11 @@ def register(app, services: Services) -> None:
                                                category=category)
                 ranked = regions[["region_code"]].rename(columns={"region_code": "code"}).merge(
                     ranked, on="code", how="left")
+            targets = repository.targets(conn)
         trend = trend.assign(label=trend["code"].map(names))
-        national_target = trend[trend["code"] == "KZ"][["year", "target"]].dropna()
+        # The whole trajectory (to 2029), not only the years that have values.
+        national_target = targets[(targets["kpi"] == kpi.code) & (targets["court_code"] == "")][
+            ["year", "target", "illustrative"]].sort_values("year") if len(targets) else targets
         trend_fig = figures.trend_figure(trend[["year", "value", "label"]],
                                          national_target if len(national_target) else None,
                                          kpi, lang)

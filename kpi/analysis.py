@@ -9,13 +9,17 @@ from kpi.catalogue import KPIS
 from kpi.engine import distance_from_target
 
 
-def attention(values: pd.DataFrame, limit: int = 15) -> pd.DataFrame:
+def attention(values: pd.DataFrame, limit: int = 15, min_volume: float = 30) -> pd.DataFrame:
     """Red and amber cells, worst first.
 
     KPIs differ in units, so the gap to target is compared in multiples of each
     KPI's tolerance (the amber band): 2.0 means twice the band away from target.
+    Cells measured on fewer than ``min_volume`` cases (the denominator) are left
+    out: one late case in a court with three pending is no signal.
     """
-    v = values[values["status"].isin(["red", "amber"])].copy()
+    small = values["denominator"].fillna(0) < min_volume if "denominator" in values \
+        else pd.Series(False, index=values.index)
+    v = values[values["status"].isin(["red", "amber"]) & ~small].copy()
     if v.empty:
         return v.assign(gap=pd.Series(dtype="float64"), severity=pd.Series(dtype="float64"))
     direction = v["kpi"].map(lambda k: KPIS[k].direction)

@@ -40,6 +40,10 @@ class KpiDef:
     grain: Grain = "cell"
     kind: Literal["ratio", "median"] = "ratio"
     formula: str = ""
+    # True when the value is a share of its denominator (0-100 %): counted events out
+    # of a volume, the case where funnel-plot control limits apply. Clearance rate and
+    # the change in pending cases are percentages but not shares.
+    share: bool = False
 
     @property
     def inputs(self) -> tuple[str, ...]:
@@ -70,7 +74,15 @@ def _k(code, pillar, num, den, scale, unit, direction, target, tol, source, en, 
         code=code, pillar=pillar, numerator=num, denominator=den, scale=scale, unit=unit,
         direction=direction, target_range=target, tolerance=tol, source=source,
         names={"en": en, "ru": ru, "kk": kk}, grain=grain, kind=kind, formula=formula,
+        share=code in SHARES,
     )
+
+
+SHARES = frozenset({
+    "on_time_rate", "backlog_rate", "stability_rate", "appeal_reversal_rate", "appeal_rate",
+    "e_filing_rate", "video_hearing_rate", "publication_rate", "satisfaction_rate",
+    "trust_rate", "judge_vacancy_rate",
+})
 
 
 CATALOGUE: tuple[KpiDef, ...] = (

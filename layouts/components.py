@@ -23,10 +23,15 @@ GRAPH_CONFIG = {"displaylogo": False, "responsive": True,
                 "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
 
 
-def status_badge(status: str, lang: str) -> html.Span:
-    """Status as icon and word, with colour only as a third cue."""
-    return html.Span([html.Span(STATUS_ICONS[status], **{"aria-hidden": "true"}), " ",
-                      t(f"status.{status}", lang)],
+def status_badge(status: str, lang: str, value=0.0) -> html.Span:
+    """Status as icon and word, with colour only as a third cue.
+
+    Without a value there is nothing to judge: the badge says "no data", not "no target".
+    """
+    word = t(f"status.{status}", lang)
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        status, word = "none", t("empty.no_data", lang)
+    return html.Span([html.Span(STATUS_ICONS[status], **{"aria-hidden": "true"}), " ", word],
                      className=f"status-badge {STATUS_CLASS[status]}")
 
 
@@ -95,7 +100,7 @@ def kpi_tile(kpi: KpiDef, row: pd.Series | None, change: float | None, sparkline
         dcc.Link(html.H3(kpi.names.get(lang, kpi.names["en"]), className="h6 mb-1 kpi-name"),
                  href=href),
         html.Div(fmt_value(value, kpi.unit, lang), className="kpi-value"),
-        html.Div([status_badge(status, lang)], className="mb-1"),
+        html.Div([status_badge(status, lang, value)], className="mb-1"),
     ]
     details = []
     if row is not None and not pd.isna(row["target"]):

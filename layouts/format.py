@@ -31,15 +31,18 @@ def fmt_value(value: float | None, unit: str, lang: str = "en") -> str:
     if unit == "KZT":
         return f"{number} ₸"
     if unit in ("days", "cases"):
-        return f"{number} {t(f'unit.{unit}_{plural_form(value, DECIMALS[unit])}', lang)}"
+        form = plural_form(value, DECIMALS[unit], lang)
+        return f"{number} {t(f'unit.{unit}_{form}', lang)}"
     return number
 
 
-def plural_form(value: float, decimals: int) -> str:
-    """one / few / many, by the Russian rule (English and Kazakh keys map all alike)."""
+def plural_form(value: float, decimals: int, lang: str = "en") -> str:
+    """one / few / many: Russian's three forms; English one or many; Kazakh has one."""
     if decimals or value != int(value):
         return "few"
     n = abs(int(round(value)))
+    if lang != "ru":
+        return "one" if n == 1 and lang == "en" else "many"
     if n % 10 == 1 and n % 100 != 11:
         return "one"
     if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:

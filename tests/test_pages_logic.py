@@ -51,11 +51,14 @@ def test_attention_ranks_by_gap_in_tolerances():
                                               "clearance_rate", "clearance_rate"],
         "value": [90.0, 130.0, 99.0, 101.0], "target": [100.0, 90.0, 100.0, 100.0],
         "tolerance": [5.0, 15.0, 5.0, 5.0], "status": ["red", "red", "amber", "green"],
+        "denominator": [100.0, 200.0, 50.0, 80.0],
     })
     out = attention(v)
     # B misses by 40 days = 2.67 bands, A by 10 points = 2 bands, C by 0.2 bands.
     assert list(out["code"]) == ["B", "A", "C"]
     assert out["severity"].tolist() == pytest.approx([40 / 15, 2.0, 0.2])
+    tiny = attention(v.assign(denominator=[100.0, 200.0, 5.0, 80.0]))
+    assert list(tiny["code"]) == ["B", "A"]  # C's 5 cases are too few to judge
 
 
 def test_change_and_percentile():
@@ -79,3 +82,5 @@ def test_formatting_per_language_and_missing():
     assert fmt_value(23, "days", "ru") == "23 дня"
     assert fmt_value(11, "days", "ru") == "11 дней"
     assert fmt_value(1, "days", "en") == "1 day"
+    assert fmt_value(21, "days", "en") == "21 days"
+    assert fmt_value(21, "cases", "kk") == "21 іс"

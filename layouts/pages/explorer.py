@@ -27,7 +27,7 @@ def layout(code: str | None = None, **query) -> html.Div:
         chart_card("trend", t("explorer.trend", lang), lang),
         chart_card("ranking", t(f"explorer.ranking_{state['view']}", lang), lang),
     ]
-    if kpi.unit == "%":
+    if kpi.share:
         charts.append(chart_card("funnel", t("explorer.funnel", lang), lang, extra=[
             html.P(t("explorer.funnel_note", lang), className="small text-muted mb-1")]))
     return html.Div([
