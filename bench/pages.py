@@ -169,7 +169,7 @@ def git_state() -> dict:
     def git(*args: str) -> str:
         try:
             return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True,
-                                  timeout=30).stdout.strip()
+                                  timeout=30).stdout.rstrip()
         except (OSError, subprocess.SubprocessError):
             return ""
     changed = git("status", "--porcelain", "--", "app.py", "callbacks", "layouts", "data",
@@ -793,8 +793,8 @@ def render(results: dict) -> str:
     out.append(rule)
     row("baseline: year_options callback", [pair(R[d]["baseline"]) for d in dbs])
     row("reference: GET /_dash-layout (Flask route)", [pair(R[d]["flask_route"]) for d in dbs])
-    row("worst callback (p95)", [f"{R[d]['worst_callback']['callback'][:11]} "
-                                 f"{_ms(R[d]['worst_callback']['p95'])}" for d in dbs])
+    row("worst callback (p95 ms)", [f"{R[d]['worst_callback']['callback'][:w - 7]} "
+                                    f"{_ms(R[d]['worst_callback']['p95'])}" for d in dbs])
     row(f"goal p95 < {GOAL_P95_MS:.0f} ms: callbacks meeting it",
         [f"{R[d]['goal_met']}/{len(R[d]['callbacks'])}" for d in dbs])
     for d in dbs:

@@ -287,9 +287,9 @@ def test_missing_satisfaction_shows_no_data_not_zero(page: Page):
         shown[code] = value
         assert value == "no data" or re.fullmatch(r"[\d,]+\.\d %", value), (code, value)
         if value == "no data":
-            # Not a zero, and no status is claimed for it.
+            # Not a zero, and the status says there is nothing to judge.
             assert "0.0" not in value
-            expect(satisfaction.locator(".status-badge")).to_have_text(re.compile("no target"))
+            expect(satisfaction.locator(".status-badge")).to_have_text(re.compile("no data"))
     assert shown[COURT] == "no data", shown  # the demo has no survey for it in 2025
     assert any(v != "no data" for v in shown.values()), shown
 
