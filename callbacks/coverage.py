@@ -68,14 +68,24 @@ def _matrix(courts, matrix, names, lang):
                      className="small coverage-matrix")
 
 
+def issue_text(issue: dict, lang: str) -> str:
+    """A stored validation issue as a sentence in ``lang`` (stored English as fallback)."""
+    params = {"column": issue.get("column"), "value": issue.get("value"),
+              **(issue.get("params") or {})}
+    try:
+        return t(f"validate.{issue.get('code')}", lang, **params)
+    except (KeyError, IndexError, ValueError):
+        return issue.get("message", "")
+
+
 def _warnings(uploads, lang):
     if uploads.empty:
         return html.P(t("coverage.none_warn", lang), className="text-muted")
     items = []
     for u in uploads.itertuples():
         warnings = json.loads(u.warnings or "[]")
-        lines = [html.Li(f"{w.get('line') or ''} {w.get('column') or ''}: {w['message']}")
-                 for w in warnings[:20]]
+        lines = [html.Li(f"{w.get('line') or ''} {w.get('column') or ''}: "
+                         f"{issue_text(w, lang)}") for w in warnings[:20]]
         items.append(html.Details([
             html.Summary(f"#{u.id} {u.filename} ({u.kind}) — {u.warning_count}"),
             html.Ul(lines, className="small"),

@@ -23,6 +23,8 @@ MAX_ISSUES_KEPT = 5000
 TEXT_LIMITS = {"case_id": 120, "name_en": 300, "name_ru": 300, "name_kk": 300}
 DEFAULT_TEXT_LIMIT = 64
 
+# English sentences; the pages show them from layouts/locales/<lang>/validation.json
+# (keys "validate.<code>"), which a test keeps in step with this table.
 MESSAGES: dict[str, str] = {
     "empty_file": "The file has a header but no data rows.",
     "unknown_kind": "The header fits no kind of data. {detail}",
@@ -73,8 +75,11 @@ class Issue:
         return MESSAGES[self.code].format(**self.params)
 
     def as_dict(self) -> dict:
+        # code + params let a page say the sentence in the reader's language.
+        params = {k: v for k, v in self.params.items() if isinstance(v, (str, int, float))
+                  or v is None}
         return {"line": self.line, "column": self.column, "value": self.value,
-                "message": self.message, "code": self.code}
+                "message": self.message, "code": self.code, "params": params}
 
 
 @dataclass

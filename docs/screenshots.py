@@ -31,8 +31,10 @@ MAX_BYTES = 1_500_000  # a larger full-page PNG is cut to CLIP_HEIGHT
 CLIP_HEIGHT = 2500
 
 PAGES = {
-    "scorecard.png": "/",
-    "explorer.png": "/kpi/clearance_rate",
+    "scorecard.png": "/?lang=en",
+    "scorecard-kk.png": "/?lang=kk",
+    "scorecard-ru.png": "/?lang=ru",
+    "explorer.png": "/kpi/clearance_rate?lang=en",
     "court.png": "/court/KZ75-D01",
     "compare.png": "/compare?units=KZ-75,KZ-71,KZ-79",
     "coverage.png": "/coverage",

@@ -31,7 +31,8 @@ def fmt_value(value: float | None, unit: str, lang: str = "en") -> str:
     if unit == "KZT":
         return f"{number} ₸"
     if unit in ("days", "cases"):
-        form = plural_form(value, DECIMALS[unit], lang)
+        # The form agrees with the number as shown (156.6 is shown, and read, as 157).
+        form = plural_form(round(value, DECIMALS[unit]), DECIMALS[unit], lang)
         return f"{number} {t(f'unit.{unit}_{form}', lang)}"
     return number
 

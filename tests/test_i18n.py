@@ -102,3 +102,11 @@ def test_pages_rendered_in_kk_or_ru_show_no_english_ui_string(pages, lang):
         leaked = [s for s in texts if s in english_only]
         assert not leaked, f"{name} in {lang} shows English: {leaked}"
         assert texts, name
+
+
+def test_validation_messages_are_in_the_catalogues():
+    from data.validate import MESSAGES
+
+    en = catalogue("en")
+    for code, text in MESSAGES.items():
+        assert en.get(f"validate.{code}") == text, code

@@ -81,6 +81,7 @@ def test_formatting_per_language_and_missing():
     assert fmt_value(21, "cases", "ru") == "21 дело"
     assert fmt_value(23, "days", "ru") == "23 дня"
     assert fmt_value(11, "days", "ru") == "11 дней"
+    assert fmt_value(156.6, "cases", "ru") == "157 дел"
     assert fmt_value(1, "days", "en") == "1 day"
     assert fmt_value(21, "days", "en") == "21 days"
     assert fmt_value(21, "cases", "kk") == "21 іс"
