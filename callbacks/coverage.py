@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import dash_bootstrap_components as dbc
+import pandas as pd
 from dash import Input, Output, dcc, html
 
 from callbacks.context import Services
@@ -15,6 +16,7 @@ from layouts.format import fmt_coverage
 from layouts.i18n import t
 
 LOW_COVERAGE = 80.0
+MAX_COURT_ROWS = 100
 
 
 def register(app, services: Services) -> None:
@@ -48,7 +50,43 @@ def register(app, services: Services) -> None:
         courts = services.courts()
         if state["region"]:
             courts = courts[courts["region_code"] == state["region"]]
+        elif len(courts) > MAX_COURT_ROWS:
+            # A national court list is thousands of cells the browser takes seconds to
+            # draw: show regions, each a link to its courts.
+            summary = region_summary(courts, matrix)
+            return options, low_view, _region_matrix(summary, names, lang), \
+                _warnings(uploads, lang)
         return options, low_view, _matrix(courts, matrix, names, lang), _warnings(uploads, lang)
+
+
+def region_summary(courts: pd.DataFrame, matrix: pd.DataFrame) -> pd.DataFrame:
+    """Per region and year: how many courts sent case-level data, aggregates or nothing."""
+    years = sorted(matrix["year"].unique()) if len(matrix) else []
+    grid = courts[["court_code", "region_code"]].merge(pd.DataFrame({"year": years}),
+                                                       how="cross")
+    grid = grid.merge(matrix, on=["court_code", "year"], how="left")
+    grid["source"] = grid["source"].fillna("none")
+    return grid.groupby(["region_code", "year", "source"]).size().unstack(
+        "source", fill_value=0).reset_index()
+
+
+def _region_matrix(summary: pd.DataFrame, names, lang):
+    years = sorted(summary["year"].unique())
+    head = html.Thead(html.Tr([html.Th(t("col.region", lang))]
+                              + [html.Th(str(y)) for y in years]))
+    body = []
+    for region, rows in summary.groupby("region_code", sort=False):
+        by_year = rows.set_index("year")
+        tds = [html.Td(dcc.Link(names.get(region, region), href=f"/coverage?region={region}"))]
+        for y in years:
+            counts = by_year.loc[y] if y in by_year.index else None
+            parts = [f"{int(counts[src])} {t(f'court.source.{src}', lang)}"
+                     for src in ("cases", "caseload", "none")
+                     if counts is not None and src in counts and counts[src]]
+            tds.append(html.Td(" · ".join(parts)))
+        body.append(html.Tr(tds))
+    return dbc.Table([head, html.Tbody(body)], size="sm", bordered=True,
+                     className="small coverage-matrix")
 
 
 def _matrix(courts, matrix, names, lang):
