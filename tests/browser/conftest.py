@@ -94,14 +94,36 @@ def page(browser, app_url):
     pg.on("pageerror", lambda e: problems.append(f"page error: {e}"))
     pg.on("response", lambda r: problems.append(f"HTTP {r.status} {r.url}")
           if r.status >= 500 else None)
+    # Callback requests in flight: a click changes no page, so "network idle" alone
+    # can return before the callbacks it starts are even sent.
+    pg.dash_inflight = 0
+
+    def started(req):
+        if "_dash-update-component" in req.url:
+            pg.dash_inflight += 1
+
+    def ended(req):
+        if "_dash-update-component" in req.url:
+            pg.dash_inflight -= 1
+
+    pg.on("request", started)
+    pg.on("requestfinished", ended)
+    pg.on("requestfailed", ended)
     pg.app_url = app_url
     yield pg
     context.close()
     assert not problems, "\n".join(problems)
 
 
-def wait_idle(pg, timeout: float = 20_000) -> None:
-    """Until Dash has no callback in flight (its loading state is gone)."""
+def wait_idle(pg, timeout: float = 20_000, quiet_ms: int = 400) -> None:
+    """Until no Dash callback has been in flight for ``quiet_ms`` and nothing is loading."""
     pg.wait_for_load_state("networkidle", timeout=timeout)
+    waited, quiet = 0, 0
+    while quiet < quiet_ms:
+        if waited > timeout:
+            raise TimeoutError("Dash callbacks still running")
+        pg.wait_for_timeout(100)
+        waited += 100
+        quiet = quiet + 100 if getattr(pg, "dash_inflight", 0) <= 0 else 0
     pg.wait_for_function(
         "() => !document.querySelector('[data-dash-is-loading=\"true\"]')", timeout=timeout)
