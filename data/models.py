@@ -76,11 +76,13 @@ class Case(Base):
     __table_args__ = (Index("ix_cases_upload", "upload_id"), {"sqlite_with_rowid": False})
 
 
-class Caseload(Base):
-    __tablename__ = "caseload"
-    court_code: Mapped[str] = mapped_column(CODE, primary_key=True)
-    year: Mapped[int] = mapped_column(Integer, primary_key=True)
-    category: Mapped[str] = mapped_column(String(20), primary_key=True)
+class YearlyFacts:
+    """The yearly facts of the data contract, shared by uploaded and derived rows.
+
+    The four stock-and-flow counts are always there; NULL in the others means the
+    fact was not reported (never 0).
+    """
+
     pending_start: Mapped[int] = mapped_column(BigInteger)
     incoming: Mapped[int] = mapped_column(BigInteger)
     resolved: Mapped[int] = mapped_column(BigInteger)
@@ -93,6 +95,13 @@ class Caseload(Base):
     hearings_total: Mapped[int | None] = mapped_column(BigInteger)
     hearings_video: Mapped[int | None] = mapped_column(BigInteger)
     published: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class Caseload(YearlyFacts, Base):
+    __tablename__ = "caseload"
+    court_code: Mapped[str] = mapped_column(CODE, primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    category: Mapped[str] = mapped_column(String(20), primary_key=True)
     upload_id: Mapped[int | None] = mapped_column(Integer, index=True)
 
 
@@ -131,7 +140,7 @@ class Target(Base):
     upload_id: Mapped[int | None] = mapped_column(Integer, index=True)
 
 
-class Fact(Base):
+class Fact(YearlyFacts, Base):
     """Yearly facts per (court, year, category), derived from cases or a caseload row."""
 
     __tablename__ = "facts"
@@ -140,18 +149,6 @@ class Fact(Base):
     category: Mapped[str] = mapped_column(String(20), primary_key=True)
     region_code: Mapped[str] = mapped_column(CODE)
     source: Mapped[str] = mapped_column(String(10))
-    pending_start: Mapped[int] = mapped_column(BigInteger)
-    incoming: Mapped[int] = mapped_column(BigInteger)
-    resolved: Mapped[int] = mapped_column(BigInteger)
-    pending_end: Mapped[int] = mapped_column(BigInteger)
-    resolved_on_time: Mapped[int | None] = mapped_column(BigInteger)
-    pending_over_limit: Mapped[int | None] = mapped_column(BigInteger)
-    appealed: Mapped[int | None] = mapped_column(BigInteger)
-    reversed_or_modified: Mapped[int | None] = mapped_column(BigInteger)
-    e_filed: Mapped[int | None] = mapped_column(BigInteger)
-    hearings_total: Mapped[int | None] = mapped_column(BigInteger)
-    hearings_video: Mapped[int | None] = mapped_column(BigInteger)
-    published: Mapped[int | None] = mapped_column(BigInteger)
 
     __table_args__ = (
         Index("ix_facts_year_region", "year", "region_code"),

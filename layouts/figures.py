@@ -353,40 +353,43 @@ def trend_figure(series: pd.DataFrame, targets: pd.DataFrame | None, kpi: KpiDef
 
 def sparkline_figure(values: pd.DataFrame, targets: pd.DataFrame | None,
                      height: int = 60) -> go.Figure:
-    """A tiny trend for a KPI tile: the line, its last point and the target dashed."""
-    fig = go.Figure()
+    """A tiny trend for a KPI tile: the line, its last point and the target dashed.
+
+    Built from plain dicts without Plotly's per-property validation: the scorecard
+    draws 18 of these per request.
+    """
+    traces: list[dict] = []
     years = _full_years(values["year"]) if values is not None and len(values) else []
     if years:
         rows = values.copy()
         rows["year"] = rows["year"].astype("int64")
         rows = rows.drop_duplicates("year", keep="last").set_index("year").reindex(years)
         vals = _floats(rows["value"])
-        fig.add_trace(go.Scatter(x=years, y=_gapped(vals), mode="lines", connectgaps=False,
-                                 line={"color": PALETTE[0], "width": 2},
-                                 hovertemplate="%{x}: %{y}<extra></extra>"))
+        traces.append({"type": "scatter", "x": years, "y": _gapped(vals), "mode": "lines",
+                       "connectgaps": False, "line": {"color": PALETTE[0], "width": 2},
+                       "hovertemplate": "%{x}: %{y}<extra></extra>"})
         ok = np.flatnonzero(~np.isnan(vals))
         if len(ok):
             last = ok[-1]
-            fig.add_trace(go.Scatter(x=[years[last]], y=[float(vals[last])], mode="markers",
-                                     marker={"color": PALETTE[0], "size": 5},
-                                     hoverinfo="skip"))
+            traces.append({"type": "scatter", "x": [years[last]], "y": [float(vals[last])],
+                           "mode": "markers", "marker": {"color": PALETTE[0], "size": 5},
+                           "hoverinfo": "skip"})
     if targets is not None and len(targets):
         tg = targets.dropna(subset=["target"]).copy()
         if len(tg):
             tg["year"] = tg["year"].astype("int64")
             tg = tg.drop_duplicates("year", keep="last").sort_values("year")
-            fig.add_trace(go.Scatter(x=tg["year"].tolist(), y=_gapped(_floats(tg["target"])),
-                                     mode="lines",
-                                     line={"color": TARGET_COLOR, "width": 1, "dash": "dash"},
-                                     hovertemplate="%{x}: %{y}<extra></extra>"))
-    fig.update_xaxes(visible=False, fixedrange=True)
-    fig.update_yaxes(visible=False, fixedrange=True)
-    fig.update_layout(template=TEMPLATE, height=height, showlegend=False,
-                      margin={"l": 2, "r": 2, "t": 2, "b": 2},
-                      paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)",
-                      font={"family": FONT_FAMILY, "size": 10},
-                      hovermode="x", meta={"chart": "sparkline"})
-    return fig
+            traces.append({"type": "scatter", "x": tg["year"].tolist(),
+                           "y": _gapped(_floats(tg["target"])), "mode": "lines",
+                           "line": {"color": TARGET_COLOR, "width": 1, "dash": "dash"},
+                           "hovertemplate": "%{x}: %{y}<extra></extra>"})
+    axis = {"visible": False, "fixedrange": True}
+    layout = {"template": pio.templates[TEMPLATE], "height": height, "showlegend": False,
+              "margin": {"l": 2, "r": 2, "t": 2, "b": 2},
+              "paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "rgba(0,0,0,0)",
+              "font": {"family": FONT_FAMILY, "size": 10}, "hovermode": "x",
+              "meta": {"chart": "sparkline"}, "xaxis": axis, "yaxis": dict(axis)}
+    return go.Figure({"data": traces, "layout": layout}, _validate=False)
 
 
 # --- 3. ranking ------------------------------------------------------------------------
