@@ -48,7 +48,7 @@ def _register_routes(server: Flask) -> None:
 
     from flask import redirect, request
 
-    from layouts.i18n import COOKIE, LANGUAGES
+    from layouts.i18n import COOKIE, LANGUAGES, request_language
 
     def remember(response, lang: str):
         response.set_cookie(COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax",
@@ -69,6 +69,13 @@ def _register_routes(server: Flask) -> None:
         lang = request.args.get("lang")
         if lang in LANGUAGES and request.cookies.get(COOKIE) != lang:
             remember(response, lang)
+        if response.mimetype == "text/html" and not response.direct_passthrough:
+            # Screen readers and spell checkers need the page's language.
+            page_lang = lang if lang in LANGUAGES else request_language()
+            body = response.get_data()
+            if b"<html>" in body[:200]:
+                response.set_data(body.replace(b"<html>", f'<html lang="{page_lang}">'.encode(),
+                                               1))
         return response
 
 

@@ -17,11 +17,12 @@ from layouts.params import MAX_COMPARE
 
 def register(app, services: Services) -> None:
     @app.callback(
-        Output(ids.control("units"), "options"),
+        Output(ids.control("units"), "options", allow_duplicate=True),
         Output(ids.COMPARE_GRID, "children"),
         Output(ids.chart(ids.CHART_GRAPH, "compare"), "figure"),
         Output(ids.chart(ids.CHART_DATA, "compare"), "data"),
         Input(ids.page_state("compare"), "data"),
+        prevent_initial_call="initial_duplicate",
     )
     def compare(state):
         lang, category = state["lang"], state["category"]

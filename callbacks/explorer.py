@@ -12,6 +12,7 @@ from kpi.catalogue import KPIS
 from layouts import figures, ids
 from layouts.components import breadcrumbs, table_data
 from layouts.i18n import t
+from layouts.params import MAX_COMPARE
 
 
 def definition(kpi, lang: str) -> dbc.Card:
@@ -44,6 +45,7 @@ def register(app, services: Services) -> None:
         Output(ids.EXPLORER_DEFINITION, "children"),
         Output(ids.BREADCRUMBS, "children", allow_duplicate=True),
         Output(ids.control("region"), "options"),
+        Output(ids.control("units"), "options", allow_duplicate=True),
         Output(ids.chart(ids.CHART_GRAPH, "trend"), "figure"),
         Output(ids.chart(ids.CHART_DATA, "trend"), "data"),
         Output(ids.chart(ids.CHART_GRAPH, "ranking"), "figure"),
@@ -65,7 +67,9 @@ def register(app, services: Services) -> None:
             crumbs.append((names.get(region, region), f"/kpi/{kpi.code}?region={region}"))
         crumbs.append((kpi.names.get(lang, kpi.names["en"]), None))
         with services.connect() as conn:
-            trend_codes = ["KZ"] + ([region] if region else [])
+            # The nation, the chosen region and any courts or regions picked for the trend.
+            chosen = [u for u in state["units"] if u in names][:MAX_COMPARE]
+            trend_codes = list(dict.fromkeys(["KZ"] + ([region] if region else []) + chosen))
             trend = repository.kpi_values(conn, code=trend_codes, kpi=kpi.code,
                                           category=category)
             if state["view"] == "courts" or region:
@@ -104,7 +108,11 @@ def register(app, services: Services) -> None:
                                 "status": t("col.status", lang),
                                 "coverage": t("col.coverage", lang)},
                                f"{kpi.code}-ranking-{year}")
-        return (definition(kpi, lang), breadcrumbs(crumbs), region_options, trend_fig,
+        unit_options = region_options + [
+            {"label": f"{names.get(c, c)} ({c})", "value": c}
+            for c in services.courts()["court_code"]]
+        return (definition(kpi, lang), breadcrumbs(crumbs), region_options, unit_options,
+                trend_fig,
                 trend_data, rank_fig, rank_data)
 
     @app.callback(

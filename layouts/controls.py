@@ -76,7 +76,8 @@ def view_control(value: str, lang: str) -> dbc.Col:
             {"label": t("explorer.view_courts", lang), "value": "courts"}]), 2)
 
 
-def units_control(value: list[str], lang: str) -> dbc.Col:
-    return _labelled(t("control.units", lang), dcc.Dropdown(
+def units_control(value: list[str], lang: str, label_key: str = "control.units") -> dbc.Col:
+    hint = "compare.hint" if label_key == "control.units" else "control.trend_hint"
+    return _labelled(t(label_key, lang), dcc.Dropdown(
         id=ids.control("units"), value=value, options=_initial_options(value), multi=True,
-        placeholder=t("compare.hint", lang)), 8)
+        placeholder=t(hint, lang)), 8)

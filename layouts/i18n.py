@@ -49,3 +49,13 @@ def request_language() -> str:
             return candidate
     best = request.accept_languages.best_match(LANGUAGES)
     return best or DEFAULT_LANGUAGE
+
+
+def page_title(key: str):
+    """A page's browser title in the request's language (Dash calls it per render)."""
+
+    def title(**_path_variables) -> str:
+        lang = request_language()
+        return f"{t(key, lang)} · {t('app.title', lang)}"
+
+    return title

@@ -9,10 +9,10 @@ from dash import dcc, html
 from kpi.catalogue import KPIS
 from layouts import controls, ids
 from layouts.components import chart_card
-from layouts.i18n import t
+from layouts.i18n import page_title, t
 from layouts.params import page_state
 
-dash.register_page(__name__, path="/compare", title="Court KPI — compare", name="compare")
+dash.register_page(__name__, path="/compare", title=page_title("nav.compare"), name="compare")
 
 
 def layout(**query) -> html.Div:

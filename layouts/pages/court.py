@@ -8,10 +8,10 @@ from dash import dcc, html
 
 from layouts import controls, ids
 from layouts.components import chart_card
-from layouts.i18n import t
+from layouts.i18n import page_title, t
 from layouts.params import page_state
 
-dash.register_page(__name__, path_template="/court/<code>", title="Court KPI — court",
+dash.register_page(__name__, path_template="/court/<code>", title=page_title("court.title"),
                    name="court")
 
 

@@ -7,10 +7,10 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from layouts import controls, ids
-from layouts.i18n import t
+from layouts.i18n import page_title, t
 from layouts.params import page_state
 
-dash.register_page(__name__, path="/coverage", title="Court KPI — coverage", name="coverage")
+dash.register_page(__name__, path="/coverage", title=page_title("nav.coverage"), name="coverage")
 
 
 def _card(title: str, body_id: str) -> dbc.Card:

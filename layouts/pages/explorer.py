@@ -9,10 +9,10 @@ from dash import dcc, html
 from kpi.catalogue import KPIS
 from layouts import controls, ids
 from layouts.components import chart_card
-from layouts.i18n import t
+from layouts.i18n import page_title, t
 from layouts.params import page_state
 
-dash.register_page(__name__, path_template="/kpi/<code>", title="Court KPI — KPI",
+dash.register_page(__name__, path_template="/kpi/<code>", title=page_title("nav.explorer"),
                    name="explorer")
 
 
@@ -41,6 +41,8 @@ def layout(code: str | None = None, **query) -> html.Div:
         dbc.Row([controls.region_control(state["region"], lang),
                  controls.level_control(state["level"], lang),
                  controls.spec_control(state["spec"], lang),
-                 controls.view_control(state["view"], lang)], className="mb-3 g-2"),
+                 controls.view_control(state["view"], lang)], className="mb-2 g-2"),
+        dbc.Row([controls.units_control(state["units"], lang, "control.trend_units")],
+                className="mb-3 g-2"),
         *charts,
     ])
