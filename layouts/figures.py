@@ -171,7 +171,7 @@ def _separators(lang: str) -> str:
 def _base_layout(fig: go.Figure, title: str | None, height: int | None = None,
                  meta: dict | None = None, lang: str = "en") -> go.Figure:
     fig.update_layout(
-        template=TEMPLATE,
+        template=pio.templates[TEMPLATE],
         font={"family": FONT_FAMILY, "size": 12},
         margin=dict(MARGIN, t=40 if title else 10),
         title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 14}} if title
@@ -271,7 +271,7 @@ def _year_axis(fig: go.Figure, years: list[int], lang: str) -> None:
 
 def empty_figure(message: str, title: str | None = None, height: int = 250) -> go.Figure:
     """A blank chart that says why it is blank (``message`` is already translated)."""
-    fig = go.Figure()
+    fig = go.Figure(_validate=False)
     fig.add_annotation(text=_esc(message), x=0.5, y=0.5, xref="paper", yref="paper",
                        showarrow=False, font={"size": 14, "color": "#666666"})
     fig.update_xaxes(visible=False)
@@ -295,7 +295,7 @@ def trend_figure(series: pd.DataFrame, targets: pd.DataFrame | None, kpi: KpiDef
     if (series is None or series.empty or not series["value"].notna().any()) \
             and not has_targets:
         return empty_figure(t("fig.no_data", lang), title, 360)
-    fig = go.Figure()
+    fig = go.Figure(_validate=False)
     years = _full_years(series["year"]) if series is not None and len(series) else []
     if years:
         series = series.assign(label=["" if _missing_name(v) else str(v)
@@ -504,7 +504,7 @@ def funnel_figure(df: pd.DataFrame, national_value: float, kpi: KpiDef,
     values = frame["value"].to_numpy(dtype="float64")
     classes = classify(values, volumes, p0) if has_limits \
         else np.full(len(values), NO_LIMITS, dtype=object)
-    fig = go.Figure()
+    fig = go.Figure(_validate=False)
     n_min, n_max = float(volumes.min()), float(volumes.max())
     if has_limits:
         curve = funnel_curve(p0, n_max * 1.5)
@@ -612,7 +612,7 @@ def tile_map_figure(df: pd.DataFrame, kpi: KpiDef, lang: str = "en",
         if not math.isnan(v):
             line += f"<br>{t('fig.hover.status', lang)}: {_status_text(s, lang)}"
         hover.append(line)
-    fig = go.Figure()
+    fig = go.Figure(_validate=False)
     for c, color in zip(codes, colors):
         col, row = TILE_GRID[c]
         fig.add_shape(type="rect", x0=col - TILE_HALF, x1=col + TILE_HALF,
@@ -681,7 +681,7 @@ def choropleth_figure(geojson: dict, df: pd.DataFrame, kpi: KpiDef,
     lacking_codes = [c for c in geo_names if c not in set(have["region_code"])]
     names = dict(zip(frame["region_code"], frame["name"]))
     lacking_names = [names.get(c, geo_names[c]) for c in lacking_codes]
-    fig = go.Figure()
+    fig = go.Figure(_validate=False)
     if len(have):
         vals = have["value"].to_numpy(dtype="float64")
         _, zmin, zmax = _value_colors(vals, kpi)
@@ -774,7 +774,7 @@ def case_flow_figure(df: pd.DataFrame, lang: str = "en") -> go.Figure:
     frame = df.copy()
     frame["year"] = frame["year"].astype("int64")
     frame = frame.drop_duplicates("year", keep="last").set_index("year").reindex(years)
-    fig = go.Figure()
+    fig = go.Figure(_validate=False)
     styles = {"incoming": ("fig.case_flow.incoming", "#56B4E9"),
               "resolved": ("fig.case_flow.resolved", "#0072B2"),
               "pending_end": ("fig.case_flow.pending_end", "#E69F00")}
