@@ -15,7 +15,9 @@ Rules every builder follows:
 
 from __future__ import annotations
 
+import functools
 import html
+import json
 import math
 import re
 
@@ -805,6 +807,28 @@ def case_flow_figure(df: pd.DataFrame, lang: str = "en") -> go.Figure:
 
 # --- 8. every KPI of one unit ------------------------------------------------------------
 
+@functools.lru_cache(maxsize=8)
+def _grid_layout(lang: str, columns: int) -> str:
+    """The empty 18-panel layout (axes, domains, panel titles) as JSON, once per language.
+
+    make_subplots validates every axis; building it per request was most of the
+    court page's time.
+    """
+    from plotly.subplots import make_subplots
+
+    from kpi.catalogue import CATALOGUE
+
+    rows = math.ceil(len(CATALOGUE) / columns)
+    fig = make_subplots(rows=rows, cols=columns, shared_xaxes=False,
+                        subplot_titles=[_esc(kpi_name(k, lang)) for k in CATALOGUE],
+                        vertical_spacing=0.06, horizontal_spacing=0.07)
+    fig.update_yaxes(tickfont={"size": 10}, automargin=True)
+    fig.update_annotations(font_size=11)
+    _base_layout(fig, None, 170 * rows, {"chart": "small_multiples"}, lang)
+    fig.update_layout(margin_t=30)
+    return json.dumps(json.loads(fig.to_json())["layout"])
+
+
 def small_multiples_figure(values: pd.DataFrame, category: str, lang: str = "en",
                            columns: int = 3) -> go.Figure:
     """One small trend per catalogue KPI for one court (or region), target dashed.
@@ -812,54 +836,40 @@ def small_multiples_figure(values: pd.DataFrame, category: str, lang: str = "en"
     ``values``: the unit's KPI rows (year, category, kpi, value, target). Per-court
     KPIs use category "all"; the others the chosen ``category``.
     """
-    from plotly.subplots import make_subplots
-
     from kpi.catalogue import CATALOGUE
 
     if values is None or values.empty:
         return empty_figure(t("fig.no_data", lang), None, 300)
-    rows = math.ceil(len(CATALOGUE) / columns)
-    fig = make_subplots(rows=rows, cols=columns, shared_xaxes=False,
-                        subplot_titles=[_esc(kpi_name(k, lang)) for k in CATALOGUE],
-                        vertical_spacing=0.06, horizontal_spacing=0.07)
+    layout = json.loads(_grid_layout(lang, columns))
     years = _full_years(values["year"])
-    traces, at_rows, at_cols = [], [], []
+    traces: list[dict] = []
     for i, kpi in enumerate(CATALOGUE):
-        r, c = i // columns + 1, i % columns + 1
+        axes = {"xaxis": f"x{i + 1}" if i else "x", "yaxis": f"y{i + 1}" if i else "y"}
         cat = "all" if kpi.grain == "court" else category
         sel = values[(values["kpi"] == kpi.code) & (values["category"] == cat)].copy()
         sel["year"] = sel["year"].astype("int64")
         sel = sel.drop_duplicates("year", keep="last").set_index("year").reindex(years)
         vals = _floats(sel["value"])
-        # Plain dicts, added in one call: validating 30 trace objects one by one was
-        # most of the court page's time.
         traces.append({
             "type": "scatter", "x": years, "y": _gapped(vals), "mode": "lines+markers",
             "connectgaps": False, "line": {"color": PALETTE[0], "width": 2},
-            "marker": {"size": 5}, "showlegend": False,
+            "marker": {"size": 5}, "showlegend": False, **axes,
             "hovertext": [f"{_esc(kpi_name(kpi, lang))}<br>{y}: {_fmt(v, kpi, lang)}"
                           for y, v in zip(years, vals)],
             "hovertemplate": "%{hovertext}<extra></extra>"})
-        at_rows.append(r)
-        at_cols.append(c)
         tg = _floats(sel["target"]) if "target" in sel else np.full(len(years), np.nan)
         if not np.isnan(tg).all():
             traces.append({
                 "type": "scatter", "x": years, "y": _gapped(tg), "mode": "lines",
                 "showlegend": False, "line": {"color": TARGET_COLOR, "width": 1, "dash": "dash"},
-                "hovertemplate": f"{_esc(t('fig.target', lang))}: %{{y}}<extra></extra>"})
-            at_rows.append(r)
-            at_cols.append(c)
+                "hovertemplate": f"{_esc(t('fig.target', lang))}: %{{y}}<extra></extra>",
+                **axes})
         if np.isnan(vals).all():
-            fig.add_annotation(text=_esc(t("fig.no_data", lang)), showarrow=False,
-                               xref=f"x{i + 1 if i else ''} domain",
-                               yref=f"y{i + 1 if i else ''} domain", x=0.5, y=0.5,
-                               font={"color": "#888888", "size": 11})
-    fig.add_traces(traces, rows=at_rows, cols=at_cols)
-    fig.update_xaxes(tickmode="array", tickvals=years, ticktext=[str(y) for y in years],
-                     tickfont={"size": 10})
-    fig.update_yaxes(tickfont={"size": 10}, automargin=True)
-    fig.update_annotations(font_size=11)
-    _base_layout(fig, None, 170 * rows, {"chart": "small_multiples"}, lang)
-    fig.update_layout(margin_t=30)
-    return fig
+            layout["annotations"].append({
+                "text": _esc(t("fig.no_data", lang)), "showarrow": False,
+                "xref": f"{axes['xaxis']} domain", "yref": f"{axes['yaxis']} domain",
+                "x": 0.5, "y": 0.5, "font": {"color": "#888888", "size": 11}})
+        layout[f"xaxis{i + 1 if i else ''}"].update({
+            "tickmode": "array", "tickvals": years, "ticktext": [str(y) for y in years],
+            "tickfont": {"size": 10}})
+    return go.Figure({"data": traces, "layout": layout}, _validate=False)

@@ -486,3 +486,22 @@ def test_single_value_scale_is_centred():
     fig = F.tile_map_figure(df, CR)
     bar = next(tr for tr in fig.data if getattr(tr.marker, "showscale", False))
     assert (bar.marker.cmin, bar.marker.cmax) == (49.0, 51.0)
+
+
+def test_small_multiples_one_panel_per_kpi_with_gaps_and_targets():
+    from kpi.catalogue import CATALOGUE
+
+    rows = []
+    for k in CATALOGUE:
+        for year, value in ((2023, 1.0), (2024, None), (2025, 3.0)):
+            rows.append({"kpi": k.code, "category": "all", "year": year, "value": value,
+                         "target": 2.0 if year == 2025 else None})
+    rows = [r for r in rows if r["kpi"] != "trust_rate"]  # one KPI without any data
+    fig = F.small_multiples_figure(pd.DataFrame(rows), "all", "en")
+    lines = [tr for tr in fig.data if tr.mode == "lines+markers"]
+    assert len(lines) == len(CATALOGUE)
+    assert list(lines[0].y) == [1.0, None, 3.0]  # a gap, never 0
+    assert {tr.xaxis for tr in lines} == {"x"} | {f"x{i}" for i in range(2, 19)}
+    texts = [a.text for a in fig.layout.annotations]
+    assert "Clearance rate" in texts and "No data" in texts
+    fig.to_json()
