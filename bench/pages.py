@@ -55,6 +55,7 @@ import sqlalchemy
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from bench.ingest import pg_reachable
 from data.db import ROOT, database_url
 
 DEFAULT_SQLITE_URL = "sqlite:////work/nat.sqlite"
@@ -106,19 +107,6 @@ def scoped_pg_url(url: str, schema: str) -> str:
     scoped = make_url(database_url(url)).update_query_dict(
         {"options": f"-csearch_path={schema}"})
     return scoped.render_as_string(hide_password=False)
-
-
-def pg_reachable(url: str) -> str | None:
-    try:
-        eng = create_engine(url)
-        try:
-            with eng.connect() as conn:
-                conn.execute(text("SELECT 1"))
-        finally:
-            eng.dispose()
-        return None
-    except Exception as exc:  # any failure to reach the server
-        return str(exc).strip().splitlines()[0]
 
 
 def _pg_state(url: str) -> tuple[int, str | None]:
