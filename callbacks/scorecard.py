@@ -31,8 +31,13 @@ def boundary_geojson() -> dict | None:
         return json.load(f)
 
 
-def tiles(values: pd.DataFrame, year: int, category: str, lang: str) -> list:
-    """Tiles by pillar for the national values of all years (pure)."""
+def tiles(values: pd.DataFrame, year: int, category: str, lang: str,
+          targets: pd.DataFrame | None = None) -> list:
+    """Tiles by pillar for the national values of all years (pure).
+
+    ``targets``: national targets of every year, so each sparkline shows the target
+    trajectory to 2029, not only the years that already have values.
+    """
     national = values[values["category"] == category]
     this_year = national[national["year"] == year].set_index("kpi")
     changes = change_from_previous(national, year)
@@ -44,7 +49,11 @@ def tiles(values: pd.DataFrame, year: int, category: str, lang: str) -> list:
                 continue
             row = this_year.loc[kpi.code] if kpi.code in this_year.index else None
             series = national[national["kpi"] == kpi.code][["year", "value"]]
-            tgt = national[national["kpi"] == kpi.code][["year", "target"]].dropna()
+            if targets is not None and len(targets):
+                tgt = targets[(targets["kpi"] == kpi.code) & (targets["court_code"] == "")][
+                    ["year", "target"]]
+            else:
+                tgt = national[national["kpi"] == kpi.code][["year", "target"]].dropna()
             spark = figures.sparkline_figure(series, tgt if len(tgt) else None) \
                 if series["value"].notna().sum() > 1 else None
             href = f"/kpi/{kpi.code}" + query_string({"year": year, "category": category,
@@ -99,6 +108,7 @@ def register(app, services: Services) -> None:
                                              category="all" if kpi.grain == "court"
                                              else category)
             courts = repository.kpi_values(conn, level="court", year=year, category="all")
+            targets = repository.targets(conn)
         names = services.unit_names(lang)
         regions = services.regions()
         map_df = regions[["region_code"]].merge(
@@ -113,5 +123,5 @@ def register(app, services: Services) -> None:
             "unit": t("col.measure", lang), "target": t("col.target", lang),
             "status": t("col.status", lang), "coverage": t("col.coverage", lang)},
             f"regions-{kpi.code}-{year}")
-        return (tiles(national, year, category, lang), fig, payload,
+        return (tiles(national, year, category, lang, targets), fig, payload,
                 attention_table(attention(courts), names, lang))
