@@ -353,7 +353,7 @@ def _parse_fast(
             if len(records) != 1:
                 return None
             rec = records[0]
-            if len(rec) != width and "".join(rec).strip():
+            if _ragged(rec, width) and "".join(rec).strip():
                 ragged.append(int(line))
             bad_rows.append((rec + [""] * width)[:width])
         # Put the repaired rows back where they were in the file.
@@ -404,7 +404,7 @@ def _parse_slow(buf: bytes, newlines: np.ndarray, delimiter: str) -> _Parsed:
             else:
                 last_record = start
                 if "".join(rec).strip():
-                    if len(rec) != width:
+                    if _ragged(rec, width):
                         ragged.append(start)
                         rec = (rec + [""] * width)[:width]
                     rows.append(rec)
@@ -421,6 +421,17 @@ def _parse_slow(buf: bytes, newlines: np.ndarray, delimiter: str) -> _Parsed:
         pa.array([], pa.string()) for _ in header
     ]
     return header, columns, np.asarray(lines, dtype=np.int64), ragged, last_record
+
+
+def _ragged(rec: list[str], width: int) -> bool:
+    """A row whose fields do not match the header; trailing empty fields are tolerated.
+
+    Excel and many exports end every line with a delimiter ("1;2;3;"): the extra empty
+    field carries nothing and is no reason to reject the file.
+    """
+    if len(rec) == width:
+        return False
+    return len(rec) < width or bool("".join(rec[width:]).strip())
 
 
 def _check_last_record_closed(
