@@ -292,7 +292,6 @@ def _np(s: pd.Series) -> np.ndarray:
 
 
 def _check_rules(kind: Kind, f: pd.DataFrame, present, c: _Collector, ctx: Context) -> None:
-    n = len(f)
     for col in kind.columns:
         if col.type in ("int", "decimal") and col.name in present:
             v = _np(f[col.name])
@@ -337,7 +336,6 @@ def _check_rules(kind: Kind, f: pd.DataFrame, present, c: _Collector, ctx: Conte
         with np.errstate(invalid="ignore"):
             off = ~np.isnan(expected) & ~np.isnan(actual) & (expected != actual)
         c.rows(off, "balance", "pending_end", f["pending_end"], warn=True, expected=expected)
-    del n
 
 
 def _part_whole(f: pd.DataFrame, part: str, whole: str, c: _Collector, warn: bool) -> None:
