@@ -6,7 +6,6 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, html
 
 from callbacks.context import Services
-from data import repository
 from kpi.catalogue import CATALOGUE, KPIS
 from layouts import figures, ids
 from layouts.components import status_badge, table_data
@@ -41,8 +40,7 @@ def register(app, services: Services) -> None:
             return options, hint, figures.empty_figure(t("compare.too_few", lang)), None
         year = services.latest_year(state["year"])
         kpi = KPIS[state["kpi"]]
-        with services.connect() as conn:
-            values = repository.kpi_values(conn, code=units)
+        values = services.kpi_values(code=units)
         grid = _grid(values, units, names, year, category, lang)
         cat = "all" if kpi.grain == "court" else category
         series = values[(values["kpi"] == kpi.code) & (values["category"] == cat)]

@@ -7,6 +7,7 @@ an undo shows at once and nothing stale survives it.
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -20,6 +21,8 @@ class Services:
     engine: Engine
     _cache: dict = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _values: OrderedDict = field(default_factory=OrderedDict)
+    max_cached_queries: int = 256
 
     def version(self) -> tuple:
         with self.engine.connect() as conn:
@@ -39,6 +42,29 @@ class Services:
         with self._lock:
             self._cache[name] = (version, value)
         return value
+
+    def kpi_values(self, **filters) -> pd.DataFrame:
+        """repository.kpi_values, kept per data version (least recently used first out).
+
+        Many people open the same national views; a new upload or undo changes the
+        version, so nothing stale is ever served. One process's cache; issue #7 moves
+        it to Redis for many workers.
+        """
+        key = tuple(sorted((k, tuple(v) if isinstance(v, (list, tuple, set)) else v)
+                           for k, v in filters.items()))
+        version = self.version()
+        with self._lock:
+            hit = self._values.get(key)
+            if hit and hit[0] == version:
+                self._values.move_to_end(key)
+                return hit[1].copy()
+        with self.engine.connect() as conn:
+            value = repository.kpi_values(conn, **filters)
+        with self._lock:
+            self._values[key] = (version, value)
+            while len(self._values) > self.max_cached_queries:
+                self._values.popitem(last=False)
+        return value.copy()
 
     def years(self) -> list[int]:
         return self._cached("years", repository.years)

@@ -72,9 +72,9 @@ def register(app, services: Services) -> None:
         peer_codes = courts[(courts["level"] == court["level"])
                             & (courts["specialization"] == court["specialization"])]["court_code"]
         with services.connect() as conn:
-            values = repository.kpi_values(conn, code=[code, region, "KZ"])
+            values = services.kpi_values(code=[code, region, "KZ"])
             # Level + year (indexed) and a filter here beats an IN list of 300 codes.
-            peers = repository.kpi_values(conn, level="court", year=year,
+            peers = services.kpi_values(level="court", year=year,
                                           category=sorted({category, "all"}))
             peers = peers[peers["code"].isin(set(peer_codes))]
             flow = repository.case_flow(conn, "court", code, category)

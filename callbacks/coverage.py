@@ -35,7 +35,7 @@ def register(app, services: Services) -> None:
         options = [{"label": names.get(c, c), "value": c} for c in regions["region_code"]]
         year = services.latest_year(state["year"])
         with services.connect() as conn:
-            national = repository.kpi_values(conn, level="national", year=year, category="all")
+            national = services.kpi_values(level="national", year=year, category="all")
             matrix = repository.coverage_matrix(conn)
             uploads = repository.uploads_with_warnings(conn)
         low = national[national["coverage"] < LOW_COVERAGE]

@@ -70,16 +70,16 @@ def register(app, services: Services) -> None:
             # The nation, the chosen region and any courts or regions picked for the trend.
             chosen = [u for u in state["units"] if u in names][:MAX_COMPARE]
             trend_codes = list(dict.fromkeys(["KZ"] + ([region] if region else []) + chosen))
-            trend = repository.kpi_values(conn, code=trend_codes, kpi=kpi.code,
+            trend = services.kpi_values(code=trend_codes, kpi=kpi.code,
                                           category=category)
             if state["view"] == "courts" or region:
                 courts = filter_courts(services.courts(), {**state, "region": region})
-                ranked = repository.kpi_values(conn, level="court", year=year, kpi=kpi.code,
+                ranked = services.kpi_values(level="court", year=year, kpi=kpi.code,
                                                category=category)
                 ranked = courts[["court_code"]].rename(columns={"court_code": "code"}).merge(
                     ranked, on="code", how="left")
             else:
-                ranked = repository.kpi_values(conn, level="region", year=year, kpi=kpi.code,
+                ranked = services.kpi_values(level="region", year=year, kpi=kpi.code,
                                                category=category)
                 ranked = regions[["region_code"]].rename(columns={"region_code": "code"}).merge(
                     ranked, on="code", how="left")
@@ -127,11 +127,9 @@ def register(app, services: Services) -> None:
         year = services.latest_year(state["year"])
         names = services.unit_names(lang)
         courts = filter_courts(services.courts(), state)
-        with services.connect() as conn:
-            values = repository.kpi_values(conn, level="court", year=year, kpi=kpi.code,
-                                           category=category)
-            nat = repository.kpi_values(conn, level="national", year=year, kpi=kpi.code,
-                                        category=category)
+        values = services.kpi_values(level="court", year=year, kpi=kpi.code,
+                                     category=category)
+        nat = services.kpi_values(level="national", year=year, kpi=kpi.code, category=category)
         values = values[values["code"].isin(courts["court_code"])]
         values = values.assign(name=values["code"].map(names))
         national_value = float(nat["value"].iloc[0]) if len(nat) else float("nan")

@@ -103,11 +103,11 @@ def register(app, services: Services) -> None:
             empty = html.P(t("empty.no_selection", lang), className="text-muted")
             return empty, figures.empty_figure(t("empty.no_data", lang)), None, empty
         with services.connect() as conn:
-            national = repository.kpi_values(conn, level="national", category=category)
-            regional = repository.kpi_values(conn, level="region", year=year, kpi=kpi.code,
+            national = services.kpi_values(level="national", category=category)
+            regional = services.kpi_values(level="region", year=year, kpi=kpi.code,
                                              category="all" if kpi.grain == "court"
                                              else category)
-            courts = repository.kpi_values(conn, level="court", year=year, category="all")
+            courts = services.kpi_values(level="court", year=year, category="all")
             targets = repository.targets(conn)
         names = services.unit_names(lang)
         regions = services.regions()

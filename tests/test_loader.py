@@ -294,3 +294,16 @@ def test_as_exported_matches_what_a_file_would_load():
     assert out["e_filed"].tolist() == [True, False, pd.NA]
     assert out["appeal_result"].tolist() == ["", "reversed", pd.NA]
     assert out["published"].isna().all()
+
+
+def test_page_cache_serves_fresh_values_after_an_upload_and_an_undo(base, tmp_path):
+    from callbacks.context import Services
+
+    services = Services(base)
+    assert services.kpi_values(level="national").empty
+    r = load(base, tmp_path, "cases.csv", CASES)
+    after = services.kpi_values(level="national", year=2024)
+    assert not after.empty
+    pd.testing.assert_frame_equal(after, kv(base, level="national", year=2024))
+    undo(base, r.upload_id)
+    assert services.kpi_values(level="national", year=2024).empty
