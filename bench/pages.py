@@ -28,7 +28,6 @@ numbers. A non-zero exit means something errored.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import cProfile
 import datetime as dt
 import json
@@ -36,14 +35,11 @@ import os
 import platform
 import pstats
 import re
-import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import time
 import traceback
-import urllib.request
 from collections import defaultdict
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -55,6 +51,7 @@ import sqlalchemy
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from bench.appserver import chromium, running_app
 from bench.ingest import pg_reachable
 from data.db import ROOT, database_url
 
@@ -70,10 +67,6 @@ FIRST_RENDER_RUNS = 3
 IDLE_TIMEOUT_MS = 180_000  # national SQLite callbacks can take seconds
 UPDATE_PATH = "/_dash-update-component"
 
-CHROMIUM = os.environ.get("CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run", "--disable-sync"]
 
 # What the browser does: (step label, path to open or None to stay, [(control, option)]).
 # A step with actions stays on the page opened before it and picks the options in order.
@@ -184,56 +177,6 @@ def db_summary(url: str) -> dict:
 # --- the app in a subprocess, the browser -------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextlib.contextmanager
-def running_app(url: str, log_path: Path):
-    """``python app.py --db URL --port P --no-demo``; yields the base URL; stops it."""
-    port = _free_port()
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    with open(log_path, "w") as fh:
-        proc = subprocess.Popen([sys.executable, "app.py", "--db", url, "--port", str(port),
-                                 "--no-demo"], cwd=ROOT, stdout=fh, stderr=subprocess.STDOUT,
-                                env=env)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 120
-            while True:
-                if proc.poll() is not None:
-                    raise RuntimeError(f"app exited with {proc.returncode}; see {log_path}")
-                try:
-                    with urllib.request.urlopen(base + "/", timeout=2):
-                        break
-                except OSError:
-                    if time.monotonic() > deadline:
-                        raise RuntimeError(f"app did not answer at {base}") from None
-                    time.sleep(0.3)
-            yield base
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-
-
-@contextlib.contextmanager
-def chromium():
-    if not os.path.exists(CHROMIUM):
-        raise RuntimeError(f"chromium not found at {CHROMIUM}")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 LOADING_JS = "() => document.querySelectorAll('[data-dash-is-loading=\"true\"]').length"

@@ -11,9 +11,11 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import pandas as pd
+from flask import g, has_request_context
 from sqlalchemy import Engine, text
 
 from data import repository
+from layouts.i18n import t
 
 
 @dataclass
@@ -25,10 +27,15 @@ class Services:
     max_cached_queries: int = 256
 
     def version(self) -> tuple:
+        """The data version; asked once per request however many look-ups it makes."""
+        if has_request_context() and hasattr(g, "court_kpi_version"):
+            return g.court_kpi_version
         with self.engine.connect() as conn:
             row = conn.execute(text(
                 "SELECT COUNT(*), MAX(id), SUM(CASE WHEN status = 'undone' THEN 1 ELSE 0 END) "
                 "FROM uploads")).one()
+        if has_request_context():
+            g.court_kpi_version = tuple(row)
         return tuple(row)
 
     def _cached(self, name: str, build):
@@ -80,9 +87,13 @@ class Services:
 
     def unit_names(self, lang: str) -> dict[str, str]:
         """Court and region code -> name in ``lang`` (falling back to another language)."""
-        out: dict[str, str] = {"KZ": {"kk": "Қазақстан", "ru": "Казахстан"}.get(lang,
-                                                                               "Kazakhstan")}
-        for frame, key in ((self.regions(), "region_code"), (self.courts(), "court_code")):
+        return self._cached(f"names-{lang}", lambda conn: self._names(conn, lang))
+
+    @staticmethod
+    def _names(conn, lang: str) -> dict[str, str]:
+        out: dict[str, str] = {"KZ": t("nav.national", lang)}
+        for frame, key in ((repository.regions(conn), "region_code"),
+                           (repository.courts(conn), "court_code")):
             for row in frame.itertuples(index=False):
                 names = row._asdict()
                 out[names[key]] = (names.get(f"name_{lang}") or names.get("name_en")

@@ -255,7 +255,7 @@ def rebuild_kpis(conn: Connection, court_years: CourtYears, known: Rebuilt | Non
 
 
 def _delete_court_cells(conn: Connection, court_years: CourtYears) -> None:
-    pairs = pd.DataFrame(sorted(court_years), columns=["code", "year"]).assign(level="court")
+    pairs = pd.DataFrame(sorted(court_years), columns=["code", "year"])
     stmt = text("DELETE FROM kpi_values WHERE level = 'court' AND code = :code AND year = :year")
     conn.execute(stmt, pairs[["code", "year"]].astype(object).to_dict("records"))
 

@@ -130,10 +130,6 @@ def uploads(conn: Connection) -> pd.DataFrame:
     )
 
 
-def kpi_values_empty() -> pd.DataFrame:
-    return pd.DataFrame(columns=VALUE_COLUMNS)
-
-
 def years(conn: Connection) -> list[int]:
     """Years with national KPI cells, ascending."""
     df = store.read_sql(conn, "SELECT DISTINCT year FROM kpi_values WHERE level = 'national' "

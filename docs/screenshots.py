@@ -12,20 +12,16 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = os.environ.get("CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run", "--disable-sync"]
+sys.path.insert(0, str(ROOT))  # run as a script: make the project importable
+
+from bench.appserver import chromium, running_app  # noqa: E402
+
 WIDTH = 1400
 MAX_BYTES = 1_500_000  # a larger full-page PNG is cut to CLIP_HEIGHT
 CLIP_HEIGHT = 2500
@@ -39,25 +35,6 @@ PAGES = {
     "compare.png": "/compare?units=KZ-75,KZ-71,KZ-79",
     "coverage.png": "/coverage",
 }
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for_app(url: str, proc: subprocess.Popen, seconds: float = 120) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"the app exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError(f"the app did not answer at {url}")
 
 
 def wait_idle(page, timeout: float = 30_000) -> None:
@@ -95,41 +72,19 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     out = args.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
-    if not os.path.exists(CHROMIUM):
-        print(f"Chromium not found at {CHROMIUM} (set $CHROMIUM)", file=sys.stderr)
-        return 2
-    from playwright.sync_api import sync_playwright
-
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     with tempfile.TemporaryDirectory(prefix="court-kpi-shots-") as tmp:
         db_url = f"sqlite:///{Path(tmp) / 'app.sqlite'}"
         print("loading the small demo ...", flush=True)
         subprocess.run([sys.executable, "-m", "data", "demo", "--db", db_url], cwd=ROOT,
                        check=True, capture_output=True, env=env, timeout=600)
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        with open(Path(tmp) / "app.log", "w") as log:
-            proc = subprocess.Popen([sys.executable, "app.py", "--db", db_url, "--port",
-                                     str(port), "--no-demo"], cwd=ROOT, stdout=log,
-                                    stderr=subprocess.STDOUT, env=env)
-            try:
-                wait_for_app(base + "/", proc)
-                with sync_playwright() as p:
-                    browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-                    # English: the app takes its language from Accept-Language.
-                    page = browser.new_page(viewport={"width": WIDTH, "height": 900},
-                                            locale="en-US")
-                    for name, path in PAGES.items():
-                        height, size = shoot(page, base + path, out / name)
-                        print(f"{out / name}: {path}, {height} px high, {size / 1e3:.0f} kB",
-                              flush=True)
-                    browser.close()
-            finally:
-                proc.terminate()
-                try:
-                    proc.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
+        with running_app(db_url, Path(tmp) / "app.log") as base, chromium() as browser:
+            # English: the app takes its language from Accept-Language.
+            page = browser.new_page(viewport={"width": WIDTH, "height": 900}, locale="en-US")
+            for name, path in PAGES.items():
+                height, size = shoot(page, base + path, out / name)
+                print(f"{out / name}: {path}, {height} px high, {size / 1e3:.0f} kB",
+                      flush=True)
     return 0
 
 

@@ -59,9 +59,9 @@ class _Groups:
         return np.bincount(self.gid, weights=weights, minlength=self.n)
 
 
-def _col(frame: pd.DataFrame, name: str, fill: float = np.nan) -> np.ndarray:
-    return frame[name].to_numpy(dtype="float64", na_value=np.nan) if fill != fill else \
-        frame[name].to_numpy(dtype="float64", na_value=fill)
+def _col(frame: pd.DataFrame, name: str) -> np.ndarray:
+    """A column as float64 with NaN for missing (nullable dtypes included)."""
+    return frame[name].to_numpy(dtype="float64", na_value=np.nan)
 
 
 def _ratio(kpi: KpiDef, frame: pd.DataFrame, groups: _Groups, weight: str | None):

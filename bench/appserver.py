@@ -1,0 +1,74 @@
+"""The real app in a subprocess and Debian's headless Chromium, for benchmarks,
+browser tests and the README screenshots (one copy of the start/wait/stop dance).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = os.environ.get("CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
+# Without the background-networking flags Chromium keeps dialling out on a closed network.
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run", "--disable-sync"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def running_app(url: str, log_path: Path):
+    """``python app.py --db URL --port P --no-demo``; yields the base URL; stops it."""
+    port = free_port()
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    with open(log_path, "w") as fh:
+        proc = subprocess.Popen([sys.executable, "app.py", "--db", url, "--port", str(port),
+                                 "--no-demo"], cwd=ROOT, stdout=fh, stderr=subprocess.STDOUT,
+                                env=env)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 120
+            while True:
+                if proc.poll() is not None:
+                    raise RuntimeError(f"app exited with {proc.returncode}; see {log_path}")
+                try:
+                    with urllib.request.urlopen(base + "/", timeout=2):
+                        break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        raise RuntimeError(f"app did not answer at {base}") from None
+                    time.sleep(0.3)
+            yield base
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+@contextlib.contextmanager
+def chromium():
+    if not os.path.exists(CHROMIUM):
+        raise RuntimeError(f"chromium not found at {CHROMIUM}")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
