@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
+from pathlib import Path
 
 import dash
 from flask import Flask
 
-from data.db import database_url, init_db, make_engine
+from data.db import database_url, init_db, make_engine, schema_ready
+
+INSTANCE = Path(__file__).parent / "instance"
 
 # Bootstrap 5.3.8 CSS is vendored in assets/vendor and served by Dash with the other
 # assets: the app works on a closed court network.
@@ -20,11 +24,17 @@ from data.db import database_url, init_db, make_engine
 
 def create_app(config: dict | None = None) -> dash.Dash:
     """The Dash app over the database in ``config["DATABASE_URL"]`` (or the default)."""
+    from web import api, auth, guard, security
+
     config = dict(config or {})
     server = Flask(__name__)
     server.config.update(config)
+    security.configure(server, Path(config.get("INSTANCE", INSTANCE)))
     engine = make_engine(database_url(config.get("DATABASE_URL")))
     server.extensions["court_kpi_engine"] = engine
+    # Before Dash adds its routes: the guard must see every request first.
+    auth.init(server)
+    guard.init(server)
     app = dash.Dash(
         __name__,
         server=server,
@@ -35,12 +45,89 @@ def create_app(config: dict | None = None) -> dash.Dash:
         serve_locally=True,
     )
     from callbacks import register_callbacks
+    from layouts.components import forbidden
     from layouts.shell import shell
 
     app.layout = shell
-    register_callbacks(app, engine)
+    server.extensions["court_kpi_services"] = register_callbacks(app, engine)
+    guard.guard_page_layouts(forbidden)
+    server.register_blueprint(api.blueprint)
     _register_routes(server)
+    _register_security(server, app)
+    if config.get("CREATE_ADMIN", True):
+        _first_admin(engine)
     return app
+
+
+def _first_admin(engine) -> None:
+    """With no users at all, create ``admin`` and show its password once."""
+    from sqlalchemy.exc import IntegrityError
+
+    from data.users import ensure_admin
+
+    if not schema_ready(engine):
+        return
+    try:
+        password = ensure_admin(engine, os.environ.get("COURT_KPI_ADMIN_PASSWORD"))
+    except IntegrityError:  # another worker created it at the same moment
+        return
+    if password and not os.environ.get("COURT_KPI_ADMIN_PASSWORD"):
+        print(f"Created user 'admin' with password: {password}\n"
+              "  (shown once; change it with `python -m data user passwd admin`)",
+              file=sys.stderr, flush=True)
+
+
+def _register_security(server: Flask, app: dash.Dash) -> None:
+    from flask import jsonify, request
+    from flask_login import current_user
+    from sqlalchemy import text
+
+    from layouts.i18n import request_language, t
+    from web.security import add_headers, content_security_policy, refresh_dash_csrf_cookie
+
+    https = bool(server.config.get("SESSION_COOKIE_SECURE"))
+    policies: dict[int, str] = {}
+
+    def policy() -> str:
+        # Dash adds inline scripts (clientside callbacks of its page router) on its
+        # first request, so the hashes are taken once those exist.
+        key = len(app._inline_scripts)
+        if key not in policies:
+            policies[key] = content_security_policy(list(app.csp_hashes()))
+        return policies[key]
+
+    @server.after_request
+    def security_headers(response):
+        refresh_dash_csrf_cookie(response, current_user.is_authenticated, https)
+        return add_headers(response, policy(), https)
+
+    @server.get("/health")
+    def health():
+        """For load balancers: 200 when the database answers, 503 when it does not."""
+        try:
+            with server.extensions["court_kpi_engine"].connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except Exception:  # noqa: BLE001 - any failure means unhealthy; no details out
+            return jsonify(status="unavailable"), 503
+        return jsonify(status="ok")
+
+    def error_page(status: int, key: str):
+        # Never a stack trace: a sentence in the user's language, JSON for machines.
+        lang = request_language()
+        if request.path.startswith(("/_dash", "/api/")) or not request.accept_mimetypes \
+                .accept_html:
+            return jsonify(error=t(key, "en")), status
+        body = (f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
+                f'<title>{t(key, lang)}</title><link rel="stylesheet" '
+                f'href="/assets/vendor/bootstrap-5.3.8.min.css"></head><body class="p-5">'
+                f'<h1 class="h4">{t(key, lang)}</h1><p><a href="/">{t("app.title", lang)}'
+                f"</a></p></body></html>")
+        return body, status
+
+    for status, key in ((400, "error.bad_request"), (403, "error.forbidden"),
+                        (404, "error.not_found"), (413, "error.too_large"),
+                        (500, "error.internal")):
+        server.register_error_handler(status, lambda _e, s=status, k=key: error_page(s, k))
 
 
 def _register_routes(server: Flask) -> None:
@@ -82,7 +169,7 @@ def _register_routes(server: Flask) -> None:
 def _seed_if_empty(url: str) -> None:
     from sqlalchemy import text
 
-    from data.demo_load import load_demo
+    from data.demo_load import create_demo_users, credentials_text, load_demo
 
     engine = make_engine(url)
     init_db(engine)
@@ -91,6 +178,17 @@ def _seed_if_empty(url: str) -> None:
     if not has_data:
         print("Empty database: loading the small SYNTHETIC demo data set ...", flush=True)
         print(load_demo(engine, "small", seed=0), flush=True)
+        _first_admin(engine)
+        created = create_demo_users(engine)
+        if created:
+            text_ = credentials_text(created)
+            print(text_, flush=True)
+            # Also kept (owner-readable only) for whoever missed the console.
+            INSTANCE.mkdir(exist_ok=True)
+            path = INSTANCE / "demo-users.txt"
+            path.write_text(text_ + "\n", encoding="utf-8")
+            path.chmod(0o600)
+            print(f"  (also written to {path})", flush=True)
     engine.dispose()
 
 

@@ -44,7 +44,7 @@ def running_app(url: str, log_path: Path):
                 if proc.poll() is not None:
                     raise RuntimeError(f"app exited with {proc.returncode}; see {log_path}")
                 try:
-                    with urllib.request.urlopen(base + "/", timeout=2):
+                    with urllib.request.urlopen(base + "/health", timeout=2):
                         break
                 except OSError:
                     if time.monotonic() > deadline:
@@ -58,6 +58,18 @@ def running_app(url: str, log_path: Path):
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+def login(context, base: str, username: str, password: str) -> None:
+    """Sign a Playwright browser context in through the real /login form (cookies shared)."""
+    import re
+
+    form = context.request.get(base + "/login").text()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+    response = context.request.post(base + "/login", form={
+        "username": username, "password": password, "csrf_token": token, "next": "/health"})
+    if not response.ok or "/login" in response.url:
+        raise RuntimeError(f"could not sign in as {username}: HTTP {response.status}")
 
 
 @contextlib.contextmanager

@@ -1,16 +1,26 @@
-"""Callback registration: ``register_callbacks(app, engine)``; bodies only delegate."""
+"""Callback registration: ``register_callbacks(app, engine)``; bodies only delegate.
+
+Every module of this package with a ``register(app, services)`` function is
+registered, so a new page's callbacks need no edit here.
+"""
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+
 from sqlalchemy import Engine
 
-from callbacks import compare, court, coverage, explorer, navigation, scorecard
 from callbacks.context import Services
 
 
 def register_callbacks(app, engine: Engine) -> Services:
     services = Services(engine)
-    for module in (navigation, scorecard, explorer, court, compare, coverage):
-        module.register(app, services)
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        if hasattr(module, "register"):
+            module.register(app, services)
+    from callbacks import navigation
+
     navigation.register_drilldown(app, services)
     return services

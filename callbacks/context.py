@@ -2,6 +2,10 @@
 
 Look-ups are cached per data version (uploads count and last id), so an upload or
 an undo shows at once and nothing stale survives it.
+
+Everything a callback reads about courts passes through ``data.access`` for the person
+asking (the signed-in viewer of the request): the cache holds the full data, each
+answer is scoped on the way out.
 """
 
 from __future__ import annotations
@@ -15,7 +19,43 @@ from flask import g, has_request_context
 from sqlalchemy import Engine, text
 
 from data import repository
+from data.access import SYSTEM, Viewer, anonymous_position, scope_values, visible_courts
+from kpi.catalogue import KPIS
 from layouts.i18n import t
+
+# Inside a request with nobody signed in (the guard stops that earlier): national and
+# regional figures only.
+NOBODY = Viewer("anonymous", "none")
+LOWER_IS_BETTER = {code: k.direction == "lower" for code, k in KPIS.items()}
+
+
+def request_viewer() -> Viewer:
+    """Who is asking: the signed-in user of the request; outside a request the system."""
+    if not has_request_context():
+        return SYSTEM
+    from web.guard import current_viewer
+
+    return current_viewer() or NOBODY
+
+
+class UnitNames(dict):
+    """Code -> name, which also names anonymised courts ("Court 17 of 42")."""
+
+    def __init__(self, names: dict[str, str], lang: str):
+        super().__init__(names)
+        self.lang = lang
+
+    def __missing__(self, code):
+        position = anonymous_position(code)
+        if position is None:
+            raise KeyError(code)
+        return t("anon.court", self.lang, n=position[0], total=position[1])
+
+    def get(self, code, default=None):
+        try:
+            return self[code]
+        except KeyError:
+            return default
 
 
 @dataclass
@@ -50,12 +90,36 @@ class Services:
             self._cache[name] = (version, value)
         return value
 
-    def kpi_values(self, **filters) -> pd.DataFrame:
-        """repository.kpi_values, kept per data version (least recently used first out).
+    def kpi_values(self, viewer: Viewer | None = None, anonymous: bool = False,
+                   **filters) -> pd.DataFrame:
+        """KPI cells the viewer may see (see data.access.scope_values).
 
-        Many people open the same national views; a new upload or undo changes the
-        version, so nothing stale is ever served. One process's cache; issue #7 moves
-        it to Redis for many workers.
+        Other courts than a judge's own are left out, or with ``anonymous=True``
+        (rankings and funnel plots) kept without name or code.
+        """
+        viewer = viewer or request_viewer()
+        values = self.unscoped_kpi_values(**filters)
+        return scope_values(viewer, values, asked_by_code=filters.get("code") is not None,
+                            anonymise=anonymous, lower_is_better=LOWER_IS_BETTER)
+
+    def court_values(self, year: int, kpi: str, category: str,
+                     courts: pd.DataFrame) -> pd.DataFrame:
+        """One KPI for the given courts (every one of them, with or without a value),
+        anonymised for judges: the rows behind a ranking or a funnel plot."""
+        values = self.unscoped_kpi_values(level="court", year=year, kpi=kpi, category=category)
+        rows = courts[["court_code"]].rename(columns={"court_code": "code"}).merge(
+            values, on="code", how="left")
+        rows = rows.assign(level="court", year=year, kpi=kpi, category=category)
+        return scope_values(request_viewer(), rows, asked_by_code=False, anonymise=True,
+                            lower_is_better=LOWER_IS_BETTER)
+
+    def unscoped_kpi_values(self, **filters) -> pd.DataFrame:
+        """repository.kpi_values for every court, kept per data version (LRU).
+
+        Only for figures computed on the server that name no other court (a peer
+        percentile), and as the source of the scoped look-ups above. Many people open
+        the same national views; a new upload or undo changes the version, so nothing
+        stale is ever served. One process's cache; issue #7 moves it to Redis.
         """
         key = tuple(sorted((k, tuple(v) if isinstance(v, (list, tuple, set)) else v)
                            for k, v in filters.items()))
@@ -80,14 +144,27 @@ class Services:
         return self._cached("synthetic", repository.synthetic)
 
     def courts(self) -> pd.DataFrame:
+        """The courts the viewer may see by name."""
+        return visible_courts(request_viewer(), self.directory())
+
+    def directory(self) -> pd.DataFrame:
+        """Every court with its region, level and specialisation, for filtering and
+        peer groups; never shown as such to a viewer without access to all courts."""
         return self._cached("courts", repository.courts)
 
     def regions(self) -> pd.DataFrame:
         return self._cached("regions", repository.regions)
 
-    def unit_names(self, lang: str) -> dict[str, str]:
-        """Court and region code -> name in ``lang`` (falling back to another language)."""
-        return self._cached(f"names-{lang}", lambda conn: self._names(conn, lang))
+    def unit_names(self, lang: str) -> UnitNames:
+        """Code -> name in ``lang`` (falling back to another language) of the nation,
+        the regions and the courts the viewer may see, plus anonymised courts."""
+        names = self._cached(f"names-{lang}", lambda conn: self._names(conn, lang))
+        viewer = request_viewer()
+        if not viewer.sees_all:
+            courts = set(self.directory()["court_code"])
+            names = {c: n for c, n in names.items()
+                     if c not in courts or viewer.may_see_court(c)}
+        return UnitNames(names, lang)
 
     @staticmethod
     def _names(conn, lang: str) -> dict[str, str]:

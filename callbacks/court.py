@@ -6,7 +6,7 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import Input, Output, html
 
-from callbacks.context import Services
+from callbacks.context import Services, request_viewer
 from data import repository
 from kpi.analysis import peer_percentile
 from kpi.catalogue import CATALOGUE
@@ -59,10 +59,13 @@ def register(app, services: Services) -> None:
     )
     def court_profile(state):
         lang, category = state["lang"], state["category"]
-        courts = services.courts()
+        courts = services.directory()
         match = courts[courts["court_code"] == state["court"]]
-        if match.empty:
-            msg = dbc.Alert(t("empty.not_found", lang, what=state["court"]), color="warning")
+        allowed = request_viewer().may_see_court(state["court"])
+        if match.empty or not allowed:
+            # To a judge, another court's code is refused whether or not it exists.
+            msg = dbc.Alert(t("empty.not_found", lang, what=state["court"]) if allowed
+                            else t("error.forbidden", lang), color="warning")
             empty = figures.empty_figure(t("empty.no_data", lang))
             return None, msg, None, None, empty, None, empty, None
         court = match.iloc[0]
@@ -74,8 +77,9 @@ def register(app, services: Services) -> None:
         with services.connect() as conn:
             values = services.kpi_values(code=[code, region, "KZ"])
             # Level + year (indexed) and a filter here beats an IN list of 300 codes.
-            peers = services.kpi_values(level="court", year=year,
-                                          category=sorted({category, "all"}))
+            # The percentile among peers names no other court, so all courts count.
+            peers = services.unscoped_kpi_values(level="court", year=year,
+                                                 category=sorted({category, "all"}))
             peers = peers[peers["code"].isin(set(peer_codes))]
             flow = repository.case_flow(conn, "court", code, category)
             sent = repository.coverage_matrix(conn)

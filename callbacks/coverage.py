@@ -10,10 +10,12 @@ from dash import Input, Output, dcc, html
 
 from callbacks.context import Services
 from data import repository
+from data.access import VIEW_ALL
 from kpi.catalogue import KPIS
 from layouts import ids
 from layouts.format import fmt_coverage
 from layouts.i18n import t
+from web.guard import require
 
 LOW_COVERAGE = 80.0
 MAX_COURT_ROWS = 100
@@ -29,6 +31,7 @@ def register(app, services: Services) -> None:
         prevent_initial_call="initial_duplicate",
     )
     def coverage(state):
+        require(VIEW_ALL)
         lang = state["lang"]
         names = services.unit_names(lang)
         regions = services.regions()

@@ -73,11 +73,8 @@ def register(app, services: Services) -> None:
             trend = services.kpi_values(code=trend_codes, kpi=kpi.code,
                                           category=category)
             if state["view"] == "courts" or region:
-                courts = filter_courts(services.courts(), {**state, "region": region})
-                ranked = services.kpi_values(level="court", year=year, kpi=kpi.code,
-                                               category=category)
-                ranked = courts[["court_code"]].rename(columns={"court_code": "code"}).merge(
-                    ranked, on="code", how="left")
+                courts = filter_courts(services.directory(), {**state, "region": region})
+                ranked = services.court_values(year, kpi.code, category, courts)
             else:
                 ranked = services.kpi_values(level="region", year=year, kpi=kpi.code,
                                                category=category)
@@ -126,11 +123,10 @@ def register(app, services: Services) -> None:
         category = "all" if kpi.grain == "court" else state["category"]
         year = services.latest_year(state["year"])
         names = services.unit_names(lang)
-        courts = filter_courts(services.courts(), state)
-        values = services.kpi_values(level="court", year=year, kpi=kpi.code,
-                                     category=category)
+        courts = filter_courts(services.directory(), state)
+        values = services.court_values(year, kpi.code, category, courts)
+        values = values[values["value"].notna()]
         nat = services.kpi_values(level="national", year=year, kpi=kpi.code, category=category)
-        values = values[values["code"].isin(courts["court_code"])]
         values = values.assign(name=values["code"].map(names))
         national_value = float(nat["value"].iloc[0]) if len(nat) else float("nan")
         fig = figures.funnel_figure(values[["code", "name", "value", "denominator"]],

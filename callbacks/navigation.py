@@ -6,6 +6,7 @@ import pandas as pd
 from dash import ALL, MATCH, Input, Output, State, ctx, dcc, no_update
 
 from callbacks.context import Services
+from data.access import anonymous_position
 from layouts import ids
 from layouts.components import data_table, synthetic_banner
 from layouts.export import to_csv_bytes, to_xlsx_bytes
@@ -134,7 +135,7 @@ def register_drilldown(app, services: Services) -> None:
         )
         def drill(click, state):
             code = clicked_code(click)
-            if not code:
+            if not code or anonymous_position(code):
                 return no_update
             regions = set(services.regions()["region_code"])
             return drill_href(code, regions, state or {})

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.exc import OperationalError
 
+from data.access import ROLES
 from data.db import database_url, init_db, make_engine
 from data.schema import KINDS
 
@@ -37,6 +38,20 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--scale", choices=["small", "national"], default="small")
     demo.add_argument("--seed", type=int, default=0)
     with_db(sub.add_parser("refresh", help="recompute all facts and KPI cells"))
+    user = sub.add_parser("user", help="manage accounts")
+    user_sub = user.add_subparsers(dest="user_command", required=True)
+    add = with_db(user_sub.add_parser("add", help="add an account"))
+    add.add_argument("name")
+    add.add_argument("--role", required=True, choices=list(ROLES))
+    add.add_argument("--court", help="the judge's court code")
+    add.add_argument("--password-stdin", action="store_true",
+                     help="read the password from standard input (else one is generated)")
+    passwd = with_db(user_sub.add_parser("passwd", help="set a new password"))
+    passwd.add_argument("name")
+    passwd.add_argument("--password-stdin", action="store_true")
+    with_db(user_sub.add_parser("list", help="list accounts"))
+    token = with_db(user_sub.add_parser("token", help="issue an API token (replaces the old)"))
+    token.add_argument("name")
     return p
 
 
@@ -157,11 +172,14 @@ def cmd_undo(engine, args) -> int:
 
 
 def cmd_demo(engine, args) -> int:
-    from data.demo_load import load_demo
+    from data.demo_load import create_demo_users, credentials_text, load_demo
 
     init_db(engine)
     summary = load_demo(engine, scale=args.scale, seed=args.seed, verbose=True)
     print(summary)
+    created = create_demo_users(engine)
+    if created:
+        print(credentials_text(created))
     return 0
 
 
@@ -176,5 +194,60 @@ def cmd_refresh(engine, args) -> int:
     return 0
 
 
+def _password(args) -> tuple[str, bool]:
+    """The password from stdin, or a generated one (to be shown once)."""
+    from data.users import new_password
+
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n"), False
+    if sys.stdin.isatty():
+        import getpass
+
+        first = getpass.getpass("New password (empty: generate one): ")
+        if first:
+            if getpass.getpass("Repeat it: ") != first:
+                raise ValueError("The two passwords differ.")
+            return first, False
+    return new_password(), True
+
+
+def cmd_user(engine, args) -> int:
+    from data import audit, users
+
+    init_db(engine)
+    try:
+        if args.user_command == "list":
+            with engine.connect() as conn:
+                df = users.listing(conn)
+            print("No users yet." if df.empty else df.drop(columns=["id"]).to_string(
+                index=False))
+            return 0
+        if args.user_command == "token":
+            with engine.begin() as conn:
+                token = users.issue_token(conn, args.name)
+                audit.record(conn, "cli", "token_issued", args.name)
+            print(f"API token for {args.name} (shown once; it replaces any earlier one):")
+            print(token)
+            return 0
+        password, generated = _password(args)
+        with engine.begin() as conn:
+            if args.user_command == "add":
+                users.add_user(conn, args.name, args.role, password, args.court)
+                audit.record(conn, "cli", "user_add", f"{args.name} as {args.role}"
+                             + (f" of {args.court}" if args.court else ""))
+                print(f"Added {args.name} ({args.role}"
+                      + (f", court {args.court})" if args.court else ")"))
+            else:
+                users.set_password(conn, args.name, password)
+                audit.record(conn, "cli", "password_change", args.name)
+                print(f"New password set for {args.name}; their sessions are signed out.")
+        if generated:
+            print(f"Password (shown once): {password}")
+        return 0
+    except (users.AccountError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
 COMMANDS = {"init": cmd_init, "load": cmd_load, "uploads": cmd_uploads, "undo": cmd_undo,
-            "demo": cmd_demo, "refresh": cmd_refresh}
+            "demo": cmd_demo, "refresh": cmd_refresh, "user": cmd_user}

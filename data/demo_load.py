@@ -141,3 +141,37 @@ def _printer(verbose: bool):
     say.enabled = verbose
     return say
 
+
+
+DEMO_ROLES = ("admin", "staff", "analyst", "judge")
+
+
+def create_demo_users(engine: Engine) -> list[tuple[str, str, str | None, str]]:
+    """One account per role (the judge bound to the first court), random passwords.
+
+    Returns (name, role, court, password) for the accounts created now; existing
+    ones are left alone, so running the demo twice changes no password.
+    """
+    from data import audit, users
+
+    created = []
+    with engine.begin() as conn:
+        court = conn.execute(text("SELECT MIN(court_code) FROM courts WHERE level = 'district'"))\
+            .scalar()
+        for role in DEMO_ROLES:
+            name = f"demo-{role}"
+            if users.get(conn, name) is not None or (role == "judge" and court is None):
+                continue
+            password = users.new_password()
+            users.add_user(conn, name, role, password, court if role == "judge" else None)
+            audit.record(conn, DEMO_USER, "user_add", f"{name} as {role}")
+            created.append((name, role, court if role == "judge" else None, password))
+    return created
+
+
+def credentials_text(created: list[tuple[str, str, str | None, str]]) -> str:
+    lines = ["Demo accounts (synthetic data only; change or disable them for real use):"]
+    for name, role, court, password in created:
+        lines.append(f"  {name:<14} {password:<18} {role}" + (f" of court {court}" if court
+                                                                else ""))
+    return "\n".join(lines)

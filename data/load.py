@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Engine, text
 
-from data import refresh, store
+from data import audit, refresh, store
 from data.readers import ReadError, read_table
 from data.schema import KINDS
 from data.validate import Context, Issue, Result, validate
@@ -107,8 +107,13 @@ def load_file(
     filename: str | None = None,
     max_bytes: int | None = DEFAULT_MAX_BYTES,
     progress: Progress | None = None,
+    address: str | None = None,
 ) -> LoadReport:
-    """Read, validate and (only if there is no error) load one file."""
+    """Read, validate and (only if there is no error) load one file.
+
+    ``user`` and ``address`` (the client's, for browser uploads) go into the upload
+    record and the audit log.
+    """
     say = progress or (lambda _m, _f: None)
     name = filename or Path(path).name
     report = LoadReport("rejected", name, kind)
@@ -143,7 +148,7 @@ def load_file(
         return report
     say("writing", 0.4)
     return write_upload(engine, result.kind, result.frame, report, user=user, source=source,
-                        present=result.present, progress=say)
+                        present=result.present, progress=say, address=address)
 
 
 def write_upload(
@@ -155,6 +160,7 @@ def write_upload(
     source: str,
     present: tuple[str, ...] | None = None,
     progress: Progress | None = None,
+    address: str | None = None,
 ) -> LoadReport:
     """Write validated rows of ``kind`` as one upload, in one transaction."""
     say = progress or (lambda _m, _f: None)
@@ -174,6 +180,9 @@ def write_upload(
             {"i": changes.inserted, "r": changes.replaced, "u": changes.unchanged,
              "id": upload_id},
         )
+        audit.record(conn, user, "upload",
+                     f"#{upload_id} {report.filename} ({kind}): {changes.inserted} inserted, "
+                     f"{changes.replaced} replaced, {changes.unchanged} unchanged", address)
         _fault_point("before-commit")
     report.status = "loaded"
     say("done", 1.0)
@@ -381,7 +390,8 @@ def _add_error(result: Result, issue: Issue) -> None:
         result.errors.append(issue)
 
 
-def undo(engine: Engine, upload_id: int, user: str = "cli") -> LoadReport:
+def undo(engine: Engine, upload_id: int, user: str = "cli",
+         address: str | None = None) -> LoadReport:
     """Restore exactly what ``upload_id`` replaced and remove what it inserted.
 
     Refused (UndoRefused) when a later, still loaded upload changed the same rows,
@@ -430,6 +440,9 @@ def undo(engine: Engine, upload_id: int, user: str = "cli") -> LoadReport:
         report.replaced = len(restored)
         report.inserted = len(current) - len(restored)
         report.courts, report.kpi_cells = _refresh_after(conn, up["kind"], changes)
+        audit.record(conn, user, "undo",
+                     f"#{upload_id} {up['filename']} ({up['kind']}): {report.inserted} rows "
+                     f"removed, {report.replaced} restored", address)
     return report
 
 

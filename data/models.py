@@ -241,3 +241,53 @@ UPLOADED_MODELS = {
     "regions": Region, "courts": Court, "cases": Case, "caseload": Caseload,
     "resources": Resources, "surveys": Survey, "targets": Target,
 }
+
+
+class User(Base):
+    """A person who signs in. Passwords and API tokens are stored only as hashes."""
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    # Judges only: the court they belong to.
+    court_code: Mapped[str | None] = mapped_column(CODE)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    language: Mapped[str | None] = mapped_column(String(5))
+    # SHA-256 of the API token; the token itself is shown once and never stored.
+    token_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    # Bumped on password reset, role change or disable, so older sessions stop working.
+    session_version: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AuditEvent(Base):
+    """Who did what, when, from where: logins, uploads, undos, target and user changes."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
+                                    primary_key=True, autoincrement=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    username: Mapped[str] = mapped_column(String(120))
+    action: Mapped[str] = mapped_column(String(40))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    address: Mapped[str | None] = mapped_column(String(64))
+
+    __table_args__ = (Index("ix_audit_action_at", "action", "at"),)
+
+
+class TargetChange(Base):
+    """One edit of a target from the targets page or a targets upload: old and new values."""
+
+    __tablename__ = "target_changes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    username: Mapped[str] = mapped_column(String(120))
+    kpi: Mapped[str] = mapped_column(String(64))
+    year: Mapped[int] = mapped_column(Integer)
+    court_code: Mapped[str] = mapped_column(CODE)
+    old_target: Mapped[float | None] = mapped_column(Float)
+    new_target: Mapped[float | None] = mapped_column(Float)
+    old_tolerance: Mapped[float | None] = mapped_column(Float)
+    new_tolerance: Mapped[float | None] = mapped_column(Float)

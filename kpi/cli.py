@@ -43,11 +43,15 @@ def catalogue_frame() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def json_records(df: pd.DataFrame) -> list[dict]:
+    """Rows as dicts with missing values as None (JSON null), floats at full precision."""
+    # Python's float repr keeps full precision (to_json would round to 15 digits).
+    return df.astype(object).where(df.notna(), None).to_dict("records")
+
+
 def _write(df: pd.DataFrame, fmt: str) -> None:
     if fmt == "json":
-        # Python's float repr keeps full precision (to_json would round to 15 digits).
-        records = df.astype(object).where(df.notna(), None).to_dict("records")
-        json.dump(records, sys.stdout, ensure_ascii=False, indent=1, default=str)
+        json.dump(json_records(df), sys.stdout, ensure_ascii=False, indent=1, default=str)
         sys.stdout.write("\n")
     else:
         df.to_csv(sys.stdout, index=False, lineterminator="\n")

@@ -137,3 +137,11 @@ def synthetic_banner(is_synthetic: bool, lang: str) -> dbc.Alert | None:
     if not is_synthetic:
         return None
     return dbc.Alert(t("banner.synthetic", lang), color="warning", className="py-2 mt-2 mb-0")
+
+
+def forbidden() -> dbc.Alert:
+    """What a page shows to someone whose role does not include it."""
+    from layouts.i18n import request_language
+
+    return dbc.Alert(t("error.forbidden", request_language()), color="warning",
+                     id="forbidden", className="mt-3")

@@ -6,6 +6,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from data.access import MANAGE_USERS, READ_AUDIT, UPLOAD, VIEW_ALL, Viewer
 from layouts import ids
 from layouts.i18n import LANGUAGE_NAMES, LANGUAGES, request_language, t
 
@@ -23,10 +24,41 @@ def language_switcher(lang: str) -> html.Div:
     return html.Div(links, className="ms-3 small", id="language-switcher")
 
 
+# (label, path, permission needed or None): links a role cannot use are not shown;
+# the server refuses them anyway (web.guard).
+NAV = [("nav.scorecard", "/", None), ("nav.explorer", "/kpi/clearance_rate", None),
+       ("nav.compare", "/compare", None), ("nav.coverage", "/coverage", VIEW_ALL),
+       ("nav.upload", "/upload", UPLOAD), ("nav.uploads", "/uploads", VIEW_ALL),
+       ("nav.targets", "/targets", VIEW_ALL), ("nav.users", "/admin/users", MANAGE_USERS),
+       ("nav.audit", "/audit", READ_AUDIT)]
+
+
+def account_menu(viewer: Viewer | None, lang: str) -> html.Div | None:
+    """Who is signed in, in which role, and a sign-out button (a POST with its token)."""
+    if viewer is None:
+        return None
+    from flask_wtf.csrf import generate_csrf
+
+    who = viewer.username + (f" · {viewer.court_code}" if viewer.court_code else "")
+    return html.Div([
+        html.Span(who, className="text-white-50 me-1", id="account-name"),
+        html.Span(t(f"role.{viewer.role}", lang), className="badge text-bg-secondary me-2",
+                  id="account-role"),
+        html.Form([
+            dcc.Input(type="hidden", name="csrf_token", value=generate_csrf()),
+            html.Button(t("nav.logout", lang), type="submit", id="logout",
+                        className="btn btn-sm btn-outline-light"),
+        ], method="POST", action="/logout", className="d-inline"),
+    ], className="ms-3 small d-flex align-items-center")
+
+
 def shell() -> html.Div:
+    from web.guard import current_viewer
+
     lang = request_language()
-    nav = [("nav.scorecard", "/"), ("nav.explorer", "/kpi/clearance_rate"),
-           ("nav.compare", "/compare"), ("nav.coverage", "/coverage")]
+    viewer = current_viewer()
+    nav = [(key, href) for key, href, permission in NAV
+           if permission is None or (viewer and viewer.can(permission))]
     return html.Div([
         dcc.Location(id=ids.URL, refresh="callback-nav"),
         dbc.Navbar(dbc.Container([
@@ -35,6 +67,7 @@ def shell() -> html.Div:
                                              if href != "/" else "exact"))
                      for key, href in nav], navbar=True, className="me-auto"),
             language_switcher(lang),
+            account_menu(viewer, lang),
         ], fluid=True), color="dark", dark=True, className="py-1"),
         dbc.Container([
             html.Div(id=ids.BANNER),

@@ -6,11 +6,13 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from data.access import VIEW_ALL
 from layouts import controls, ids
 from layouts.i18n import page_title, t
 from layouts.params import page_state
 
-dash.register_page(__name__, path="/coverage", title=page_title("nav.coverage"), name="coverage")
+dash.register_page(__name__, path="/coverage", title=page_title("nav.coverage"), name="coverage",
+                   permission=VIEW_ALL)
 
 
 def _card(title: str, body_id: str) -> dbc.Card:

@@ -1,8 +1,9 @@
 """Browser tests: the real app in a subprocess, driven by Debian's headless Chromium.
 
-The app runs on a fresh SQLite database with the small synthetic demo data. Every
-page fixture fails the test on a browser console error or a failed request (a Dash
-callback that raised answers 500).
+The app runs on a fresh SQLite database with the small synthetic demo data and one
+account per role (ACCOUNTS). ``page`` is signed in as an administrator, ``page_as``
+as any role. Every page fails the test on a browser console error (a CSP violation
+included) or a failed request (a Dash callback that raised answers 500).
 """
 
 from __future__ import annotations
@@ -14,19 +15,31 @@ from pathlib import Path
 
 import pytest
 
-from bench.appserver import CHROMIUM, CHROMIUM_ARGS, running_app
+from bench.appserver import CHROMIUM, CHROMIUM_ARGS, login, running_app
 
 ROOT = Path(__file__).resolve().parents[2]
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+PASSWORD = "browser-test-pass"
+JUDGE_COURT = "KZ10-D01"
+# role -> account name; the judge sits in a district court of region KZ-10.
+ACCOUNTS = {"admin": "t-admin", "staff": "t-staff", "analyst": "t-analyst", "judge": "t-judge"}
 
 
 @pytest.fixture(scope="session")
 def app_url(tmp_path_factory) -> str:
+    from data import users
+    from data.db import make_engine
+
     db = tmp_path_factory.mktemp("browser") / "app.sqlite"
     url = f"sqlite:///{db}"
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     subprocess.run([sys.executable, "-m", "data", "demo", "--db", url], cwd=ROOT, check=True,
                    capture_output=True, env=env, timeout=600)
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        for role, name in ACCOUNTS.items():
+            users.add_user(conn, name, role, PASSWORD, JUDGE_COURT if role == "judge" else None)
+    engine.dispose()
     with running_app(url, db.parent / "app.log") as base:
         yield base
 
@@ -45,14 +58,13 @@ def browser():
         b.close()
 
 
-@pytest.fixture
-def page(browser, app_url):
-    """A fresh page; console errors and failed requests fail the test at teardown."""
+def _new_page(browser, app_url, role: str | None, problems: list[str]):
     # English explicitly: the app picks its language from Accept-Language.
     context = browser.new_context(viewport={"width": 1400, "height": 1000},
                                   accept_downloads=True, locale="en-US")
+    if role:
+        login(context, app_url, ACCOUNTS[role], PASSWORD)
     pg = context.new_page()
-    problems: list[str] = []
     pg.on("console", lambda m: problems.append(f"console {m.type}: {m.text}")
           if m.type == "error" else None)
     pg.on("pageerror", lambda e: problems.append(f"page error: {e}"))
@@ -74,8 +86,33 @@ def page(browser, app_url):
     pg.on("requestfinished", ended)
     pg.on("requestfailed", ended)
     pg.app_url = app_url
+    return pg
+
+
+@pytest.fixture
+def page(browser, app_url):
+    """A fresh page signed in as an administrator; console errors and failed requests
+    fail the test at teardown."""
+    problems: list[str] = []
+    pg = _new_page(browser, app_url, "admin", problems)
     yield pg
-    context.close()
+    pg.context.close()
+    assert not problems, "\n".join(problems)
+
+
+@pytest.fixture
+def page_as(browser, app_url):
+    """``page_as(role)``: a fresh page signed in with that role (None: signed out)."""
+    problems: list[str] = []
+    pages = []
+
+    def make(role: str | None):
+        pages.append(_new_page(browser, app_url, role, problems))
+        return pages[-1]
+
+    yield make
+    for pg in pages:
+        pg.context.close()
     assert not problems, "\n".join(problems)
 
 

@@ -1,0 +1,66 @@
+"""The audit log: who did what, when and from which address. Append only."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+from sqlalchemy import Connection, Engine, insert
+
+from data import store
+from data.models import AuditEvent
+
+ACTIONS: tuple[str, ...] = (
+    "login", "login_failed", "login_throttled", "logout", "upload", "undo",
+    "target_change", "user_add", "user_change", "password_change", "token_issued",
+)
+
+
+def record(conn: Connection, username: str, action: str, detail: str = "",
+           address: str | None = None) -> None:
+    """Add one event in the caller's transaction, so it commits with what it describes."""
+    conn.execute(insert(AuditEvent).values(
+        at=dt.datetime.now(dt.UTC), username=(username or "")[:120], action=action[:40],
+        detail=detail[:4000], address=(address or None) and address[:64]))
+
+
+def record_now(engine: Engine, username: str, action: str, detail: str = "",
+               address: str | None = None) -> None:
+    with engine.begin() as conn:
+        record(conn, username, action, detail, address)
+
+
+def events(conn: Connection, username: str | None = None, action: str | None = None,
+           since: dt.datetime | None = None, until: dt.datetime | None = None,
+           limit: int = 5000) -> pd.DataFrame:
+    """Newest first, filtered by user, action and time range."""
+    parts, params = [], {}
+    if username:
+        parts.append("username = :u")
+        params["u"] = username
+    if action:
+        parts.append("action = :a")
+        params["a"] = action
+    if since is not None:
+        parts.append("at >= :s")
+        params["s"] = since
+    if until is not None:
+        parts.append("at < :e")
+        params["e"] = until
+    where = (" WHERE " + " AND ".join(parts)) if parts else ""
+    return store.read_sql(conn, "SELECT id, at, username, action, detail, address FROM audit_log"
+                                f"{where} ORDER BY id DESC LIMIT {int(limit)}", params)
+
+
+def recent_failures(conn: Connection, username: str, address: str | None,
+                    window: dt.timedelta) -> int:
+    """Failed logins for this account from this address within ``window`` (for throttling).
+
+    Kept in the database, so every worker process sees the same count.
+    """
+    since = dt.datetime.now(dt.UTC) - window
+    df = store.read_sql(
+        conn, "SELECT COUNT(*) AS n FROM audit_log WHERE action = 'login_failed' "
+              "AND username = :u AND COALESCE(address, '') = :a AND at >= :s",
+        {"u": username[:120], "a": address or "", "s": since})
+    return int(df["n"].iloc[0])

@@ -1,0 +1,107 @@
+"""An app over the small demo data, driven with raw HTTP (Flask's test client): what
+an attacker without a browser can send."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from data import users
+from data.db import init_db, make_engine
+from data.demo_load import load_demo
+
+PASSWORD = "correct-horse-battery"
+JUDGE_COURT = "KZ10-D01"
+OTHER_COURT = "KZ11-D01"
+ROLES = {"admin": None, "staff": None, "analyst": None, "judge": JUDGE_COURT}
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory) -> str:
+    path = tmp_path_factory.mktemp("web") / "demo.sqlite"
+    url = f"sqlite:///{path}"
+    engine = make_engine(url)
+    init_db(engine)
+    load_demo(engine, "small", seed=0)
+    with engine.begin() as conn:
+        for role, court in ROLES.items():
+            users.add_user(conn, f"u-{role}", role, PASSWORD, court)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def app(demo_db, tmp_path_factory):
+    from app import create_app
+
+    dash_app = create_app({"DATABASE_URL": demo_db, "CREATE_ADMIN": False,
+                           "INSTANCE": str(tmp_path_factory.mktemp("instance"))})
+    dash_app.server.testing = True
+    return dash_app
+
+
+@pytest.fixture
+def client(app):
+    return app.server.test_client()
+
+
+def csrf_from(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def sign_in(client, username: str, password: str = PASSWORD, address: str = "10.0.0.1"):
+    token = csrf_from(client.get("/login").get_data(as_text=True))
+    return client.post("/login", data={"username": username, "password": password,
+                                       "csrf_token": token},
+                       environ_base={"REMOTE_ADDR": address})
+
+
+@pytest.fixture
+def as_role(app):
+    """``as_role("judge")``: a test client with a signed-in session of that role."""
+
+    def make(role: str):
+        c = app.server.test_client()
+        response = sign_in(c, f"u-{role}")
+        assert response.status_code == 302, response.get_data(as_text=True)[:300]
+        c.get("/")  # the first page sets the cookie Dash echoes as X-CSRFToken
+        return c
+
+    return make
+
+
+def _outputs(output: str) -> list[dict]:
+    parts = output[2:-2].split("...") if output.startswith("..") else [output]
+    outs = []
+    for part in parts:
+        ident, prop = part.rsplit(".", 1)
+        outs.append({"id": json.loads(ident) if ident.startswith("{") else ident,
+                     "property": prop})
+    return outs
+
+
+def callback_body(app, input_id, prop: str, value, state: list | None = None) -> dict:
+    """The JSON dash-renderer would POST for the callback fired by ``input_id.prop``."""
+    for cb in app._callback_list:
+        inputs = cb["inputs"]
+        if len(inputs) == 1 and inputs[0]["id"] == (json.dumps(input_id, sort_keys=True,
+                                                               separators=(",", ":"))
+                                                    if isinstance(input_id, dict) else input_id) \
+                and inputs[0]["property"] == prop:
+            outputs = _outputs(cb["output"])
+            return {"output": cb["output"],
+                    "outputs": outputs if len(outputs) > 1 else outputs[0],
+                    "inputs": [{"id": input_id, "property": prop, "value": value}],
+                    "changedPropIds": [f"{inputs[0]['id']}.{prop}"],
+                    "state": [{"id": json.loads(s["id"]) if s["id"].startswith("{")
+                               else s["id"], "property": s["property"], "value": v}
+                              for s, v in zip(cb["state"], state or [], strict=False)]}
+    raise LookupError(f"no callback on {input_id}.{prop}")
+
+
+def post_callback(client, body: dict):
+    token = client.get_cookie("_csrf_token")
+    headers = {"X-CSRFToken": token.value} if token else {}
+    return client.post("/_dash-update-component", json=body, headers=headers)

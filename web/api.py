@@ -1,0 +1,74 @@
+"""``GET /api/v1/kpi``: the values ``python -m kpi values`` prints, for other systems.
+
+Authenticated by the session cookie or ``Authorization: Bearer <token>`` (see
+``python -m data user token``), scoped like the pages: a judge gets the nation,
+regions, their own court and other courts only anonymised.
+"""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from data.schema import CATEGORIES
+from kpi.catalogue import KPIS
+from kpi.cli import json_records
+from layouts.export import neutralise_formulas
+from web.guard import current_viewer
+
+blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
+LEVELS = ("national", "region", "court")
+
+
+class BadRequest(ValueError):
+    pass
+
+
+def _filters(args) -> dict:
+    out: dict = {}
+    level = args.get("level") or None
+    if level is not None and level not in LEVELS:
+        raise BadRequest(f"level must be one of {', '.join(LEVELS)}")
+    out["level"] = level
+    code = args.get("code") or None
+    if code is not None and len(code) > 64:
+        raise BadRequest("code is at most 64 characters")
+    out["code"] = code
+    year = args.get("year") or None
+    if year is not None:
+        if not year.isdigit() or not 1900 <= int(year) <= 2100:
+            raise BadRequest("year must be a year such as 2025")
+        year = int(year)
+    out["year"] = year
+    category = args.get("category") or None
+    if category is not None and category not in ("all", *CATEGORIES):
+        raise BadRequest(f"category must be one of all, {', '.join(CATEGORIES)}")
+    out["category"] = category
+    kpi = args.get("kpi") or None
+    if kpi is not None and kpi not in KPIS:
+        raise BadRequest("kpi must be a KPI code from `python -m kpi list`")
+    out["kpi"] = kpi
+    return out
+
+
+@blueprint.get("/kpi")
+def kpi_values():
+    viewer = current_viewer()
+    if viewer is None:  # the guard answers first; kept so the route is safe on its own
+        return jsonify(error="Sign in first."), 401
+    fmt = request.args.get("format", "json")
+    if fmt not in ("json", "csv"):
+        return jsonify(error="format must be json or csv"), 400
+    try:
+        filters = _filters(request.args)
+    except BadRequest as exc:
+        return jsonify(error=str(exc)), 400
+    services = current_app.extensions["court_kpi_services"]
+    values = services.kpi_values(viewer=viewer, anonymous=True, **filters)
+    if fmt == "csv":
+        body = neutralise_formulas(values).to_csv(index=False, lineterminator="\n")
+        return Response(body, mimetype="text/csv",
+                        headers={"Content-Disposition": "attachment; filename=kpi_values.csv"})
+    return Response(json.dumps(json_records(values), ensure_ascii=False, default=str),
+                    mimetype="application/json")

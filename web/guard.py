@@ -1,0 +1,116 @@
+"""Default deny: every request is checked for who is asking before anything runs.
+
+* Without a session or token, pages redirect to /login and everything else (Dash
+  callbacks, layouts, downloads, the API) gets 401.
+* Pages declare the permission they need (``dash.register_page(..., permission=...)``);
+  the check runs both on the HTTP request for the page and inside Dash's page router,
+  so following a link inside the app is checked too.
+* A judge may open only their own court's profile.
+* Data inside callbacks is scoped by ``data.access`` through ``callbacks.context``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import dash
+from flask import Flask, abort, jsonify, redirect, request
+from flask_login import current_user
+
+from data.access import Viewer
+from web.security import csrf
+
+PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/login", "/lang/", "/health",
+                   "/_favicon.ico")
+# Paths of the Dash index page itself; everything else unknown is left to 404.
+DASH_POST = "/_dash-update-component"
+
+
+def current_viewer() -> Viewer | None:
+    if current_user and current_user.is_authenticated:
+        return current_user.viewer
+    return None
+
+
+def _page_for(path: str) -> tuple[dict | None, dict]:
+    """The registered Dash page serving ``path`` and its path variables."""
+    for page in dash.page_registry.values():
+        template = page.get("path_template")
+        if template:
+            pattern = "^" + re.sub(r"<([^>]+)>", r"(?P<\1>[^/]+)", template) + "/?$"
+            match = re.match(pattern, path)
+            if match:
+                return page, match.groupdict()
+        elif path == page["path"] or path.rstrip("/") == page["path"]:
+            return page, {}
+    return None, {}
+
+
+def page_allowed(viewer: Viewer, page: dict | None, variables: dict) -> bool:
+    if page is None:
+        return True  # the not-found page
+    permission = page.get("permission")
+    if permission and not viewer.can(permission):
+        return False
+    if page.get("module", "").endswith(".court") and variables.get("code"):
+        return viewer.may_see_court(variables["code"])
+    return True
+
+
+def _wants_html() -> bool:
+    return request.method == "GET" and request.accept_mimetypes.accept_html and \
+        not request.path.startswith(("/_dash", "/api/", "/download"))
+
+
+def check_request():
+    path = request.path
+    if path.startswith(PUBLIC_PREFIXES):
+        return None
+    viewer = current_viewer()
+    if viewer is None:
+        if _wants_html():
+            return redirect("/login?next=" + request.full_path.rstrip("?")
+                            if request.query_string else "/login?next=" + path)
+        return jsonify(error="Sign in first."), 401
+    if path == DASH_POST:
+        # Token-authenticated API clients have no business posting to Dash; browsers
+        # prove the request is theirs with the CSRF token Dash sends as X-CSRFToken.
+        csrf.protect()
+    if request.method == "GET" and not path.startswith(("/_dash", "/api/")):
+        page, variables = _page_for(path)
+        if not page_allowed(viewer, page, variables):
+            abort(403)
+    return None
+
+
+def guard_page_layouts(forbidden: Callable[[], object]) -> None:
+    """Wrap every page's layout so Dash's own router applies the same check."""
+    for page in dash.page_registry.values():
+        layout = page["layout"]
+        if getattr(layout, "_guarded", False):
+            continue
+
+        def guarded(*args, _layout=layout, _page=page, **kwargs):
+            viewer = current_viewer()
+            variables = {k: v for k, v in kwargs.items() if k == "code"}
+            if viewer is None or not page_allowed(viewer, _page, variables):
+                return forbidden()
+            return _layout(*args, **kwargs) if callable(_layout) else _layout
+
+        guarded._guarded = True
+        page["layout"] = guarded
+
+
+def require(permission: str) -> Viewer:
+    """Inside a callback or route: the viewer, or 403 when they lack ``permission``."""
+    viewer = current_viewer()
+    if viewer is None:
+        abort(401)
+    if not viewer.can(permission):
+        abort(403)
+    return viewer
+
+
+def init(server: Flask) -> None:
+    server.before_request(check_request)
