@@ -24,7 +24,7 @@ INSTANCE = Path(__file__).parent / "instance"
 
 def create_app(config: dict | None = None) -> dash.Dash:
     """The Dash app over the database in ``config["DATABASE_URL"]`` (or the default)."""
-    from web import api, auth, guard, security
+    from web import api, auth, guard, request_log, security
 
     config = dict(config or {})
     server = Flask(__name__)
@@ -33,6 +33,7 @@ def create_app(config: dict | None = None) -> dash.Dash:
     engine = make_engine(database_url(config.get("DATABASE_URL")))
     server.extensions["court_kpi_engine"] = engine
     # Before Dash adds its routes: the guard must see every request first.
+    request_log.init(server)
     auth.init(server)
     guard.init(server)
     app = dash.Dash(
@@ -134,6 +135,7 @@ def _register_routes(server: Flask) -> None:
     from urllib.parse import urlsplit
 
     from flask import redirect, request
+    from flask_login import current_user
 
     from layouts.i18n import COOKIE, LANGUAGES, request_language
 
@@ -149,7 +151,15 @@ def _register_routes(server: Flask) -> None:
         same_site = not ref.netloc or ref.netloc == request.host
         target = (ref.path or "/") + (f"?{ref.query}" if ref.query else "") if same_site else "/"
         response = redirect(target if target.startswith("/") else "/")
-        return remember(response, lang) if lang in LANGUAGES else response
+        if lang not in LANGUAGES:
+            return response
+        if current_user.is_authenticated:
+            # Remembered per user too, so it follows them to another computer.
+            from data.users import set_language
+
+            with server.extensions["court_kpi_engine"].begin() as conn:
+                set_language(conn, current_user.account.id, lang)
+        return remember(response, lang)
 
     @server.after_request
     def language_from_query(response):
@@ -190,6 +200,15 @@ def _seed_if_empty(url: str) -> None:
             path.chmod(0o600)
             print(f"  (also written to {path})", flush=True)
     engine.dispose()
+
+
+def wsgi():
+    """The WSGI app for gunicorn (``gunicorn -c gunicorn.conf.py "app:wsgi()"``).
+
+    Configured from the environment: DATABASE_URL, REDIS_URL, COURT_KPI_SECRET_KEY.
+    The database must exist (``python -m data init``); no demo data is loaded here.
+    """
+    return create_app({"DATABASE_URL": database_url(None)}).server
 
 
 def main() -> None:

@@ -18,6 +18,7 @@ import pandas as pd
 from flask import g, has_request_context
 from sqlalchemy import Engine, text
 
+from callbacks.shared_cache import SharedCache
 from data import repository
 from data.access import SYSTEM, Viewer, anonymous_position, scope_values, visible_courts
 from kpi.catalogue import KPIS
@@ -65,6 +66,8 @@ class Services:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _values: OrderedDict = field(default_factory=OrderedDict)
     max_cached_queries: int = 256
+    # Redis (when REDIS_URL is set): what one worker computed, the others reuse.
+    shared: SharedCache | None = None
 
     def version(self) -> tuple:
         """The data version; asked once per request however many look-ups it makes."""
@@ -84,10 +87,21 @@ class Services:
             hit = self._cache.get(name)
             if hit and hit[0] == version:
                 return hit[1]
-        with self.engine.connect() as conn:
-            value = build(conn)
+        value = self._shared_or_build(f"{name}:{version}", build)
         with self._lock:
             self._cache[name] = (version, value)
+        return value
+
+    def _shared_or_build(self, key: str, build):
+        """From the shared cache, else from the database (and then shared)."""
+        if self.shared is not None:
+            value = self.shared.get(key)
+            if value is not None:
+                return value
+        with self.engine.connect() as conn:
+            value = build(conn)
+        if self.shared is not None:
+            self.shared.set(key, value)
         return value
 
     def kpi_values(self, viewer: Viewer | None = None, anonymous: bool = False,
@@ -119,7 +133,7 @@ class Services:
         Only for figures computed on the server that name no other court (a peer
         percentile), and as the source of the scoped look-ups above. Many people open
         the same national views; a new upload or undo changes the version, so nothing
-        stale is ever served. One process's cache; issue #7 moves it to Redis.
+        stale is ever served. Shared between workers through Redis when configured.
         """
         key = tuple(sorted((k, tuple(v) if isinstance(v, (list, tuple, set)) else v)
                            for k, v in filters.items()))
@@ -129,8 +143,8 @@ class Services:
             if hit and hit[0] == version:
                 self._values.move_to_end(key)
                 return hit[1].copy()
-        with self.engine.connect() as conn:
-            value = repository.kpi_values(conn, **filters)
+        value = self._shared_or_build(f"kpi_values:{version}:{key}",
+                                      lambda conn: repository.kpi_values(conn, **filters))
         with self._lock:
             self._values[key] = (version, value)
             while len(self._values) > self.max_cached_queries:

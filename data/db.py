@@ -72,6 +72,28 @@ def init_db(engine: Engine) -> None:
     from data.targets_store import install_default_targets
 
     install_default_targets(engine)
+    _ensure_instance_id(engine)
+
+
+def _ensure_instance_id(engine: Engine) -> None:
+    """A random id for this database, so caches shared between databases (one Redis for
+    several deployments or test runs) never mix their entries."""
+    import uuid
+
+    from sqlalchemy import text
+
+    with engine.begin() as conn:
+        if conn.execute(text("SELECT 1 FROM meta WHERE key = 'instance_id'")).first() is None:
+            conn.execute(text("INSERT INTO meta (key, value) VALUES ('instance_id', :v)"),
+                         {"v": uuid.uuid4().hex})
+
+
+def instance_id(engine: Engine) -> str:
+    from sqlalchemy import text
+
+    with engine.connect() as conn:
+        row = conn.execute(text("SELECT value FROM meta WHERE key = 'instance_id'")).first()
+    return row[0] if row else "none"
 
 
 def schema_ready(engine: Engine) -> bool:

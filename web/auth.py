@@ -116,7 +116,7 @@ def login():
         return _render(lang, t("login.failed", lang), username, 401)
     login_user(SessionUser(account))
     response = redirect(_safe_next(request.form.get("next")))
-    if account.language in LANGUAGES and not request.cookies.get(COOKIE):
+    if account.language in LANGUAGES:  # the per-user choice wins over this browser's cookie
         response.set_cookie(COOKIE, account.language, max_age=365 * 24 * 3600,
                             samesite="Lax", httponly=True)
     return response

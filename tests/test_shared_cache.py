@@ -1,0 +1,91 @@
+"""Issue #7: the Redis cache shared by workers, invalidated exactly by the data version."""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pandas as pd
+import pytest
+
+from callbacks import context
+from callbacks.context import Services
+from callbacks.shared_cache import SharedCache
+from data.db import init_db, make_engine
+from data.demo_load import load_demo
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+@pytest.fixture(scope="module")
+def redis_url() -> str:
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=0.5).ping()
+    except Exception as exc:  # noqa: BLE001
+        if IN_CI:
+            pytest.fail(f"Redis is required in CI: {exc}")
+        pytest.skip(f"Redis not reachable: {exc}")
+    return REDIS_URL
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('cache') / 'd.sqlite'}")
+    init_db(engine)
+    load_demo(engine, "small", seed=0)
+    yield engine
+    engine.dispose()
+
+
+def _worker(engine, redis_url, namespace):
+    return Services(engine, shared=SharedCache(redis_url, prefix=f"test:{namespace}:"))
+
+
+def test_a_second_worker_reads_what_the_first_computed(demo, redis_url, monkeypatch):
+    ns = uuid.uuid4().hex
+    first, second = _worker(demo, redis_url, ns), _worker(demo, redis_url, ns)
+    expected = first.unscoped_kpi_values(level="national", year=2025)
+    assert len(expected) > 0
+
+    def no_database(*_a, **_k):
+        raise AssertionError("the second worker should not query the database")
+
+    monkeypatch.setattr(context.repository, "kpi_values", no_database)
+    got = second.unscoped_kpi_values(level="national", year=2025)
+    pd.testing.assert_frame_equal(got, expected)
+
+
+def test_an_upload_makes_old_entries_unreachable(demo, redis_url, tmp_path):
+    from data.load import undo
+
+    ns = uuid.uuid4().hex
+    worker = _worker(demo, redis_url, ns)
+    before_version = worker.version()
+    worker.unscoped_kpi_values(level="national", year=2025)
+    # Undo the last upload and then show a fresh worker sees the new version at once.
+    with demo.connect() as conn:
+        from sqlalchemy import text
+
+        last = conn.execute(text("SELECT MAX(id) FROM uploads WHERE status = 'loaded'")).scalar()
+    undo(demo, last, user="test")
+    fresh = _worker(demo, redis_url, ns)
+    assert fresh.version() != before_version
+    key = f"kpi_values:{before_version}:"
+    assert any(k.decode().startswith(f"test:{ns}:{key}")
+               for k in fresh.shared.backend._write_client.keys(f"test:{ns}:*"))
+    # The new version's key is different, so it is computed, not read from the old entry.
+    from data import repository
+
+    with demo.connect() as conn:
+        direct = repository.kpi_values(conn, level="national", year=2025)
+    pd.testing.assert_frame_equal(fresh.unscoped_kpi_values(level="national", year=2025),
+                                  direct)
+
+
+def test_pages_keep_working_when_redis_is_down(demo):
+    worker = Services(demo, shared=SharedCache("redis://127.0.0.1:1/0"))
+    assert len(worker.unscoped_kpi_values(level="national")) > 0
+    assert worker.years()
