@@ -1,0 +1,186 @@
+"""Issue #7 smoke test: gunicorn with 2 workers over PostgreSQL and Redis.
+
+A page, a Dash callback and an upload, across workers: a session made by one worker
+works on the other, and data loaded while both run is seen by both at once (the
+per-process and Redis caches are keyed by the data version).
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+
+from bench.appserver import free_port
+from tests.conftest import IN_CI
+
+ROOT = Path(__file__).resolve().parent.parent
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
+PASSWORD = "smoke-test-password"
+NEW_YEAR_FILE = ("court_code,year,category,pending_start,incoming,resolved,pending_end\n"
+                 "{court},2026,civil,10,100,80,30\n")
+
+
+class Browser:
+    """A cookie-keeping HTTP client that opens a new connection per request, so
+    gunicorn hands requests to whichever worker is free."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.cookies: dict[str, str] = {}
+
+    def request(self, method: str, path: str, body: bytes | None = None,
+                headers: dict | None = None) -> tuple[int, dict, bytes]:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        hdrs = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()),
+                "Accept": "text/html", **(headers or {})}
+        conn.request(method, path, body=body, headers=hdrs)
+        resp = conn.getresponse()
+        data = resp.read()
+        for name, value in resp.getheaders():
+            if name.lower() == "set-cookie":
+                key, _, rest = value.partition("=")
+                self.cookies[key] = rest.split(";", 1)[0]
+        conn.close()
+        return resp.status, dict(resp.getheaders()), data
+
+    def sign_in(self, username: str) -> None:
+        _, _, page = self.request("GET", "/login")
+        token = re.search(rb'name="csrf_token" value="([^"]+)"', page).group(1).decode()
+        status, headers, _ = self.request(
+            "POST", "/login", urlencode({"username": username, "password": PASSWORD,
+                                         "csrf_token": token}).encode(),
+            {"Content-Type": "application/x-www-form-urlencoded"})
+        assert status == 302 and headers["Location"] == "/", status
+
+    def api(self, query: str) -> list[dict]:
+        status, _, data = self.request("GET", f"/api/v1/kpi?{query}",
+                                       headers={"Accept": "application/json"})
+        assert status == 200, data[:200]
+        return json.loads(data)
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory, pg_reason):
+    import redis
+
+    from tests.conftest import _pg_engine
+
+    try:
+        redis.Redis.from_url("redis://127.0.0.1:6379/13", socket_connect_timeout=0.5).ping()
+    except Exception as exc:  # noqa: BLE001
+        if IN_CI:
+            pytest.fail(f"Redis is required in CI: {exc}")
+        pytest.skip(f"Redis not reachable: {exc}")
+    if not shutil.which("gunicorn", path=str(Path(sys.executable).parent)):
+        pytest.fail("gunicorn is not installed (requirements.txt)")
+    from data import users
+    from data.db import init_db
+    from data.demo_load import load_demo
+
+    engine, admin, schema = _pg_engine(pg_reason)
+    init_db(engine)
+    load_demo(engine, "small", seed=0)
+    with engine.begin() as conn:
+        users.add_user(conn, "smoke", "analyst", PASSWORD)
+    url = engine.url.render_as_string(hide_password=False)
+    port = free_port()
+    log = tmp_path_factory.mktemp("gunicorn") / "gunicorn.log"
+    env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": "redis://127.0.0.1:6379/13",
+           "COURT_KPI_WORKERS": "2", "COURT_KPI_BIND": f"127.0.0.1:{port}",
+           "COURT_KPI_SECRET_KEY": "smoke-test-secret"}
+    with open(log, "w") as fh:
+        proc = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-c",
+                                 "gunicorn.conf.py", "app:wsgi()"], cwd=ROOT, env=env,
+                                stdout=fh, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if Browser(port).request("GET", "/health")[0] == 200:
+                    break
+            except OSError:
+                pass
+            assert proc.poll() is None, log.read_text()[-2000:]
+            assert time.monotonic() < deadline, "gunicorn did not start"
+            time.sleep(0.3)
+        yield port, url, log
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        engine.dispose()
+        from sqlalchemy import text
+
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
+def _pids(log: Path) -> set[int]:
+    pids = set()
+    for line in log.read_text().splitlines():
+        if line.startswith("{"):
+            entry = json.loads(line)
+            if entry.get("message") == "request" and entry.get("user") == "smoke":
+                pids.add(entry["pid"])
+    return pids
+
+
+def _scorecard_body(url: str) -> bytes:
+    """The scorecard's callback request, as dash-renderer sends it."""
+    from app import create_app
+    from layouts import ids
+    from layouts.params import page_state
+    from tests.web.conftest import callback_body
+
+    app = create_app({"DATABASE_URL": url, "CREATE_ADMIN": False,
+                      "SECRET_KEY": "only-to-build-a-payload"})
+    state = {**page_state({}), "page": "scorecard", "year": 2026}
+    return json.dumps(callback_body(app, ids.page_state("scorecard"), "data", state)).encode()
+
+
+def test_page_callback_and_upload_across_two_workers(stack, tmp_path):
+    port, url, log = stack
+    browser = Browser(port)
+    browser.sign_in("smoke")
+    for _ in range(6):
+        status, _, html = browser.request("GET", "/")
+        assert status == 200 and b"_dash-renderer" in html
+    body = _scorecard_body(url)
+
+    def scorecard() -> bytes:
+        status, _, data = browser.request(
+            "POST", "/_dash-update-component", body,
+            {"Content-Type": "application/json", "Accept": "application/json",
+             "X-CSRFToken": browser.cookies["_csrf_token"]})
+        assert status == 200, data[:300]
+        return data
+
+    before = {scorecard() for _ in range(6)}
+    assert len(before) == 1  # both workers answer the same
+    assert all(b == [] for b in (browser.api("level=national&year=2026") for _ in range(4)))
+    # An upload while both workers run (through the loader, as an analyst's script would).
+    path = tmp_path / "new-year.csv"
+    path.write_text(NEW_YEAR_FILE.format(court="KZ10-D01"), encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "data", "load", str(path), "--db", url,
+                           "--user", "smoke"], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    # Every following request, whichever worker serves it, sees the new year at once.
+    after = set()
+    for _ in range(6):
+        rows = browser.api("level=national&year=2026&kpi=clearance_rate&category=civil")
+        assert len(rows) == 1 and rows[0]["value"] == pytest.approx(80.0)
+        after.add(scorecard())
+    # The scorecard asked for 2026 now shows 2026 (it showed 2025, the latest, before).
+    assert len(after) == 1 and after != before
+    assert len(_pids(log)) == 2, "requests were not served by both workers"
