@@ -113,6 +113,12 @@ def issue_text(issue: dict, lang: str) -> str:
     """A stored validation issue as a sentence in ``lang`` (stored English as fallback)."""
     params = {"column": issue.get("column"), "value": issue.get("value"),
               **(issue.get("params") or {})}
+    if params.get("category"):
+        params["category"] = t(f"category.{params['category']}", lang)
+    if isinstance(params.get("missing"), dict):
+        params["detail"] = " ".join(
+            t("validate.kind_missing", lang, kind=kind, columns=", ".join(cols))
+            for kind, cols in params["missing"].items())
     try:
         return t(f"validate.{issue.get('code')}", lang, **params)
     except (KeyError, IndexError, ValueError):

@@ -76,8 +76,8 @@ class Issue:
 
     def as_dict(self) -> dict:
         # code + params let a page say the sentence in the reader's language.
-        params = {k: v for k, v in self.params.items() if isinstance(v, (str, int, float))
-                  or v is None}
+        params = {k: v for k, v in self.params.items()
+                  if isinstance(v, (str, int, float, dict, list)) or v is None}
         return {"line": self.line, "column": self.column, "value": self.value,
                 "message": self.message, "code": self.code, "params": params}
 
@@ -171,11 +171,12 @@ def detect_kind(header: Iterable[str]) -> tuple[str | None, Issue | None]:
         if set(kind.required) <= cols and (not kind.one_of or cols & set(kind.one_of)):
             fits.append((len(cols & set(kind.column_names)), kind.name))
     if not fits:
-        detail = " ".join(
-            f"{k.name}: missing {', '.join(c for c in k.required if c not in cols)}."
-            for k in KINDS.values() if set(k.required) - cols
-        )
-        return None, Issue(1, None, None, "unknown_kind", {"detail": detail})
+        missing = {k.name: [c for c in k.required if c not in cols]
+                   for k in KINDS.values() if set(k.required) - cols}
+        detail = " ".join(f"{name}: missing {', '.join(cs)}." for name, cs in missing.items())
+        # ``missing`` lets the pages say the same in the reader's language.
+        return None, Issue(1, None, None, "unknown_kind", {"detail": detail,
+                                                           "missing": missing})
     fits.sort(reverse=True)
     if len(fits) > 1 and fits[0][0] == fits[1][0]:
         kinds = ", ".join(n for s, n in fits if s == fits[0][0])
