@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run as a script: make the project importable
 
-from bench.appserver import chromium, running_app  # noqa: E402
+from bench.appserver import chromium, login, running_app  # noqa: E402
 
 WIDTH = 1400
 MAX_BYTES = 1_500_000  # a larger full-page PNG is cut to CLIP_HEIGHT
@@ -34,7 +34,13 @@ PAGES = {
     "court.png": "/court/KZ75-D01",
     "compare.png": "/compare?units=KZ-75,KZ-71,KZ-79",
     "coverage.png": "/coverage",
+    "upload.png": "/upload",
+    "uploads.png": "/uploads",
+    "targets.png": "/targets",
+    "users.png": "/admin/users",
+    "audit.png": "/audit",
 }
+USER, PASSWORD = "screenshots", "screenshots-password"
 
 
 def wait_idle(page, timeout: float = 30_000) -> None:
@@ -78,9 +84,18 @@ def main(argv: list[str] | None = None) -> int:
         print("loading the small demo ...", flush=True)
         subprocess.run([sys.executable, "-m", "data", "demo", "--db", db_url], cwd=ROOT,
                        check=True, capture_output=True, env=env, timeout=600)
+        subprocess.run([sys.executable, "-m", "data", "user", "add", USER, "--role", "admin",
+                        "--password-stdin", "--db", db_url], cwd=ROOT, check=True,
+                       input=PASSWORD + "\n", capture_output=True, text=True, env=env)
         with running_app(db_url, Path(tmp) / "app.log") as base, chromium() as browser:
             # English: the app takes its language from Accept-Language.
-            page = browser.new_page(viewport={"width": WIDTH, "height": 900}, locale="en-US")
+            context = browser.new_context(viewport={"width": WIDTH, "height": 900},
+                                          locale="en-US")
+            page = context.new_page()
+            page.goto(base + "/login")
+            page.wait_for_load_state("networkidle")
+            page.screenshot(path=str(out / "login.png"), type="png")
+            login(context, base, USER, PASSWORD)
             for name, path in PAGES.items():
                 height, size = shoot(page, base + path, out / name)
                 print(f"{out / name}: {path}, {height} px high, {size / 1e3:.0f} kB",

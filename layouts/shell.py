@@ -24,13 +24,37 @@ def language_switcher(lang: str) -> html.Div:
     return html.Div(links, className="ms-3 small", id="language-switcher")
 
 
-# (label, path, permission needed or None): links a role cannot use are not shown;
-# the server refuses them anyway (web.guard).
-NAV = [("nav.scorecard", "/", None), ("nav.explorer", "/kpi/clearance_rate", None),
-       ("nav.compare", "/compare", None), ("nav.coverage", "/coverage", VIEW_ALL),
-       ("nav.upload", "/upload", UPLOAD), ("nav.uploads", "/uploads", VIEW_ALL),
-       ("nav.targets", "/targets", VIEW_ALL), ("nav.users", "/admin/users", MANAGE_USERS),
-       ("nav.audit", "/audit", READ_AUDIT)]
+# (label, path, permission needed or None, menu): links a role cannot use are not
+# shown (the server refuses them anyway, web.guard); data and administration pages sit
+# in two menus so the bar fits one line in Kazakh and Russian too.
+NAV = [("nav.scorecard", "/", None, None), ("nav.explorer", "/kpi/clearance_rate", None, None),
+       ("nav.compare", "/compare", None, None),
+       ("nav.coverage", "/coverage", VIEW_ALL, "nav.data"),
+       ("nav.upload", "/upload", UPLOAD, "nav.data"),
+       ("nav.uploads", "/uploads", VIEW_ALL, "nav.data"),
+       ("nav.targets", "/targets", VIEW_ALL, "nav.data"),
+       ("nav.users", "/admin/users", MANAGE_USERS, "nav.admin"),
+       ("nav.audit", "/audit", READ_AUDIT, "nav.admin")]
+
+
+def navigation(viewer: Viewer | None, lang: str) -> dbc.Nav:
+    """The links and menus the viewer's role may use."""
+    allowed = [(key, href, menu) for key, href, permission, menu in NAV
+               if permission is None or (viewer and viewer.can(permission))]
+    items, menus = [], {}
+    for key, href, menu in allowed:
+        if menu is None:
+            items.append(dbc.NavItem(dbc.NavLink(
+                t(key, lang), href=href, active="exact" if href == "/" else "partial")))
+        else:
+            if menu not in menus:
+                menus[menu] = []
+                items.append(menu)  # placeholder: the menu goes where its first link is
+            menus[menu].append(dbc.DropdownMenuItem(t(key, lang), href=href))
+    return dbc.Nav([dbc.DropdownMenu(menus[i], label=t(i, lang), nav=True, in_navbar=True,
+                                     id=f"menu-{i.split('.')[1]}")
+                    if isinstance(i, str) else i for i in items],
+                   navbar=True, className="me-auto")
 
 
 def account_menu(viewer: Viewer | None, lang: str) -> html.Div | None:
@@ -57,18 +81,14 @@ def shell() -> html.Div:
 
     lang = request_language()
     viewer = current_viewer()
-    nav = [(key, href) for key, href, permission in NAV
-           if permission is None or (viewer and viewer.can(permission))]
     return html.Div([
         dcc.Location(id=ids.URL, refresh="callback-nav"),
         dbc.Navbar(dbc.Container([
             dbc.NavbarBrand(t("app.title", lang), href="/"),
-            dbc.Nav([dbc.NavItem(dbc.NavLink(t(key, lang), href=href, active="partial"
-                                             if href != "/" else "exact"))
-                     for key, href in nav], navbar=True, className="me-auto"),
-            language_switcher(lang),
-            account_menu(viewer, lang),
-        ], fluid=True), color="dark", dark=True, className="py-1"),
+            navigation(viewer, lang),
+            html.Div([language_switcher(lang), account_menu(viewer, lang)],
+                     className="d-flex align-items-center ms-auto"),
+        ], fluid=True, className="flex-wrap"), color="dark", dark=True, className="py-1"),
         dbc.Container([
             html.Div(id=ids.BANNER),
             html.Main(dash.page_container, id="main"),

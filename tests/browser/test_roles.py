@@ -26,7 +26,14 @@ OTHER_COURT_NAME = "Almaly District Court of Almaty"
 
 
 def nav_links(page: Page) -> set[str]:
-    return {t.strip() for t in page.locator("nav .nav-link").all_inner_texts()}
+    """Links in the bar and in its menus (Data, Administration), opened or not."""
+    links = page.locator("nav .nav-link:not(.dropdown-toggle), nav .dropdown-item")
+    return {(t or "").strip() for t in links.all_text_contents()}
+
+
+def menus(page: Page) -> set[str]:
+    return {(t or "").strip() for t in
+            page.locator("nav .dropdown-toggle").all_text_contents()}
 
 
 def test_signing_in_through_the_form(page_as):
@@ -55,6 +62,8 @@ def test_each_role_is_offered_its_pages(page_as, role):
     page = page_as(role)
     open_page(page, "/")
     assert nav_links(page) == EXPECTED[role]
+    assert menus(page) == {"admin": {"Data", "Administration"}, "judge": set()}.get(
+        role, {"Data"})
     expect(page.locator(".kpi-tile").first).to_be_visible()
 
 
