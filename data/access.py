@@ -124,5 +124,8 @@ def scope_values(viewer: Viewer, values: pd.DataFrame, asked_by_code: bool,
     anon = courts["_other"]
     courts.loc[anon, "code"] = (ANON_PREFIX + courts.loc[anon, "_rank"].astype(int).astype(str)
                                 + "-of-" + courts.loc[anon, "_n"].astype(str))
-    courts = courts.drop(columns=["_score", "_other", "_rank", "_n", "_n_other"])
+    # Rank order: rows left in the order of their (hidden) codes would let anyone who
+    # knows the list of courts put the names back.
+    courts = courts.sort_values(group + ["_rank"], kind="stable").drop(
+        columns=["_score", "_other", "_rank", "_n", "_n_other"])
     return pd.concat([values[~court_rows], courts], ignore_index=True)

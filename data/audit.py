@@ -30,10 +30,27 @@ def record_now(engine: Engine, username: str, action: str, detail: str = "",
         record(conn, username, action, detail, address)
 
 
+def _bound(conn: Connection, moment: dt.datetime | dt.date) -> dt.datetime | str:
+    """A time bound compared with ``at`` the same way on both databases (a day is its
+    first moment; a moment without a time zone is UTC).
+
+    SQLite keeps ``at`` as naive UTC text, so the bound is text in the same format (an
+    offset would be compared as characters); PostgreSQL gets an aware moment, since it
+    would read a naive one in the session's time zone.
+    """
+    if not isinstance(moment, dt.datetime):
+        moment = dt.datetime.combine(moment, dt.time())
+    utc = moment.astimezone(dt.UTC) if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+    if conn.dialect.name == "sqlite":
+        return utc.replace(tzinfo=None).isoformat(" ", "microseconds")
+    return utc
+
+
 def events(conn: Connection, username: str | None = None, action: str | None = None,
            since: dt.datetime | None = None, until: dt.datetime | None = None,
            limit: int = 5000) -> pd.DataFrame:
-    """Newest first, filtered by user, action and time range."""
+    """Newest first, filtered by user, action and time range (``since`` included,
+    ``until`` not; a moment without a time zone is taken as UTC)."""
     parts, params = [], {}
     if username:
         parts.append("username = :u")
@@ -43,10 +60,10 @@ def events(conn: Connection, username: str | None = None, action: str | None = N
         params["a"] = action
     if since is not None:
         parts.append("at >= :s")
-        params["s"] = since
+        params["s"] = _bound(conn, since)
     if until is not None:
         parts.append("at < :e")
-        params["e"] = until
+        params["e"] = _bound(conn, until)
     where = (" WHERE " + " AND ".join(parts)) if parts else ""
     return store.read_sql(conn, "SELECT id, at, username, action, detail, address FROM audit_log"
                                 f"{where} ORDER BY id DESC LIMIT {int(limit)}", params)
@@ -62,5 +79,5 @@ def recent_failures(conn: Connection, username: str, address: str | None,
     df = store.read_sql(
         conn, "SELECT COUNT(*) AS n FROM audit_log WHERE action = 'login_failed' "
               "AND username = :u AND COALESCE(address, '') = :a AND at >= :s",
-        {"u": username[:120], "a": address or "", "s": since})
+        {"u": username[:120], "a": address or "", "s": _bound(conn, since)})
     return int(df["n"].iloc[0])

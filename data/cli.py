@@ -10,7 +10,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import ArgumentError, OperationalError
 
 from data.access import ROLES
 from data.db import database_url, init_db, make_engine
@@ -59,6 +59,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         engine = make_engine(database_url(args.db))
+    except (ArgumentError, ImportError) as exc:
+        # A mistyped URL or one for a database without its driver installed.
+        print(f"error: not a usable database URL: {exc}", file=sys.stderr)
+        return 2
+    try:
         return COMMANDS[args.command](engine, args)
     except OperationalError as exc:
         print(f"error: cannot use the database: {exc.orig}", file=sys.stderr)
