@@ -1,7 +1,7 @@
 """What callbacks share: the engine and small cached look-ups (names, years).
 
-Look-ups are cached per data version (uploads count and last id), so an upload or
-an undo shows at once and nothing stale survives it.
+Look-ups are cached per data version (uploads count and last id, last target edit),
+so an upload, an undo or a target edit shows at once and nothing stale survives it.
 
 Everything a callback reads about courts passes through ``data.access`` for the person
 asking (the signed-in viewer of the request): the cache holds the full data, each
@@ -74,9 +74,10 @@ class Services:
         if has_request_context() and hasattr(g, "court_kpi_version"):
             return g.court_kpi_version
         with self.engine.connect() as conn:
+            # Target edits write no upload, so the last target change is part of it too.
             row = conn.execute(text(
-                "SELECT COUNT(*), MAX(id), SUM(CASE WHEN status = 'undone' THEN 1 ELSE 0 END) "
-                "FROM uploads")).one()
+                "SELECT COUNT(*), MAX(id), SUM(CASE WHEN status = 'undone' THEN 1 ELSE 0 END), "
+                "(SELECT MAX(id) FROM target_changes) FROM uploads")).one()
         if has_request_context():
             g.court_kpi_version = tuple(row)
         return tuple(row)

@@ -141,3 +141,12 @@ def uploads_with_warnings(conn: Connection) -> pd.DataFrame:
     return store.read_sql(
         conn, "SELECT id, filename, kind, warning_count, warnings FROM uploads "
               "WHERE warning_count > 0 AND status = 'loaded' ORDER BY id DESC")
+
+
+def upload_record(conn: Connection, upload_id: int) -> dict | None:
+    """One upload with its stored warnings (a JSON list of issues) for its report."""
+    df = store.read_sql(
+        conn, 'SELECT id, created_at, "user", kind, filename, size_bytes, sha256, rows, '
+              "inserted, replaced, unchanged, warning_count, warnings, status "
+              "FROM uploads WHERE id = :id", {"id": int(upload_id)})
+    return None if df.empty else df.iloc[0].to_dict()

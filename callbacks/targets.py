@@ -1,0 +1,201 @@
+"""Targets callbacks: the grid for a scope, Save, CSV import and export, the change log.
+
+Seeing targets needs VIEW_ALL; saving and importing need EDIT_TARGETS, checked on the
+server whatever the grid lets a person type.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+import dash_bootstrap_components as dbc
+from dash import Input, Output, State, dcc, html, no_update
+
+from callbacks.context import Services
+from callbacks.coverage import issue_text
+from data import repository
+from data.access import EDIT_TARGETS, VIEW_ALL
+from data.load import context
+from data.readers import ReadError, read_table
+from data.targets_edit import (
+    Checked,
+    StaleTargets,
+    apply_edits,
+    check_rows,
+    check_table,
+    recent_changes,
+)
+from layouts import ids
+from layouts import targets_view as v
+from layouts.export import to_csv_bytes
+from layouts.i18n import t
+from web.guard import require
+
+MAX_IMPORT_BYTES = 5 * 1024 * 1024
+ERRORS_SHOWN = 50
+
+
+def _lang(state) -> str:
+    return (state or {}).get("lang") or "en"
+
+
+def _error_list(items: list[str], total: int, lang: str) -> html.Ul:
+    lines = [html.Li(text) for text in items[:ERRORS_SHOWN]]
+    if total > ERRORS_SHOWN:
+        lines.append(html.Li(t("targets.more_errors", lang, n=total - ERRORS_SHOWN)))
+    return html.Ul(lines, className="mb-0 small")
+
+
+def _alert(text: str, color: str, details=None) -> dbc.Alert:
+    body = [html.Div(text, className="fw-semibold" if details is not None else None)]
+    if details is not None:
+        body.append(details)
+    return dbc.Alert(body, color=color, dismissable=True, className="py-2")
+
+
+def register(app, services: Services) -> None:
+    @app.callback(
+        Output(v.GRID, "rowData"),
+        Output(v.GRID, "columnDefs"),
+        Output(v.SCOPE, "options"),
+        Output(v.EDIT_TOOLS, "className"),
+        Output(v.READONLY_NOTE, "className"),
+        Output(v.LOG, "children"),
+        Output(v.PENDING, "data"),
+        Input(ids.page_state("targets"), "data"),
+        Input(v.SCOPE, "value"),
+        Input(v.REFRESH, "data"),
+        Input(v.DISCARD, "n_clicks"),
+    )
+    def targets_grid(state, scope, _refresh, _discard):
+        viewer = require(VIEW_ALL)
+        lang = _lang(state)
+        names = services.unit_names(lang)
+        courts = services.courts()
+        scope = scope if scope in set(courts["court_code"]) else ""
+        with services.connect() as conn:
+            targets = repository.targets(conn)
+            changes = recent_changes(conn, v.LOG_ROWS)
+        options = [{"label": t("targets.national", lang), "value": ""}] + [
+            {"label": f"{names.get(c, c)} ({c})", "value": c} for c in courts["court_code"]]
+        editable = viewer.can(EDIT_TARGETS)
+        tools = "d-inline-flex align-items-center" if editable else "d-none"
+        note = "py-2 small d-none" if editable else "py-2 small"
+        return (v.grid_rows(targets, scope, lang), v.column_defs(lang, bool(scope), editable),
+                options, tools, note, v.change_log(changes, names, lang), {})
+
+    @app.callback(
+        Output(v.PENDING, "data", allow_duplicate=True),
+        Input(v.GRID, "cellValueChanged"),
+        State(v.PENDING, "data"),
+        prevent_initial_call=True,
+    )
+    def track(events, pending):
+        require(VIEW_ALL)
+        return v.add_pending(pending, events)
+
+    @app.callback(
+        Output(v.MESSAGE, "children"),
+        Output(v.REFRESH, "data"),
+        Input(v.SAVE, "n_clicks"),
+        State(v.PENDING, "data"),
+        State(ids.page_state("targets"), "data"),
+        State(v.REFRESH, "data"),
+        prevent_initial_call=True,
+    )
+    def save(_n, pending, state, refresh):
+        viewer = require(EDIT_TARGETS)
+        from web.auth import client_address
+
+        lang = _lang(state)
+        edited = v.edited_rows(list((pending or {}).values()) if isinstance(pending, dict)
+                               else [])
+        if not edited:
+            return _alert(t("targets.nothing", lang), "secondary"), no_update
+        with services.connect() as conn:
+            checked = check_rows(edited, context(conn), decimal_comma=lang in ("kk", "ru"))
+        if not checked.ok:
+            names = services.unit_names(lang)
+            items = [f"{v.row_label(edited[e.line - 1], names, lang)}: "
+                     f"{issue_text(e.as_dict(), lang)}" for e in checked.errors
+                     if e.line and 0 < e.line <= len(edited)]
+            return _alert(t("targets.errors", lang, n=len(checked.errors)), "danger",
+                          _error_list(items, len(items), lang)), no_update
+        try:
+            applied = apply_edits(services.engine, checked.edits, user=viewer.username,
+                                  address=client_address(), expected=v.expected_values(edited))
+        except StaleTargets as exc:
+            names = services.unit_names(lang)
+            shown = "; ".join(v.row_label({"kpi": k, "year": y, "court_code": c}, names, lang)
+                              for k, y, c in exc.keys[:10])
+            return _alert(t("targets.stale", lang, targets=shown), "warning"), (refresh or 0) + 1
+        return _alert(t("targets.saved", lang, n=len(applied.changed)), "success"), \
+            (refresh or 0) + 1
+
+    @app.callback(
+        Output(v.MESSAGE, "children", allow_duplicate=True),
+        Output(v.REFRESH, "data", allow_duplicate=True),
+        Output(v.IMPORT, "contents"),
+        Input(v.IMPORT, "contents"),
+        State(v.IMPORT, "filename"),
+        State(ids.page_state("targets"), "data"),
+        State(v.REFRESH, "data"),
+        prevent_initial_call=True,
+    )
+    def import_file(contents, filename, state, refresh):
+        viewer = require(EDIT_TARGETS)
+        from web.auth import client_address
+
+        lang = _lang(state)
+        if not contents:
+            return no_update, no_update, no_update
+        name = str(filename or "targets.csv")[:200]
+        try:
+            data = base64.b64decode(str(contents).split(",", 1)[-1], validate=True)
+        except (binascii.Error, ValueError):
+            return _alert(t("targets.import_unreadable", lang, file=name, detail=""), "danger"), \
+                no_update, None
+        try:
+            raw = read_table(data, filename=name, max_bytes=MAX_IMPORT_BYTES)
+        except ReadError as exc:
+            return _alert(t("targets.import_unreadable", lang, file=name, detail=str(exc)),
+                          "danger"), no_update, None
+        with services.connect() as conn:
+            checked: Checked = check_table(raw, context(conn))
+        if not checked.ok:
+            items = [_file_issue(e, lang) for e in checked.errors]
+            total = max(len(items), len(checked.errors))
+            return _alert(t("targets.import_errors", lang, file=name, n=total), "danger",
+                          _error_list(items, total, lang)), no_update, None
+        applied = apply_edits(services.engine, checked.edits, user=viewer.username,
+                              address=client_address())
+        text = t("targets.imported", lang, file=name, n=len(applied.changed),
+                 unchanged=applied.unchanged)
+        details = None
+        if checked.warnings:
+            details = _error_list([_file_issue(w, lang) for w in checked.warnings],
+                                  len(checked.warnings), lang)
+        return _alert(text, "success", details), (refresh or 0) + 1, None
+
+    @app.callback(
+        Output(v.EXPORT_DOWNLOAD, "data"),
+        Input(v.EXPORT, "n_clicks"),
+        State(v.SCOPE, "value"),
+        prevent_initial_call=True,
+    )
+    def export(_n, scope):
+        require(VIEW_ALL)
+        courts = set(services.courts()["court_code"])
+        scope = scope if scope in courts else ""
+        with services.connect() as conn:
+            targets = repository.targets(conn)
+        frame = v.export_frame(targets, scope)
+        return dcc.send_bytes(to_csv_bytes(frame), f"targets-{scope or 'national'}.csv")
+
+
+def _file_issue(issue, lang: str) -> str:
+    where = t("targets.at_line", lang, line=issue.line) if issue.line else ""
+    column = f" ({issue.column})" if issue.column else ""
+    return f"{where}{column}: {issue_text(issue.as_dict(), lang)}" if where or column \
+        else issue_text(issue.as_dict(), lang)
