@@ -144,15 +144,44 @@ def set_password(conn: Connection, username: str, password: str) -> None:
         password_hash=_hasher.hash(password), session_version=User.session_version + 1))
 
 
+LAST_ADMIN_MESSAGE = ("The last active administrator cannot be disabled or given another "
+                      "role: make another account an administrator first.")
+
+
+def check_keeps_an_admin(account: Account, new_role: str, new_active: bool,
+                         other_active_admins: int) -> None:
+    """Refuse a change that would leave nobody able to manage accounts (pure)."""
+    was_admin = account.role == "admin" and account.active
+    stays_admin = new_role == "admin" and new_active
+    if was_admin and not stays_admin and other_active_admins == 0:
+        raise AccountError(LAST_ADMIN_MESSAGE)
+
+
+def _other_active_admins(conn: Connection, account: Account) -> int:
+    # FOR UPDATE (PostgreSQL) locks the admin rows, so two administrators demoting each
+    # other at the same moment cannot both pass: the second waits and then counts again.
+    # SQLite has a single writer, which serialises the two changes anyway.
+    rows = conn.execute(select(User.id).where(User.role == "admin", User.active.is_(True),
+                                              User.id != account.id).with_for_update()).all()
+    return len(rows)
+
+
 def change(conn: Connection, username: str, role: str | None = None,
            court_code: str | None = None, active: bool | None = None) -> Account:
-    """Change role, court or active flag; sessions of the account sign out."""
+    """Change role, court or active flag; sessions of the account sign out.
+
+    The last active administrator can be neither disabled nor demoted.
+    """
     account = _require(conn, username)
     new_role = role or account.role
     new_court = court_code if role or court_code is not None else account.court_code
     if new_role != "judge":
         new_court = None
     _check_role(conn, new_role, new_court)
+    new_active = account.active if active is None else active
+    if account.role == "admin" and account.active:
+        check_keeps_an_admin(account, new_role, new_active,
+                             _other_active_admins(conn, account))
     values = {"role": new_role, "court_code": new_court or None,
               "session_version": User.session_version + 1}
     if active is not None:
@@ -191,8 +220,5 @@ def ensure_admin(engine: Engine, password: str | None) -> str | None:
         if count(conn) > 0:
             return None
         password = password or new_password()
-        try:
-            add_user(conn, "admin", "admin", password)
-        except AccountError:
-            raise
+        add_user(conn, "admin", "admin", password)
     return password

@@ -31,6 +31,35 @@ COVERAGE_WARNINGS = "coverage-warnings"
 COVERAGE_LOW = "coverage-low"
 BREADCRUMBS = "breadcrumbs"
 
+# /admin/users: the store holds {"lang", "version"}; every change bumps the version.
+USERS_STATE = "users-state"
+USERS_MESSAGE = "users-message"
+USERS_TABLE = "users-table"
+USERS_ADD_NAME = "users-add-name"
+USERS_ADD_ROLE = "users-add-role"
+USERS_ADD_COURT = "users-add-court"
+USERS_ADD_PASSWORD = "users-add-password"
+USERS_ADD_SUBMIT = "users-add-submit"
+USERS_EDIT_USER = "users-edit-user"
+USERS_EDIT_ROLE = "users-edit-role"
+USERS_EDIT_COURT = "users-edit-court"
+USERS_EDIT_SAVE = "users-edit-save"
+USERS_EDIT_DISABLE = "users-edit-disable"
+USERS_EDIT_ENABLE = "users-edit-enable"
+USERS_EDIT_RESET = "users-edit-reset"
+
+# /audit
+AUDIT_STATE = "audit-state"
+AUDIT_USER = "audit-user"
+AUDIT_USER_LIST = "audit-user-list"
+AUDIT_ACTION = "audit-action"
+AUDIT_FROM = "audit-from"
+AUDIT_TO = "audit-to"
+AUDIT_COUNT = "audit-count"
+AUDIT_TABLE = "audit-table"
+AUDIT_CSV = "audit-csv"
+AUDIT_DOWNLOAD = "audit-download"
+
 
 def chart(kind: str, name: str) -> dict:
     return {"type": kind, "chart": name}

@@ -1,0 +1,325 @@
+"""User administration callbacks: the account list and every change to accounts.
+
+Each callback checks MANAGE_USERS on the server before anything else, so a forged
+request from another role is refused whatever the page showed. Each change and its
+audit event are written in one transaction: neither is kept without the other.
+"""
+
+from __future__ import annotations
+
+import re
+
+import dash_bootstrap_components as dbc
+import pandas as pd
+from dash import Input, Output, State, html, no_update
+
+from callbacks.audit import fmt_times, page_lang
+from callbacks.context import Services
+from data import audit, users
+from data.access import MANAGE_USERS
+from layouts import ids
+from layouts.i18n import LANGUAGE_NAMES, t
+from web.auth import client_address
+from web.guard import require
+
+_QUOTED = r"['\"](?P<{}>.*)['\"]"
+# data.users raises AccountError with English sentences; these patterns give each one
+# its catalogue key (tests/test_admin_logic.py raises every one and checks the match).
+_ERRORS: list[tuple[re.Pattern, str]] = [(re.compile(pattern), key) for pattern, key in [
+    (r"^A user name is 1-80 characters", "account.name_invalid"),
+    (r"^The password must have at least (?P<n>\d+) characters", "account.password_short"),
+    (r"^Unknown role ", "account.unknown_role"),
+    (r"^A judge must be bound to a court", "account.judge_needs_court"),
+    (r"^No court with code " + _QUOTED.format("code"), "account.no_court"),
+    (r"^Only judges are bound to a court", "account.court_only_judges"),
+    (r"^A user named " + _QUOTED.format("name") + r" already exists", "account.exists"),
+    (r"^No user named " + _QUOTED.format("name"), "account.no_user"),
+    (r"^" + re.escape(users.LAST_ADMIN_MESSAGE), "account.last_admin"),
+]]
+
+
+def account_error_text(message: str, lang: str) -> str:
+    """An AccountError's message in ``lang``; the English sentence if it is a new one."""
+    for pattern, key in _ERRORS:
+        match = pattern.match(message)
+        if match:
+            return t(key, lang, **match.groupdict())
+    return message
+
+
+def changes(account: users.Account, role: str, court_code: str | None) -> dict[str, tuple]:
+    """What saving ``role`` and ``court_code`` would change: {field: (old, new)}."""
+    court_code = (court_code or None) if role == "judge" else None
+    out = {}
+    if role != account.role:
+        out["role"] = (account.role, role)
+    if court_code != account.court_code:
+        out["court"] = (account.court_code, court_code)
+    return out
+
+
+class OwnAccount(Exception):
+    """An administrator's change of their own account that would sign them out."""
+
+
+def locks_self_out(admin: str, username: str, role: str | None = None,
+                   active: bool | None = None) -> bool:
+    """Would this change take the administrator's own access away mid-session?
+
+    Disabling or demoting oneself signs one out at once, with the page still open;
+    another administrator has to do it. Checked after data.users' own rules, so the
+    last administrator hears that they are the last one.
+    """
+    return username == admin and (active is False or (role is not None and role != "admin"))
+
+
+def change_detail(username: str, changed: dict[str, tuple]) -> str:
+    """The audit detail of a change: ``u-x: role analyst -> judge, court - -> KZ10-D01``."""
+    parts = [f"{field} {old or '-'} -> {new or '-'}" for field, (old, new) in changed.items()]
+    return f"{username}: " + ", ".join(parts)
+
+
+def _alert(children, color: str) -> dbc.Alert:
+    return dbc.Alert(children, color=color, dismissable=True, className="py-2")
+
+
+def _password_alert(text: str, password: str) -> dbc.Alert:
+    # Shown once: it is in this response only and stored nowhere but as a hash.
+    return _alert([html.Div(text), html.Code(password, className="new-password fs-5 "
+                                                                 "user-select-all")],
+                  "success")
+
+
+def _bumped(state: dict) -> dict:
+    version = state.get("version") if isinstance(state, dict) else None
+    return {"lang": page_lang(state), "version": (version if isinstance(version, int) else 0) + 1}
+
+
+def users_table(accounts: pd.DataFrame, court_names, lang: str) -> html.Table | html.P:
+    """Every account: name, role, court, active, language, created, has an API token."""
+    if accounts.empty:
+        return html.P(t("users.none", lang), className="text-muted")
+    cols = ("username", "role", "court", "active", "language", "created", "token")
+    head = html.Thead(html.Tr([html.Th(t(f"users.col.{c}", lang), scope="col") for c in cols]))
+    created = fmt_times(accounts["created_at"], lang, date_only=True)
+
+    def yes_no(value) -> str:
+        return t("users.yes" if bool(value) else "users.no", lang)
+
+    # A missing court or language reads NaN in a frame; None is what the checks expect.
+    accounts = accounts.astype(object).where(accounts.notna(), None)
+    rows = []
+    for row, made in zip(accounts.itertuples(index=False), created):
+        court = (f"{court_names.get(row.court_code, row.court_code)} ({row.court_code})"
+                 if row.court_code else "")
+        name = [row.username]
+        if not row.active:
+            name += [" ", html.Span(t("users.disabled_badge", lang),
+                                    className="badge text-bg-secondary")]
+        rows.append(html.Tr([
+            html.Td(name), html.Td(t(f"role.{row.role}", lang)), html.Td(court),
+            html.Td(yes_no(row.active)), html.Td(LANGUAGE_NAMES.get(row.language, "")),
+            html.Td(made), html.Td(yes_no(row.has_token)),
+        ], className="" if row.active else "text-muted"))
+    return dbc.Table([head, html.Tbody(rows)], size="sm", striped=True, hover=True,
+                     className="small users-table")
+
+
+def register(app, services: Services) -> None:
+    def court_options(lang: str) -> list[dict]:
+        names = services.unit_names(lang)
+        return [{"label": f"{names.get(c, c)} ({c})", "value": c}
+                for c in services.courts()["court_code"]]
+
+    @app.callback(
+        Output(ids.USERS_TABLE, "children"),
+        Output(ids.USERS_EDIT_USER, "options"),
+        Output(ids.USERS_ADD_COURT, "options"),
+        Output(ids.USERS_EDIT_COURT, "options"),
+        Input(ids.USERS_STATE, "data"),
+    )
+    def refresh(state):
+        require(MANAGE_USERS)
+        lang = page_lang(state)
+        with services.connect() as conn:
+            accounts = users.listing(conn)
+        options = court_options(lang)
+        account_options = [{"label": name, "value": name} for name in accounts["username"]]
+        return (users_table(accounts, services.unit_names(lang), lang), account_options,
+                options, options)
+
+    @app.callback(
+        Output(ids.USERS_ADD_COURT, "disabled"),
+        Output(ids.USERS_ADD_COURT, "value"),
+        Input(ids.USERS_ADD_ROLE, "value"),
+        prevent_initial_call=True,
+    )
+    def add_role(role):
+        require(MANAGE_USERS)
+        return role != "judge", no_update if role == "judge" else None
+
+    @app.callback(
+        Output(ids.USERS_EDIT_COURT, "disabled"),
+        Output(ids.USERS_EDIT_COURT, "value", allow_duplicate=True),
+        Input(ids.USERS_EDIT_ROLE, "value"),
+        prevent_initial_call=True,
+    )
+    def edit_role(role):
+        require(MANAGE_USERS)
+        return role != "judge", no_update if role == "judge" else None
+
+    @app.callback(
+        Output(ids.USERS_EDIT_ROLE, "value"),
+        Output(ids.USERS_EDIT_COURT, "value", allow_duplicate=True),
+        Output(ids.USERS_EDIT_SAVE, "disabled"),
+        Output(ids.USERS_EDIT_DISABLE, "disabled"),
+        Output(ids.USERS_EDIT_ENABLE, "disabled"),
+        Output(ids.USERS_EDIT_RESET, "disabled"),
+        Input(ids.USERS_EDIT_USER, "value"),
+        Input(ids.USERS_STATE, "data"),
+        prevent_initial_call=True,
+    )
+    def choose(username, _state):
+        """The chosen account's role and court in the form; the buttons that apply."""
+        require(MANAGE_USERS)
+        with services.connect() as conn:
+            account = users.get(conn, username) if username else None
+        if account is None:
+            return None, None, True, True, True, True
+        return (account.role, account.court_code, False, not account.active, account.active,
+                False)
+
+    message = Output(ids.USERS_MESSAGE, "children", allow_duplicate=True)
+    bump = Output(ids.USERS_STATE, "data", allow_duplicate=True)
+
+    @app.callback(
+        message, bump,
+        Output(ids.USERS_ADD_NAME, "value"),
+        Output(ids.USERS_ADD_PASSWORD, "value"),
+        Input(ids.USERS_ADD_SUBMIT, "n_clicks"),
+        State(ids.USERS_STATE, "data"),
+        State(ids.USERS_ADD_NAME, "value"),
+        State(ids.USERS_ADD_ROLE, "value"),
+        State(ids.USERS_ADD_COURT, "value"),
+        State(ids.USERS_ADD_PASSWORD, "value"),
+        prevent_initial_call=True,
+    )
+    def add(_clicks, state, username, role, court_code, password):
+        admin = require(MANAGE_USERS)
+        lang = page_lang(state)
+        username = (username or "").strip()
+        court_code = court_code if role == "judge" else None
+        generated = not password
+        password = password or users.new_password()
+        try:
+            with services.engine.begin() as conn:
+                users.add_user(conn, username, role, password, court_code)
+                audit.record(conn, admin.username, "user_add",
+                             f"{username} as {role}" + (f" of {court_code}" if court_code
+                                                        else ""), client_address())
+        except users.AccountError as exc:
+            return _alert(account_error_text(str(exc), lang), "danger"), no_update, \
+                no_update, no_update
+        done = t("users.added", lang, name=username)
+        shown = (_password_alert(f"{done} {t('users.generated', lang, name=username)}",
+                                 password) if generated else _alert(done, "success"))
+        return shown, _bumped(state), "", ""
+
+    @app.callback(
+        message, bump,
+        Input(ids.USERS_EDIT_SAVE, "n_clicks"),
+        State(ids.USERS_STATE, "data"),
+        State(ids.USERS_EDIT_USER, "value"),
+        State(ids.USERS_EDIT_ROLE, "value"),
+        State(ids.USERS_EDIT_COURT, "value"),
+        prevent_initial_call=True,
+    )
+    def save(_clicks, state, username, role, court_code):
+        admin = require(MANAGE_USERS)
+        lang = page_lang(state)
+        if not username:
+            return _alert(t("users.choose_first", lang), "warning"), no_update
+        try:
+            with services.engine.begin() as conn:
+                account = users.get(conn, username)
+                if account is None:
+                    raise users.AccountError(f"No user named {username!r}.")
+                changed = changes(account, role or account.role, court_code)
+                if changed:
+                    users.change(conn, username, role=role or account.role,
+                                 court_code=court_code or None)
+                    if locks_self_out(admin.username, username, role=role):
+                        raise OwnAccount  # rolls the change back
+                    audit.record(conn, admin.username, "user_change",
+                                 change_detail(username, changed), client_address())
+        except users.AccountError as exc:
+            return _alert(account_error_text(str(exc), lang), "danger"), no_update
+        except OwnAccount:
+            return _alert(t("users.not_yourself", lang), "warning"), no_update
+        if not changed:
+            return _alert(t("users.unchanged", lang, name=username), "info"), no_update
+        return _alert(t("users.changed", lang, name=username), "success"), _bumped(state)
+
+    def set_active(admin, state, username, active: bool):
+        lang = page_lang(state)
+        if not username:
+            return _alert(t("users.choose_first", lang), "warning"), no_update
+        try:
+            with services.engine.begin() as conn:
+                users.change(conn, username, active=active)
+                if locks_self_out(admin.username, username, active=active):
+                    raise OwnAccount  # rolls the change back
+                audit.record(conn, admin.username, "user_change",
+                             f"{username}: {'enabled' if active else 'disabled'}",
+                             client_address())
+        except users.AccountError as exc:
+            return _alert(account_error_text(str(exc), lang), "danger"), no_update
+        except OwnAccount:
+            return _alert(t("users.not_yourself", lang), "warning"), no_update
+        key = "users.now_enabled" if active else "users.now_disabled"
+        return _alert(t(key, lang, name=username), "success"), _bumped(state)
+
+    @app.callback(
+        message, bump,
+        Input(ids.USERS_EDIT_DISABLE, "n_clicks"),
+        State(ids.USERS_STATE, "data"),
+        State(ids.USERS_EDIT_USER, "value"),
+        prevent_initial_call=True,
+    )
+    def disable(_clicks, state, username):
+        admin = require(MANAGE_USERS)
+        return set_active(admin, state, username, False)
+
+    @app.callback(
+        message, bump,
+        Input(ids.USERS_EDIT_ENABLE, "n_clicks"),
+        State(ids.USERS_STATE, "data"),
+        State(ids.USERS_EDIT_USER, "value"),
+        prevent_initial_call=True,
+    )
+    def enable(_clicks, state, username):
+        admin = require(MANAGE_USERS)
+        return set_active(admin, state, username, True)
+
+    @app.callback(
+        message, bump,
+        Input(ids.USERS_EDIT_RESET, "n_clicks"),
+        State(ids.USERS_STATE, "data"),
+        State(ids.USERS_EDIT_USER, "value"),
+        prevent_initial_call=True,
+    )
+    def reset_password(_clicks, state, username):
+        admin = require(MANAGE_USERS)
+        lang = page_lang(state)
+        if not username:
+            return _alert(t("users.choose_first", lang), "warning"), no_update
+        password = users.new_password()
+        try:
+            with services.engine.begin() as conn:
+                users.set_password(conn, username, password)
+                audit.record(conn, admin.username, "password_change", username,
+                             client_address())
+        except users.AccountError as exc:
+            return _alert(account_error_text(str(exc), lang), "danger"), no_update
+        return _password_alert(t("users.password_reset", lang, name=username), password), \
+            _bumped(state)
