@@ -15,6 +15,15 @@ data.writers.write_csv), then for SQLite (a fresh file in ``--out``) and Postgre
 
 It prints a table and writes the numbers to ``<out>/ingest.json``. It never fails
 on timing: the goals are printed next to the numbers.
+
+    python -m bench.ingest --national [--national-sqlite URL] [--skip-postgres] [--repeats 3]
+
+measures instead the upload of one court-year into the full national database (405
+courts, 7.5 M cases): the biggest court-year in it, exported to a contract CSV, with a
+few resolved dates moved, loaded with ``load_file`` ``--repeats`` times (median kept).
+SQLite: into a copy of the national file (the original is never written). PostgreSQL:
+into the ``bench_national`` schema of ``bench.pages``, each upload undone afterwards
+(the undo is timed too). Results in ``<out>/ingest_national.json``.
 """
 
 from __future__ import annotations
@@ -42,13 +51,14 @@ import sqlalchemy
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
-from data import demo, refresh
+from data import demo, refresh, store
 from data.db import ROOT, database_url, init_db, make_engine
-from data.load import LoadReport, load_file
+from data.load import LoadReport, load_file, undo
 from data.writers import write_csv
 
 DEFAULT_PG_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+DEFAULT_NATIONAL_SQLITE = "sqlite:////work/nat.sqlite"  # python -m data demo --scale national
 DB_LABEL = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 DUCKDB_GOAL = {"sqlite": 5.0, "postgresql": 3.0}  # load_file / DuckDB read_csv, at most
 REFRESH_GOAL_S = 1.0  # one court-year re-load: the refresh part, under
@@ -332,6 +342,187 @@ def run_postgres(url: str, inp: dict, reload_paths: list[Path], repeats: int) ->
         admin.dispose()
 
 
+# --- one court-year into the national database ---------------------------------
+
+
+def national_court_year(engine: Engine, out: Path, repeats: int) -> tuple[dict, list[Path]]:
+    """The biggest court-year of the database (by cases filed) as ``repeats`` CSV versions
+    with moved resolved dates (see court_year_files)."""
+    with engine.connect() as conn:
+        court, year, n = conn.execute(text(
+            "SELECT court_code, year, SUM(incoming) AS n FROM facts WHERE source = 'cases' "
+            "GROUP BY court_code, year ORDER BY n DESC, court_code LIMIT 1")).one()
+        frame = store.read_sql(conn, "SELECT * FROM cases WHERE court_code = :c AND "
+                                     "filed_date >= :a AND filed_date < :b",
+                               {"c": court, "a": dt.date(int(year), 1, 1),
+                                "b": dt.date(int(year) + 1, 1, 1)})
+        total = conn.execute(text("SELECT COUNT(*) FROM cases")).scalar()
+    frame = store.typed(frame.drop(columns=["upload_id"]), "cases")
+    src = out / f"national_{court}_{year}.csv"
+    write_csv(frame, "cases", src)
+    info, paths = court_year_files(src, out, repeats)
+    info.update(database_cases=int(total), facts_incoming=int(n))
+    return info, paths
+
+
+def _sqlite_copy(url: str, out: Path) -> Path:
+    """A consistent copy of the national SQLite file (sqlite3 backup API)."""
+    import sqlite3
+
+    src = make_url(url).database
+    if not src or not Path(src).is_file():
+        raise FileNotFoundError(f"no SQLite database at {url}; build it with python -m data "
+                                "demo --scale national --db URL")
+    dst = out / "national_upload.sqlite"
+    _remove_sqlite(dst)
+    with sqlite3.connect(f"file:{src}?mode=ro", uri=True) as a, sqlite3.connect(dst) as b:
+        a.backup(b)
+    a.close()
+    b.close()
+    return dst
+
+
+def run_national_db(dialect: str, engine: Engine, out: Path, repeats: int,
+                    undo_after: bool) -> dict:
+    res: dict = {"load_avg_before": os.getloadavg()}
+    log(f"{DB_LABEL[dialect]}: exporting the biggest court-year of the national data")
+    info, paths = national_court_year(engine, out, repeats)
+    res["court_year"] = info
+    log(f"  {info['court']} {info['year']}: {info['rows']:,} rows "
+        f"({info['database_cases']:,} cases in the database), "
+        f"{info['changed_dates']} resolved dates moved; {len(paths)} loads")
+    runs, loaded = [], []
+    try:
+        for path in paths:
+            r = timed_load(engine, path)
+            runs.append(r)
+            with engine.connect() as conn:
+                loaded.append(int(conn.execute(text("SELECT MAX(id) FROM uploads")).scalar()))
+            log(f"  {path.name}: {r['seconds']:.2f} s, refresh "
+                f"{r['stages'].get(REFRESH_STAGE, float('nan')):.2f} s, "
+                f"{r['report']['replaced']} replaced")
+    finally:
+        if undo_after:
+            res["undo_seconds"] = []
+            for upload_id in reversed(loaded):  # newest first: each replaced the one before
+                t = time.perf_counter()
+                undo(engine, upload_id, user="bench")
+                res["undo_seconds"].append(time.perf_counter() - t)
+            if loaded:
+                log(f"  undone uploads {loaded} (median "
+                    f"{statistics.median(res['undo_seconds']):.2f} s each)")
+    res.update(runs=runs, seconds=statistics.median(r["seconds"] for r in runs),
+               refresh_seconds=statistics.median(r["stages"].get(REFRESH_STAGE, float("nan"))
+                                                 for r in runs),
+               load_avg_after=os.getloadavg())
+    return res
+
+
+def run_national(args, out: Path) -> tuple[dict, bool]:
+    results: dict = {
+        "benchmark": "ingest_national",
+        "started": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "repeats": args.repeats, "goals": {"court_year_refresh_max_seconds": REFRESH_GOAL_S},
+        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
+                    "python": platform.python_version()},
+        "databases": {},
+    }
+    failed = False
+    dst = None
+    try:
+        log(f"SQLite: copying {args.national_sqlite} (the original is never written)")
+        dst = _sqlite_copy(database_url(args.national_sqlite), out)
+        engine = make_engine(f"sqlite:///{dst}")
+        try:
+            res = run_national_db("sqlite", engine, out, args.repeats, undo_after=False)
+            res["database"] = f"copy of {args.national_sqlite}"
+            results["databases"]["sqlite"] = res
+        finally:
+            engine.dispose()
+    except Exception as exc:
+        failed = True
+        traceback.print_exc()
+        results["databases"]["sqlite"] = {"error": f"{type(exc).__name__}: {exc}"}
+    finally:
+        if dst is not None:
+            _remove_sqlite(dst)
+    if args.skip_postgres:
+        results["databases"]["postgresql"] = {"skipped": "--skip-postgres"}
+    else:
+        from bench.pages import PG_SCHEMA, ensure_pg_national, scoped_pg_url
+
+        why = pg_reachable(database_url(args.pg_url))
+        if why is not None:
+            log(f"PostgreSQL not reachable: {why}; continuing without it")
+            results["databases"]["postgresql"] = {"skipped": f"unreachable: {why}"}
+        else:
+            engine = None
+            try:
+                ensure_pg_national(args.pg_url, out)
+                engine = make_engine(scoped_pg_url(args.pg_url, PG_SCHEMA))
+                res = run_national_db("postgresql", engine, out, args.repeats,
+                                      undo_after=True)
+                res["database"] = f"schema {PG_SCHEMA}, uploads undone afterwards"
+                results["databases"]["postgresql"] = res
+            except Exception as exc:
+                failed = True
+                traceback.print_exc()
+                results["databases"]["postgresql"] = {"error": f"{type(exc).__name__}: {exc}"}
+            finally:
+                if engine is not None:
+                    engine.dispose()
+    results["finished"] = dt.datetime.now().astimezone().isoformat(timespec="seconds")
+    return results, failed
+
+
+def render_national(results: dict) -> str:
+    dbs = [d for d in ("sqlite", "postgresql") if "runs" in results["databases"].get(d, {})]
+    out = [f"One court-year upload into the national database; {results['machine']['cpus']} "
+           f"CPUs; {results['started']}"]
+    for d, res in results["databases"].items():
+        if "runs" not in res:
+            out.append(f"{DB_LABEL[d]}: not measured ({res.get('skipped') or res.get('error')})")
+    if not dbs:
+        return "\n".join(out)
+    r = results["databases"]
+    w0, w = 38, 14
+    head = f"{'':<{w0}}" + "".join(f"{DB_LABEL[d]:>{w}}" for d in dbs) + "   goal"
+    rule = "-" * len(head)
+    for d in dbs:
+        cy, first = r[d]["court_year"], r[d]["runs"][0]["report"]
+        out.append(f"{DB_LABEL[d]}: {cy['court']} {cy['year']}, {cy['rows']:,} rows into "
+                   f"{cy['database_cases']:,} cases ({r[d]['database']}); "
+                   f"{first['replaced']} replaced, {first['unchanged']:,} unchanged, "
+                   f"{first['kpi_cells']:,} KPI cells refreshed; median of {len(r[d]['runs'])}; "
+                   f"load avg {r[d]['load_avg_before'][0]:.2f}")
+    out += [rule, head, rule]
+
+    def row(label: str, cells: list[str], goal: str = "") -> None:
+        out.append(f"{label:<{w0}}" + "".join(f"{c:>{w}}" for c in cells)
+                   + (f"   {goal}" if goal else ""))
+
+    def med(d: str, get) -> float:
+        return statistics.median(get(x) for x in r[d]["runs"])
+
+    row("load_file total (s)", [_s(r[d]["seconds"]) for d in dbs])
+    for label, _ in STAGES[:-1]:
+        row(f"  {label}", [_s(med(d, lambda x, k=label: x["stages"].get(k, float("nan"))))
+                           for d in dbs])
+    row("  refresh part (s)", [f"{r[d]['refresh_seconds']:.2f} "
+                               f"{_met(r[d]['refresh_seconds'] < REFRESH_GOAL_S)}"
+                               for d in dbs], f"< {REFRESH_GOAL_S:g} s")
+    for key in ("facts", "KPIs", "commit + rest"):
+        row(f"    refresh: {key}", [_s(med(d, lambda x, k=key: x["refresh_detail"][k]))
+                                    for d in dbs])
+    out.append(rule)
+    for d in dbs:
+        out.append(f"{DB_LABEL[d]} runs, total / refresh (s): " + ", ".join(
+            f"{x['seconds']:.2f} / {x['stages'].get(REFRESH_STAGE, float('nan')):.2f}"
+            for x in r[d]["runs"]) + ("; undo afterwards (s): " + ", ".join(
+                f"{x:.2f}" for x in r[d]["undo_seconds"]) if r[d].get("undo_seconds") else ""))
+    return "\n".join(out)
+
+
 # --- profile -----------------------------------------------------------------
 
 
@@ -476,11 +667,25 @@ def main(argv: list[str] | None = None) -> int:
                          "kept); default 3")
     ap.add_argument("--profile", action="store_true",
                     help="also cProfile one extra SQLite load (not part of the timings)")
+    ap.add_argument("--national", action="store_true",
+                    help="instead: one court-year upload into the national database")
+    ap.add_argument("--national-sqlite", default=DEFAULT_NATIONAL_SQLITE,
+                    help=f"the national SQLite database for --national (copied, never "
+                         f"written; default {DEFAULT_NATIONAL_SQLITE})")
     args = ap.parse_args(argv)
     if args.rows < 1 or args.repeats < 1:
         ap.error("--rows and --repeats must be at least 1")
     out = args.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
+    if args.national:
+        results, failed = run_national(args, out)
+        json_path = out / "ingest_national.json"
+        json_path.write_text(json.dumps(results, indent=2, default=str) + "\n",
+                             encoding="utf-8")
+        print()
+        print(render_national(results))
+        print(f"\nresults: {json_path}")
+        return 1 if failed else 0
 
     results: dict = {
         "benchmark": "ingest",

@@ -1,26 +1,37 @@
 """Pages benchmark: server-side time of every page's Dash callbacks on the national data.
 
     python -m bench.pages [--sqlite-url URL] [--pg-url URL] [--skip-postgres]
-                          [--repeats 20] [--out bench/out] [--profile 3]
+                          [--repeats 20] [--cold-rounds 5] [--out bench/out] [--profile 3]
+                          [--redis [--redis-url URL]] [--payloads FILE [--skip-browser]]
 
+0. Accounts: the app requires sign-in, so each database gets a ``bench`` account
+   (role staff) when it has none; the browser and the replay client sign in as it.
 1. Record: the app runs in a subprocess (``app.py --no-demo``) on the national SQLite
-   database; headless Chromium opens every page (and changes Year and Category like a
+   database; headless Chromium (signed in) opens every page (and changes Year and Category like a
    user on ``/`` and on the KPI explorer) while every POST to ``/_dash-update-component``
    is captured (URL, JSON body, headers). They go to ``<out>/payloads.json``.
 2. First render: for ``/`` and ``/kpi/clearance_rate``, the seconds from ``page.goto``
    until the network is idle and no element is ``data-dash-is-loading="true"`` (median
    of 3, a fresh browser context each), against the app running on each database.
 3. Replay: per database, ``create_app({"DATABASE_URL": url})`` in this process and
-   ``app.server.test_client()`` POSTs every recorded payload ``--repeats`` times (plus
-   one warm-up round, not counted), in rounds, each request timed with perf_counter.
-   Statuses (200/204) and response JSON are checked.
-4. ``--profile N``: one cProfile'd replay of each of the N slowest callbacks.
+   ``app.server.test_client()`` (signed in through /login, sending the ``_csrf_token``
+   cookie back as X-CSRFToken like dash-renderer) POSTs every recorded payload
+   ``--repeats`` times (plus one warm-up round, not counted), in rounds, each request
+   timed with perf_counter. Statuses (200/204) and response JSON are checked.
+   With ``--redis`` the app has the shared cache (``REDIS_URL``) switched on.
+4. Cold process: ``--cold-rounds`` rounds, each on a fresh app (empty per-process
+   caches): what the first viewer after an upload, or a new worker, waits. With
+   ``--redis`` also a fresh app after flushing the Redis db (Redis cold) and a second
+   fresh app right after it (Redis warm, process cold: a worker reusing what another
+   one computed).
+5. ``--profile N``: one cProfile'd replay of each of the N slowest callbacks.
 
 The national PostgreSQL database lives in the schema ``bench_national`` of the server
 (``?options=-csearch_path%3Dbench_national``); it is built with ``python -m data demo
 --scale national`` when it has no data, and kept for the next run.
 
-It prints a table and writes everything to ``<out>/pages.json``. It never fails on
+It prints a table and writes everything to ``<out>/pages.json`` (``pages_redis.json``
+with ``--redis``). It never fails on
 timing: the goals (callback p95 < 250 ms, first render < 3 s) are printed next to the
 numbers. A non-zero exit means something errored.
 """
@@ -31,6 +42,7 @@ import argparse
 import cProfile
 import datetime as dt
 import json
+import logging
 import os
 import platform
 import pstats
@@ -51,9 +63,10 @@ import sqlalchemy
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from bench.appserver import chromium, running_app
+from bench.appserver import chromium, login, running_app
 from bench.ingest import pg_reachable
-from data.db import ROOT, database_url
+from data import users
+from data.db import ROOT, database_url, init_db, make_engine
 
 DEFAULT_SQLITE_URL = "sqlite:////work/nat.sqlite"
 DEFAULT_PG_URL = os.environ.get(
@@ -66,6 +79,14 @@ FIRST_RENDER_PATHS = ("/", "/kpi/clearance_rate")
 FIRST_RENDER_RUNS = 3
 IDLE_TIMEOUT_MS = 180_000  # national SQLite callbacks can take seconds
 UPDATE_PATH = "/_dash-update-component"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/14"  # a db of its own: it is flushed
+COLD_ROUNDS = 5
+# The account the browser and the replay sign in with; created in the bench databases
+# (never a real one) when missing. Staff: sees every court, like most readers.
+BENCH_USER = "bench"
+BENCH_ROLE = "staff"
+BENCH_PASSWORD = os.environ.get("COURT_KPI_BENCH_PASSWORD", "bench-only-password")
+CSRF_COOKIE = "_csrf_token"  # web.security.DASH_CSRF_COOKIE
 
 
 # What the browser does: (step label, path to open or None to stay, [(control, option)]).
@@ -84,8 +105,9 @@ STEPS: list[tuple[str, str | None, list[tuple[str, str]]]] = [
     ("/compare?units=KZ-75,KZ-71,KZ75-D01", "/compare?units=KZ-75,KZ-71,KZ75-D01", []),
     ("/coverage", "/coverage", []),
 ]
-# Headers of the browser's callback POSTs that are worth replaying.
-KEPT_HEADERS = ("content-type", "accept", "x-csrftoken")
+# Headers of the browser's callback POSTs that are worth replaying (X-CSRFToken belongs to
+# the browser's session: the replay sends its own).
+KEPT_HEADERS = ("content-type", "accept")
 
 
 def log(message: str) -> None:
@@ -174,9 +196,30 @@ def db_summary(url: str) -> dict:
         eng.dispose()
 
 
+def ensure_bench_user(url: str) -> dict:
+    """The ``bench`` account (staff) with the bench password in this database.
+
+    Runs ``init_db`` first (migrations to head, the database's instance id that keeps
+    its Redis entries apart from another database's); both are no-ops when done.
+    """
+    engine = make_engine(url)
+    try:
+        init_db(engine)
+        with engine.begin() as conn:
+            account = users.get(conn, BENCH_USER)
+            if account is None:
+                users.add_user(conn, BENCH_USER, BENCH_ROLE, BENCH_PASSWORD)
+                return {"user": BENCH_USER, "created": True}
+            if account.role not in ("staff", "admin") or not account.active:
+                users.change(conn, BENCH_USER, role=BENCH_ROLE, active=True)
+            if users.authenticate(conn, BENCH_USER, BENCH_PASSWORD) is None:
+                users.set_password(conn, BENCH_USER, BENCH_PASSWORD)
+        return {"user": BENCH_USER, "created": False}
+    finally:
+        engine.dispose()
+
+
 # --- the app in a subprocess, the browser -------------------------------------------
-
-
 
 
 LOADING_JS = "() => document.querySelectorAll('[data-dash-is-loading=\"true\"]').length"
@@ -257,6 +300,7 @@ def choose(pg, tracker: CallbackTracker, control: str, option: str) -> float:
 def record(base: str, browser) -> tuple[list[dict], list[str], dict]:
     """Every callback POST the browser makes while walking STEPS, labelled by step."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    login(context, base, BENCH_USER, BENCH_PASSWORD)
     pg = context.new_page()
     tracker = CallbackTracker(pg)
     captured: list[dict] = []
@@ -323,6 +367,7 @@ def first_render(base: str, browser, path: str, runs: int) -> dict:
     idle, last_response, longest, long_total = [], [], [], []
     for _ in range(runs):
         context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        login(context, base, BENCH_USER, BENCH_PASSWORD)  # outside the timing
         context.add_init_script(LONGTASK_JS)
         pg = context.new_page()
         tracker = CallbackTracker(pg)
@@ -430,22 +475,52 @@ def _check(resp) -> str | None:
     return None
 
 
-def _post(client, p: dict):
-    return client.post(p["url"], data=p["raw"], headers=p["headers"])
+class Replayer:
+    """Flask's test client of ``app``, signed in as the bench account like a browser.
+
+    Through the real /login form (its csrf_token field), then one page view, which sets
+    the ``_csrf_token`` cookie that dash-renderer sends back as X-CSRFToken on every
+    callback (and makes Dash register its page callbacks); ``post`` does the same.
+    """
+
+    def __init__(self, app: dash.Dash) -> None:
+        self.app = app
+        self.client = app.server.test_client()
+        form = self.client.get("/login").get_data(as_text=True)
+        match = re.search(r'name="csrf_token" value="([^"]+)"', form)
+        if match is None:
+            raise RuntimeError("no csrf_token field in the /login form")
+        resp = self.client.post("/login", data={
+            "username": BENCH_USER, "password": BENCH_PASSWORD,
+            "csrf_token": match.group(1), "next": "/health"})
+        if resp.status_code != 302 or resp.headers.get("Location", "").startswith("/login"):
+            raise RuntimeError(f"could not sign in as {BENCH_USER}: HTTP {resp.status_code}")
+        self.client.get("/")
+        cookie = self.client.get_cookie(CSRF_COOKIE)
+        if cookie is None:
+            raise RuntimeError(f"signed in, but the app set no {CSRF_COOKIE} cookie")
+        self.auth = {"X-CSRFToken": cookie.value}
+
+    def post(self, p: dict):
+        return self.client.post(p["url"], data=p["raw"], headers={**p["headers"], **self.auth})
+
+    def dispose(self) -> None:
+        self.app.server.extensions["court_kpi_engine"].dispose()
 
 
 def prepare(payloads: list[dict]) -> list[dict]:
     out = []
     for p in payloads:
-        headers = dict(p["headers"])
+        # An older recording kept the browser's own X-CSRFToken: the replay sends its own.
+        headers = {k: v for k, v in p["headers"].items() if k.lower() in KEPT_HEADERS}
         headers.setdefault("content-type", "application/json")
         out.append({**p, "headers": headers, "raw": json.dumps(p["body"])})
     return out
 
 
-def replay(app: dash.Dash, payloads: list[dict], repeats: int) -> dict:
+def replay(rp: Replayer, payloads: list[dict], repeats: int) -> dict:
     """POST each payload once to warm up, then ``repeats`` rounds; seconds per request."""
-    client = app.server.test_client()
+    client = rp.client
     layout_times: list[float] = []
     times: list[list[float]] = [[] for _ in payloads]
     sizes = [0] * len(payloads)
@@ -458,7 +533,7 @@ def replay(app: dash.Dash, payloads: list[dict], repeats: int) -> dict:
             layout_times.append(time.perf_counter() - t)
         for i, p in enumerate(payloads):
             t = time.perf_counter()
-            resp = _post(client, p)
+            resp = rp.post(p)
             elapsed = time.perf_counter() - t
             problem = _check(resp)
             if problem:
@@ -471,8 +546,8 @@ def replay(app: dash.Dash, payloads: list[dict], repeats: int) -> dict:
                 statuses[i] = resp.status_code
         if rnd == 0:
             log(f"  warm-up round done; {repeats} timed rounds of {len(payloads)} requests")
-    assert r.status_code == 200
-    names = [callback_name(app, p["body"]) for p in payloads]
+    assert r.status_code == 200, f"GET /_dash-layout: HTTP {r.status_code}"
+    names = [callback_name(rp.app, p["body"]) for p in payloads]
     requests = [{"seq": p["seq"], "step": p["step"], "callback": n,
                  "output": p["body"].get("output"), "status": s, "response_bytes": b,
                  "seconds": ts}
@@ -532,10 +607,16 @@ def summarise(rep: dict, repeats: int) -> dict:
             "load_avg": os.getloadavg()}
 
 
-def build_app(url: str) -> dash.Dash:
+def build_app(url: str, redis_url: str | None = None) -> dash.Dash:
     from app import create_app
 
-    return create_app({"DATABASE_URL": url})
+    config = {"DATABASE_URL": url}
+    if redis_url:
+        config["REDIS_URL"] = redis_url
+    app = create_app(config)
+    # One JSON line per request on stderr would bury the results; warnings still show.
+    logging.getLogger("court_kpi").setLevel(logging.WARNING)
+    return app
 
 
 def _props(items: list) -> list[str | None]:
@@ -545,8 +626,11 @@ def _props(items: list) -> list[str | None]:
 
 
 def stale(app: dash.Dash, payloads: list[dict]) -> list[dict]:
-    """Payloads whose callback no longer has the recorded inputs and states (code changed)."""
-    app.server.test_client().get("/")  # dash registers its pages callbacks on first request
+    """Payloads whose callback no longer has the recorded inputs and states (code changed).
+
+    Call after a signed-in page view: Dash registers its pages callbacks on the first
+    request it sees.
+    """
     bad = []
     for p in payloads:
         body = p["body"]
@@ -568,27 +652,116 @@ def stale(app: dash.Dash, payloads: list[dict]) -> list[dict]:
     return bad
 
 
-def run_replay(label: str, url: str, payloads: list[dict], repeats: int, apps: dict) -> dict:
+def run_replay(label: str, url: str, payloads: list[dict], repeats: int, apps: dict,
+               redis_url: str | None = None) -> dict:
     t = time.perf_counter()
-    app = build_app(url)
-    apps[label] = app
-    bad = stale(app, payloads)
+    if redis_url:
+        flush_redis(redis_url)
+    rp = Replayer(build_app(url, redis_url))
+    apps[label] = rp
+    bad = stale(rp.app, payloads)
     if bad:
         log(f"{DB_LABEL[label]}: {len(bad)} recorded requests do not fit the callbacks of "
             f"this checkout (the code changed since the recording; re-record): first "
             f"{bad[0]['output'][:60]}: {bad[0]['why']}; they are left out")
         skip = {b["seq"] for b in bad}
         payloads = [p for p in payloads if p["seq"] not in skip]
-    log(f"{DB_LABEL[label]}: create_app and replay of {len(payloads)} requests "
-        f"x{repeats} (+1 warm-up)")
-    rep = replay(app, payloads, repeats)
+    log(f"{DB_LABEL[label]}: create_app{' with Redis' if redis_url else ''} and replay of "
+        f"{len(payloads)} requests x{repeats} (+1 warm-up)")
+    rep = replay(rp, payloads, repeats)
     rep["stale"] = bad
+    rep["redis_url"] = redis_url
     rep["seconds"] = time.perf_counter() - t
     rep["summary"] = summarise(rep, repeats)
     if rep["errors"]:
         log(f"  {len(rep['errors'])} bad responses, first: {rep['errors'][0]}")
     log(f"  done in {rep['seconds']:.0f} s")
     return rep
+
+
+# --- cold process ------------------------------------------------------------------
+
+COLD_MODES = {  # key: (column title, what it is)
+    "no_redis": ("no Redis", "fresh app, no shared cache: every look-up reads the database"),
+    "redis_cold": ("Redis flushed", "Redis db flushed, then a fresh app: reads the database "
+                                    "and fills Redis"),
+    "redis_warm": ("Redis warm", "a second fresh app right after: Redis holds what the "
+                                 "first computed, the process caches are empty"),
+}
+
+
+def flush_redis(url: str) -> None:
+    """Empty the bench's own Redis db (only the db number in ``url``)."""
+    import redis
+
+    client = redis.Redis.from_url(url, socket_timeout=5)
+    try:
+        client.flushdb()
+    finally:
+        client.close()
+
+
+def clear_process_caches() -> None:
+    """Empty the functools caches of the app's own modules, as in a new worker process."""
+    for name, module in list(sys.modules.items()):
+        if module is None or name.split(".")[0] not in ("callbacks", "layouts", "data",
+                                                         "kpi", "web"):
+            continue
+        for value in list(vars(module).values()):
+            if getattr(value, "__module__", None) == name and callable(
+                    getattr(value, "cache_clear", None)):
+                value.cache_clear()
+
+
+def cold_round(url: str, payloads: list[dict], redis_url: str | None) -> dict:
+    """Every payload once, in recorded order, on a fresh app (a cold process)."""
+    clear_process_caches()
+    t = time.perf_counter()
+    rp = Replayer(build_app(url, redis_url))
+    setup = time.perf_counter() - t
+    times, errors = [], []
+    try:
+        for p in payloads:
+            t = time.perf_counter()
+            resp = rp.post(p)
+            times.append(time.perf_counter() - t)
+            problem = _check(resp)
+            if problem:
+                errors.append({"seq": p["seq"], "step": p["step"], "problem": problem})
+    finally:
+        rp.dispose()
+    return {"setup_seconds": setup, "seconds": times, "errors": errors}
+
+
+def run_cold(label: str, url: str, payloads: list[dict], names: dict[int, str],
+             rounds: int, redis_url: str | None) -> dict:
+    """``rounds`` cold rounds per mode, the modes interleaved (noise hits them alike)."""
+    modes = ["no_redis"] + (["redis_cold", "redis_warm"] if redis_url else [])
+    log(f"{DB_LABEL[label]}: cold process, {rounds} rounds of {len(payloads)} requests on a "
+        f"fresh app each ({', '.join(COLD_MODES[m][0] for m in modes)})")
+    runs: dict[str, list[dict]] = {m: [] for m in modes}
+    t = time.perf_counter()
+    for _ in range(rounds):
+        runs["no_redis"].append(cold_round(url, payloads, None))
+        if redis_url:
+            flush_redis(redis_url)
+            runs["redis_cold"].append(cold_round(url, payloads, redis_url))
+            runs["redis_warm"].append(cold_round(url, payloads, redis_url))
+    res: dict = {"rounds": rounds, "modes": {}, "seconds": time.perf_counter() - t}
+    for mode, rs in runs.items():
+        requests = [{"seq": p["seq"], "step": p["step"], "callback": names[p["seq"]],
+                     "response_bytes": 0, "seconds": [r["seconds"][i] for r in rs]}
+                    for i, p in enumerate(payloads)]
+        rep = {"requests": requests, "dash_layout_seconds": [],
+               "errors": [e for r in rs for e in r["errors"]],
+               "setup_seconds": [r["setup_seconds"] for r in rs],
+               "round_seconds": [sum(r["seconds"]) for r in rs]}
+        rep["summary"] = summarise(rep, rounds)
+        res["modes"][mode] = rep
+        if rep["errors"]:
+            log(f"  {mode}: {len(rep['errors'])} bad responses, first: {rep['errors'][0]}")
+    log(f"  done in {res['seconds']:.0f} s")
+    return res
 
 
 # --- profile -------------------------------------------------------------------------
@@ -615,12 +788,12 @@ def profile_callbacks(results: dict, payloads: list[dict], apps: dict, out: Path
         reqs = [r for r in results["replay"][label]["requests"] if r["callback"] == name]
         slow = max(reqs, key=lambda r: statistics.median(r["seconds"]))
         payload = next(p for p in payloads if p["seq"] == slow["seq"])
-        client = apps[label].server.test_client()
-        _post(client, payload)  # warm
+        rp = apps[label]
+        rp.post(payload)  # warm
         prof = cProfile.Profile()
         t = time.perf_counter()
         prof.enable()
-        resp = _post(client, payload)
+        resp = rp.post(payload)
         prof.disable()
         seconds = time.perf_counter() - t
         slug = re.sub(r"[^A-Za-z0-9_]+", "_", f"{label}_{name}").strip("_")
@@ -656,7 +829,9 @@ def render(results: dict) -> str:
     dbs = [d for d in ("sqlite", "postgresql") if "summary" in results["replay"].get(d, {})]
     lines = [f"Pages benchmark: {len(rec.get('payloads', []))} recorded callback requests "
              f"over {len(STEPS)} steps, {results['repeats']} timed repeats each (+1 warm-up); "
-             f"{results['machine']['cpus']} CPUs; {results['started']}"]
+             f"{results['machine']['cpus']} CPUs; {results['started']}; " + (
+                 f"Redis shared cache ON ({results['redis_url']})" if results.get("redis_url")
+                 else "no Redis (per-process cache only)")]
     code = results.get("code", {}).get("start", {})
     lines.append(f"code: {code.get('head', '?')}" + (
         f" with uncommitted changes in {', '.join(code['changed'])}" if code.get("changed")
@@ -772,6 +947,64 @@ def render(results: dict) -> str:
     return "\n".join(out)
 
 
+W0, W = 40, 17  # widths of the cold-process table
+
+
+def render_cold(results: dict) -> str:
+    """Per database: p50/p95 per callback of the cold rounds, one column per mode."""
+    out: list[str] = []
+    for d in ("sqlite", "postgresql"):
+        cold = results["cold"].get(d)
+        if not cold:
+            continue
+        if "modes" not in cold:
+            out.append(f"cold process on {DB_LABEL[d]}: not measured ({cold.get('error')})")
+            continue
+        modes = list(cold["modes"])
+        R = {m: cold["modes"][m]["summary"] for m in modes}
+        out.append(f"cold process on {DB_LABEL[d]}: {cold['rounds']} rounds, each every "
+                   "recorded request once in order on a fresh app (p50 / p95 ms)")
+        for m in modes:
+            out.append(f"  {COLD_MODES[m][0]}: {COLD_MODES[m][1]}")
+        head = f"{'':<{W0}}" + "".join(f"{COLD_MODES[m][0]:>{W}}" for m in modes)
+        out.append(head)
+        out.append("-" * (len(head) + 4))
+
+        def row(label: str, cells: list[str], tail: str = "") -> None:
+            out.append(f"{label[:W0 - 1]:<{W0}}" + "".join(f"{c:>{W}}" for c in cells)
+                       + (f"   {tail}" if tail else ""))
+
+        names = sorted(R[modes[0]]["callbacks"],
+                       key=lambda n: -R[modes[0]]["callbacks"][n]["p95"])
+        for n in names:
+            row(f"  {n}", [f"{_ms(R[m]['callbacks'][n]['p50'])} / "
+                           f"{_ms(R[m]['callbacks'][n]['p95'])}" for m in modes])
+        row("  every request of a round, sum", [
+            f"{statistics.mean(cold['modes'][m]['round_seconds']):.2f} s" for m in modes],
+            "(mean of the rounds)")
+        row("  create_app + sign-in (not summed)", [
+            f"{statistics.median(cold['modes'][m]['setup_seconds']):.2f} s" for m in modes])
+        row("  slowest callback p95 vs goal", [
+            f"{_ms(R[m]['worst_callback']['p95'])} "
+            f"{_met(R[m]['worst_callback']['p95'] < GOAL_P95_MS / 1000)}" for m in modes],
+            f"< {GOAL_P95_MS:.0f} ms")
+        row("  callbacks meeting the goal", [
+            f"{R[m]['goal_met']}/{len(R[m]['callbacks'])}" for m in modes])
+        if "redis_warm" in R:
+            worst = R["no_redis"]["worst_callback"]["callback"]
+            a = R["no_redis"]["callbacks"][worst]["p95"]
+            b = R["redis_warm"]["callbacks"][worst]["p95"]
+            out.append(f"  Redis warm vs no Redis, cold process: {worst} p95 "
+                       f"{_ms(b)} vs {_ms(a)} ms ({b / a:.2f}x); slowest callback "
+                       f"{R['redis_warm']['worst_callback']['callback']} "
+                       f"{_ms(R['redis_warm']['worst_callback']['p95'])} ms")
+        errs = [e for m in modes for e in cold["modes"][m]["errors"]]
+        if errs:
+            out.append(f"  {len(errs)} bad responses, first: {errs[0]}")
+        out.append("")
+    return "\n".join(out).rstrip()
+
+
 def render_profiles(profiles: list[dict]) -> str:
     out = []
     for prof in profiles:
@@ -809,9 +1042,27 @@ def main(argv: list[str] | None = None) -> int:
                     help="also cProfile one request of each of the N slowest callbacks")
     ap.add_argument("--payloads", type=Path,
                     help="replay these recorded payloads instead of recording anew")
+    ap.add_argument("--skip-browser", action="store_true",
+                    help="no first-render timings in Chromium (needs --payloads)")
+    ap.add_argument("--cold-rounds", type=int, default=COLD_ROUNDS, metavar="N",
+                    help=f"rounds on a fresh app per mode (default {COLD_ROUNDS}; 0: none)")
+    ap.add_argument("--redis", action="store_true",
+                    help="replay with the Redis shared cache on, and compare cold processes "
+                         "with and without it; writes pages_redis.json")
+    ap.add_argument("--redis-url", default=DEFAULT_REDIS_URL,
+                    help=f"Redis db for --redis, FLUSHED by the run (default "
+                         f"{DEFAULT_REDIS_URL})")
     args = ap.parse_args(argv)
-    if args.repeats < 1:
-        ap.error("--repeats must be at least 1")
+    if args.repeats < 1 or args.cold_rounds < 0:
+        ap.error("--repeats must be at least 1 and --cold-rounds at least 0")
+    if args.skip_browser and not args.payloads:
+        ap.error("--skip-browser needs --payloads (nothing would be recorded)")
+    redis_url = args.redis_url if args.redis else None
+    if redis_url:
+        try:
+            flush_redis(redis_url)
+        except Exception as exc:
+            ap.error(f"Redis at {redis_url} does not answer: {exc}")
     out = args.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
     sqlite_url = database_url(args.sqlite_url)
@@ -824,6 +1075,7 @@ def main(argv: list[str] | None = None) -> int:
         "benchmark": "pages",
         "started": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
         "repeats": args.repeats,
+        "redis_url": redis_url,
         "goals": {"callback_p95_max_ms": GOAL_P95_MS,
                   "first_render_max_seconds": GOAL_FIRST_RENDER_S},
         "steps": [{"label": s[0], "path": s[1], "actions": s[2]} for s in STEPS],
@@ -832,7 +1084,7 @@ def main(argv: list[str] | None = None) -> int:
         "versions": {"dash": dash.__version__, "plotly": plotly.__version__,
                      "pandas": pd.__version__, "sqlalchemy": sqlalchemy.__version__},
         "databases": {"sqlite": {"url": sqlite_url, "summary": db_summary(sqlite_url)}},
-        "browser": {}, "replay": {}, "code": {"start": git_state()},
+        "browser": {}, "replay": {}, "cold": {}, "code": {"start": git_state()},
     }
     failed = False
 
@@ -861,7 +1113,18 @@ def main(argv: list[str] | None = None) -> int:
     if args.payloads:
         payloads = json.loads(args.payloads.read_text())["payloads"]
         results["recording"] = {"from": str(args.payloads), "payloads": payloads}
+    for label, url in list(urls.items()):
+        try:
+            results["databases"][label]["account"] = ensure_bench_user(url)
+        except Exception as exc:
+            failed = True
+            traceback.print_exc()
+            results["replay"][label] = {"error": f"bench account: {type(exc).__name__}: {exc}"}
+            del urls[label]
     for label, url in urls.items():
+        if args.skip_browser:
+            results["browser"][label] = {"skipped": "--skip-browser"}
+            continue
         try:
             res = browser_phase(url, out, label, record_payloads=(label == "sqlite"
                                                                    and not args.payloads))
@@ -892,12 +1155,30 @@ def main(argv: list[str] | None = None) -> int:
     apps: dict = {}
     for label, url in urls.items():
         try:
-            results["replay"][label] = run_replay(label, url, prepared, args.repeats, apps)
+            results["replay"][label] = run_replay(label, url, prepared, args.repeats, apps,
+                                                  redis_url)
         except Exception as exc:
             failed = True
             traceback.print_exc()
             results["replay"][label] = {"error": f"{type(exc).__name__}: {exc}"}
         if results["replay"][label].get("errors") or results["replay"][label].get("stale"):
+            failed = True
+    # 4: cold processes, after every warm replay (so that those are not disturbed).
+    for label, url in urls.items():
+        rep = results["replay"][label]
+        if not args.cold_rounds or "requests" not in rep:
+            continue
+        used = {r["seq"]: r["callback"] for r in rep["requests"]}
+        try:
+            results["cold"][label] = run_cold(label, url, [p for p in prepared
+                                                           if p["seq"] in used],
+                                              used, args.cold_rounds, redis_url)
+        except Exception as exc:
+            failed = True
+            traceback.print_exc()
+            results["cold"][label] = {"error": f"{type(exc).__name__}: {exc}"}
+            continue
+        if any(m["errors"] for m in results["cold"][label]["modes"].values()):
             failed = True
 
     if args.profile:
@@ -907,15 +1188,18 @@ def main(argv: list[str] | None = None) -> int:
             failed = True
             traceback.print_exc()
             results["profiles"] = [{"error": f"{type(exc).__name__}: {exc}"}]
-    for app in apps.values():
-        app.server.extensions["court_kpi_engine"].dispose()
+    for rp in apps.values():
+        rp.dispose()
 
     results["finished"] = dt.datetime.now().astimezone().isoformat(timespec="seconds")
     results["machine"]["load_avg_end"] = os.getloadavg()
-    json_path = out / "pages.json"
+    json_path = out / ("pages_redis.json" if redis_url else "pages.json")
     json_path.write_text(json.dumps(results, indent=1, default=str) + "\n", encoding="utf-8")
     print()
     print(render(results))
+    if results["cold"]:
+        print()
+        print(render_cold(results))
     if results.get("profiles"):
         print()
         print(render_profiles(results["profiles"]))
