@@ -24,7 +24,7 @@ INSTANCE = Path(__file__).parent / "instance"
 
 def create_app(config: dict | None = None) -> dash.Dash:
     """The Dash app over the database in ``config["DATABASE_URL"]`` (or the default)."""
-    from web import api, auth, guard, request_log, security
+    from web import api, auth, background, guard, request_log, security, uploads
 
     config = dict(config or {})
     server = Flask(__name__)
@@ -44,6 +44,7 @@ def create_app(config: dict | None = None) -> dash.Dash:
         pages_folder="layouts/pages",
         suppress_callback_exceptions=True,
         serve_locally=True,
+        background_callback_manager=background.manager(server),
     )
     from callbacks import register_callbacks
     from layouts.components import forbidden
@@ -53,6 +54,7 @@ def create_app(config: dict | None = None) -> dash.Dash:
     server.extensions["court_kpi_services"] = register_callbacks(app, engine)
     guard.guard_page_layouts(forbidden)
     server.register_blueprint(api.blueprint)
+    server.register_blueprint(uploads.blueprint)
     _register_routes(server)
     _register_security(server, app)
     if config.get("CREATE_ADMIN", True):

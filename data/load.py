@@ -20,7 +20,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, text
 
 from data import audit, refresh, store
-from data.readers import ReadError, read_table
+from data.readers import RawTable, ReadError, read_table
 from data.schema import KINDS
 from data.validate import Context, Issue, Result, validate
 from kpi.catalogue import KPIS
@@ -98,6 +98,66 @@ def find_loaded(conn: Connection, sha256: str) -> int | None:
     return None if row is None else int(row[0])
 
 
+@dataclass
+class Checked:
+    """What reading and validating a file found, before anything is written.
+
+    ``report.status`` is "valid" (no error: it may be written), "rejected" or
+    "already_loaded"; ``result`` and ``raw`` are None when the file was not read.
+    """
+
+    report: LoadReport
+    result: Result | None = None
+    raw: RawTable | None = None
+
+
+def check_file(
+    engine: Engine,
+    path: str | os.PathLike,
+    kind: str | None = None,
+    filename: str | None = None,
+    max_bytes: int | None = DEFAULT_MAX_BYTES,
+    progress: Progress | None = None,
+) -> Checked:
+    """Hash, look for the same file loaded before, read and validate; write nothing.
+
+    The review step of the upload page and ``load_file`` share it, so what a person
+    reviews is exactly what the loader checks.
+    """
+    say = progress or (lambda _m, _f: None)
+    name = filename or Path(path).name
+    report = LoadReport("rejected", name, kind)
+    try:
+        report.sha256, report.size_bytes = file_sha256(path)
+    except OSError as exc:
+        report.errors = [Issue(None, None, None, "unreadable",
+                               {"detail": f"The file cannot be opened: {exc.strerror}."})]
+        report.error_count = 1
+        return Checked(report)
+    with engine.connect() as conn:
+        previous = find_loaded(conn, report.sha256)
+        if previous is not None:
+            report.status, report.upload_id = "already_loaded", previous
+            return Checked(report)
+        say("reading", 0.05)
+        try:
+            raw = read_table(path, filename=name, max_bytes=max_bytes)
+        except ReadError as exc:
+            report.errors = [Issue(None, None, None, "unreadable", {"detail": str(exc)})]
+            report.error_count = 1
+            return Checked(report)
+        say("validating", 0.2)
+        result = validate(raw, kind, context(conn))
+        if result.ok:
+            _check_source_conflicts(conn, result)
+    report.kind, report.detected = result.kind, result.detected
+    report.rows = len(result.frame)
+    report.errors, report.warnings = result.errors, result.warnings
+    report.error_count, report.warning_count = result.error_count, result.warning_count
+    report.status = "valid" if result.ok else "rejected"
+    return Checked(report, result, raw)
+
+
 def load_file(
     engine: Engine,
     path: str | os.PathLike,
@@ -115,36 +175,10 @@ def load_file(
     record and the audit log.
     """
     say = progress or (lambda _m, _f: None)
-    name = filename or Path(path).name
-    report = LoadReport("rejected", name, kind)
-    try:
-        report.sha256, report.size_bytes = file_sha256(path)
-    except OSError as exc:
-        report.errors = [Issue(None, None, None, "unreadable",
-                               {"detail": f"The file cannot be opened: {exc.strerror}."})]
-        report.error_count = 1
-        return report
-    with engine.connect() as conn:
-        previous = find_loaded(conn, report.sha256)
-        if previous is not None:
-            report.status, report.upload_id = "already_loaded", previous
-            return report
-        say("reading", 0.05)
-        try:
-            raw = read_table(path, filename=name, max_bytes=max_bytes)
-        except ReadError as exc:
-            report.errors = [Issue(None, None, None, "unreadable", {"detail": str(exc)})]
-            report.error_count = 1
-            return report
-        say("validating", 0.2)
-        result = validate(raw, kind, context(conn))
-        if result.ok:
-            _check_source_conflicts(conn, result)
-    report.kind, report.detected = result.kind, result.detected
-    report.rows = len(result.frame)
-    report.errors, report.warnings = result.errors, result.warnings
-    report.error_count, report.warning_count = result.error_count, result.warning_count
-    if not result.ok:
+    checked = check_file(engine, path, kind, filename, max_bytes, say)
+    report, result = checked.report, checked.result
+    del checked  # the raw strings are not needed for writing
+    if report.status != "valid":
         return report
     say("writing", 0.4)
     return write_upload(engine, result.kind, result.frame, report, user=user, source=source,
@@ -429,6 +463,8 @@ def undo(engine: Engine, upload_id: int, user: str = "cli",
             restored["upload_id"] = pd.array(hist["prev_upload_id"].to_numpy(), dtype="Int64")
             restored = store.typed(restored, kind.table)
         _refuse_if_referenced(conn, up["kind"], upload_id, current, restored)
+        if up["kind"] == "targets":
+            _refuse_if_edited(conn, upload_id)
         conn.execute(text(f"DELETE FROM {kind.table} WHERE upload_id = :id"), {"id": upload_id})
         store.insert_frame(conn, kind.table, restored)
         conn.execute(text("UPDATE uploads SET status = 'undone', undone_at = :t, "
@@ -444,6 +480,19 @@ def undo(engine: Engine, upload_id: int, user: str = "cli",
                      f"#{upload_id} {up['filename']} ({up['kind']}): {report.inserted} rows "
                      f"removed, {report.replaced} restored", address)
     return report
+
+
+def _refuse_if_edited(conn: Connection, upload_id: int) -> None:
+    """Targets edited on the targets page since this upload replaced them stay as edited."""
+    from data.targets_edit import edited_since
+
+    edited = edited_since(conn, upload_id)
+    if edited:
+        shown = ", ".join(f"{k} {y} {c or 'national'}" for k, y, c in edited[:5])
+        raise UndoRefused(
+            f"Upload #{upload_id} cannot be undone: {len(edited)} of the targets it replaced "
+            f"were edited on the targets page since ({shown}). Change them there instead."
+        )
 
 
 def _refuse_if_referenced(conn: Connection, kind: str, upload_id: int,

@@ -1,0 +1,463 @@
+"""Upload page callbacks: review and load in the background, confirmation, result.
+
+A file arrives through ``POST /upload/file`` (web/uploads.py), which answers with a
+token that assets/upload.js puts into a store. Then:
+
+* review (background): ``data.load.check_file`` on the staged file, exactly the
+  loader's read and validation; shows what was read, the verdict and the first rows,
+  and keeps every issue next to the file for the filterable table and the CSV, and the
+  validated rows of a clean file;
+* load (background, after a confirmation): ``data.load.write_upload`` of those rows
+  when nothing was loaded or undone since the review (the checks against the database
+  would find the same), else ``data.load.load_file`` as the CLI does; with the user's
+  name, ``source="web"`` and the client's address, in one transaction, reporting its
+  progress to the page and to the user's job record (web/background.py), so a person
+  who leaves and comes back sees it running or finished.
+
+Background callbacks run outside the request (in a forked process or a Celery worker):
+who asked is taken from the request that started them (a Dash ``custom_data`` hook),
+and the upload permission was checked before anything started (web/uploads.py).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+
+import pandas as pd
+from dash import ALL, Input, Output, State, ctx, dcc, hooks, html, no_update
+from dash.exceptions import PreventUpdate
+from sqlalchemy import text
+
+from callbacks.context import Services
+from callbacks.coverage import issue_text
+from data.access import UPLOAD, Viewer
+from data.load import LoadReport, check_file, find_loaded, load_file, write_upload
+from data.schema import KINDS
+from data.validate import Issue
+from layouts import ids
+from layouts import upload_view as V
+from layouts.export import to_csv_bytes
+from layouts.format import fmt_number
+from layouts.i18n import LANGUAGES, t
+from web import background, uploads
+from web.guard import require
+
+LOG = logging.getLogger("court_kpi.upload")
+REQUESTER = "court_kpi_upload"
+PAGE = ids.page_state("upload")
+WARNINGS_KEPT_IN_JOB = 50
+REVIEW_STEPS = {"reading": 10, "validating": 45}
+
+
+@hooks.custom_data(REQUESTER)
+def _requester_of_request(_context) -> dict | None:
+    """Who sent this callback request; background callbacks read it from their context."""
+    from web.auth import client_address
+    from web.guard import current_viewer
+
+    viewer = current_viewer()
+    if viewer is None:
+        return None
+    return {"user": viewer.username, "role": viewer.role, "court": viewer.court_code,
+            "address": client_address()}
+
+
+def _requester() -> tuple[Viewer | None, str | None]:
+    who = (ctx.custom_data or {}).get(REQUESTER)
+    if not who:
+        return None, None
+    return Viewer(who["user"], who["role"], who.get("court")), who.get("address")
+
+
+def _lang(state: dict | None) -> str:
+    lang = (state or {}).get("lang")
+    return lang if lang in LANGUAGES else "en"
+
+
+def _kind(value: str | None) -> str | None:
+    """The kind chosen in the select, None to detect it from the header."""
+    return value if value in KINDS else None
+
+
+def _own_connections(engine) -> None:
+    # A forked process must not use connections its parent opened (SQLAlchemy's advice
+    # for multiprocessing): drop the inherited pool without closing the parent's.
+    engine.dispose(close=False)
+
+
+# --- pure helpers ----------------------------------------------------------------------
+
+
+def issue_rows(review: dict, lang: str) -> list[dict]:
+    """Every kept issue of a review as a table row in ``lang``: errors first, by line."""
+    rows = []
+    for severity, key in (("error", "errors"), ("warning", "warnings")):
+        issues = sorted(review.get(key) or [], key=lambda i: i.get("line") or 0)
+        for issue in issues:
+            rows.append({"kind": severity, "severity": t(f"upload.severity.{severity}", lang),
+                         "line": issue.get("line"), "column": issue.get("column") or "",
+                         "value": issue.get("value") or "",
+                         "message": issue_text(issue, lang)})
+    return rows
+
+
+def filter_issues(rows: list[dict], query: str | None, severity: str | None) -> list[dict]:
+    """Rows of one severity ("errors", "warnings" or all) containing ``query`` anywhere."""
+    if severity in ("errors", "warnings"):
+        rows = [r for r in rows if r["kind"] == severity[:-1]]
+    needle = (query or "").strip().lower()
+    if needle:
+        rows = [r for r in rows if needle in " ".join(
+            str(r[c]) for c in ("line", "column", "value", "message")
+            if r[c] is not None).lower()]
+    return rows
+
+
+def report_frame(rows: list[dict], lang: str) -> pd.DataFrame:
+    """The issue table as a download: translated headers, one row per issue."""
+    cols = ("severity", "line", "column", "value", "message")
+    frame = pd.DataFrame([[r[c] for c in cols] for r in rows], columns=list(cols))
+    frame["line"] = frame["line"].astype("Int64")
+    return frame.rename(columns={c: t(f"upload.col.{c}", lang) for c in cols})
+
+
+def summarise(report: LoadReport) -> dict:
+    """What the job record keeps of a load report (small, JSON, language-neutral)."""
+    return {
+        "status": report.status, "upload_id": report.upload_id, "kind": report.kind,
+        "rows": report.rows, "inserted": report.inserted, "replaced": report.replaced,
+        "unchanged": report.unchanged, "kpi_cells": report.kpi_cells,
+        "courts": list(report.courts), "error_count": report.error_count,
+        "warning_count": report.warning_count,
+        "warnings": [i.as_dict() for i in report.warnings[:WARNINGS_KEPT_IN_JOB]],
+    }
+
+
+def template_text(kind: str) -> str:
+    """An empty file of ``kind``: its header row."""
+    return ",".join(KINDS[kind].column_names) + "\n"
+
+
+@functools.cache
+def _demo() -> dict[str, pd.DataFrame]:
+    from data.demo import generate
+
+    return generate("small", seed=0)
+
+
+@functools.cache
+def example_text(kind: str, rows: int = 5) -> str:
+    """A few rows of ``kind`` from the synthetic demo data, as a contract CSV."""
+    from data.writers import contract_text
+
+    frame = _demo()[kind]
+    if kind == "cases":  # one court's cases, some resolved and some pending
+        frame = frame[frame["court_code"] == frame["court_code"].iloc[0]]
+        frame = pd.concat([frame[frame["resolved_date"].notna()].head(rows - 1),
+                           frame[frame["resolved_date"].isna()].head(1)])
+    return contract_text(frame.head(rows), kind).to_csv(index=False, lineterminator="\n")
+
+
+def checked_meta(checked, version) -> dict:
+    """What the load needs besides the rows, to write them as ``load_file`` would."""
+    report, result = checked.report, checked.result
+    return {"kind": result.kind, "present": list(result.present), "rows": report.rows,
+            "detected": report.detected, "warning_count": report.warning_count,
+            "warnings": [i.as_dict() for i in report.warnings], "version": list(version)}
+
+
+def reviewed_report(meta: dict, staged) -> LoadReport:
+    warnings = [Issue(w["line"], w["column"], w["value"], w["code"], w.get("params") or {})
+                for w in meta["warnings"]]
+    return LoadReport("rejected", staged.filename, meta["kind"], sha256=staged.sha256,
+                      size_bytes=staged.size, rows=meta["rows"], warnings=warnings,
+                      warning_count=meta["warning_count"], detected=meta["detected"])
+
+
+def _preview(checked, lang: str) -> tuple[list[str], list[list[str]]]:
+    """Header and first rows as parsed (typed) when the kind is known, else as read."""
+    result, raw = checked.result, checked.raw
+    if result is not None and result.kind and result.present and len(result.frame.columns):
+        columns, frame, lines = list(result.present), result.frame, result.lines
+    elif raw is not None:
+        columns, frame, lines = list(raw.frame.columns), raw.frame, raw.lines
+    else:
+        return [], []
+    header = [t("upload.preview.line", lang), *columns]
+    return header, V.preview_rows(frame, lines, columns, lang)
+
+
+def _short(exc: Exception) -> str:
+    detail = getattr(exc, "orig", None) or exc
+    return f"{type(exc).__name__}: {detail}".splitlines()[0][:300]
+
+
+# --- callbacks -------------------------------------------------------------------------
+
+
+def register(app, services: Services) -> None:
+    server = app.server
+    jobs = background.job_store(server)
+    root = uploads.staging_root(server.config)
+    limit = uploads.max_upload_bytes(server.config)
+    engine = services.engine
+
+    def running_job(user: str) -> dict | None:
+        record = jobs.get(user)
+        return record if background.job_state(record) == "running" else None
+
+    @app.callback(
+        Output(V.REVIEW, "children"),
+        Output(V.REVIEW_STATE, "data"),
+        Output(V.LOAD, "disabled"),
+        Input(V.TOKEN, "data"),
+        Input(V.KIND, "value"),
+        State(PAGE, "data"),
+        background=True,
+        progress=[Output(V.REVIEW_BAR, "value"), Output(V.REVIEW_BAR, "label")],
+        progress_default=[0, ""],
+        running=[(Output(V.REVIEW_BUSY, "className"), "mb-3", "d-none"),
+                 (Output(V.LOAD, "disabled"), True, True),
+                 (Output(V.KIND, "disabled"), True, False)],
+        interval=250,
+        prevent_initial_call=True,
+    )
+    def review(set_progress, upload, kind, state):
+        lang = _lang(state)
+        if not upload or not upload.get("token"):
+            raise PreventUpdate
+        viewer, _address = _requester()
+        if viewer is None or not viewer.can(UPLOAD):
+            return html.P(t("error.forbidden", lang)), None, True
+        staged = uploads.find(root, upload["token"], viewer.username)
+        if staged is None:
+            return V.review_view({"status": "expired", "error_count": 0, "warning_count": 0},
+                                 [], [], [], lang), None, True
+        _own_connections(engine)
+
+        def say(step: str, _fraction: float) -> None:
+            set_progress((REVIEW_STEPS.get(step, 5), V.progress_label(step, lang)))
+
+        say("reading", 0)
+        checked = check_file(engine, staged.path, kind=_kind(kind), filename=staged.filename,
+                             max_bytes=limit, progress=say)
+        report = checked.report
+        if report.status == "valid":
+            set_progress((80, V.progress_label("preview", lang)))
+            uploads.save_checked(staged, checked.result.frame, checked_meta(
+                checked, services.version()))
+        else:
+            uploads.discard_checked(staged)
+        uploads.save_review(staged, {
+            "errors": [i.as_dict() for i in report.errors],
+            "warnings": [i.as_dict() for i in report.warnings],
+            "error_count": report.error_count, "warning_count": report.warning_count})
+        set_progress((90, V.progress_label("preview", lang)))
+        busy = running_job(viewer.username)
+        kept = max(len(report.errors), len(report.warnings))
+        summary = {"status": report.status, "upload_id": report.upload_id,
+                   "error_count": report.error_count, "warning_count": report.warning_count,
+                   "truncated": kept if (report.error_count > len(report.errors)
+                                         or report.warning_count > len(report.warnings))
+                   else 0,
+                   "busy": busy and busy.get("filename")}
+        header, rows = _preview(checked, lang)
+        detected = V.detected_rows(report.detected, staged.filename, staged.size, lang)
+        ok = report.status == "valid" and not busy
+        out = {"token": staged.token, "filename": staged.filename, "kind": _kind(kind),
+               "detected_kind": report.kind, "status": report.status, "ok": ok,
+               "rows": report.rows, "error_count": report.error_count,
+               "warning_count": report.warning_count}
+        return V.review_view(summary, detected, header, rows, lang), out, not ok
+
+    def review_rows(review_state: dict | None, viewer: Viewer, lang: str) -> list[dict] | None:
+        if not review_state or review_state.get("status") not in ("valid", "rejected"):
+            return None
+        staged = uploads.find(root, review_state.get("token"), viewer.username)
+        saved = uploads.load_review(staged) if staged else None
+        return None if saved is None else issue_rows(saved, lang)
+
+    @app.callback(
+        Output(V.ISSUES, "children"),
+        Output(V.ISSUES_BOX, "className"),
+        Input(V.REVIEW_STATE, "data"),
+        Input(V.ISSUE_FILTER, "value"),
+        Input(V.ISSUE_SEVERITY, "value"),
+        State(PAGE, "data"),
+    )
+    def issues(review_state, query, severity, state):
+        viewer = require(UPLOAD)
+        lang = _lang(state)
+        rows = review_rows(review_state, viewer, lang)
+        if rows is None:
+            return None, "d-none"
+        if not rows:
+            return V.issues_table([], 0, lang), ""
+        shown = filter_issues(rows, query, severity)
+        if not shown:
+            return html.P(t("upload.issues.no_match", lang), className="small text-muted"), ""
+        return V.issues_table(shown, len(shown), lang), ""
+
+    @app.callback(
+        Output(V.REPORT_DOWNLOAD, "data"),
+        Input(V.ISSUES_CSV, "n_clicks"),
+        State(V.REVIEW_STATE, "data"),
+        State(V.ISSUE_FILTER, "value"),
+        State(V.ISSUE_SEVERITY, "value"),
+        State(PAGE, "data"),
+        prevent_initial_call=True,
+    )
+    def issues_csv(n_clicks, review_state, query, severity, state):
+        viewer = require(UPLOAD)
+        lang = _lang(state)
+        rows = review_rows(review_state, viewer, lang) if n_clicks else None
+        if rows is None:
+            return no_update
+        stem = review_state["filename"].rsplit(".", 1)[0] or "upload"
+        frame = report_frame(filter_issues(rows, query, severity), lang)
+        return dcc.send_bytes(to_csv_bytes(frame), f"{stem}-report.csv")
+
+    @app.callback(
+        Output(V.CONFIRM, "is_open"),
+        Output(V.CONFIRM_BODY, "children"),
+        Input(V.LOAD, "n_clicks"),
+        Input(V.CONFIRM_CANCEL, "n_clicks"),
+        State(V.REVIEW_STATE, "data"),
+        State(PAGE, "data"),
+        prevent_initial_call=True,
+    )
+    def confirm(_load, _cancel, review_state, state):
+        require(UPLOAD)
+        lang = _lang(state)
+        if ctx.triggered_id != V.LOAD or not review_state or not review_state.get("ok"):
+            return False, no_update
+        kind = review_state.get("detected_kind")
+        body = [html.P(t("upload.confirm.text", lang,
+                         rows=fmt_number(review_state.get("rows") or 0, 0, lang),
+                         kind=t(f"upload.kind.{kind}", lang) if kind in KINDS else "",
+                         file=review_state.get("filename", "")))]
+        if review_state.get("warning_count"):
+            body.append(html.P(t("upload.confirm.warnings", lang, count=fmt_number(
+                review_state["warning_count"], 0, lang))))
+        return True, body
+
+    @app.callback(
+        Output(V.RESULT_DATA, "data"),
+        Output(V.LOAD, "disabled", allow_duplicate=True),
+        Input(V.CONFIRM_OK, "n_clicks"),
+        State(V.REVIEW_STATE, "data"),
+        State(PAGE, "data"),
+        background=True,
+        progress=[Output(V.LOAD_BAR, "value"), Output(V.LOAD_BAR, "label")],
+        progress_default=[0, ""],
+        running=[(Output(V.LOAD_BUSY, "className"), "mt-3", "d-none"),
+                 (Output(V.CONFIRM, "is_open"), False, False),
+                 (Output(V.LOAD, "disabled"), True, True),
+                 (Output(V.KIND, "disabled"), True, False),
+                 (Output(V.JOB, "className"), "d-none", "")],
+        interval=250,
+        prevent_initial_call=True,
+    )
+    def load(set_progress, n_clicks, review_state, state):
+        lang = _lang(state)
+        if not n_clicks or not review_state or not review_state.get("token"):
+            raise PreventUpdate
+        viewer, address = _requester()
+        if viewer is None or not viewer.can(UPLOAD):
+            return {"state": "failed", "error": t("error.forbidden", lang)}, True
+        staged = uploads.find(root, review_state["token"], viewer.username)
+        if staged is None:
+            return {"state": "failed", "filename": review_state.get("filename"),
+                    "error": t("upload.expired", lang)}, True
+        busy = running_job(viewer.username)
+        if busy:
+            return busy, True
+        _own_connections(engine)
+        record = {"filename": staged.filename, "sha256": staged.sha256, "size": staged.size,
+                  "kind": review_state.get("kind")}
+        with background.JobLog(jobs, viewer.username, record) as log:
+
+            def say(step: str, fraction: float) -> None:
+                log.step(step, fraction)
+                set_progress((round(100 * fraction), V.progress_label(step, lang)))
+
+            say("starting", 0.01)
+            try:
+                report = load_reviewed(staged, review_state, viewer.username, address, say)
+            except Exception as exc:  # noqa: BLE001 - shown as a sentence, logged in full
+                LOG.exception("load of upload %s failed", staged.token)
+                log.finish("failed", error=_short(exc))
+                return log.record, True
+            log.finish("done", report=summarise(report))
+        if report.status in ("loaded", "already_loaded"):
+            uploads.discard(staged)
+        return log.record, True
+
+    def load_reviewed(staged, review_state: dict, user: str, address: str | None,
+                      say) -> LoadReport:
+        """Write the rows the review validated when nothing was loaded or undone since
+        (so the checks against the database would find the same); else read, check and
+        load the file again, exactly as the CLI does."""
+        saved = uploads.load_checked(staged)
+        if saved is not None:
+            frame, meta = saved
+            if meta.get("kind") == review_state.get("detected_kind") and \
+                    meta.get("version") == list(services.version()):
+                report = reviewed_report(meta, staged)
+                say("writing", 0.4)
+                return write_upload(engine, report.kind, frame, report, user=user, source="web",
+                                    present=tuple(meta["present"]), progress=say,
+                                    address=address)
+        return load_file(engine, staged.path, kind=review_state.get("kind") or None, user=user,
+                         source="web", filename=staged.filename, max_bytes=limit, progress=say,
+                         address=address)
+
+    def settle(record: dict) -> tuple[dict, str]:
+        """A record whose heartbeat stopped: loaded after all (the commit went through
+        just before the process died) or interrupted with nothing written."""
+        with services.connect() as conn:
+            upload_id = find_loaded(conn, record.get("sha256") or "")
+            row = None if upload_id is None else conn.execute(
+                text("SELECT kind, rows, inserted, replaced, unchanged, warning_count "
+                     "FROM uploads WHERE id = :id"), {"id": upload_id}).mappings().first()
+        if row is None:
+            return record, "interrupted"
+        report = {"status": "loaded", "upload_id": upload_id, **dict(row), "kpi_cells": None,
+                  "courts": [], "warnings": []}
+        return {**record, "report": report, "finished": record.get("beat")}, "done"
+
+    @app.callback(
+        Output(V.JOB, "children"),
+        Output(V.JOB_TICK, "disabled"),
+        Input(PAGE, "data"),
+        Input(V.JOB_TICK, "n_intervals"),
+        Input(V.RESULT_DATA, "data"),
+    )
+    def job(state, _tick, _finished):
+        viewer = require(UPLOAD)
+        lang = _lang(state)
+        record = jobs.get(viewer.username)
+        status = background.job_state(record)
+        if status == "interrupted":
+            record, status = settle(record)
+        warnings = [f"{w.get('line') or ''} {w.get('column') or ''}: {issue_text(w, lang)}"
+                    for w in ((record or {}).get("report") or {}).get("warnings") or []]
+        view = V.job_view(record, status, services.unit_names(lang), lang, warnings)
+        return view, status != "running"
+
+    @app.callback(
+        Output(V.DOWNLOAD, "data"),
+        Input({"type": V.TEMPLATE, "kind": ALL, "what": ALL}, "n_clicks"),
+        prevent_initial_call=True,
+    )
+    def template(_clicks):
+        require(UPLOAD)
+        trigger = ctx.triggered_id
+        if not isinstance(trigger, dict) or not ctx.triggered[0].get("value"):
+            return no_update
+        kind, what = trigger.get("kind"), trigger.get("what")
+        if kind not in KINDS or what not in ("template", "example"):
+            return no_update
+        text = template_text(kind) if what == "template" else example_text(kind)
+        return dcc.send_string(text, f"{kind}-{what}.csv")

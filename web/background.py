@@ -1,0 +1,218 @@
+"""Where long work runs: Dash background callbacks, and each user's load job record.
+
+* Without ``REDIS_URL``, background callbacks run in processes forked from the web
+  server and leave their results in a disk cache (diskcache) in ``instance/cache``
+  (``COURT_KPI_CACHE_DIR`` to move it). Nothing else to start.
+* With ``REDIS_URL``, they are Celery tasks on that Redis, run by a worker started
+  next to the web server: ``celery -A web.worker worker`` (same environment:
+  ``DATABASE_URL``, ``COURT_KPI_UPLOAD_DIR`` on a disk both can read).
+  ``COURT_KPI_BACKGROUND=diskcache`` keeps the disk cache even with ``REDIS_URL``.
+
+The job record says what a user's last load is doing (step, progress, result). It
+lives in the same store as the callbacks' results, so a person who leaves the upload
+page and comes back sees their load, whichever process or worker answers them. The
+process doing the load refreshes a heartbeat in it; a record whose heartbeat stopped
+belongs to a load that was killed.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import secrets
+import socket
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+JOB_KEY = "court_kpi:upload_job:{user}"
+JOB_TTL = 7 * 24 * 3600  # a finished load is shown for a week
+HEARTBEAT_SECONDS = 2.0
+# Several missed heartbeats in a row: the process doing the load is gone.
+STALE_SECONDS = 20.0
+RESULT_TTL = 24 * 3600  # callback results nobody came back for
+
+
+def redis_url(config: dict | None = None) -> str | None:
+    """The Redis that carries background work, or None for the disk cache."""
+    config = config or {}
+    if (config.get("BACKGROUND") or os.environ.get("COURT_KPI_BACKGROUND")) == "diskcache":
+        return None
+    return config.get("REDIS_URL") or os.environ.get("REDIS_URL") or None
+
+
+def cache_dir(config: dict | None = None) -> Path:
+    config = config or {}
+    explicit = config.get("CACHE_DIR") or os.environ.get("COURT_KPI_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    instance = config.get("INSTANCE") or Path(__file__).resolve().parent.parent / "instance"
+    return Path(instance) / "cache"
+
+
+@functools.cache
+def celery_app(url: str):
+    """One Celery app per Redis URL and process: Dash registers its tasks on it."""
+    from celery import Celery
+
+    app = Celery("court_kpi", broker=url, backend=url)
+    app.conf.update(
+        task_serializer="json", result_serializer="json", accept_content=["json"],
+        result_expires=RESULT_TTL, broker_connection_retry_on_startup=True,
+        # A load is long: a worker takes one at a time, and a task that was running
+        # when its worker died is not started again behind the user's back.
+        worker_prefetch_multiplier=1, task_acks_late=False,
+        worker_hijack_root_logger=False,
+    )
+    return app
+
+
+def manager(server: Flask):
+    """The background callback manager for ``dash.Dash(...)``; also sets up the job store
+    (``server.extensions["court_kpi_jobs"]``)."""
+    url = redis_url(server.config)
+    if url:
+        from dash import CeleryManager
+
+        server.extensions["court_kpi_jobs"] = JobStore(RedisBackend(url))
+        return CeleryManager(celery_app(url), expire=RESULT_TTL)
+    import diskcache
+    from dash import DiskcacheManager
+
+    folder = cache_dir(server.config)
+    folder.mkdir(parents=True, exist_ok=True)
+    cache = diskcache.Cache(str(folder))
+    server.extensions["court_kpi_jobs"] = JobStore(DiskBackend(cache))
+    return DiskcacheManager(cache, expire=RESULT_TTL)
+
+
+def job_store(server: Flask) -> JobStore:
+    return server.extensions["court_kpi_jobs"]
+
+
+# --- the job record store ------------------------------------------------------------
+
+
+class DiskBackend:
+    def __init__(self, cache):
+        self.cache = cache  # diskcache reopens its connection after a fork by itself
+
+    def get(self, key: str) -> str | None:
+        return self.cache.get(key)
+
+    def set(self, key: str, value: str, ttl: int) -> None:
+        self.cache.set(key, value, expire=ttl)
+
+
+class RedisBackend:
+    def __init__(self, url: str):
+        import redis
+
+        self.client = redis.Redis.from_url(url)
+
+    def get(self, key: str) -> str | None:
+        value = self.client.get(key)
+        return None if value is None else value.decode("utf-8")
+
+    def set(self, key: str, value: str, ttl: int) -> None:
+        self.client.set(key, value, ex=ttl)
+
+
+class JobStore:
+    """The last load of each user, as a JSON record (see ``job_state``)."""
+
+    def __init__(self, backend):
+        self.backend = backend
+
+    def get(self, user: str) -> dict | None:
+        raw = self.backend.get(JOB_KEY.format(user=user))
+        return None if raw is None else json.loads(raw)
+
+    def put(self, user: str, record: dict) -> None:
+        self.backend.set(JOB_KEY.format(user=user), json.dumps(record, default=str), JOB_TTL)
+
+
+def job_state(record: dict | None, now: float | None = None) -> str | None:
+    """"running", "done", "failed" or "interrupted": running, but the process doing it
+    is gone (on this machine that is seen at once; elsewhere its heartbeat stopped)."""
+    if not record:
+        return None
+    state = record.get("state")
+    if state == "running":
+        now = time.time() if now is None else now
+        if now - float(record.get("beat") or 0) > STALE_SECONDS or _process_gone(record):
+            return "interrupted"
+    return state
+
+
+def _this_process() -> dict:
+    import psutil
+
+    return {"host": socket.gethostname(), "pid": os.getpid(),
+            "pid_started": psutil.Process().create_time()}
+
+
+def _process_gone(record: dict) -> bool:
+    """True when the record's process ran on this machine and is no longer there."""
+    import psutil
+
+    if record.get("host") != socket.gethostname() or not record.get("pid"):
+        return False
+    try:
+        proc = psutil.Process(int(record["pid"]))
+        # The same number may have been given to a new process since.
+        return abs(proc.create_time() - float(record.get("pid_started") or 0)) > 1 or \
+            proc.status() == psutil.STATUS_ZOMBIE
+    except (psutil.NoSuchProcess, ValueError):
+        return True
+
+
+class JobLog:
+    """The record of one load, kept current by the process doing it.
+
+    ``with JobLog(store, user, record) as log:`` writes it as running and refreshes its
+    heartbeat every few seconds from a thread until the block ends.
+    """
+
+    def __init__(self, store: JobStore, user: str, record: dict):
+        self.store, self.user = store, user
+        self.record = {**record, **_this_process(), "id": secrets.token_hex(8),
+                       "state": "running", "started": time.time(), "step": "",
+                       "fraction": 0.0}
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def _write(self, **fields: Any) -> None:
+        with self._lock:
+            self.record.update(fields, beat=time.time())
+            self.store.put(self.user, self.record)
+
+    def step(self, step: str, fraction: float) -> None:
+        self._write(step=step, fraction=round(float(fraction), 3))
+
+    def finish(self, state: str, **fields: Any) -> None:
+        self._write(state=state, finished=time.time(), **fields)
+
+    def _beat(self) -> None:
+        while not self._stop.wait(HEARTBEAT_SECONDS):
+            try:
+                self._write()
+            except Exception:  # noqa: BLE001 - a missed beat must not stop the load
+                pass
+
+    def __enter__(self) -> JobLog:
+        self._write()
+        self._thread = threading.Thread(target=self._beat, name="upload-heartbeat",
+                                        daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
