@@ -60,6 +60,46 @@ def running_app(url: str, log_path: Path):
                 proc.wait()
 
 
+class HttpSession:
+    """A cookie-keeping client over plain http.client for scripts and tests without a
+    browser. A new connection per request, so gunicorn hands each to a free worker."""
+
+    def __init__(self, base: str, timeout: float = 120):
+        host, port = base.removeprefix("http://").split(":")
+        self.host, self.port, self.timeout = host, int(port), timeout
+        self.cookies: dict[str, str] = {}
+
+    def request(self, method: str, path: str, body: bytes | None = None,
+                headers: dict | None = None) -> tuple[int, dict, bytes]:
+        import http.client
+
+        conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+        hdrs = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()),
+                **(headers or {})}
+        conn.request(method, path, body=body, headers=hdrs)
+        resp = conn.getresponse()
+        data = resp.read()
+        for name, value in resp.getheaders():
+            if name.lower() == "set-cookie":
+                key, _, rest = value.partition("=")
+                self.cookies[key] = rest.split(";", 1)[0]
+        conn.close()
+        return resp.status, dict(resp.getheaders()), data
+
+    def sign_in(self, username: str, password: str) -> int:
+        """Through the /login form with its CSRF token; the HTTP status (302 = signed in)."""
+        import re
+        from urllib.parse import urlencode
+
+        _, _, form = self.request("GET", "/login")
+        token = re.search(rb'name="csrf_token" value="([^"]+)"', form).group(1).decode()
+        status, _, _ = self.request(
+            "POST", "/login", urlencode({"username": username, "password": password,
+                                         "csrf_token": token}).encode(),
+            {"Content-Type": "application/x-www-form-urlencoded"})
+        return status
+
+
 def login(context, base: str, username: str, password: str) -> None:
     """Sign a Playwright browser context in through the real /login form (cookies shared)."""
     import re

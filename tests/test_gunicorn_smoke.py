@@ -7,20 +7,17 @@ per-process and Redis caches are keyed by the data version).
 
 from __future__ import annotations
 
-import http.client
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlencode
 
 import pytest
 
-from bench.appserver import free_port
+from bench.appserver import HttpSession, free_port
 from tests.conftest import IN_CI
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,37 +27,17 @@ NEW_YEAR_FILE = ("court_code,year,category,pending_start,incoming,resolved,pendi
                  "{court},2026,civil,10,100,80,30\n")
 
 
-class Browser:
-    """A cookie-keeping HTTP client that opens a new connection per request, so
-    gunicorn hands requests to whichever worker is free."""
+class Browser(HttpSession):
+    """Signed in over plain HTTP, asking for HTML unless told otherwise."""
 
     def __init__(self, port: int):
-        self.port = port
-        self.cookies: dict[str, str] = {}
+        super().__init__(f"http://127.0.0.1:{port}", timeout=30)
 
-    def request(self, method: str, path: str, body: bytes | None = None,
-                headers: dict | None = None) -> tuple[int, dict, bytes]:
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        hdrs = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()),
-                "Accept": "text/html", **(headers or {})}
-        conn.request(method, path, body=body, headers=hdrs)
-        resp = conn.getresponse()
-        data = resp.read()
-        for name, value in resp.getheaders():
-            if name.lower() == "set-cookie":
-                key, _, rest = value.partition("=")
-                self.cookies[key] = rest.split(";", 1)[0]
-        conn.close()
-        return resp.status, dict(resp.getheaders()), data
+    def request(self, method, path, body=None, headers=None):
+        return super().request(method, path, body, {"Accept": "text/html", **(headers or {})})
 
     def sign_in(self, username: str) -> None:
-        _, _, page = self.request("GET", "/login")
-        token = re.search(rb'name="csrf_token" value="([^"]+)"', page).group(1).decode()
-        status, headers, _ = self.request(
-            "POST", "/login", urlencode({"username": username, "password": PASSWORD,
-                                         "csrf_token": token}).encode(),
-            {"Content-Type": "application/x-www-form-urlencoded"})
-        assert status == 302 and headers["Location"] == "/", status
+        assert super().sign_in(username, PASSWORD) == 302
 
     def api(self, query: str) -> list[dict]:
         status, _, data = self.request("GET", f"/api/v1/kpi?{query}",

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import http.client
 import json
 import os
 import re
@@ -34,7 +33,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import text
 
-from bench.appserver import free_port
+from bench.appserver import HttpSession, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "kill-test-password"
@@ -97,38 +96,16 @@ class Server:
                 self.kill()
 
 
-class Client:
+class Client(HttpSession):
     """Cookies, CSRF header, and background callbacks started and polled like the browser."""
 
     def __init__(self, base: str):
-        self.host, self.port = base.removeprefix("http://").split(":")
-        self.cookies: dict[str, str] = {}
+        super().__init__(base)
         self.end_id = ""
         self.callbacks: list[dict] = []
 
-    def request(self, method: str, path: str, body: bytes | None = None,
-                headers: dict | None = None) -> tuple[int, dict, bytes]:
-        conn = http.client.HTTPConnection(self.host, int(self.port), timeout=120)
-        hdrs = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()),
-                **(headers or {})}
-        conn.request(method, path, body=body, headers=hdrs)
-        resp = conn.getresponse()
-        data = resp.read()
-        for name, value in resp.getheaders():
-            if name.lower() == "set-cookie":
-                key, _, rest = value.partition("=")
-                self.cookies[key] = rest.split(";", 1)[0]
-        conn.close()
-        return resp.status, dict(resp.getheaders()), data
-
     def sign_in(self, username: str) -> None:
-        _, _, form = self.request("GET", "/login")
-        token = re.search(rb'name="csrf_token" value="([^"]+)"', form).group(1).decode()
-        status, _, _ = self.request(
-            "POST", "/login", urlencode({"username": username, "password": PASSWORD,
-                                         "csrf_token": token}).encode(),
-            {"Content-Type": "application/x-www-form-urlencoded"})
-        assert status == 302
+        assert super().sign_in(username, PASSWORD) == 302
         self.open_upload_page()
 
     def open_upload_page(self) -> None:

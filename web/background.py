@@ -29,6 +29,8 @@ from typing import Any
 
 from flask import Flask
 
+from web import instance_folder
+
 JOB_KEY = "court_kpi:upload_job:{user}"
 JOB_TTL = 7 * 24 * 3600  # a finished load is shown for a week
 HEARTBEAT_SECONDS = 2.0
@@ -46,12 +48,7 @@ def redis_url(config: dict | None = None) -> str | None:
 
 
 def cache_dir(config: dict | None = None) -> Path:
-    config = config or {}
-    explicit = config.get("CACHE_DIR") or os.environ.get("COURT_KPI_CACHE_DIR")
-    if explicit:
-        return Path(explicit)
-    instance = config.get("INSTANCE") or Path(__file__).resolve().parent.parent / "instance"
-    return Path(instance) / "cache"
+    return instance_folder(config, "CACHE_DIR", "COURT_KPI_CACHE_DIR", "cache")
 
 
 @functools.cache

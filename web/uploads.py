@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import secrets
 import shutil
@@ -35,6 +34,7 @@ from flask import Blueprint, current_app, jsonify, request
 
 from data.access import UPLOAD
 from data.load import DEFAULT_MAX_BYTES
+from web import instance_folder
 from web.guard import DASH_POST, require
 
 blueprint = Blueprint("uploads", __name__)
@@ -76,12 +76,7 @@ def max_upload_bytes(config: dict | None = None) -> int:
 
 
 def staging_root(config: dict | None = None) -> Path:
-    config = config or {}
-    explicit = config.get("UPLOAD_DIR") or os.environ.get("COURT_KPI_UPLOAD_DIR")
-    if explicit:
-        return Path(explicit)
-    instance = config.get("INSTANCE") or Path(__file__).resolve().parent.parent / "instance"
-    return Path(instance) / "uploads"
+    return instance_folder(config, "UPLOAD_DIR", "COURT_KPI_UPLOAD_DIR", "uploads")
 
 
 def megabytes(n_bytes: int) -> str:
