@@ -26,13 +26,31 @@ JUDGE_COURT = "KZ10-D01"
 ACCOUNTS = {"admin": "t-admin", "staff": "t-staff", "analyst": "t-analyst", "judge": "t-judge"}
 
 
-@pytest.fixture(scope="session")
-def app_url(tmp_path_factory) -> str:
+@pytest.fixture(scope="session",
+                params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def app_url(request, tmp_path_factory, pg_reason) -> str:
+    """The app over the small demo, once on SQLite and once on PostgreSQL (production's
+    database): every browser test using it runs on both."""
     from data import users
     from data.db import make_engine
 
-    db = tmp_path_factory.mktemp("browser") / "app.sqlite"
-    url = f"sqlite:///{db}"
+    folder = tmp_path_factory.mktemp("browser")
+    cleanup = None
+    if request.param == "sqlite":
+        url = f"sqlite:///{folder / 'app.sqlite'}"
+    else:
+        from tests.conftest import _pg_engine
+
+        engine, admin, schema = _pg_engine(pg_reason)
+        url = engine.url.render_as_string(hide_password=False)
+        engine.dispose()
+
+        def cleanup():
+            from sqlalchemy import text
+
+            with admin.begin() as conn:
+                conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+            admin.dispose()
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     subprocess.run([sys.executable, "-m", "data", "demo", "--db", url], cwd=ROOT, check=True,
                    capture_output=True, env=env, timeout=600)
@@ -41,8 +59,12 @@ def app_url(tmp_path_factory) -> str:
         for role, name in ACCOUNTS.items():
             users.add_user(conn, name, role, PASSWORD, JUDGE_COURT if role == "judge" else None)
     engine.dispose()
-    with running_app(url, db.parent / "app.log") as base:
-        yield base
+    try:
+        with running_app(url, folder / "app.log") as base:
+            yield base
+    finally:
+        if cleanup:
+            cleanup()
 
 
 @pytest.fixture(scope="session")
