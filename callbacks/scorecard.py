@@ -7,6 +7,7 @@ import os
 from functools import cache
 
 import dash_bootstrap_components as dbc
+import numpy as np
 import pandas as pd
 from dash import Input, Output, dcc, html
 
@@ -41,6 +42,13 @@ def tiles(values: pd.DataFrame, year: int, category: str, lang: str,
     national = values[values["category"] == category]
     this_year = national[national["year"] == year].set_index("kpi")
     changes = change_from_previous(national, year)
+    # Split once by KPI: filtering the frames per tile was half the callback's time.
+    series_of = {k: g for k, g in national[["kpi", "year", "value"]].groupby("kpi", sort=False)}
+    if targets is not None and len(targets):
+        own = targets[targets["court_code"] == ""]
+    else:
+        own = national[["kpi", "year", "target"]].dropna()
+    targets_of = {k: g for k, g in own.groupby("kpi", sort=False)}
     sections = []
     for pillar in PILLARS:
         cards = []
@@ -48,14 +56,10 @@ def tiles(values: pd.DataFrame, year: int, category: str, lang: str,
             if kpi.grain == "court" and category != "all":
                 continue
             row = this_year.loc[kpi.code] if kpi.code in this_year.index else None
-            series = national[national["kpi"] == kpi.code][["year", "value"]]
-            if targets is not None and len(targets):
-                tgt = targets[(targets["kpi"] == kpi.code) & (targets["court_code"] == "")][
-                    ["year", "target"]]
-            else:
-                tgt = national[national["kpi"] == kpi.code][["year", "target"]].dropna()
-            spark = figures.sparkline_figure(series, tgt if len(tgt) else None) \
-                if series["value"].notna().sum() > 1 else None
+            years, vals, tgt = figures.sparkline_series(series_of.get(kpi.code),
+                                                        targets_of.get(kpi.code))
+            spark = figures.sparkline_spec(years, vals, tgt) \
+                if np.count_nonzero(~np.isnan(vals)) > 1 else None
             href = f"/kpi/{kpi.code}" + query_string({"year": year, "category": category,
                                                       "lang": lang if lang != "en" else None})
             cards.append(dbc.Col(kpi_tile(kpi, row, changes.get(kpi.code), spark, href, lang),

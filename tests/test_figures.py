@@ -441,7 +441,11 @@ def test_no_raw_translation_key_reaches_a_figure(name):
 def test_common_look(name):
     fig = _figure(name)
     white = pio.templates["plotly_white"].layout
-    assert fig.layout.template.layout.plot_bgcolor == white.plot_bgcolor
+    if name == "sparkline":
+        # 18 per scorecard: no template, transparent on the tile, nothing else drawn.
+        assert fig.layout.plot_bgcolor == fig.layout.paper_bgcolor == "rgba(0,0,0,0)"
+    else:
+        assert fig.layout.template.layout.plot_bgcolor == white.plot_bgcolor
     assert "system-ui" in fig.layout.font.family
     fig.to_json()  # serialisable as Dash sends it
 

@@ -1,0 +1,95 @@
+"""The pure builders behind the scorecard and court pages, on hand-made frames."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from callbacks.court import scorecard_rows
+from callbacks.scorecard import tiles
+from kpi.catalogue import CATALOGUE
+
+NAN = float("nan")
+
+
+def _graphs(component) -> list:
+    """Every dcc.Graph figure inside a Dash component tree, in order."""
+    found = []
+    if getattr(component, "figure", None) is not None:
+        found.append(component.figure)
+    children = getattr(component, "children", None)
+    if isinstance(children, (list, tuple)):
+        for child in children:
+            found.extend(_graphs(child))
+    elif children is not None and not isinstance(children, str):
+        found.extend(_graphs(children))
+    return found
+
+
+def _national(rows: list[tuple]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["kpi", "year", "category", "value"]).assign(
+        level="national", code="KZ", coverage=100.0, target=NAN, tolerance=NAN,
+        illustrative=False, status="none")
+
+
+def test_tiles_draw_a_sparkline_from_two_values_with_the_national_target_only():
+    values = _national([
+        ("clearance_rate", 2023, "all", 90.0),
+        ("clearance_rate", 2024, "all", NAN),
+        ("clearance_rate", 2025, "all", 95.0),
+        ("backlog_rate", 2025, "all", 12.0),  # one value: no sparkline
+        ("clearance_rate", 2025, "civil", 50.0),  # another category: not drawn
+    ])
+    targets = pd.DataFrame({
+        "kpi": ["clearance_rate", "clearance_rate", "clearance_rate", "clearance_rate"],
+        "year": [2025, 2026, 2026, 2026],
+        "court_code": ["", "", "", "KZ75-D01"],
+        "target": [97.0, 98.0, 99.0, 10.0],  # 2026 twice: the last wins; a court's ignored
+    })
+    sections = tiles(values, 2025, "all", "en", targets)
+    figs = [f for s in sections for f in _graphs(s)]
+    assert len(figs) == 1
+    line, last, target = figs[0]["data"]
+    assert line["x"] == [2023, 2024, 2025] and line["y"] == [90.0, None, 95.0]
+    assert last["x"] == [2025] and last["y"] == [95.0]
+    assert target["x"] == [2025, 2026] and target["y"] == [97.0, 99.0]
+
+
+def test_tiles_leave_out_per_court_kpis_for_one_category():
+    values = _national([("satisfaction_rate", 2024, "all", 70.0),
+                        ("clearance_rate", 2024, "civil", 99.0)])
+    shown_all = str(tiles(values, 2024, "all", "en"))
+    shown_civil = str(tiles(values, 2024, "civil", "en"))
+    assert "/kpi/satisfaction_rate" in shown_all
+    assert "/kpi/satisfaction_rate" not in shown_civil
+    assert "/kpi/clearance_rate" in shown_civil
+
+
+def _cells(rows: list[tuple]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["code", "kpi", "category", "year", "value", "target",
+                                       "status"])
+
+
+def test_scorecard_rows_pick_court_region_and_nation_of_the_year_and_category():
+    values = _cells([
+        ("KZ75-D01", "clearance_rate", "civil", 2025, 90.0, 95.0, "red"),
+        ("KZ75-D01", "clearance_rate", "civil", 2024, 10.0, 95.0, "red"),  # other year
+        ("KZ75-D01", "clearance_rate", "all", 2025, 11.0, 95.0, "red"),  # other category
+        ("KZ-75", "clearance_rate", "civil", 2025, 92.0, 95.0, "amber"),
+        ("KZ", "clearance_rate", "civil", 2025, 97.0, 95.0, "green"),
+        ("KZ75-D01", "satisfaction_rate", "all", 2025, 70.0, NAN, "none"),
+    ])
+    peers = pd.DataFrame({"kpi": ["clearance_rate"] * 4, "category": ["civil"] * 4,
+                          "value": [80.0, 90.0, 95.0, NAN]})
+    rows = scorecard_rows(values, peers, "KZ75-D01", "KZ-75", 2025, "civil").set_index("kpi")
+    assert len(rows) == len(CATALOGUE)
+    cr = rows.loc["clearance_rate"]
+    assert (cr["court"], cr["region"], cr["national"], cr["target"], cr["status"]) == (
+        90.0, 92.0, 97.0, 95.0, "red")
+    assert cr["percentile"] == 100 * 2 / 3  # as good as 80 and itself, of 3 peers with values
+    sat = rows.loc["satisfaction_rate"]  # per-court KPIs read category "all"
+    assert sat["court"] == 70.0 and math.isnan(sat["region"]) and sat["status"] == "none"
+    missing = rows.loc["backlog_rate"]  # nothing stored: missing, never 0
+    assert math.isnan(missing["court"]) and missing["status"] == "none"
+    assert missing["percentile"] is None or math.isnan(missing["percentile"])
