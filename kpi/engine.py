@@ -64,8 +64,9 @@ def _col(frame: pd.DataFrame, name: str) -> np.ndarray:
     return frame[name].to_numpy(dtype="float64", na_value=np.nan)
 
 
-def _ratio(kpi: KpiDef, frame: pd.DataFrame, groups: _Groups, weight: str | None):
-    """Σnumerator, Σdenominator, value and coverage of one ratio KPI per group."""
+def _ratio(kpi: KpiDef, frame: pd.DataFrame, groups: _Groups, weight: str | None
+           ) -> dict[str, np.ndarray]:
+    """Σnumerator, Σdenominator, value and coverage of one ratio KPI, aligned to the groups."""
     ok = np.ones(len(frame), dtype=bool)
     for name in kpi.inputs:
         ok &= ~np.isnan(_col(frame, name))
@@ -88,12 +89,12 @@ def _ratio(kpi: KpiDef, frame: pd.DataFrame, groups: _Groups, weight: str | None
             coverage = np.where(w_all > 0, 100.0 * w_ok / w_all, share)
         else:
             coverage = share
-    return groups.labels.assign(
-        value=value,
-        coverage=coverage,
-        numerator=np.where(contrib > 0, g_num, np.nan),
-        denominator=np.where(contrib > 0, g_den, np.nan),
-    )
+    return {
+        "value": value,
+        "coverage": coverage,
+        "numerator": np.where(contrib > 0, g_num, np.nan),
+        "denominator": np.where(contrib > 0, g_den, np.nan),
+    }
 
 
 def grouped_median(durations: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
@@ -128,7 +129,8 @@ def grouped_median(durations: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     return out
 
 
-def _median(facts: pd.DataFrame, durations: pd.DataFrame, groups: _Groups):
+def _median(facts: pd.DataFrame, durations: pd.DataFrame, groups: _Groups
+            ) -> dict[str, np.ndarray]:
     """Median KPI per group; coverage = share of incoming in cells with case-level data."""
     keys = groups.keys
     cases_cell = (facts["source"] == "cases").to_numpy()
@@ -147,13 +149,13 @@ def _median(facts: pd.DataFrame, durations: pd.DataFrame, groups: _Groups):
     else:
         out = out.assign(median=med["median"].iloc[0] if len(med) else np.nan,
                          count=med["count"].iloc[0] if len(med) else np.nan)
-    return pd.DataFrame({
-        **{k: out[k] for k in keys},
-        "value": pd.to_numeric(out["median"]).astype("float64"),
-        "coverage": out["coverage"],
-        "numerator": np.nan,
-        "denominator": pd.to_numeric(out["count"]).astype("float64"),
-    })
+    return {
+        "value": pd.to_numeric(out["median"]).to_numpy(dtype="float64", na_value=np.nan),
+        "coverage": out["coverage"].to_numpy(dtype="float64"),
+        "numerator": np.full(len(out), np.nan),
+        "denominator": pd.to_numeric(out["count"]).to_numpy(dtype="float64",
+                                                            na_value=np.nan),
+    }
 
 
 def evaluate(
@@ -175,7 +177,9 @@ def evaluate(
             ("cell", True): (facts, unit_keys + ["year"]),
             ("court", True): (court_inputs, unit_keys + ["year"]),
         }
-        cache: dict = {}
+        # Per grouping: its groups and the KPIs' result arrays, made into one frame at
+        # the end (a frame per KPI cost more than the arithmetic).
+        results: dict[tuple, tuple[_Groups, list[tuple[str, dict]]]] = {}
         for kpi in kpis:
             variants = [True] if kpi.grain == "court" else [False, True]
             for all_categories in variants:
@@ -183,25 +187,42 @@ def evaluate(
                 if frame.empty:
                     continue
                 ck = (kpi.grain, all_categories)
-                if ck not in cache:
-                    cache[ck] = _Groups(frame, keys)
-                groups = cache[ck]
+                if ck not in results:
+                    results[ck] = (_Groups(frame, keys), [])
+                groups, done = results[ck]
                 if kpi.kind == "median":
                     res = _median(frame, durations, groups)
                 else:
                     res = _ratio(kpi, frame, groups, "incoming" if kpi.grain == "cell" else None)
-                res = res.assign(
-                    level=level,
-                    code=res[unit_keys[0]] if unit_keys else NATIONAL_CODE,
-                    category=ALL if all_categories else res["category"],
-                    kpi=kpi.code,
-                )
-                parts.append(res[RESULT_COLUMNS])
+                done.append((kpi.code, res))
+        for (_, all_categories), (groups, done) in results.items():
+            if done and groups.n:
+                parts.append(_frame(level, unit_keys, all_categories, groups, done))
     if not parts:
         return pd.DataFrame(columns=RESULT_COLUMNS)
     out = pd.concat(parts, ignore_index=True)
     out["year"] = out["year"].astype("int64")
     return out
+
+
+def _frame(level: str, unit_keys: list[str], all_categories: bool, groups: _Groups,
+           done: list[tuple[str, dict]]) -> pd.DataFrame:
+    """RESULT_COLUMNS rows of every KPI computed on one grouping, KPI after KPI."""
+    n, m = groups.n, len(done)
+    labels = groups.labels
+    code = (np.tile(labels[unit_keys[0]].to_numpy(dtype=object), m) if unit_keys
+            else np.full(n * m, NATIONAL_CODE, dtype=object))
+    category = (np.full(n * m, ALL, dtype=object) if all_categories
+                else np.tile(labels["category"].to_numpy(dtype=object), m))
+    return pd.DataFrame({
+        "level": np.full(n * m, level, dtype=object),
+        "code": code,
+        "year": np.tile(labels["year"].to_numpy(), m),
+        "category": category,
+        "kpi": np.repeat(np.array([k for k, _ in done], dtype=object), n),
+        **{c: np.concatenate([r[c] for _, r in done])
+           for c in ("value", "coverage", "numerator", "denominator")},
+    }, columns=RESULT_COLUMNS)
 
 
 def status(
