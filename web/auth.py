@@ -44,7 +44,7 @@ def _engine() -> Engine:
 
 
 def client_address() -> str | None:
-    # Behind a proxy, configure ProxyFix (see README) so this is the client, not the proxy.
+    # Behind a proxy, set COURT_KPI_PROXY_HOPS (see README) so this is the client, not the proxy.
     return request.remote_addr
 
 

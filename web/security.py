@@ -8,6 +8,7 @@ from pathlib import Path
 
 from flask import Flask, request
 from flask_wtf.csrf import CSRFProtect, generate_csrf, validate_csrf
+from werkzeug.middleware.proxy_fix import ProxyFix
 from wtforms.validators import ValidationError
 
 csrf = CSRFProtect()
@@ -61,6 +62,24 @@ def configure(server: Flask, instance: Path) -> None:
         WTF_CSRF_SSL_STRICT=https,
     )
     csrf.init_app(server)
+    hops = proxy_hops(server.config.get("PROXY_HOPS", os.environ.get("COURT_KPI_PROXY_HOPS")))
+    if hops:
+        # Only behind proxies we run: otherwise anyone could name their own address in
+        # X-Forwarded-For and write it into the audit log and the sign-in throttling.
+        server.wsgi_app = ProxyFix(server.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+
+def proxy_hops(value) -> int:
+    """How many reverse proxies to trust for X-Forwarded-* (0: none, the default)."""
+    if value in (None, ""):
+        return 0
+    try:
+        hops = int(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"COURT_KPI_PROXY_HOPS must be a whole number, not {value!r}") from None
+    if hops < 0:
+        raise ValueError(f"COURT_KPI_PROXY_HOPS must be 0 or more, not {hops}")
+    return hops
 
 
 def content_security_policy(script_hashes: list[str]) -> str:
