@@ -58,7 +58,7 @@ def tiles(values: pd.DataFrame, year: int, category: str, lang: str,
             row = this_year.loc[kpi.code] if kpi.code in this_year.index else None
             years, vals, tgt = figures.sparkline_series(series_of.get(kpi.code),
                                                         targets_of.get(kpi.code))
-            spark = figures.sparkline_spec(years, vals, tgt) \
+            spark = _sparkline(years, vals, tgt, lang) \
                 if np.count_nonzero(~np.isnan(vals)) > 1 else None
             href = f"/kpi/{kpi.code}" + query_string({"year": year, "category": category,
                                                       "lang": lang if lang != "en" else None})
@@ -70,6 +70,17 @@ def tiles(values: pd.DataFrame, year: int, category: str, lang: str,
                 dbc.Row(cards, className="g-2"),
             ]))
     return sections
+
+
+def _sparkline(years: list[int], values, targets: list[tuple[int, float]], lang: str
+               ) -> tuple[str, str] | None:
+    """(image source, text alternative) of a tile's trend."""
+    svg = figures.sparkline_svg(years, values, targets)
+    if svg is None:
+        return None
+    span = [y for y in years] + [y for y, _ in targets]
+    key = "tile.trend_target" if targets else "tile.trend"
+    return figures.svg_data_uri(svg), t(key, lang, first=min(span), last=max(span))
 
 
 def attention_table(rows: pd.DataFrame, names: dict[str, str], lang: str):

@@ -91,9 +91,12 @@ def _cell(v, lang: str) -> str:
     return str(v)
 
 
-def kpi_tile(kpi: KpiDef, row: pd.Series | None, change: float | None, sparkline,
-             href: str, lang: str) -> dbc.Card:
-    """One KPI of the scorecard: value, target, status, change and a small trend."""
+def kpi_tile(kpi: KpiDef, row: pd.Series | None, change: float | None,
+             sparkline: tuple[str, str] | None, href: str, lang: str) -> dbc.Card:
+    """One KPI of the scorecard: value, target, status, change and a small trend.
+
+    ``sparkline``: (image source, text alternative) of the trend, or None.
+    """
     value = None if row is None else row["value"]
     status = "none" if row is None else row["status"]
     body = [
@@ -117,8 +120,8 @@ def kpi_tile(kpi: KpiDef, row: pd.Series | None, change: float | None, sparkline
                                 className="text-warning-emphasis"))
     body.append(html.Div(details, className="small text-muted"))
     if sparkline is not None:
-        body.append(dcc.Graph(figure=sparkline, config={"staticPlot": True},
-                              style={"height": "60px"}, className="kpi-sparkline"))
+        src, alt = sparkline
+        body.append(html.Img(src=src, alt=alt, title=alt, className="kpi-sparkline"))
     return dbc.Card(dbc.CardBody(body, className="p-2"),
                     className=f"kpi-tile h-100 border-start border-4 {STATUS_CLASS[status]}")
 

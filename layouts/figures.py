@@ -15,6 +15,7 @@ Rules every builder follows:
 
 from __future__ import annotations
 
+import base64
 import functools
 import html
 import json
@@ -355,38 +356,7 @@ def trend_figure(series: pd.DataFrame, targets: pd.DataFrame | None, kpi: KpiDef
 
 # --- 2. sparkline ----------------------------------------------------------------------
 
-def sparkline_spec(years: list[int], values: np.ndarray,
-                   targets: list[tuple[int, float]] | None, height: int = 60) -> dict:
-    """A tiny trend for a KPI tile as a plain figure dict: line, last point, target dashed.
-
-    ``years`` are consecutive, ``values`` aligned to them (NaN = no value, drawn as a gap).
-    A plain dict and no template: the scorecard sends 18 of these per request, and Plotly
-    objects cost more to build and serialise than the rest of the tile together.
-    """
-    traces: list[dict] = []
-    if years:
-        traces.append({"type": "scatter", "x": years, "y": _gapped(values), "mode": "lines",
-                       "connectgaps": False, "line": {"color": PALETTE[0], "width": 2},
-                       "hovertemplate": "%{x}: %{y}<extra></extra>"})
-        ok = np.flatnonzero(~np.isnan(values))
-        if len(ok):
-            last = ok[-1]
-            traces.append({"type": "scatter", "x": [years[last]], "y": [float(values[last])],
-                           "mode": "markers", "marker": {"color": PALETTE[0], "size": 5},
-                           "hoverinfo": "skip"})
-    if targets:
-        traces.append({"type": "scatter", "x": [y for y, _ in targets],
-                       "y": _gapped(np.array([v for _, v in targets], dtype="float64")),
-                       "mode": "lines",
-                       "line": {"color": TARGET_COLOR, "width": 1, "dash": "dash"},
-                       "hovertemplate": "%{x}: %{y}<extra></extra>"})
-    axis = {"visible": False, "fixedrange": True}
-    layout = {"height": height, "showlegend": False,
-              "margin": {"l": 2, "r": 2, "t": 2, "b": 2},
-              "paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "rgba(0,0,0,0)",
-              "font": {"family": FONT_FAMILY, "size": 10}, "hovermode": "x",
-              "meta": {"chart": "sparkline"}, "xaxis": axis, "yaxis": dict(axis)}
-    return {"data": traces, "layout": layout}
+SPARK_WIDTH, SPARK_HEIGHT, SPARK_PAD = 200, 60, 5
 
 
 def sparkline_series(values: pd.DataFrame | None, targets: pd.DataFrame | None
@@ -410,11 +380,66 @@ def sparkline_series(values: pd.DataFrame | None, targets: pd.DataFrame | None
     return years, vals, tgt
 
 
-def sparkline_figure(values: pd.DataFrame, targets: pd.DataFrame | None,
-                     height: int = 60) -> go.Figure:
-    """``sparkline_spec`` of a values frame (year, value) and targets (year, target)."""
-    return go.Figure(sparkline_spec(*sparkline_series(values, targets), height=height),
-                     _validate=False)
+def sparkline_svg(years: list[int], values: np.ndarray,
+                  targets: list[tuple[int, float]]) -> str | None:
+    """A KPI tile's tiny trend as an SVG document: the line with gaps, its last point
+    bigger, the target dashed; None without any value.
+
+    The tiles show 18 of these and they are static (no hover, no zoom): as images they
+    cost the browser nothing, where 18 Plotly charts held the first render of ``/`` for
+    most of a second. Stretched to the tile's width; strokes and dots keep their size.
+    """
+    points = [(y, float(v)) for y, v in zip(years, values) if not math.isnan(v)]
+    if not points:
+        return None
+    all_years = [y for y, _ in points] + [y for y, _ in targets]
+    first, last = min(all_years), max(all_years)
+    levels = [v for _, v in points] + [v for _, v in targets]
+    low, high = min(levels), max(levels)
+    if high == low:
+        low, high = low - 1.0, high + 1.0
+    pad_y = (high - low) * 0.08
+
+    def x(year: int) -> str:
+        share = 0.5 if last == first else (year - first) / (last - first)
+        return f"{SPARK_PAD + share * (SPARK_WIDTH - 2 * SPARK_PAD):.1f}"
+
+    def y(value: float) -> str:
+        share = (value - low + pad_y) / (high - low + 2 * pad_y)
+        return f"{SPARK_HEIGHT - SPARK_PAD - share * (SPARK_HEIGHT - 2 * SPARK_PAD):.1f}"
+
+    keep = 'fill="none" vector-effect="non-scaling-stroke" stroke-linecap="round"'
+    parts = []
+    if targets:
+        d = " ".join(f"{'M' if i == 0 else 'L'}{x(yr)} {y(v)}" for i, (yr, v) in
+                     enumerate(targets))
+        parts.append(f'<path d="{d}" stroke="{TARGET_COLOR}" stroke-width="1" '
+                     f'stroke-dasharray="4 3" {keep}/>')
+    runs: list[list[tuple[int, float]]] = []
+    for yr, v in zip(years, values):
+        if math.isnan(v):
+            runs.append([])
+        elif runs and runs[-1]:
+            runs[-1].append((yr, float(v)))
+        else:
+            runs.append([(yr, float(v))])
+    for run in (r for r in runs if r):
+        # A zero-length segment with round caps draws a lone year's value as a dot.
+        d = (f"M{x(run[0][0])} {y(run[0][1])} l0 0" if len(run) == 1 else
+             " ".join(f"{'M' if i == 0 else 'L'}{x(yr)} {y(v)}" for i, (yr, v) in
+                      enumerate(run)))
+        parts.append(f'<path d="{d}" stroke="{PALETTE[0]}" stroke-width="2" '
+                     f'stroke-linejoin="round" {keep}/>')
+    end_year, end_value = points[-1]
+    parts.append(f'<path d="M{x(end_year)} {y(end_value)} l0 0" stroke="{PALETTE[0]}" '
+                 f'stroke-width="6" {keep}/>')
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {SPARK_WIDTH} '
+            f'{SPARK_HEIGHT}" preserveAspectRatio="none">{"".join(parts)}</svg>')
+
+
+def svg_data_uri(svg: str) -> str:
+    """An SVG document as an ``<img src>`` (CSP allows data: images)."""
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
 
 
 # --- 3. ranking ------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import functools
 import json
 import re
@@ -115,18 +116,50 @@ def test_trend_without_data_says_so():
 
 # --- sparkline -------------------------------------------------------------------------
 
-def test_sparkline_is_tiny_and_bare():
-    values = pd.DataFrame({"year": [2020, 2021, 2022, 2024], "value": [1.0, NAN, 3.0, 4.0]})
+def _paths(svg: str) -> list[dict[str, str]]:
+    return [dict(re.findall(r'([a-z-]+)="([^"]*)"', p))
+            for p in re.findall(r"<path ([^>]*)/>", svg)]
+
+
+def test_sparkline_draws_gaps_the_last_point_and_the_target_dashed():
+    values = pd.DataFrame({"year": [2020, 2021, 2022, 2023, 2024],
+                           "value": [1.0, NAN, 3.0, 3.5, 4.0]})
     targets = pd.DataFrame({"year": [2024, 2025], "target": [5.0, 6.0]})
-    fig = F.sparkline_figure(values, targets)
-    assert fig.layout.height <= 80
-    assert fig.layout.showlegend is False
-    assert fig.layout.xaxis.visible is False and fig.layout.yaxis.visible is False
-    line, last, target = fig.data
-    assert list(line.y) == [1.0, None, 3.0, None, 4.0]
-    assert list(last.x) == [2024] and list(last.y) == [4.0]
-    assert target.line.dash == "dash"
-    assert len(F.sparkline_figure(values, None).data) == 2
+    years, vals, tgt = F.sparkline_series(values.drop(index=3), targets)
+    assert years == [2020, 2021, 2022, 2023, 2024] and np.isnan(vals[[1, 3]]).all()
+    assert tgt == [(2024, 5.0), (2025, 6.0)]
+    years, vals, tgt = F.sparkline_series(values, targets)
+    svg = F.sparkline_svg(years, vals, tgt)
+    target, lone_2020, run_2022_2024, last = _paths(svg)
+    assert target["stroke-dasharray"] and target["stroke"] == F.TARGET_COLOR
+    # 2020 stands alone before the gap of 2021: a dot, never joined across the gap.
+    assert lone_2020["d"].endswith("l0 0") and run_2022_2024["d"].count("L") == 2
+    assert last["stroke-width"] == "6" and last["d"].endswith("l0 0")
+
+    def xy(d: str) -> list[tuple[float, float]]:
+        return [(float(a), float(b)) for a, b in re.findall(r"[ML]([\d.]+) ([\d.]+)", d)]
+
+    (x20, y20), = xy(lone_2020["d"])
+    (x22, y22), _, (x24, y24) = xy(run_2022_2024["d"])
+    (t24, ty24), (t25, ty25) = xy(target["d"])
+    # x spans the values' and the targets' years; a higher value is drawn higher.
+    assert x20 == F.SPARK_PAD and t25 == F.SPARK_WIDTH - F.SPARK_PAD and x24 == t24
+    assert y20 > y22 > y24 > ty24 > ty25
+    assert all(F.SPARK_PAD <= v <= F.SPARK_HEIGHT - F.SPARK_PAD for v in (y20, ty25))
+
+
+def test_sparkline_of_nothing_is_none_and_a_flat_line_is_centred():
+    assert F.sparkline_svg([2024], np.array([NAN]), []) is None
+    svg = F.sparkline_svg([2023, 2024], np.array([2.0, 2.0]), [])
+    ys = {float(v) for v in re.findall(r"[ML][\d.]+ ([\d.]+)", svg)}
+    assert ys == {F.SPARK_HEIGHT / 2}
+
+
+def test_sparkline_image_is_a_data_uri_of_the_svg():
+    svg = F.sparkline_svg([2023, 2024], np.array([1.0, 2.0]), [])
+    uri = F.svg_data_uri(svg)
+    assert uri.startswith("data:image/svg+xml;base64,")
+    assert base64.b64decode(uri.split(",", 1)[1]).decode() == svg
 
 
 # --- ranking ---------------------------------------------------------------------------
@@ -397,7 +430,7 @@ def test_case_flow_bars_and_pending_line():
 
 # --- shared rules ----------------------------------------------------------------------
 
-FIGURE_NAMES = ["trend", "sparkline", "ranking", "funnel", "tile_value", "tile_status",
+FIGURE_NAMES = ["trend", "ranking", "funnel", "tile_value", "tile_status",
                 "case_flow", "empty", "choropleth"]
 
 
@@ -406,7 +439,6 @@ def every_figure() -> dict[str, go.Figure]:
     figs = {
         "trend": F.trend_figure(trend_frame(),
                                 pd.DataFrame({"year": [2023], "target": [100.0]}), CR),
-        "sparkline": F.sparkline_figure(trend_frame()[["year", "value"]].head(3), None),
         "ranking": F.ranking_figure(ranking_frame(), 98.0, CR),
         "funnel": F.funnel_figure(funnel_frame(), 90.0, KPIS["on_time_rate"]),
         "tile_value": F.tile_map_figure(region_frame({"KZ-75": 1.0}), LOAD),
@@ -441,11 +473,7 @@ def test_no_raw_translation_key_reaches_a_figure(name):
 def test_common_look(name):
     fig = _figure(name)
     white = pio.templates["plotly_white"].layout
-    if name == "sparkline":
-        # 18 per scorecard: no template, transparent on the tile, nothing else drawn.
-        assert fig.layout.plot_bgcolor == fig.layout.paper_bgcolor == "rgba(0,0,0,0)"
-    else:
-        assert fig.layout.template.layout.plot_bgcolor == white.plot_bgcolor
+    assert fig.layout.template.layout.plot_bgcolor == white.plot_bgcolor
     assert "system-ui" in fig.layout.font.family
     fig.to_json()  # serialisable as Dash sends it
 

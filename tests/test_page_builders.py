@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import math
+import re
 
 import pandas as pd
 
@@ -13,17 +15,15 @@ from kpi.catalogue import CATALOGUE
 NAN = float("nan")
 
 
-def _graphs(component) -> list:
-    """Every dcc.Graph figure inside a Dash component tree, in order."""
-    found = []
-    if getattr(component, "figure", None) is not None:
-        found.append(component.figure)
+def _images(component) -> list:
+    """Every html.Img inside a Dash component tree, in order."""
+    found = [component] if type(component).__name__ == "Img" else []
     children = getattr(component, "children", None)
     if isinstance(children, (list, tuple)):
         for child in children:
-            found.extend(_graphs(child))
+            found.extend(_images(child))
     elif children is not None and not isinstance(children, str):
-        found.extend(_graphs(children))
+        found.extend(_images(children))
     return found
 
 
@@ -48,12 +48,15 @@ def test_tiles_draw_a_sparkline_from_two_values_with_the_national_target_only():
         "target": [97.0, 98.0, 99.0, 10.0],  # 2026 twice: the last wins; a court's ignored
     })
     sections = tiles(values, 2025, "all", "en", targets)
-    figs = [f for s in sections for f in _graphs(s)]
-    assert len(figs) == 1
-    line, last, target = figs[0]["data"]
-    assert line["x"] == [2023, 2024, 2025] and line["y"] == [90.0, None, 95.0]
-    assert last["x"] == [2025] and last["y"] == [95.0]
-    assert target["x"] == [2025, 2026] and target["y"] == [97.0, 99.0]
+    images = [i for sec in sections for i in _images(sec)]
+    assert len(images) == 1
+    assert images[0].alt == "Trend 2023–2026; dashed line: target"
+    svg = base64.b64decode(images[0].src.split(",", 1)[1]).decode()
+    target_path, dot_2023, dot_2025, last_point = re.findall(r'<path d="([^"]+)"', svg)
+    assert target_path.count("L") == 1  # 2025 and 2026 (the last 2026 row); no court target
+    # 2024 is missing: two lone dots, never a line through the gap.
+    assert dot_2023.endswith("l0 0") and dot_2025.endswith("l0 0")
+    assert last_point.split()[0] == dot_2025.split()[0]
 
 
 def test_tiles_leave_out_per_court_kpis_for_one_category():

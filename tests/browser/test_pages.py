@@ -86,6 +86,11 @@ def test_scorecard_shows_tiles_map_and_courts_needing_attention(page: Page):
         re.compile(r"(on target|near target|off target)$"))
     for pillar in ("Quality", "Accessibility", "Transparency", "Trust", "Resources"):
         expect(page.get_by_role("heading", name=pillar, exact=True)).to_be_visible()
+    # Its trend is an image the browser drew, described for screen readers.
+    trend = clearance.get_by_role("img", name=re.compile(r"^Trend 20\d\d–20\d\d"))
+    expect(trend).to_be_visible()
+    assert trend.evaluate("img => img.complete && img.naturalWidth > 0")
+    assert trend.bounding_box()["width"] > 100
 
     # The regions map is drawn.
     regions_map = card(page, "Regions: Clearance rate")
