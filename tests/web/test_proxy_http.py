@@ -1,54 +1,48 @@
-"""Behind a reverse proxy: the client's address from X-Forwarded-For, only when configured."""
+"""Behind a reverse proxy: the client's address from X-Forwarded-For, only when configured.
+
+A bare Flask app set up by ``web.security.configure``, as ``create_app`` does: a second
+Dash app in this process would take over the session app's callbacks (Dash keeps them
+globally).
+"""
 
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import create_engine, text
+from flask import Flask, request
 
-from tests.web.conftest import csrf_from, sign_in
-from web.security import proxy_hops
+from web.auth import client_address
+from web.security import configure, proxy_hops
 
-FORWARDED = {"X-Forwarded-For": "203.0.113.7"}
+FORWARDED = {"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https"}
 
 
-def _app(demo_db, instance, hops):
-    from app import create_app
-
-    config = {"DATABASE_URL": demo_db, "CREATE_ADMIN": False, "INSTANCE": str(instance)}
+def _server(tmp_path, hops) -> Flask:
+    server = Flask(__name__)
     if hops is not None:
-        config["PROXY_HOPS"] = hops
-    dash_app = create_app(config)
-    dash_app.server.testing = True
-    return dash_app
+        server.config["PROXY_HOPS"] = hops
+    configure(server, tmp_path)
+    server.add_url_rule("/who", "who", lambda: {"address": client_address(),
+                                               "scheme": request.scheme})
+    return server
 
 
-def _failed_sign_in_address(demo_db, app, username: str) -> str:
-    client = app.server.test_client()
-    token = csrf_from(client.get("/login").get_data(as_text=True))
-    resp = client.post("/login", data={"username": username, "password": "wrong",
-                                       "csrf_token": token},
-                       headers=FORWARDED, environ_base={"REMOTE_ADDR": "10.9.9.9"})
-    assert resp.status_code == 401
-    engine = create_engine(demo_db)
-    try:
-        with engine.connect() as conn:
-            return conn.execute(text(
-                "SELECT address FROM audit_log WHERE action = 'login_failed' AND username = :u "
-                "ORDER BY id DESC LIMIT 1"), {"u": username}).scalar_one()
-    finally:
-        engine.dispose()
+def _who(server: Flask) -> dict:
+    return server.test_client().get("/who", headers=FORWARDED,
+                                    environ_base={"REMOTE_ADDR": "10.9.9.9"}).get_json()
 
 
-def test_without_proxy_setting_a_forwarded_address_is_ignored(demo_db, tmp_path):
-    app = _app(demo_db, tmp_path, None)
-    assert _failed_sign_in_address(demo_db, app, "proxy-off") == "10.9.9.9"
+def test_without_the_setting_a_forwarded_address_is_ignored(tmp_path, monkeypatch):
+    monkeypatch.delenv("COURT_KPI_PROXY_HOPS", raising=False)
+    assert _who(_server(tmp_path, None)) == {"address": "10.9.9.9", "scheme": "http"}
 
 
-def test_behind_one_proxy_the_audit_log_records_the_client(demo_db, tmp_path):
-    app = _app(demo_db, tmp_path, 1)
-    assert _failed_sign_in_address(demo_db, app, "proxy-on") == "203.0.113.7"
-    # The throttling counts per client address too: a signed-in page still works.
-    assert sign_in(app.server.test_client(), "u-staff").status_code == 302
+def test_behind_one_proxy_the_client_address_and_scheme_are_used(tmp_path):
+    assert _who(_server(tmp_path, 1)) == {"address": "203.0.113.7", "scheme": "https"}
+
+
+def test_the_setting_comes_from_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("COURT_KPI_PROXY_HOPS", "1")
+    assert _who(_server(tmp_path, None))["address"] == "203.0.113.7"
 
 
 @pytest.mark.parametrize("value, hops", [(None, 0), ("", 0), ("0", 0), ("2", 2), (1, 1)])
