@@ -386,9 +386,9 @@ def sparkline_svg(years: list[int], values: np.ndarray,
     bigger, the target dashed; None without any value.
 
     The tiles show 18 of these and they are static (no hover, no zoom): as images they
-    cost the browser next to nothing, where 18 Plotly charts added ~0.25 s to the first
-    render of ``/`` on the national data (measured A/B, 2.90 → 2.63 s). Stretched to the
-    tile's width; strokes and dots keep their size.
+    cost the browser next to nothing, where 18 Plotly charts added ~0.2 s of main-thread
+    work to the first render of ``/`` (``bench.ab_render``: 0.91-0.96x the time). Stretched
+    to the tile's width; strokes and dots keep their size.
     """
     points = [(y, float(v)) for y, v in zip(years, values) if not math.isnan(v)]
     if not points:
