@@ -927,8 +927,12 @@ def small_multiples_figure(values: pd.DataFrame, category: str, lang: str = "en"
         tg = np.array([p[1] for p in pairs], dtype="float64")
         if not np.isnan(tg).all():
             traces.append({
-                "type": "scatter", "x": years, "y": _gapped(tg), "mode": "lines",
+                "type": "scatter", "x": years, "y": _gapped(tg), "mode": "lines+markers",
                 "showlegend": False, "line": {"color": TARGET_COLOR, "width": 1, "dash": "dash"},
+                # A tick per target year: a lone target (often only the latest year has
+                # one) is otherwise a line of one point, which draws nothing.
+                "marker": {"symbol": "line-ew-open", "size": 10,
+                           "line": {"color": TARGET_COLOR, "width": 2}},
                 "hovertemplate": f"{_esc(t('fig.target', lang))}: %{{y}}<extra></extra>",
                 **axes})
         if np.isnan(vals).all():

@@ -530,9 +530,13 @@ def test_small_multiples_one_panel_per_kpi_with_gaps_and_targets():
                          "target": 2.0 if year == 2025 else None})
     rows = [r for r in rows if r["kpi"] != "trust_rate"]  # one KPI without any data
     fig = F.small_multiples_figure(pd.DataFrame(rows), "all", "en")
-    lines = [tr for tr in fig.data if tr.mode == "lines+markers"]
+    lines = [tr for tr in fig.data if tr.line.color != F.TARGET_COLOR]
     assert len(lines) == len(CATALOGUE)
     assert list(lines[0].y) == [1.0, None, 3.0]  # a gap, never 0
+    # A target of one year only still shows: a tick mark, not a line of one point.
+    targets = [tr for tr in fig.data if tr.line.color == F.TARGET_COLOR]
+    assert len(targets) == len(CATALOGUE) - 1
+    assert list(targets[0].y) == [None, None, 2.0] and "markers" in targets[0].mode
     assert {tr.xaxis for tr in lines} == {"x"} | {f"x{i}" for i in range(2, 19)}
     texts = [a.text for a in fig.layout.annotations]
     assert "Clearance rate" in texts and "No data" in texts
