@@ -17,13 +17,11 @@ import argparse
 import contextlib
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
-from bench.appserver import ROOT, chromium, free_port, login
+from bench.appserver import ROOT, chromium, login, running_app
 from bench.pages import BENCH_PASSWORD, BENCH_USER, DEFAULT_SQLITE_URL
 
 LONG_TASKS = ("window.__long = []; new PerformanceObserver(list => list.getEntries()"
@@ -40,29 +38,6 @@ DRAWN = """() => {
     .filter(i => i.complete && i.naturalWidth > 0).length;
   return tiles >= 18 && plots + images >= 15;
 }"""
-
-
-@contextlib.contextmanager
-def _app(root: Path, db: str):
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "app.py", "--db", db, "--port", str(port),
-                             "--no-demo"], cwd=root, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                with urllib.request.urlopen(base + "/health", timeout=2):
-                    break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"the app in {root} did not start") from None
-                time.sleep(0.3)
-        yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
 
 
 @contextlib.contextmanager
@@ -103,8 +78,10 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=7, help="visits of each, the first a warm-up")
     args = ap.parse_args()
     runs: dict[str, list[tuple[float, float, float]]] = {"base": [], "this": []}
-    with _worktree(args.base) as base_tree, _app(base_tree, args.db) as base_url, \
-            _app(ROOT, args.db) as this_url, chromium() as browser:
+    logs = Path(tempfile.mkdtemp(prefix="ab-render-logs-"))
+    with _worktree(args.base) as base_tree, \
+            running_app(args.db, logs / "base.log", base_tree) as base_url, \
+            running_app(args.db, logs / "this.log", ROOT) as this_url, chromium() as browser:
         for i in range(args.rounds):
             order = [("base", base_url), ("this", this_url)]
             for name, url in order if i % 2 else order[::-1]:

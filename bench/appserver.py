@@ -29,13 +29,14 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_app(url: str, log_path: Path):
-    """``python app.py --db URL --port P --no-demo``; yields the base URL; stops it."""
+def running_app(url: str, log_path: Path, root: Path = ROOT):
+    """``python app.py --db URL --port P --no-demo`` in ``root`` (default this checkout);
+    yields the base URL; stops it."""
     port = free_port()
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     with open(log_path, "w") as fh:
         proc = subprocess.Popen([sys.executable, "app.py", "--db", url, "--port", str(port),
-                                 "--no-demo"], cwd=ROOT, stdout=fh, stderr=subprocess.STDOUT,
+                                 "--no-demo"], cwd=root, stdout=fh, stderr=subprocess.STDOUT,
                                 env=env)
         base = f"http://127.0.0.1:{port}"
         try:

@@ -78,7 +78,7 @@ def _sparkline(years: list[int], values, targets: list[tuple[int, float]], lang:
     svg = figures.sparkline_svg(years, values, targets)
     if svg is None:
         return None
-    span = [y for y in years] + [y for y, _ in targets]
+    span = years + [y for y, _ in targets]
     key = "tile.trend_target" if targets else "tile.trend"
     return figures.svg_data_uri(svg), t(key, lang, first=min(span), last=max(span))
 

@@ -196,8 +196,7 @@ def evaluate(
                     res = _ratio(kpi, frame, groups, "incoming" if kpi.grain == "cell" else None)
                 done.append((kpi.code, res))
         for (_, all_categories), (groups, done) in results.items():
-            if done and groups.n:
-                parts.append(_frame(level, unit_keys, all_categories, groups, done))
+            parts.append(_frame(level, unit_keys, all_categories, groups, done))
     if not parts:
         return pd.DataFrame(columns=RESULT_COLUMNS)
     out = pd.concat(parts, ignore_index=True)

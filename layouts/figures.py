@@ -386,8 +386,8 @@ def sparkline_svg(years: list[int], values: np.ndarray,
     bigger, the target dashed; None without any value.
 
     The tiles show 18 of these and they are static (no hover, no zoom): as images they
-    cost the browser next to nothing, where 18 Plotly charts added ~0.2 s of main-thread
-    work to the first render of ``/`` (``bench.ab_render``: 0.91-0.96x the time). Stretched
+    cost the browser next to nothing, where 18 Plotly charts added 0.15-0.2 s of
+    main-thread work to the first render of ``/`` (``bench.ab_render``). Stretched
     to the tile's width; strokes and dots keep their size.
     """
     points = [(y, float(v)) for y, v in zip(years, values) if not math.isnan(v)]
@@ -409,12 +409,16 @@ def sparkline_svg(years: list[int], values: np.ndarray,
         share = (value - low + pad_y) / (high - low + 2 * pad_y)
         return f"{SPARK_HEIGHT - SPARK_PAD - share * (SPARK_HEIGHT - 2 * SPARK_PAD):.1f}"
 
+    def path(line: list[tuple[int, float]]) -> str:
+        # A zero-length segment with round caps draws a lone point as a dot.
+        if len(line) == 1:
+            return f"M{x(line[0][0])} {y(line[0][1])} l0 0"
+        return " ".join(f"{'L' if i else 'M'}{x(yr)} {y(v)}" for i, (yr, v) in enumerate(line))
+
     keep = 'fill="none" vector-effect="non-scaling-stroke" stroke-linecap="round"'
     parts = []
     if targets:
-        d = " ".join(f"{'M' if i == 0 else 'L'}{x(yr)} {y(v)}" for i, (yr, v) in
-                     enumerate(targets))
-        parts.append(f'<path d="{d}" stroke="{TARGET_COLOR}" stroke-width="1" '
+        parts.append(f'<path d="{path(targets)}" stroke="{TARGET_COLOR}" stroke-width="1" '
                      f'stroke-dasharray="4 3" {keep}/>')
     runs: list[list[tuple[int, float]]] = []
     for yr, v in zip(years, values):
@@ -425,14 +429,9 @@ def sparkline_svg(years: list[int], values: np.ndarray,
         else:
             runs.append([(yr, float(v))])
     for run in (r for r in runs if r):
-        # A zero-length segment with round caps draws a lone year's value as a dot.
-        d = (f"M{x(run[0][0])} {y(run[0][1])} l0 0" if len(run) == 1 else
-             " ".join(f"{'M' if i == 0 else 'L'}{x(yr)} {y(v)}" for i, (yr, v) in
-                      enumerate(run)))
-        parts.append(f'<path d="{d}" stroke="{PALETTE[0]}" stroke-width="2" '
+        parts.append(f'<path d="{path(run)}" stroke="{PALETTE[0]}" stroke-width="2" '
                      f'stroke-linejoin="round" {keep}/>')
-    end_year, end_value = points[-1]
-    parts.append(f'<path d="M{x(end_year)} {y(end_value)} l0 0" stroke="{PALETTE[0]}" '
+    parts.append(f'<path d="{path(points[-1:])}" stroke="{PALETTE[0]}" '
                  f'stroke-width="6" {keep}/>')
     return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {SPARK_WIDTH} '
             f'{SPARK_HEIGHT}" preserveAspectRatio="none">{"".join(parts)}</svg>')
