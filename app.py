@@ -89,7 +89,12 @@ def _register_security(server: Flask, app: dash.Dash) -> None:
     from sqlalchemy import text
 
     from layouts.i18n import request_language, t
-    from web.security import add_headers, content_security_policy, refresh_dash_csrf_cookie
+    from web.security import (
+        add_headers,
+        client_fault,
+        content_security_policy,
+        refresh_dash_csrf_cookie,
+    )
 
     https = bool(server.config.get("SESSION_COOKIE_SECURE"))
     policies: dict[int, str] = {}
@@ -104,7 +109,9 @@ def _register_security(server: Flask, app: dash.Dash) -> None:
 
     @server.after_request
     def security_headers(response):
-        refresh_dash_csrf_cookie(response, current_user.is_authenticated, https)
+        # Only browser sessions get Dash's CSRF cookie; an API token gets no cookies.
+        refresh_dash_csrf_cookie(response, current_user.is_authenticated
+                                 and current_user.session_id is not None, https)
         return add_headers(response, policy(), https)
 
     @server.get("/health")
@@ -131,9 +138,17 @@ def _register_security(server: Flask, app: dash.Dash) -> None:
         return body, status
 
     for status, key in ((400, "error.bad_request"), (403, "error.forbidden"),
-                        (404, "error.not_found"), (413, "error.too_large"),
-                        (500, "error.internal")):
+                        (404, "error.not_found"), (413, "error.too_large")):
         server.register_error_handler(status, lambda _e, s=status, k=key: error_page(s, k))
+
+    @server.errorhandler(500)
+    def internal_error(error):
+        # Flask has logged the exception with its trace by now. A forged or malformed
+        # request that broke a callback or asked for an unknown bundle is the client's
+        # fault: say so (400/404), as for any other bad request.
+        status = client_fault(request.path, getattr(error, "original_exception", None))
+        return error_page(status, {400: "error.bad_request", 404: "error.not_found"}
+                          .get(status, "error.internal"))
 
 
 def _register_routes(server: Flask) -> None:
@@ -143,6 +158,7 @@ def _register_routes(server: Flask) -> None:
     from flask_login import current_user
 
     from layouts.i18n import COOKIE, LANGUAGES, request_language
+    from web.auth import local_path
 
     def remember(response, lang: str):
         response.set_cookie(COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax",
@@ -155,7 +171,7 @@ def _register_routes(server: Flask) -> None:
         ref = urlsplit(request.referrer or "/")
         same_site = not ref.netloc or ref.netloc == request.host
         target = (ref.path or "/") + (f"?{ref.query}" if ref.query else "") if same_site else "/"
-        response = redirect(target if target.startswith("/") else "/")
+        response = redirect(local_path(target))
         if lang not in LANGUAGES:
             return response
         if current_user.is_authenticated:
@@ -229,7 +245,10 @@ def main() -> None:
         _seed_if_empty(url)
     app = create_app({"DATABASE_URL": url})
     print(f"Court KPI on http://{args.host}:{args.port}/", flush=True)
-    app.run(host=args.host, port=args.port, debug=args.debug)
+    from web.security import QuietRequestHandler
+
+    app.run(host=args.host, port=args.port, debug=args.debug,
+            request_handler=QuietRequestHandler)
 
 
 if __name__ == "__main__":

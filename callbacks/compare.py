@@ -11,7 +11,7 @@ from layouts import figures, ids
 from layouts.components import status_badge, table_data
 from layouts.format import fmt_value
 from layouts.i18n import t
-from layouts.params import MAX_COMPARE
+from layouts.params import MAX_COMPARE, payload_state
 
 
 def register(app, services: Services) -> None:
@@ -24,6 +24,7 @@ def register(app, services: Services) -> None:
         prevent_initial_call="initial_duplicate",
     )
     def compare(state):
+        state = payload_state(state)
         lang, category = state["lang"], state["category"]
         names = services.unit_names(lang)
         options = [{"label": f"{names.get(c, c)} ({c})", "value": c}

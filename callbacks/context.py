@@ -21,6 +21,7 @@ from sqlalchemy import Engine, text
 from callbacks.shared_cache import SharedCache
 from data import repository
 from data.access import SYSTEM, Viewer, anonymous_position, scope_values, visible_courts
+from kpi import funnel
 from kpi.catalogue import KPIS
 from layouts.i18n import t
 
@@ -118,15 +119,26 @@ class Services:
                             anonymise=anonymous, lower_is_better=LOWER_IS_BETTER)
 
     def court_values(self, year: int, kpi: str, category: str,
-                     courts: pd.DataFrame) -> pd.DataFrame:
+                     courts: pd.DataFrame, funnel_rate: float | None = None) -> pd.DataFrame:
         """One KPI for the given courts (every one of them, with or without a value),
-        anonymised for judges: the rows behind a ranking or a funnel plot."""
+        anonymised for judges: the rows behind a ranking or a funnel plot.
+
+        With ``funnel_rate`` (the national %), each row also says where it falls in
+        the funnel plot (``funnel_class``), worked out before anonymising: an
+        anonymised court keeps that, but not the volume it was placed by.
+        """
         values = self.unscoped_kpi_values(level="court", year=year, kpi=kpi, category=category)
         rows = courts[["court_code"]].rename(columns={"court_code": "code"}).merge(
             values, on="code", how="left")
         rows = rows.assign(level="court", year=year, kpi=kpi, category=category)
+        keep: tuple[str, ...] = ()
+        if funnel_rate is not None:
+            rows = rows.assign(funnel_class=funnel.classify(
+                rows["value"].to_numpy(dtype="float64"),
+                rows["denominator"].to_numpy(dtype="float64"), funnel_rate))
+            keep = ("funnel_class",)
         return scope_values(request_viewer(), rows, asked_by_code=False, anonymise=True,
-                            lower_is_better=LOWER_IS_BETTER)
+                            lower_is_better=LOWER_IS_BETTER, keep=keep)
 
     def unscoped_kpi_values(self, **filters) -> pd.DataFrame:
         """repository.kpi_values for every court, kept per data version (LRU).

@@ -14,6 +14,7 @@ from layouts import figures, ids
 from layouts.components import breadcrumbs, status_badge, table_data
 from layouts.format import fmt_number, fmt_value
 from layouts.i18n import t
+from layouts.params import payload_state
 
 
 def scorecard_rows(values: pd.DataFrame, peers: pd.DataFrame, court: str, region: str,
@@ -58,6 +59,7 @@ def register(app, services: Services) -> None:
         prevent_initial_call="initial_duplicate",
     )
     def court_profile(state):
+        state = payload_state(state)
         lang, category = state["lang"], state["category"]
         courts = services.directory()
         match = courts[courts["court_code"] == state["court"]]

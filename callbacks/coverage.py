@@ -15,6 +15,7 @@ from kpi.catalogue import KPIS
 from layouts import ids
 from layouts.format import fmt_coverage
 from layouts.i18n import t
+from layouts.params import payload_state
 from web.guard import require
 
 LOW_COVERAGE = 80.0
@@ -31,6 +32,7 @@ def register(app, services: Services) -> None:
         prevent_initial_call="initial_duplicate",
     )
     def coverage(state):
+        state = payload_state(state)
         require(VIEW_ALL)
         lang = state["lang"]
         names = services.unit_names(lang)

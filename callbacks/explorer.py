@@ -12,7 +12,7 @@ from kpi.catalogue import KPIS
 from layouts import figures, ids
 from layouts.components import breadcrumbs, table_data
 from layouts.i18n import t
-from layouts.params import MAX_COMPARE
+from layouts.params import MAX_COMPARE, payload_state
 
 
 def definition(kpi, lang: str) -> dbc.Card:
@@ -54,6 +54,7 @@ def register(app, services: Services) -> None:
         prevent_initial_call="initial_duplicate",
     )
     def explorer(state):
+        state = payload_state(state)
         lang = state["lang"]
         kpi = KPIS[state["kpi"]]
         category = "all" if kpi.grain == "court" else state["category"]
@@ -118,19 +119,21 @@ def register(app, services: Services) -> None:
         Input(ids.page_state("explorer"), "data"),
     )
     def funnel(state):
+        state = payload_state(state)
         lang = state["lang"]
         kpi = KPIS[state["kpi"]]
         category = "all" if kpi.grain == "court" else state["category"]
         year = services.latest_year(state["year"])
         names = services.unit_names(lang)
         courts = filter_courts(services.directory(), state)
-        values = services.court_values(year, kpi.code, category, courts)
-        values = values[values["value"].notna()]
         nat = services.kpi_values(level="national", year=year, kpi=kpi.code, category=category)
-        values = values.assign(name=values["code"].map(names))
         national_value = float(nat["value"].iloc[0]) if len(nat) else float("nan")
-        fig = figures.funnel_figure(values[["code", "name", "value", "denominator"]],
-                                    national_value, kpi, lang)
+        values = services.court_values(year, kpi.code, category, courts,
+                                       funnel_rate=national_value)
+        values = values[values["value"].notna()]
+        values = values.assign(name=values["code"].map(names))
+        fig = figures.funnel_figure(values[["code", "name", "value", "denominator",
+                                            "funnel_class"]], national_value, kpi, lang)
         data = table_data(values, {"name": t("col.court", lang), "value": t("col.value", lang),
                                    "denominator": t("col.volume", lang)},
                           f"{kpi.code}-funnel-{year}")

@@ -19,7 +19,7 @@ from layouts import figures, ids
 from layouts.components import kpi_tile, status_badge, table_data
 from layouts.format import fmt_value
 from layouts.i18n import t
-from layouts.params import query_string
+from layouts.params import payload_state, query_string
 
 
 @cache
@@ -111,6 +111,7 @@ def register(app, services: Services) -> None:
         Input(ids.page_state("scorecard"), "data"),
     )
     def scorecard(state):
+        state = payload_state(state)
         lang, category = state["lang"], state["category"]
         year = services.latest_year(state["year"])
         kpi = KPIS[state["kpi"]]

@@ -40,6 +40,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 # (e.g. the only appeal court of a region), so they are left out altogether.
 MIN_ANONYMOUS_GROUP = 5
 ANON_PREFIX = "anon-"
+# What an anonymised cell keeps: which KPI, year and category it is, its label, its value.
+ANONYMOUS_COLUMNS = frozenset({"level", "code", "year", "category", "kpi", "value"})
 _ANON = re.compile(r"^anon-(\d+)-of-(\d+)$")
 
 
@@ -89,16 +91,21 @@ def visible_courts(viewer: Viewer, courts: pd.DataFrame) -> pd.DataFrame:
 
 def scope_values(viewer: Viewer, values: pd.DataFrame, asked_by_code: bool,
                  anonymise: bool = False,
-                 lower_is_better: dict[str, bool] | None = None) -> pd.DataFrame:
+                 lower_is_better: dict[str, bool] | None = None,
+                 keep: tuple[str, ...] = ()) -> pd.DataFrame:
     """KPI cells as the viewer may see them.
 
     Nation and region cells are kept. A judge keeps their own court's cells. Other
     courts' cells are dropped, unless ``anonymise`` is asked for (rankings, funnel
     plots) and they were not asked for by code. Then, within each (kpi, year,
     category), courts are numbered by rank (best first) and the code becomes
-    ``anon-<rank>-of-<n>``: no name or code is left, and the numbers cannot be linked
-    across years or KPIs. Groups with fewer than MIN_ANONYMOUS_GROUP other courts
-    are dropped, since so few bars could be told apart.
+    ``anon-<rank>-of-<n>``, and every column but the value (and the columns named in
+    ``keep``, which the caller vouches for) is emptied. So no name or code is left,
+    and nothing links one court's rows across KPIs or years: the rank changes with
+    the KPI, and a numerator, denominator, coverage or court target would be the
+    same (the volume behind several KPIs is the same number of resolved cases).
+    Groups with fewer than MIN_ANONYMOUS_GROUP other courts are dropped, since so
+    few bars could be told apart.
     """
     if viewer.sees_all or values.empty:
         return values
@@ -124,6 +131,13 @@ def scope_values(viewer: Viewer, values: pd.DataFrame, asked_by_code: bool,
     anon = courts["_other"]
     courts.loc[anon, "code"] = (ANON_PREFIX + courts.loc[anon, "_rank"].astype(int).astype(str)
                                 + "-of-" + courts.loc[anon, "_n"].astype(str))
+    for column in courts.columns:
+        if column not in ANONYMOUS_COLUMNS and column not in keep and not column.startswith("_"):
+            if pd.api.types.is_float_dtype(courts[column]):
+                courts.loc[anon, column] = float("nan")
+            else:  # ints, flags and words: emptied as None, so the column holds objects
+                courts[column] = courts[column].astype(object)
+                courts.loc[anon, column] = None
     # Rank order: rows left in the order of their (hidden) codes would let anyone who
     # knows the list of courts put the names back.
     courts = courts.sort_values(group + ["_rank"], kind="stable").drop(

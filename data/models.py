@@ -291,3 +291,20 @@ class TargetChange(Base):
     new_target: Mapped[float | None] = mapped_column(Float)
     old_tolerance: Mapped[float | None] = mapped_column(Float)
     new_tolerance: Mapped[float | None] = mapped_column(Float)
+
+
+class UserSession(Base):
+    """A signed-in browser session, so that signing out really ends it.
+
+    The browser's cookie holds a random id; only its SHA-256 is kept here. Times are
+    seconds since the epoch, compared in Python the same way on SQLite and PostgreSQL.
+    """
+
+    __tablename__ = "user_sessions"
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(Integer, index=True)
+    # The account's session_version when signing in: a later bump ends the session too.
+    session_version: Mapped[int] = mapped_column(Integer)
+    created: Mapped[float] = mapped_column(Float)
+    last_seen: Mapped[float] = mapped_column(Float, index=True)
+    address: Mapped[str | None] = mapped_column(String(64))

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 import pandas as pd
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
 from data import store
 from data.access import ROLES, Viewer
-from data.models import Court, User
+from data.models import Court, User, UserSession
 
 MIN_PASSWORD_LENGTH = 10
 _hasher = PasswordHasher()
@@ -46,7 +46,7 @@ class Account:
         return Viewer(self.username, self.role, self.court_code)
 
 
-def _account(row) -> Account:
+def account_of(row) -> Account:
     return Account(row.id, row.username, row.role, row.court_code, bool(row.active),
                    row.language, int(row.session_version))
 
@@ -94,13 +94,15 @@ def add_user(conn: Connection, username: str, role: str, password: str,
 
 
 def get(conn: Connection, username: str) -> Account | None:
+    if not isinstance(username, str):  # a forged request's list or number names nobody
+        return None
     row = conn.execute(select(*_COLUMNS).where(User.username == username)).first()
-    return _account(row) if row else None
+    return account_of(row) if row else None
 
 
 def by_id(conn: Connection, user_id: int) -> Account | None:
     row = conn.execute(select(*_COLUMNS).where(User.id == user_id)).first()
-    return _account(row) if row else None
+    return account_of(row) if row else None
 
 
 def count(conn: Connection) -> int:
@@ -126,7 +128,7 @@ def authenticate(conn: Connection, username: str, password: str) -> Account | No
     if _hasher.check_needs_rehash(row.password_hash):
         conn.execute(update(User).where(User.id == row.id)
                      .values(password_hash=_hasher.hash(password)))
-    return _account(row)
+    return account_of(row)
 
 
 def _require(conn: Connection, username: str) -> Account:
@@ -142,6 +144,12 @@ def set_password(conn: Connection, username: str, password: str) -> None:
     account = _require(conn, username)
     conn.execute(update(User).where(User.id == account.id).values(
         password_hash=_hasher.hash(password), session_version=User.session_version + 1))
+    end_sessions(conn, account.id)
+
+
+def end_sessions(conn: Connection, user_id: int) -> None:
+    """Sign every browser session of the account out (see data.sessions)."""
+    conn.execute(delete(UserSession).where(UserSession.user_id == user_id))
 
 
 LAST_ADMIN_MESSAGE = ("The last active administrator cannot be disabled or given another "
@@ -187,6 +195,7 @@ def change(conn: Connection, username: str, role: str | None = None,
     if active is not None:
         values["active"] = active
     conn.execute(update(User).where(User.id == account.id).values(**values))
+    end_sessions(conn, account.id)
     return get(conn, username)
 
 
@@ -211,7 +220,7 @@ def by_token(conn: Connection, token: str) -> Account | None:
     if not token or len(token) > 200:
         return None
     row = conn.execute(select(*_COLUMNS).where(User.token_hash == _token_digest(token))).first()
-    return _account(row) if row and row.active else None
+    return account_of(row) if row and row.active else None
 
 
 def ensure_admin(engine: Engine, password: str | None) -> str | None:

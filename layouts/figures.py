@@ -29,6 +29,7 @@ import plotly.colors as pcolors
 import plotly.graph_objects as go
 import plotly.io as pio
 
+from data.access import ANON_PREFIX
 from kpi.catalogue import KpiDef
 from kpi.funnel import CLASSES, OUTSIDE95, OUTSIDE998, WITHIN, classify, funnel_curve
 from layouts.format import fmt_coverage, fmt_number, fmt_value
@@ -530,6 +531,9 @@ def funnel_figure(df: pd.DataFrame, national_value: float, kpi: KpiDef,
 
     ``df``: code, name, value (0-100), denominator (the volume). Rows without a value or
     with a volume ≤ 0 are left out. Points are coloured *and* shaped by their class.
+    Anonymised courts come without their volume (it would link them across KPIs) but
+    with ``funnel_class``, worked out on the server: they are counted under the plot
+    by class instead of drawn.
     """
     title = t("fig.funnel.title", lang, kpi=kpi_name(kpi, lang))
     meta = {"chart": "funnel", "kpi": kpi.code}
@@ -539,12 +543,17 @@ def funnel_figure(df: pd.DataFrame, national_value: float, kpi: KpiDef,
         return fig
     frame = df.copy() if df is not None else pd.DataFrame(
         columns=["code", "name", "value", "denominator"])
+    hidden = ""
     if len(frame):
         frame["value"] = _floats(frame["value"])
         frame["denominator"] = _floats(frame["denominator"])
+        anonymous = frame["code"].astype(str).str.startswith(ANON_PREFIX) & \
+            frame["denominator"].isna() & frame["value"].notna()
+        if anonymous.any() and "funnel_class" in frame:
+            hidden = _hidden_courts_line(frame.loc[anonymous, "funnel_class"], lang)
         frame = frame[frame["value"].notna() & (frame["denominator"] > 0)]
     if frame.empty:
-        fig = empty_figure(t("fig.no_data", lang), title, 420)
+        fig = empty_figure(t("fig.no_data", lang) if not hidden else hidden, title, 420)
         fig.update_layout(meta=meta)
         return fig
     p0 = float("nan") if _missing(national_value) else float(national_value)
@@ -609,9 +618,16 @@ def funnel_figure(df: pd.DataFrame, national_value: float, kpi: KpiDef,
                       legend={"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom"})
     _base_layout(fig, title, 420, meta, lang)
     fig.update_layout(margin_t=80)
-    if not has_limits:
-        _footer(fig, [t("fig.funnel.no_limits", lang)])
+    _footer(fig, [hidden, "" if has_limits else t("fig.funnel.no_limits", lang)])
     return fig
+
+
+def _hidden_courts_line(classes: pd.Series, lang: str) -> str:
+    """"Other courts, anonymised and not drawn: 30 within the limits, 2 outside ..." """
+    counts = classes.value_counts()
+    parts = [f"{t(FUNNEL_KEYS[cls], lang)}: {int(counts[cls])}" for cls in CLASSES
+             if counts.get(cls, 0)]
+    return t("fig.funnel.hidden", lang, n=int(counts.sum()), classes="; ".join(parts))
 
 
 def _fmt_count(value: float, lang: str) -> str:

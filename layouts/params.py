@@ -56,6 +56,24 @@ def page_state(query: dict, **defaults) -> dict:
     }
 
 
+def payload_state(state, **defaults) -> dict:
+    """A page state as a callback receives it back from the browser, checked again like
+    a URL's query: a forged or broken one cannot reach the page's code as it came.
+
+    A state that is not a dict at all is a bad request (400); a dict gets every known
+    parameter typed or defaulted, plus the page's name and court code as short strings.
+    """
+    if not isinstance(state, dict):
+        from werkzeug.exceptions import BadRequest
+
+        raise BadRequest("The page state must be an object.")
+    out = page_state(state, **defaults)
+    for key in ("page", "court"):
+        if isinstance(state.get(key), str):
+            out[key] = state[key][:64]
+    return out
+
+
 def query_string(params: dict) -> str:
     """``?a=1&b=x`` of the non-empty parameters, in a stable order."""
     items = []

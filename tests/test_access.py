@@ -143,12 +143,29 @@ def test_lower_is_better_reverses_the_ranking():
     df = courts_frame(SEVEN, kpi="backlog")
     out = court_rows(scope_values(JUDGE, df, asked_by_code=False, anonymise=True,
                                   lower_is_better=LOWER))
-    code_of = dict(zip(out["denominator"], out["code"]))  # denominators are 1..7
-    # Lowest first: 60 C05 (5), 70 C01 (1), 80 own (3), 85 C07 (7), 90 C02 (2), 95 C06 (6),
-    # then C04 (4) without a value.
-    assert code_of == {5.0: "anon-1-of-7", 1.0: "anon-2-of-7", 3.0: OWN,
-                       7.0: "anon-4-of-7", 2.0: "anon-5-of-7", 6.0: "anon-6-of-7",
-                       4.0: "anon-7-of-7"}
+    code_of = {(None if math.isnan(v) else v): c for v, c in zip(out["value"], out["code"])}
+    # Lowest first: 60 C05, 70 C01, 80 own, 85 C07, 90 C02, 95 C06, then C04 without a value.
+    assert code_of == {60.0: "anon-1-of-7", 70.0: "anon-2-of-7", 80.0: OWN,
+                       85.0: "anon-4-of-7", 90.0: "anon-5-of-7", 95.0: "anon-6-of-7",
+                       None: "anon-7-of-7"}
+
+
+def test_anonymised_rows_keep_only_their_value_and_label():
+    """Issue #17: a denominator, coverage or target repeated across KPIs would link one
+    court's anonymous rows; only the value (and the columns a caller vouches for) stays."""
+    df = courts_frame(SEVEN).assign(coverage=1.0, target=95.0, status="red",
+                                    illustrative=True, extra=7)
+    out = court_rows(scope_values(JUDGE, df, asked_by_code=False, anonymise=True,
+                                  lower_is_better=LOWER, keep=("extra",)))
+    anon = out[out["code"].str.startswith("anon-")]
+    assert len(anon) == 6
+    for column in ("numerator", "denominator", "coverage", "target", "status",
+                   "illustrative"):
+        assert anon[column].isna().all(), column
+    assert anon["value"].notna().sum() == 5 and (anon["extra"] == 7).all()
+    own = out[out["code"] == OWN].iloc[0]
+    assert own["denominator"] == 3.0 and own["status"] == "red" and own["target"] == 95.0
+    assert out["denominator"].dtype == "float64"  # numbers stay numbers for the own court
 
 
 def test_direction_defaults_to_higher_is_better_without_a_map():
@@ -243,8 +260,8 @@ def kpi_frames(draw):
     return df
 
 
-def multiset(df: pd.DataFrame) -> Counter:
-    cols = GROUP + ["value", "numerator", "denominator"]
+def multiset(df: pd.DataFrame, cols: list[str] | None = None) -> Counter:
+    cols = cols or GROUP + ["value", "numerator", "denominator"]
     return Counter(tuple("nan" if isinstance(x, float) and math.isnan(x) else x for x in row)
                    for row in df[cols].itertuples(index=False))
 
@@ -283,9 +300,11 @@ def test_judge_scoping_properties(df, own, asked_by_code, anonymise):
             assert (got["code"] == own).all()
             assert len(got) == int((given_group["code"] == own).sum())
             continue
-        # Every court kept with its value and volume; ranks 1..n over the whole group,
-        # the judge's own court taking the one rank no anonymous code carries.
-        assert multiset(got) == multiset(given_group)
+        # Every court kept with its value, the others without their volume (#17); ranks
+        # 1..n over the whole group, the own court taking the rank no anonymous code carries.
+        assert multiset(got, GROUP + ["value"]) == multiset(given_group, GROUP + ["value"])
+        anon = got[got["code"] != own]
+        assert anon["numerator"].isna().all() and anon["denominator"].isna().all()
         n = len(given_group)
         positions = {c: anonymous_position(c) for c in got["code"] if c != own}
         assert {total for _, total in positions.values()} == {n}

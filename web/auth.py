@@ -1,7 +1,10 @@
 """Sign-in: Flask-Login sessions, API tokens, the /login page, throttling and audit.
 
-A session remembers ``<user id>:<session version>``; resetting a password, changing a
-role or disabling an account bumps the version, which signs out every old session.
+The session cookie holds only a random session id; whether it is still good is kept
+on the server (``data.sessions``): signing out, a password, role or court change,
+disabling the account, an idle time or the session's lifetime end it, and a copy of
+the cookie stops working with it. API tokens are accepted under ``/api/`` only: they
+are for other systems, not for driving the pages.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from flask import Blueprint, Flask, redirect, render_template, request
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from sqlalchemy import Engine
 
-from data import audit, users
+from data import audit, sessions, users
 from data.access import Viewer
 from layouts.i18n import COOKIE, LANGUAGE_NAMES, LANGUAGES, request_language, t
 from web.security import csrf
@@ -25,12 +28,18 @@ blueprint = Blueprint("auth", __name__, template_folder="templates")
 login_manager = LoginManager()
 
 
-class SessionUser(UserMixin):
-    def __init__(self, account: users.Account):
-        self.account = account
+API_PREFIX = "/api/"
 
-    def get_id(self) -> str:
-        return f"{self.account.id}:{self.account.session_version}"
+
+class SessionUser(UserMixin):
+    """The person asking: a browser session (``session_id``) or an API token (None)."""
+
+    def __init__(self, account: users.Account, session_id: str | None = None):
+        self.account = account
+        self.session_id = session_id
+
+    def get_id(self) -> str | None:
+        return self.session_id
 
     @property
     def viewer(self) -> Viewer:
@@ -48,35 +57,59 @@ def client_address() -> str | None:
     return request.remote_addr
 
 
+def _policy() -> sessions.Policy:
+    from flask import current_app
+
+    return current_app.extensions["court_kpi_session_policy"]
+
+
 @login_manager.user_loader
 def _load_session_user(session_id: str) -> SessionUser | None:
-    try:
-        user_id, version = (int(p) for p in session_id.split(":"))
-    except ValueError:
+    engine = _engine()
+    with engine.connect() as conn:
+        account, stale = sessions.resolve(conn, str(session_id), _policy())
+    if account is None:
         return None
-    with _engine().connect() as conn:
-        account = users.by_id(conn, user_id)
-    if account is None or not account.active or account.session_version != version:
-        return None
-    return SessionUser(account)
+    if stale:  # at most once a minute: the idle clock starts again
+        with engine.begin() as conn:
+            sessions.touch(conn, session_id)
+    return SessionUser(account, session_id)
+
+
+def bearer_token(req) -> str | None:
+    header = req.headers.get("Authorization", "")
+    return header[7:].strip() if header.lower().startswith("bearer ") else None
 
 
 @login_manager.request_loader
 def _load_token_user(req) -> SessionUser | None:
-    header = req.headers.get("Authorization", "")
-    if not header.lower().startswith("bearer "):
+    # Only the API: a token must not open pages or drive Dash callbacks (web.guard
+    # answers 401 to a token anywhere else).
+    if not req.path.startswith(API_PREFIX):
+        return None
+    token = bearer_token(req)
+    if token is None:
         return None
     with _engine().connect() as conn:
-        account = users.by_token(conn, header[7:].strip())
+        account = users.by_token(conn, token)
     return SessionUser(account) if account else None
 
 
 def _safe_next(target: str | None) -> str:
     """Only a local path: never send a user to another site after signing in."""
+    return local_path(target)
+
+
+def local_path(target: str | None) -> str:
+    """``target`` when it is a path on this site, else "/" (pure).
+
+    Browsers read ``//host``, ``/\\host`` and ``/<tab>/host`` as another site, and
+    drop tabs and line breaks, so only a plain path that starts with one "/" passes.
+    """
     target = target or "/"
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") \
-            or "\\" in target:
+            or "\\" in target or any(ord(c) < 0x21 or ord(c) == 0x7F for c in target):
         return "/"
     return target
 
@@ -85,6 +118,7 @@ def _render(lang: str, error: str | None = None, username: str = "", status: int
     html = render_template(
         "login.html", lang=lang, t=lambda key, **p: t(key, lang, **p), error=error,
         username=username, next=_safe_next(request.values.get("next")),
+        ended=request.args.get("ended") == "1",
         languages=[(code, LANGUAGE_NAMES[code]) for code in LANGUAGES])
     return html, status
 
@@ -114,7 +148,10 @@ def login():
             audit.record(conn, username, "login", "", address)
     if account is None:
         return _render(lang, t("login.failed", lang), username, 401)
-    login_user(SessionUser(account))
+    with engine.begin() as conn:
+        sessions.purge(conn, _policy())
+        session_id = sessions.start(conn, account, address)
+    login_user(SessionUser(account, session_id))
     response = redirect(_safe_next(request.form.get("next")))
     if account.language in LANGUAGES:  # the per-user choice wins over this browser's cookie
         response.set_cookie(COOKIE, account.language, max_age=365 * 24 * 3600,
@@ -126,13 +163,16 @@ def login():
 def logout():
     csrf.protect()
     if current_user.is_authenticated:
-        audit.record_now(_engine(), current_user.account.username, "logout", "",
-                         client_address())
+        with _engine().begin() as conn:
+            if current_user.session_id:
+                sessions.end(conn, current_user.session_id)
+            audit.record(conn, current_user.account.username, "logout", "", client_address())
     logout_user()
     return redirect("/login")
 
 
 def init(server: Flask) -> None:
+    server.extensions["court_kpi_session_policy"] = sessions.policy_from(server.config)
     login_manager.init_app(server)
     # Unsigned-in requests are answered by the guard (web.guard), not a redirect here.
     login_manager.login_view = None

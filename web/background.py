@@ -18,6 +18,7 @@ belongs to a load that was killed.
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import os
 import secrets
@@ -32,6 +33,7 @@ from flask import Flask
 from web import instance_folder
 
 JOB_KEY = "court_kpi:upload_job:{user}"
+OWNER_KEY = "court_kpi:callback_owner:{digest}"
 JOB_TTL = 7 * 24 * 3600  # a finished load is shown for a week
 HEARTBEAT_SECONDS = 2.0
 # Several missed heartbeats in a row: the process doing the load is gone.
@@ -120,10 +122,21 @@ class RedisBackend:
 
 
 class JobStore:
-    """The last load of each user, as a JSON record (see ``job_state``)."""
+    """The last load of each user, as a JSON record (see ``job_state``), and who started
+    each background callback (its handles belong to that user alone)."""
 
     def __init__(self, backend):
         self.backend = backend
+
+    @staticmethod
+    def _owner_key(handle: str) -> str:
+        return OWNER_KEY.format(digest=hashlib.sha256(handle.encode()).hexdigest())
+
+    def set_owner(self, handle: str, user: str) -> None:
+        self.backend.set(self._owner_key(handle), user, RESULT_TTL)
+
+    def owner(self, handle: str) -> str | None:
+        return self.backend.get(self._owner_key(handle))
 
     def get(self, user: str) -> dict | None:
         raw = self.backend.get(JOB_KEY.format(user=user))

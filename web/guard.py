@@ -6,6 +6,8 @@
   the check runs both on the HTTP request for the page and inside Dash's page router,
   so following a link inside the app is checked too.
 * A judge may open only their own court's profile.
+* An API token (``Authorization: Bearer``) is accepted under /api/ only: anywhere
+  else it is answered 401, so a token cannot drive pages or callbacks.
 * Data inside callbacks is scoped by ``data.access`` through ``callbacks.context``.
 """
 
@@ -19,6 +21,7 @@ from flask import Flask, abort, jsonify, redirect, request
 from flask_login import current_user
 
 from data.access import Viewer
+from web.auth import API_PREFIX, bearer_token
 from web.security import csrf
 
 PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/login", "/lang/", "/health",
@@ -67,6 +70,10 @@ def check_request():
     path = request.path
     if path.startswith(PUBLIC_PREFIXES):
         return None
+    if bearer_token(request) is not None and not path.startswith(API_PREFIX):
+        # A token opens the API only; pages and callbacks are for signed-in browsers.
+        return jsonify(error="API tokens are accepted under /api/ only; sign in for "
+                             "the pages."), 401
     viewer = current_viewer()
     if viewer is None:
         if _wants_html():

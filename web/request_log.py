@@ -77,4 +77,4 @@ def init(server: Flask) -> None:
                      extra={"fields": {"path": request.path, "method": request.method}})
         from werkzeug.exceptions import InternalServerError
 
-        return server.handle_http_exception(InternalServerError())
+        return server.handle_http_exception(InternalServerError(original_exception=exc))

@@ -9,6 +9,7 @@ from pathlib import Path
 from flask import Flask, request
 from flask_wtf.csrf import CSRFProtect, generate_csrf, validate_csrf
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.serving import WSGIRequestHandler
 from wtforms.validators import ValidationError
 
 csrf = CSRFProtect()
@@ -69,6 +70,17 @@ def configure(server: Flask, instance: Path) -> None:
         server.wsgi_app = ProxyFix(server.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
 
+class QuietRequestHandler(WSGIRequestHandler):
+    """The development server without its and Python's versions in ``Server``
+    (gunicorn, the production server, sends a bare "gunicorn")."""
+
+    def version_string(self) -> str:
+        return SERVER_NAME
+
+
+SERVER_NAME = "Court KPI"
+
+
 def proxy_hops(value) -> int:
     """How many reverse proxies to trust for X-Forwarded-* (0: none, the default)."""
     if value in (None, ""):
@@ -80,6 +92,25 @@ def proxy_hops(value) -> int:
     if hops < 0:
         raise ValueError(f"COURT_KPI_PROXY_HOPS must be 0 or more, not {hops}")
     return hops
+
+
+# What a callback raises when its payload is not what the page sends: missing keys, wrong
+# types, unknown ids. A database or programming failure (anything else) stays a 500.
+BAD_PAYLOAD_ERRORS: tuple[type[BaseException], ...] = (
+    KeyError, IndexError, TypeError, ValueError, AttributeError)
+
+
+def client_fault(path: str, error: BaseException | None) -> int:
+    """The status for an exception raised while answering ``path``: 404 for an unknown
+    file under Dash's bundles, 400 for a malformed callback payload, else 500."""
+    from dash.exceptions import DashException
+
+    if path.startswith("/_dash-component-suites/"):
+        return 404
+    if path == "/_dash-update-component" and isinstance(
+            error, (*BAD_PAYLOAD_ERRORS, DashException)):
+        return 400
+    return 500
 
 
 def content_security_policy(script_hashes: list[str]) -> str:

@@ -30,11 +30,12 @@ from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import unquote
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, abort, current_app, jsonify, request
 
 from data.access import UPLOAD
 from data.load import DEFAULT_MAX_BYTES
 from web import instance_folder
+from web.background import job_store
 from web.guard import DASH_POST, require
 
 blueprint = Blueprint("uploads", __name__)
@@ -244,13 +245,69 @@ def callback_output_ids(output: str) -> list[str]:
     return [part.rsplit(".", 1)[0] for part in parts]
 
 
+def owner(root: Path, token: str | None) -> str | None:
+    """Who staged the file of ``token`` (None when there is no such file)."""
+    if not token or not _TOKEN.match(str(token)):
+        return None
+    meta = _read_json(root / token / "meta.json")
+    return meta.get("user") if meta else None
+
+
+def payload_tokens(body: dict) -> list[str]:
+    """The staging tokens a callback request carries in its inputs and state (pure)."""
+    found = []
+    for item in [*(body.get("inputs") or []), *(body.get("state") or [])]:
+        for dep in item if isinstance(item, list) else [item]:
+            value = dep.get("value") if isinstance(dep, dict) else None
+            if isinstance(value, dict) and isinstance(value.get("token"), str):
+                found.append(value["token"])
+    return found
+
+
+HANDLES = ("cacheKey", "job", "oldJob")
+
+
 @blueprint.before_app_request
 def _upload_callbacks_need_permission():
+    """Upload callbacks need the permission, and a staged file or a background job
+    belongs to the user who made it: another user's token or handle is refused here,
+    before anything starts (a file that is simply gone is the callback's to explain)."""
     if request.method != "POST" or request.path != DASH_POST:
         return None
     body = request.get_json(silent=True)
     output = body.get("output") if isinstance(body, dict) else None
-    if isinstance(output, str) and any(i.startswith(CALLBACK_PREFIX)
-                                       for i in callback_output_ids(output)):
-        require(UPLOAD)
+    handles = [h for key in HANDLES for h in request.args.getlist(key)]
+    is_upload = isinstance(output, str) and any(i.startswith(CALLBACK_PREFIX)
+                                                for i in callback_output_ids(output))
+    if not is_upload and not handles:
+        return None
+    viewer = require(UPLOAD)
+    root = staging_root(current_app.config)
+    for token in payload_tokens(body) if is_upload else []:
+        made_by = owner(root, token)
+        if made_by is not None and made_by != viewer.username:
+            abort(403)
+    jobs = job_store(current_app)
+    if any(jobs.owner(handle) != viewer.username for handle in handles):
+        abort(403)
     return None
+
+
+@blueprint.after_app_request
+def _remember_who_started_a_job(response):
+    """The handles of a background callback just started are its user's alone."""
+    if request.method != "POST" or request.path != DASH_POST or request.args.get("cacheKey") \
+            or response.status_code != 200 or response.mimetype != "application/json" \
+            or response.direct_passthrough:
+        return response
+    if not response.get_data()[:20].lstrip().startswith(b'{"cacheKey"'):
+        return response  # an ordinary answer (large figures): not parsed for nothing
+    started = response.get_json(silent=True)
+    if isinstance(started, dict) and "cacheKey" in started and "job" in started:
+        from web.guard import current_viewer
+
+        viewer = current_viewer()
+        jobs = job_store(current_app)
+        for key in ("cacheKey", "job"):
+            jobs.set_owner(str(started[key]), viewer.username if viewer else "")
+    return response

@@ -22,6 +22,7 @@ EXPECTED = {
     "judge": {"Scorecard", "KPI explorer", "Compare"},
 }
 OTHER_COURT = "KZ75-D01"
+FUNNEL_CARD = "Funnel plot: value against volume"
 OTHER_COURT_NAME = "Almaly District Court of Almaty"
 
 
@@ -110,3 +111,33 @@ def test_staff_sees_every_court_by_name(page_as):
     ranking = card(page, "Courts ranked")
     ranking.get_by_role("button", name="Table", exact=True).click()
     expect(ranking.locator("table tbody")).not_to_contain_text("Court 1 of")
+
+
+def test_judge_funnel_counts_anonymised_courts_instead_of_drawing_them(page_as):
+    """#17: a volume would link an anonymous court across KPIs, so a judge's funnel plot
+    draws the own court and counts the others by where they fall."""
+    page = page_as("judge")
+    open_page(page, "/kpi/on_time_rate?view=courts")
+    funnel = card(page, FUNNEL_CARD)
+    expect(funnel).to_contain_text("anonymised and not drawn")
+    expect(funnel.locator(".scatterlayer .point")).to_have_count(1)
+
+
+def test_a_page_whose_session_ended_elsewhere_goes_to_sign_in(page_as):
+    """Signed out in another tab: the next click here lands on the sign-in page with a
+    sentence saying why, and signing in again goes where the click was going."""
+    page = page_as("staff")
+    page.refusals_expected = True
+    open_page(page, "/kpi/clearance_rate?year=2024")
+    other = page.context.new_page()
+    other.goto(page.app_url + "/")
+    other.locator("#logout").click()
+    other.wait_for_url(re.compile(r"/login"))
+    other.close()
+    page.locator("nav").get_by_role("link", name="Compare").click()
+    page.wait_for_url(re.compile(r"/login\?ended=1&next="))
+    expect(page.locator("#login-ended")).to_contain_text("Your session has ended")
+    page.fill("#username", ACCOUNTS["staff"])
+    page.fill("#password", PASSWORD)
+    page.click("#login-submit")
+    page.wait_for_url(re.compile(r"/compare$"))

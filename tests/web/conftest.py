@@ -4,6 +4,7 @@ an attacker without a browser can send."""
 from __future__ import annotations
 
 import json
+import os
 import re
 
 import pytest
@@ -18,18 +19,39 @@ OTHER_COURT = "KZ11-D01"
 ROLES = {"admin": None, "staff": None, "analyst": None, "judge": JUDGE_COURT}
 
 
+# SQLite unless told otherwise: tests/test_web_on_postgresql.py runs this whole folder
+# again in a process of its own with COURT_KPI_TEST_WEB_DB=postgresql (one Dash app per
+# process: a second one in the same process would take over the first one's callbacks).
+WEB_DB = os.environ.get("COURT_KPI_TEST_WEB_DB", "sqlite")
+
+
 @pytest.fixture(scope="session")
-def demo_db(tmp_path_factory) -> str:
-    path = tmp_path_factory.mktemp("web") / "demo.sqlite"
-    url = f"sqlite:///{path}"
-    engine = make_engine(url)
+def demo_db(tmp_path_factory, pg_reason):
+    cleanup = None
+    if WEB_DB == "postgresql":
+        from sqlalchemy import text
+
+        from tests.conftest import _pg_engine
+
+        engine, admin, schema = _pg_engine(pg_reason)
+        url = engine.url.render_as_string(hide_password=False)
+
+        def cleanup():
+            with admin.begin() as conn:
+                conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+            admin.dispose()
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('web') / 'demo.sqlite'}"
+        engine = make_engine(url)
     init_db(engine)
     load_demo(engine, "small", seed=0)
     with engine.begin() as conn:
         for role, court in ROLES.items():
             users.add_user(conn, f"u-{role}", role, PASSWORD, court)
     engine.dispose()
-    return url
+    yield url
+    if cleanup:
+        cleanup()
 
 
 @pytest.fixture(scope="session")

@@ -205,30 +205,77 @@ def test_upload_answers_a_token_tied_to_the_user(app, as_role):
 
 
 def test_another_users_token_is_refused_by_review_report_and_load(app, as_role, demo_db):
+    """#17: another user's staging token is refused with 403 before anything starts (no
+    background job for it), by the review, the issue list, the report and the load."""
     analyst, admin = as_role("analyst"), as_role("admin")
     token = send_file(analyst, GOOD).get_json()
-    got = review(app, admin, token)["response"]
-    assert got[V.REVIEW_STATE]["data"] is None
-    assert "no longer available" in json.dumps(got[V.REVIEW]["children"])
-    assert got[V.LOAD]["disabled"] is True
+    body = body_for(app, f"{V.REVIEW}.children",
+                    {f"{V.TOKEN}.data": token, f"{V.KIND}.value": V.AUTO,
+                     f"{PAGE_STATE}.data": {**page_state({"lang": "en"}), "page": "upload"}},
+                    f"{V.TOKEN}.data")
+    started = admin.post("/_dash-update-component", json=body, headers=csrf(admin))
+    assert started.status_code == 403 and b"cacheKey" not in started.data
     forged = {"token": token["token"], "filename": "surveys.csv", "kind": None, "ok": True,
               "status": "valid", "rows": 1}
-    issues = run_callback(admin, body_for(app, f"{V.ISSUES}.children",
-                                          {f"{V.REVIEW_STATE}.data": forged},
-                                          f"{V.REVIEW_STATE}.data"))
-    assert issues["response"][V.ISSUES_BOX]["className"] == "d-none"
-    csv = admin.post("/_dash-update-component", json=body_for(
-        app, f"{V.REPORT_DOWNLOAD}.data", {f"{V.ISSUES_CSV}.n_clicks": 1,
-                                          f"{V.REVIEW_STATE}.data": forged},
-        f"{V.ISSUES_CSV}.n_clicks"), headers=csrf(admin))
-    assert csv.status_code == 204 or csv.get_json()["response"] == {}  # nothing to download
-    result = load(app, admin, forged)["response"][V.RESULT_DATA]["data"]
-    assert result["state"] == "failed" and "no longer available" in result["error"]
+    for output, values, changed in (
+            (f"{V.ISSUES}.children", {f"{V.REVIEW_STATE}.data": forged},
+             f"{V.REVIEW_STATE}.data"),
+            (f"{V.REPORT_DOWNLOAD}.data", {f"{V.ISSUES_CSV}.n_clicks": 1,
+                                           f"{V.REVIEW_STATE}.data": forged},
+             f"{V.ISSUES_CSV}.n_clicks"),
+            (f"{V.RESULT_DATA}.data", {f"{V.CONFIRM_OK}.n_clicks": 1,
+                                       f"{V.REVIEW_STATE}.data": forged},
+             f"{V.CONFIRM_OK}.n_clicks")):
+        response = admin.post("/_dash-update-component",
+                              json=body_for(app, output, values, changed), headers=csrf(admin))
+        assert response.status_code == 403, output
     from data.db import make_engine
 
     with make_engine(demo_db).connect() as conn:
         assert conn.execute(text("SELECT COUNT(*) FROM uploads WHERE source = 'web'")) \
             .scalar() == 0
+    # The owner still can: the file was not touched by the refused requests.
+    assert review(app, analyst, token)["response"][V.REVIEW_STATE]["data"]["ok"] is True
+
+
+def test_a_token_whose_file_is_gone_is_explained_not_refused(app, as_role):
+    admin = as_role("admin")
+    gone = {"token": "A" * 32, "filename": "old.csv", "size": 1}
+    got = review(app, admin, gone)["response"]
+    assert got[V.REVIEW_STATE]["data"] is None
+    assert "no longer available" in json.dumps(got[V.REVIEW]["children"])
+
+
+def test_background_job_handles_belong_to_their_user(app, as_role):
+    """#17: a poll or a cancel with another user's cacheKey or job id is refused."""
+    analyst, admin = as_role("analyst"), as_role("admin")
+    token = send_file(analyst, GOOD).get_json()
+    body = body_for(app, f"{V.REVIEW}.children",
+                    {f"{V.TOKEN}.data": token, f"{V.KIND}.value": V.AUTO,
+                     f"{PAGE_STATE}.data": {**page_state({"lang": "en"}), "page": "upload"}},
+                    f"{V.TOKEN}.data")
+    started = analyst.post("/_dash-update-component", json=body, headers=csrf(analyst))
+    handles = started.get_json()
+    assert {"cacheKey", "job"} <= set(handles)
+    poll = f"?cacheKey={quote(handles['cacheKey'])}&job={quote(handles['job'])}"
+    assert admin.post("/_dash-update-component" + poll, json=body,
+                      headers=csrf(admin)).status_code == 403
+    cancel = f"?oldJob={quote(handles['job'])}"
+    assert admin.post("/_dash-update-component" + cancel, json=body,
+                      headers=csrf(admin)).status_code == 403
+    forged = "?cacheKey=deadbeef~00&job=1~00"
+    assert analyst.post("/_dash-update-component" + forged, json=body,
+                        headers=csrf(analyst)).status_code == 403
+    # Its owner polls it to the end as usual.
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        polled = analyst.post("/_dash-update-component" + poll, json=body, headers=csrf(analyst))
+        assert polled.status_code in (200, 204)
+        if polled.status_code == 204 or "response" in polled.get_json():
+            break
+        time.sleep(0.1)
+    else:
+        raise TimeoutError("the review did not finish")
 
 
 # --- the whole flow, as the browser drives it --------------------------------------------
