@@ -130,8 +130,11 @@ def test_page_callback_and_upload_across_two_workers(stack, tmp_path):
     browser = Browser(port)
     browser.sign_in("smoke")
     for _ in range(6):
-        status, _, html = browser.request("GET", "/")
+        status, headers, html = browser.request("GET", "/")
         assert status == 200 and b"_dash-renderer" in html
+        # #17: the server names no version of itself (gunicorn says just "gunicorn").
+        server = {k.lower(): v for k, v in headers.items()}.get("server", "")
+        assert not any(c.isdigit() for c in server), server
     body = _scorecard_body(url)
 
     def scorecard() -> bytes:
