@@ -23,6 +23,7 @@ from data import repository
 from data.access import SYSTEM, Viewer, anonymous_position, scope_values, visible_courts
 from kpi import funnel
 from kpi.catalogue import KPIS
+from kpi.outlook import DEFAULT_HORIZON
 from layouts.i18n import t
 
 # Inside a request with nobody signed in (the guard stops that earlier): national and
@@ -163,6 +164,29 @@ class Services:
             while len(self._values) > self.max_cached_queries:
                 self._values.popitem(last=False)
         return value.copy()
+
+    def outlook(self, viewer: Viewer | None = None, horizon: int = DEFAULT_HORIZON,
+                **filters) -> pd.DataFrame:
+        """The outlook of each series the viewer may see by name (no anonymised courts),
+        kept per data version like the values it is computed from."""
+        viewer = viewer or request_viewer()
+        key = tuple(sorted((k, v) for k, v in filters.items())) + (("horizon", horizon),)
+        version = self.version()
+        with self._lock:
+            hit = self._values.get(("outlook", key))
+            if hit and hit[0] == version:
+                rows = hit[1]
+            else:
+                rows = None
+        if rows is None:
+            rows = self._shared_or_build(
+                f"outlook:{version}:{key}",
+                lambda conn: repository.outlook(conn, horizon=horizon, **filters))
+            with self._lock:
+                self._values[("outlook", key)] = (version, rows)
+                while len(self._values) > self.max_cached_queries:
+                    self._values.popitem(last=False)
+        return scope_values(viewer, rows.copy(), asked_by_code=filters.get("code") is not None)
 
     def years(self) -> list[int]:
         return self._cached("years", repository.years)

@@ -9,6 +9,8 @@ from sqlalchemy import Connection
 
 from data import store
 from kpi.catalogue import KPIS
+from kpi.outlook import COLUMNS as OUTLOOK_COLUMNS
+from kpi.outlook import DEFAULT_HORIZON, outlook_table
 from kpi.targets import attach_targets
 
 VALUE_COLUMNS = ["level", "code", "year", "category", "kpi", "value", "coverage", "target",
@@ -61,6 +63,28 @@ def kpi_values(
     out = out.sort_values(["_l", "code", "year", "_c", "category", "_k"]).drop(
         columns=["_l", "_k", "_c"])
     return out[VALUE_COLUMNS].reset_index(drop=True)
+
+
+def outlook(conn: Connection, level: Filter = None, code: Filter = None,
+            category: Filter = None, kpi: Filter = None,
+            horizon: int = DEFAULT_HORIZON) -> pd.DataFrame:
+    """The outlook of every series matching the filters (kpi.outlook, spec outlook.md)."""
+    where, params = _where({"level": level, "code": code, "category": category, "kpi": kpi})
+    values = store.read_sql(conn, "SELECT level, code, year, category, kpi, value "
+                                  "FROM kpi_values" + where, params)
+    if values.empty:
+        return pd.DataFrame(columns=OUTLOOK_COLUMNS)
+    values["year"] = values["year"].astype("int64")
+    values["value"] = pd.to_numeric(values["value"]).astype("float64")
+    return outlook_table(values, targets(conn), horizon)
+
+
+def judges_in_post(conn: Connection, court_code: str) -> dict[int, float]:
+    """Year -> judges in post of one court (the resources table)."""
+    df = store.read_sql(conn, "SELECT year, judges_in_post FROM resources "
+                              "WHERE court_code = :c AND judges_in_post IS NOT NULL",
+                        {"c": court_code})
+    return {int(y): float(j) for y, j in zip(df["year"], df["judges_in_post"])}
 
 
 def targets(conn: Connection) -> pd.DataFrame:

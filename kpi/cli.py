@@ -1,4 +1,4 @@
-"""``python -m kpi``: the catalogue and the computed values."""
+"""``python -m kpi``: the catalogue, the computed values, the outlook and the simulator."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import pandas as pd
 
 from data.schema import CATEGORIES
 from kpi.catalogue import CATALOGUE, KPIS
+from kpi.outlook import DEFAULT_HORIZON, HORIZONS
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -26,7 +27,41 @@ def _parser() -> argparse.ArgumentParser:
     val.add_argument("--category", choices=["all", *CATEGORIES])
     val.add_argument("--kpi", choices=list(KPIS))
     val.add_argument("--format", choices=["csv", "json"], default="csv")
+    out = sub.add_parser("outlook", help="will each series reach its target by the horizon")
+    out.add_argument("--db", help="database URL (default: $DATABASE_URL, else SQLite file)")
+    out.add_argument("--level", choices=["national", "region", "court"])
+    out.add_argument("--code", help="court or region code; KZ for national")
+    out.add_argument("--category", choices=["all", *CATEGORIES])
+    out.add_argument("--kpi", choices=list(KPIS))
+    out.add_argument("--horizon", type=_horizon, default=DEFAULT_HORIZON,
+                     help=f"the target year, {HORIZONS[0]}-{HORIZONS[-1]} "
+                          f"(default {DEFAULT_HORIZON})")
+    out.add_argument("--format", choices=["csv", "json"], required=True)
+    sim = sub.add_parser("simulate", help="project the case flow of one unit to the horizon")
+    sim.add_argument("--db", help="database URL (default: $DATABASE_URL, else SQLite file)")
+    sim.add_argument("--level", choices=["national", "region", "court"], required=True)
+    sim.add_argument("--code", help="court or region code (not for national)")
+    sim.add_argument("--category", choices=["all", *CATEGORIES], default="all")
+    sim.add_argument("--horizon", type=_horizon, default=DEFAULT_HORIZON)
+    sim.add_argument("--incoming-change", type=float, default=0.0, metavar="PCT",
+                     help="yearly change of incoming cases, %% (default 0)")
+    sim.add_argument("--clearance", type=float, metavar="PCT",
+                     help="clearance rate, %% (default: the last year's)")
+    sim.add_argument("--judges", type=float, metavar="N",
+                     help="judges in post (court level, category all), instead of --clearance")
+    sim.add_argument("--format", choices=["csv", "json"], required=True)
     return p
+
+
+def _horizon(text: str) -> int:
+    try:
+        year = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a year") from None
+    if year not in HORIZONS:
+        raise argparse.ArgumentTypeError(
+            f"the horizon must be between {HORIZONS[0]} and {HORIZONS[-1]}, not {year}")
+    return year
 
 
 def catalogue_frame() -> pd.DataFrame:
@@ -57,15 +92,46 @@ def _write(df: pd.DataFrame, fmt: str) -> None:
         df.to_csv(sys.stdout, index=False, lineterminator="\n")
 
 
+def _check_simulate(parser: argparse.ArgumentParser, args) -> None:
+    if args.level != "national" and not args.code:
+        parser.error(f"--code is needed at level {args.level}")
+    if args.judges is not None:
+        if args.level != "court" or args.category != "all":
+            parser.error("--judges is for one court, category all")
+        if args.clearance is not None:
+            parser.error("give --clearance or --judges, not both")
+
+
+def _run(args, conn) -> pd.DataFrame:
+    from data import repository
+
+    if args.command == "values":
+        return repository.kpi_values(conn, level=args.level, code=args.code, year=args.year,
+                                     category=args.category, kpi=args.kpi)
+    if args.command == "outlook":
+        return repository.outlook(conn, level=args.level, code=args.code,
+                                  category=args.category, kpi=args.kpi, horizon=args.horizon)
+    from kpi.simulate import simulate, start_from_flow
+
+    code = "KZ" if args.level == "national" else args.code
+    flow = repository.case_flow(conn, args.level, code, args.category)
+    judges = repository.judges_in_post(conn, code) if args.level == "court" else {}
+    return simulate(start_from_flow(flow, judges), args.horizon, args.incoming_change,
+                    args.clearance, args.judges)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
     if args.command == "list":
         _write(catalogue_frame(), args.format)
         return 0
+    if args.command == "simulate":
+        _check_simulate(parser, args)
     from sqlalchemy.exc import OperationalError, ProgrammingError
 
     from data.db import database_url, make_engine, schema_ready
-    from data.repository import kpi_values
+    from kpi.simulate import SimulationError
 
     engine = make_engine(database_url(args.db))
     try:
@@ -74,10 +140,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                   "and load data (or `python -m data demo`).", file=sys.stderr)
             return 1
         with engine.connect() as conn:
-            df = kpi_values(conn, level=args.level, code=args.code, year=args.year,
-                            category=args.category, kpi=args.kpi)
+            df = _run(args, conn)
     except (OperationalError, ProgrammingError) as exc:
         print(f"error: cannot read the database: {exc.orig}", file=sys.stderr)
+        return 1
+    except SimulationError as exc:
+        print(f"error: cannot simulate {args.level} {args.code or 'KZ'}: {exc}", file=sys.stderr)
+        return 1
+    if args.command == "outlook" and df.empty and (args.code or args.kpi):
+        print("error: no KPI values for these filters", file=sys.stderr)
         return 1
     _write(df, args.format)
     return 0

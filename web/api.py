@@ -1,8 +1,9 @@
-"""``GET /api/v1/kpi``: the values ``python -m kpi values`` prints, for other systems.
+"""``GET /api/v1/kpi`` and ``/api/v1/outlook``: what ``python -m kpi values`` and
+``python -m kpi outlook`` print, for other systems.
 
 Authenticated by the session cookie or ``Authorization: Bearer <token>`` (see
 ``python -m data user token``), scoped like the pages: a judge gets the nation,
-regions, their own court and other courts only anonymised.
+regions, their own court and (values only) other courts anonymised.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from data.schema import CATEGORIES
 from kpi.catalogue import KPIS
 from kpi.cli import json_records
+from kpi.outlook import DEFAULT_HORIZON, HORIZONS
 from layouts.export import neutralise_formulas
 from web.guard import current_viewer
 
@@ -66,9 +68,46 @@ def kpi_values():
         return jsonify(error=str(exc)), 400
     services = current_app.extensions["court_kpi_services"]
     values = services.kpi_values(viewer=viewer, anonymous=True, **filters)
+    return _answer(values, fmt, "kpi_values.csv")
+
+
+@blueprint.get("/outlook")
+def outlook():
+    """The outlook to the horizon of each series (shared/spec/outlook.md); a judge gets
+    the nation, the regions and their own court (no anonymised courts: an outlook row
+    is a whole series, which could be told apart)."""
+    viewer = current_viewer()
+    if viewer is None:
+        return jsonify(error="Sign in first."), 401
+    fmt = request.args.get("format", "json")
+    if fmt not in ("json", "csv"):
+        return jsonify(error="format must be json or csv"), 400
+    try:
+        filters = _filters(request.args)
+        horizon = _horizon(request.args.get("horizon"))
+    except BadRequest as exc:
+        return jsonify(error=str(exc)), 400
+    if filters.pop("year") is not None:
+        return jsonify(error="the outlook takes horizon, not year"), 400
+    services = current_app.extensions["court_kpi_services"]
+    rows = services.outlook(viewer=viewer, horizon=horizon, **filters)
+    if rows.empty and filters["code"] is not None:
+        return jsonify(error=f"no KPI values for {filters['code']}"), 404
+    return _answer(rows, fmt, f"outlook_{horizon}.csv")
+
+
+def _horizon(text: str | None) -> int:
+    if not text:
+        return DEFAULT_HORIZON
+    if not text.isdigit() or int(text) not in HORIZONS:
+        raise BadRequest(f"horizon must be a year from {HORIZONS[0]} to {HORIZONS[-1]}")
+    return int(text)
+
+
+def _answer(frame, fmt: str, filename: str) -> Response:
     if fmt == "csv":
-        body = neutralise_formulas(values).to_csv(index=False, lineterminator="\n")
+        body = neutralise_formulas(frame).to_csv(index=False, lineterminator="\n")
         return Response(body, mimetype="text/csv",
-                        headers={"Content-Disposition": "attachment; filename=kpi_values.csv"})
-    return Response(json.dumps(json_records(values), ensure_ascii=False, default=str),
+                        headers={"Content-Disposition": f"attachment; filename={filename}"})
+    return Response(json.dumps(json_records(frame), ensure_ascii=False, default=str),
                     mimetype="application/json")

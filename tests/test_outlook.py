@@ -1,0 +1,197 @@
+"""The outlook (kpi.outlook) against hand-computed cases, statsmodels, and the spec's rules."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from kpi.catalogue import KPIS
+from kpi.outlook import BOUNDS, COLUMNS, outlook_frame, outlook_table, series_outlook
+
+T90_1 = 3.077683537175253  # Student's t, 0.90 quantile, 1 degree of freedom
+T90_2 = 1.8856180831641267  # ... 2 degrees of freedom
+PCT = (0.0, 100.0)
+POS = (0.0, math.inf)
+
+
+def test_three_points_by_hand():
+    # 90, 92, 97 in 2023-2025: mean year 2024, mean 93, Sxx 2, slope 7/2, fitted 89.5,
+    # 93, 96.5, SSE 1.5, s = sqrt(1.5); at 2029: 93 + 3.5 * 5 = 110.5.
+    got = series_outlook([2023, 2024, 2025], [90.0, 92.0, 97.0], 2029, target=100.0,
+                         direction="higher", bounds=POS)
+    half = T90_1 * math.sqrt(1.5) * math.sqrt(1 + 1 / 3 + 25 / 2)
+    assert got.points == 3 and got.first_year == 2023 and got.last_year == 2025
+    assert got.last_value == 97.0 and got.slope == pytest.approx(3.5, abs=1e-12)
+    assert got.projected == pytest.approx(110.5, abs=1e-9)
+    assert got.lower == pytest.approx(110.5 - half, abs=1e-9)
+    assert got.upper == pytest.approx(110.5 + half, abs=1e-9)
+    assert got.lower < 100 < got.upper and got.outlook == "uncertain"
+    assert got.required_slope == pytest.approx((100 - 97) / 4)
+
+
+def test_perfect_fit_has_no_width():
+    got = series_outlook([2022, 2023, 2024, 2025], [80, 82, 84, 86], 2029, 90.0, "higher", PCT)
+    assert got.projected == pytest.approx(94.0) and got.lower == got.upper == got.projected
+    assert got.outlook == "on_track"
+
+
+def test_clipped_to_the_kpi_range():
+    got = series_outlook([2021, 2022, 2023, 2024, 2025], [91, 93, 96, 97, 99], 2029, 98.0,
+                         "higher", BOUNDS["on_time_rate"])
+    assert got.projected == 100.0 and got.upper == 100.0 and got.lower <= 100.0
+    falling = series_outlook([2023, 2024, 2025], [20, 10, 1], 2029, 5.0, "lower",
+                             BOUNDS["backlog_rate"])
+    assert falling.projected == 0.0 and falling.lower == 0.0
+    change = series_outlook([2023, 2024, 2025], [-20, -60, -95], 2035, None, "lower",
+                            BOUNDS["pending_change"])
+    assert change.projected == -100.0 and change.outlook == "no_target"
+
+
+def test_lower_is_better():
+    on = series_outlook([2023, 2024, 2025], [60, 55, 50], 2029, 45.0, "lower", POS)
+    assert on.upper <= 45 and on.outlook == "on_track"  # perfect fit down to 30
+    off = series_outlook([2023, 2024, 2025], [60, 65, 70], 2029, 45.0, "lower", POS)
+    assert off.lower > 45 and off.outlook == "off_track"
+    unsure = series_outlook([2023, 2024, 2025], [60, 44, 58], 2029, 45.0, "lower", POS)
+    assert unsure.outlook == "uncertain"
+
+
+def test_window_is_the_last_five_years_with_a_value():
+    years = [2018, 2019, 2020, 2021, 2022, 2023, 2025]
+    values = [0, 0, 0, 10, 11, np.nan, 13]
+    got = series_outlook(years + [2024], values + [np.nan], 2029, None, "higher", POS)
+    # 2021-2025 with 2023 and 2024 missing: 2021, 2022, 2025.
+    assert (got.points, got.first_year, got.last_year) == (3, 2021, 2025)
+    assert got.outlook == "no_target" and got.projected is not None
+
+
+def test_too_few_points():
+    got = series_outlook([2019, 2024, 2025], [50, 60, 61], 2029, 70.0, "higher", PCT)
+    assert got.points == 2 and got.first_year == 2024 and got.outlook == "insufficient_data"
+    assert got.slope is got.projected is got.lower is got.upper is got.required_slope is None
+    assert got.target == 70.0 and got.last_value == 61.0
+    empty = series_outlook([], [], 2029)
+    assert empty.points == 0 and empty.outlook == "insufficient_data"
+
+
+def test_every_kpi_has_a_range():
+    assert set(BOUNDS) == set(KPIS)
+
+
+def test_table_uses_the_target_of_the_horizon_year_with_court_overrides():
+    years = [2021, 2022, 2023, 2024, 2025]
+    values = pd.DataFrame(
+        [(lvl, code, y, "all", "clearance_rate", 90.0 + i)
+         for lvl, code in (("national", "KZ"), ("region", "KZ-10"), ("court", "C1"),
+                           ("court", "C2"))
+         for i, y in enumerate(years)],
+        columns=["level", "code", "year", "category", "kpi", "value"])
+    targets = pd.DataFrame([
+        ("clearance_rate", 2029, "", 100.0, 5.0, True),
+        ("clearance_rate", 2028, "", 80.0, 5.0, True),
+        ("clearance_rate", 2029, "C2", 90.0, 5.0, False),
+    ], columns=["kpi", "year", "court_code", "target", "tolerance", "illustrative"])
+    out = outlook_table(values, targets, 2029)
+    assert list(out.columns) == COLUMNS
+    assert list(out["code"]) == ["KZ", "KZ-10", "C1", "C2"]
+    target = dict(zip(out["code"], out["target"]))
+    assert target == {"KZ": 100.0, "KZ-10": 100.0, "C1": 100.0, "C2": 90.0}
+    # 90..94 rising by 1 a year: 98 in 2029, perfect fit.
+    assert set(out["projected"]) == {98.0}
+    assert dict(zip(out["code"], out["outlook"])) == {
+        "KZ": "off_track", "KZ-10": "off_track", "C1": "off_track", "C2": "on_track"}
+    at_2028 = outlook_table(values, targets, 2028)
+    assert set(at_2028["target"]) == {80.0, None} - {None}
+    assert set(at_2028["outlook"]) == {"on_track"}  # C2 has no target of its own in 2028
+
+
+def _statsmodels(years: np.ndarray, values: np.ndarray, horizon: int) -> tuple[float, ...]:
+    import statsmodels.api as sm
+
+    fit = sm.OLS(values, sm.add_constant(years.astype(float))).fit()
+    frame = fit.get_prediction(np.array([[1.0, float(horizon)]])).summary_frame(alpha=0.2)
+    return (float(fit.params[1]), float(frame["mean"].iloc[0]),
+            float(frame["obs_ci_lower"].iloc[0]), float(frame["obs_ci_upper"].iloc[0]))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_equal_to_statsmodels_on_random_series(seed):
+    rng = np.random.default_rng(seed)
+    for _ in range(200):
+        n = int(rng.integers(3, 6))
+        years = np.sort(rng.choice(np.arange(2021, 2026), n, replace=False))
+        values = rng.normal(50, 20, n)
+        horizon = int(rng.integers(2026, 2036))
+        got = series_outlook(years, values, horizon, None, "higher")
+        slope, mean, lo, hi = _statsmodels(years, values, horizon)
+        assert got.slope == pytest.approx(slope, rel=1e-9, abs=1e-9)
+        assert got.projected == pytest.approx(mean, rel=1e-9, abs=1e-9)
+        assert got.lower == pytest.approx(lo, rel=1e-9, abs=1e-9)
+        assert got.upper == pytest.approx(hi, rel=1e-9, abs=1e-9)
+
+
+@pytest.fixture(scope="module")
+def demo_values(tmp_path_factory):
+    from data import repository
+    from data.db import init_db, make_engine
+    from data.demo_load import load_demo
+
+    engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('outlook') / 'demo.sqlite'}")
+    init_db(engine)
+    load_demo(engine, "small", seed=0)
+    with engine.connect() as conn:
+        values = repository.kpi_values(conn)
+        table = repository.outlook(conn)
+    engine.dispose()
+    return values, table
+
+
+def test_every_series_of_the_demo_equals_statsmodels(demo_values):
+    """The spec's numbers on every series of the demo data, fitted independently."""
+    values, table = demo_values
+    cells = values[values["value"].notna()]
+    keys = ["level", "code", "category", "kpi"]
+    assert len(table) == cells.groupby(keys).ngroups > 1000
+    groups = dict(iter(cells.groupby(keys)))
+    checked = 0
+    for row in table.itertuples(index=False):
+        group = groups[(row.level, row.code, row.category, row.kpi)]
+        years = group["year"].to_numpy()
+        last = years.max()
+        window = group[group["year"] >= last - 4]
+        assert row.points == len(window) and row.last_year == last
+        if row.points < 3:
+            assert row.outlook == "insufficient_data" and pd.isna(row.projected)
+            continue
+        slope, mean, lo, hi = _statsmodels(window["year"].to_numpy(),
+                                           window["value"].to_numpy(), 2029)
+        low, high = BOUNDS[row.kpi]
+        assert row.slope == pytest.approx(slope, rel=1e-7, abs=1e-7)
+        assert row.projected == pytest.approx(min(max(mean, low), high), rel=1e-7, abs=1e-7)
+        assert row.lower == pytest.approx(min(max(lo, low), high), rel=1e-7, abs=1e-7)
+        assert row.upper == pytest.approx(min(max(hi, low), high), rel=1e-7, abs=1e-7)
+        checked += 1
+    assert checked > 1000
+
+
+def test_demo_outlooks_follow_the_classification_rule(demo_values):
+    _values, table = demo_values
+    judged = table[table["outlook"].isin(["on_track", "off_track", "uncertain"])]
+    assert len(judged) > 100
+    for row in judged.itertuples(index=False):
+        higher = KPIS[row.kpi].direction == "higher"
+        on = row.lower >= row.target if higher else row.upper <= row.target
+        off = row.upper < row.target if higher else row.lower > row.target
+        assert row.outlook == ("on_track" if on else "off_track" if off else "uncertain")
+    no_target = table[table["outlook"] == "no_target"]
+    for row in no_target.itertuples(index=False):
+        assert pd.isna(row.target) or KPIS[row.kpi].direction == "none", row
+
+
+def test_outlook_frame_without_values_or_targets():
+    empty = pd.DataFrame(columns=["level", "code", "year", "category", "kpi", "value"])
+    assert list(outlook_frame(empty, None).columns) == COLUMNS
+    assert outlook_table(empty, pd.DataFrame()).empty
