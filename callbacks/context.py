@@ -61,6 +61,12 @@ class UnitNames(dict):
             return default
 
 
+def _query_key(filters: dict) -> tuple:
+    """A hashable key of query filters (lists become tuples), the same in any order."""
+    return tuple(sorted((k, tuple(v) if isinstance(v, (list, tuple, set)) else v)
+                        for k, v in filters.items()))
+
+
 @dataclass
 class Services:
     engine: Engine
@@ -149,8 +155,7 @@ class Services:
         the same national views; a new upload or undo changes the version, so nothing
         stale is ever served. Shared between workers through Redis when configured.
         """
-        key = tuple(sorted((k, tuple(v) if isinstance(v, (list, tuple, set)) else v)
-                           for k, v in filters.items()))
+        key = _query_key(filters)
         version = self.version()
         with self._lock:
             hit = self._values.get(key)
@@ -170,7 +175,7 @@ class Services:
         """The outlook of each series the viewer may see by name (no anonymised courts),
         kept per data version like the values it is computed from."""
         viewer = viewer or request_viewer()
-        key = tuple(sorted((k, v) for k, v in filters.items())) + (("horizon", horizon),)
+        key = _query_key({**filters, "horizon": horizon})
         version = self.version()
         with self._lock:
             hit = self._values.get(("outlook", key))

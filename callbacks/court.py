@@ -10,16 +10,20 @@ from callbacks.context import Services, request_viewer
 from data import repository
 from kpi.analysis import peer_percentile
 from kpi.catalogue import CATALOGUE
+from kpi.outlook import DEFAULT_HORIZON
 from layouts import figures, ids
 from layouts.components import breadcrumbs, status_badge, table_data
 from layouts.format import fmt_number, fmt_value
 from layouts.i18n import t
+from layouts.outlook_view import outlook_badge
 from layouts.params import payload_state
 
 
 def scorecard_rows(values: pd.DataFrame, peers: pd.DataFrame, court: str, region: str,
-                   year: int, category: str) -> pd.DataFrame:
-    """One row per KPI: court, region and national values, target, status, percentile."""
+                   year: int, category: str,
+                   outlooks: dict[tuple[str, str], str] | None = None) -> pd.DataFrame:
+    """One row per KPI: court, region and national values, target, status, percentile,
+    and the court's outlook to the horizon (``outlooks``: (kpi, category) -> outcome)."""
     rows = []
     # Grouped and indexed once: filtering thousands of rows per KPI was most of the time.
     peer_groups = {key: grp["value"] for key, grp in peers.groupby(["kpi", "category"])}
@@ -41,6 +45,7 @@ def scorecard_rows(values: pd.DataFrame, peers: pd.DataFrame, court: str, region
             "target": nan if own is None else own[1],
             "status": "none" if own is None else own[2],
             "percentile": peer_percentile(peer, own_value, kpi.direction),
+            "outlook": (outlooks or {}).get((kpi.code, cat), "insufficient_data"),
         })
     return pd.DataFrame(rows)
 
@@ -85,6 +90,9 @@ def register(app, services: Services) -> None:
             peers = peers[peers["code"].isin(set(peer_codes))]
             flow = repository.case_flow(conn, "court", code, category)
             sent = repository.coverage_matrix(conn)
+        own_outlook = services.outlook(code=code, category=sorted({category, "all"}))
+        outlooks = dict(zip(zip(own_outlook["kpi"], own_outlook["category"]),
+                            own_outlook["outlook"]))
         header = html.Div([
             html.H1(names.get(code, code), className="h3 mb-0"),
             html.P(f"{code} · {names.get(region, region)} · {t('level.' + court['level'], lang)}"
@@ -97,7 +105,8 @@ def register(app, services: Services) -> None:
         crumbs = breadcrumbs([(t("nav.national", lang), "/"),
                               (names.get(region, region), f"/kpi/clearance_rate?region={region}"),
                               (names.get(code, code), None)])
-        rows = scorecard_rows(values, peers, code, region, year, category) if year else None
+        rows = scorecard_rows(values, peers, code, region, year, category, outlooks) \
+            if year else None
         table = _scorecard_table(rows, lang) if rows is not None else None
         flow_fig = figures.case_flow_figure(flow, lang)
         flow_data = table_data(flow, {"year": t("col.year", lang),
@@ -122,7 +131,8 @@ def _scorecard_table(rows: pd.DataFrame, lang: str) -> dbc.Table:
 
     head = html.Thead(html.Tr([html.Th(t(k, lang)) for k in
                                ("col.kpi", "col.court", "col.region", "col.national",
-                                "col.target", "col.status", "col.peer_percentile")]))
+                                "col.target", "col.status", "col.peer_percentile")]
+                              + [html.Th(t("outlook.col", lang, horizon=DEFAULT_HORIZON))]))
     body = []
     for r in rows.itertuples():
         k = KPIS[r.kpi]
@@ -136,6 +146,7 @@ def _scorecard_table(rows: pd.DataFrame, lang: str) -> dbc.Table:
             html.Td("" if pd.isna(r.target) else fmt_value(r.target, k.unit, lang)),
             html.Td(status_badge(r.status, lang, r.court)),
             html.Td(pct),
+            html.Td(outlook_badge(r.outlook, lang)),
         ]))
     return dbc.Table([head, html.Tbody(body)], size="sm", hover=True,
                      className="small kpi-scorecard")

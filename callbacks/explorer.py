@@ -9,7 +9,8 @@ from dash import Input, Output, html
 from callbacks.context import Services
 from data import repository
 from kpi.catalogue import KPIS
-from layouts import figures, ids
+from kpi.outlook import BOUNDS, DEFAULT_HORIZON, projection_path
+from layouts import figures, ids, outlook_view
 from layouts.components import breadcrumbs, table_data
 from layouts.i18n import t
 from layouts.params import MAX_COMPARE, payload_state
@@ -28,6 +29,15 @@ def definition(kpi, lang: str) -> dbc.Card:
         [item for label, text in rows for item in (html.Dt(label, className="col-sm-3"),
                                                    html.Dd(text, className="col-sm-9"))],
         className="row mb-0 small")), className="mb-3", id="definition")
+
+
+def outlook_sentences(outlooks: pd.DataFrame, units: list[str], names, kpi,
+                      lang: str) -> str:
+    """The outlook of the nation (and the chosen region) in words (pure)."""
+    rows = {r["code"]: r for r in outlooks.astype(object).where(outlooks.notna(), None)
+            .to_dict("records")}
+    return " ".join(outlook_view.sentence(rows.get(code), kpi, names.get(code, code), lang)
+                    for code in units)
 
 
 def filter_courts(courts: pd.DataFrame, state: dict) -> pd.DataFrame:
@@ -50,6 +60,7 @@ def register(app, services: Services) -> None:
         Output(ids.chart(ids.CHART_DATA, "trend"), "data"),
         Output(ids.chart(ids.CHART_GRAPH, "ranking"), "figure"),
         Output(ids.chart(ids.CHART_DATA, "ranking"), "data"),
+        Output(ids.EXPLORER_OUTLOOK, "children"),
         Input(ids.page_state("explorer"), "data"),
         prevent_initial_call="initial_duplicate",
     )
@@ -86,9 +97,15 @@ def register(app, services: Services) -> None:
         # The whole trajectory (to 2029), not only the years that have values.
         national_target = targets[(targets["kpi"] == kpi.code) & (targets["court_code"] == "")][
             ["year", "target", "illustrative"]].sort_values("year") if len(targets) else targets
+        outlook_units = ["KZ"] + ([region] if region else [])
+        outlooks = services.outlook(code=outlook_units, kpi=kpi.code, category=category)
+        nation = trend[trend["code"] == "KZ"]
+        projection = projection_path(nation["year"], nation["value"], DEFAULT_HORIZON,
+                                     BOUNDS[kpi.code])
         trend_fig = figures.trend_figure(trend[["year", "value", "label"]],
                                          national_target if len(national_target) else None,
-                                         kpi, lang)
+                                         kpi, lang, projection)
+        reading = outlook_sentences(outlooks, outlook_units, names, kpi, lang)
         trend_data = table_data(trend, {"label": t("col.unit", lang), "year": t("col.year", lang),
                                         "value": t("col.value", lang),
                                         "target": t("col.target", lang),
@@ -110,8 +127,7 @@ def register(app, services: Services) -> None:
             {"label": f"{names.get(c, c)} ({c})", "value": c}
             for c in services.courts()["court_code"]]
         return (definition(kpi, lang), breadcrumbs(crumbs), region_options, unit_options,
-                trend_fig,
-                trend_data, rank_fig, rank_data)
+                trend_fig, trend_data, rank_fig, rank_data, reading)
 
     @app.callback(
         Output(ids.chart(ids.CHART_GRAPH, "funnel"), "figure"),

@@ -15,7 +15,8 @@ from callbacks.context import Services
 from data import repository
 from kpi.analysis import attention, change_from_previous
 from kpi.catalogue import CATALOGUE, KPIS, PILLARS
-from layouts import figures, ids
+from kpi.outlook import BOUNDS, projection_path
+from layouts import figures, ids, outlook_view
 from layouts.components import kpi_tile, status_badge, table_data
 from layouts.format import fmt_value
 from layouts.i18n import t
@@ -33,11 +34,14 @@ def boundary_geojson() -> dict | None:
 
 
 def tiles(values: pd.DataFrame, year: int, category: str, lang: str,
-          targets: pd.DataFrame | None = None) -> list:
+          targets: pd.DataFrame | None = None,
+          outlooks: dict[str, dict] | None = None) -> list:
     """Tiles by pillar for the national values of all years (pure).
 
     ``targets``: national targets of every year, so each sparkline shows the target
-    trajectory to 2029, not only the years that already have values.
+    trajectory to 2029, not only the years that already have values. ``outlooks``: the
+    national outlook row of each KPI (kpi.outlook), shown as a line and drawn as the
+    sparkline's band to the horizon.
     """
     national = values[values["category"] == category]
     this_year = national[national["year"] == year].set_index("kpi")
@@ -58,11 +62,13 @@ def tiles(values: pd.DataFrame, year: int, category: str, lang: str,
             row = this_year.loc[kpi.code] if kpi.code in this_year.index else None
             years, vals, tgt = figures.sparkline_series(series_of.get(kpi.code),
                                                         targets_of.get(kpi.code))
-            spark = _sparkline(years, vals, tgt, lang) \
+            outlook = (outlooks or {}).get(kpi.code)
+            spark = _sparkline(years, vals, tgt, lang, outlook, kpi.code) \
                 if np.count_nonzero(~np.isnan(vals)) > 1 else None
             href = f"/kpi/{kpi.code}" + query_string({"year": year, "category": category,
                                                       "lang": lang if lang != "en" else None})
-            cards.append(dbc.Col(kpi_tile(kpi, row, changes.get(kpi.code), spark, href, lang),
+            cards.append(dbc.Col(kpi_tile(kpi, row, changes.get(kpi.code), spark, href, lang,
+                                          outlook_view.tile_line(outlook, kpi, lang)),
                                  xs=12, sm=6, md=4, xl=3, className="mb-2"))
         if cards:
             sections.append(html.Section([
@@ -72,15 +78,30 @@ def tiles(values: pd.DataFrame, year: int, category: str, lang: str,
     return sections
 
 
-def _sparkline(years: list[int], values, targets: list[tuple[int, float]], lang: str
-               ) -> tuple[str, str] | None:
-    """(image source, text alternative) of a tile's trend."""
-    svg = figures.sparkline_svg(years, values, targets)
+def _sparkline(years: list[int], values, targets: list[tuple[int, float]], lang: str,
+               outlook: dict | None = None, kpi: str = "") -> tuple[str, str] | None:
+    """(image source, text alternative) of a tile's trend, with its band to the horizon."""
+    projection = []
+    if outlook is not None and outlook.get("projected") is not None:
+        path = projection_path(years, values, int(outlook["horizon"]), BOUNDS[kpi])
+        last = int(outlook["last_year"])
+        projection = [(int(r.year), r.fitted, r.lower, r.upper)
+                      for r in path[path["year"] >= last].itertuples(index=False)]
+    svg = figures.sparkline_svg(years, values, targets, projection)
     if svg is None:
         return None
     span = years + [y for y, _ in targets]
+    if projection:
+        return figures.svg_data_uri(svg), t("tile.outlook_alt", lang, first=min(span),
+                                            last=max(years), horizon=projection[-1][0])
     key = "tile.trend_target" if targets else "tile.trend"
     return figures.svg_data_uri(svg), t(key, lang, first=min(span), last=max(span))
+
+
+def outlook_rows(frame: pd.DataFrame) -> dict[str, dict]:
+    """KPI -> its outlook row (a dict, missing as None) of a one-unit, one-category frame."""
+    records = frame.astype(object).where(frame.notna(), None).to_dict("records")
+    return {r["kpi"]: r for r in records}
 
 
 def attention_table(rows: pd.DataFrame, names: dict[str, str], lang: str):
@@ -125,6 +146,7 @@ def register(app, services: Services) -> None:
                                              else category)
             courts = services.kpi_values(level="court", year=year, category="all")
             targets = repository.targets(conn)
+        outlooks = outlook_rows(services.outlook(level="national", category=category))
         names = services.unit_names(lang)
         regions = services.regions()
         map_df = regions[["region_code"]].merge(
@@ -139,5 +161,5 @@ def register(app, services: Services) -> None:
             "unit": t("col.measure", lang), "target": t("col.target", lang),
             "status": t("col.status", lang), "coverage": t("col.coverage", lang)},
             f"regions-{kpi.code}-{year}")
-        return (tiles(national, year, category, lang, targets), fig, payload,
+        return (tiles(national, year, category, lang, targets, outlooks), fig, payload,
                 attention_table(attention(courts), names, lang))

@@ -181,3 +181,33 @@ def outlook_table(values: pd.DataFrame, targets: pd.DataFrame,
                      _c=(out["category"] != "all"))
     return out.sort_values(["_l", "code", "_c", "category", "_k"]).drop(
         columns=["_l", "_k", "_c"]).reset_index(drop=True)
+
+
+def projection_path(years, values, horizon: int = DEFAULT_HORIZON,
+                    bounds: tuple[float, float] = (-math.inf, math.inf)) -> pd.DataFrame:
+    """The fitted line and its 80 % prediction band, year by year from the window's first
+    year to the horizon (columns year, fitted, lower, upper; clipped like the outlook):
+    what a chart draws. Empty with fewer than three points in the window."""
+    y = np.asarray(years, dtype="float64")
+    v = np.asarray(values, dtype="float64")
+    keep = ~np.isnan(v) & ~np.isnan(y)
+    y, v = y[keep], v[keep]
+    if len(y) == 0:
+        return pd.DataFrame(columns=["year", "fitted", "lower", "upper"])
+    y_in = y >= y.max() - (WINDOW - 1)
+    y, v = y[y_in], v[y_in]
+    n = len(y)
+    if n < MIN_POINTS:
+        return pd.DataFrame(columns=["year", "fitted", "lower", "upper"])
+    mean_year = float(y.mean())
+    sxx = float(((y - mean_year) ** 2).sum())
+    slope = float(((y - mean_year) * (v - v.mean())).sum() / sxx)
+    intercept = float(v.mean() - slope * mean_year)
+    s = math.sqrt(float(((v - (intercept + slope * y)) ** 2).sum()) / (n - 2))
+    at = np.arange(int(y.min()), max(int(horizon), int(y.max())) + 1, dtype="float64")
+    fitted = intercept + slope * at
+    half = _t_quantile(n - 2) * s * np.sqrt(1 + 1 / n + (at - mean_year) ** 2 / sxx)
+    low, high = bounds
+    return pd.DataFrame({"year": at.astype(int), "fitted": np.clip(fitted, low, high),
+                         "lower": np.clip(fitted - half, low, high),
+                         "upper": np.clip(fitted + half, low, high)})

@@ -92,8 +92,10 @@ def _cell(v, lang: str) -> str:
 
 
 def kpi_tile(kpi: KpiDef, row: pd.Series | None, change: float | None,
-             sparkline: tuple[str, str] | None, href: str, lang: str) -> dbc.Card:
-    """One KPI of the scorecard: value, target, status, change and a small trend.
+             sparkline: tuple[str, str] | None, href: str, lang: str,
+             outlook: html.Div | None = None) -> dbc.Card:
+    """One KPI of the scorecard: value, target, status, change, the outlook to the
+    horizon and a small trend.
 
     ``sparkline``: (image source, text alternative) of the trend, or None.
     """
@@ -119,6 +121,8 @@ def kpi_tile(kpi: KpiDef, row: pd.Series | None, change: float | None,
         details.append(html.Div(t("tile.coverage", lang, value=fmt_coverage(row["coverage"])),
                                 className="text-warning-emphasis"))
     body.append(html.Div(details, className="small text-muted"))
+    if outlook is not None:
+        body.append(outlook)
     if sparkline is not None:
         src, alt = sparkline
         body.append(html.Img(src=src, alt=alt, title=alt, className="kpi-sparkline"))

@@ -32,6 +32,7 @@ import plotly.io as pio
 from data.access import ANON_PREFIX
 from kpi.catalogue import KpiDef
 from kpi.funnel import CLASSES, OUTSIDE95, OUTSIDE998, WITHIN, classify, funnel_curve
+from kpi.outlook import DEFAULT_HORIZON
 from layouts.format import fmt_coverage, fmt_number, fmt_value
 from layouts.i18n import t
 
@@ -272,6 +273,8 @@ def _year_axis(fig: go.Figure, years: list[int], lang: str) -> None:
     axis = {"tickformat": "d", "showgrid": False, "title": {"text": t("fig.year", lang)}}
     if years and years[-1] - years[0] <= 12:
         axis.update(tickmode="linear", dtick=1)
+    if years:  # a little room at both ends, so the first and last years are labelled
+        axis.update(range=[years[0] - 0.3, years[-1] + 0.3])
     fig.update_xaxes(**axis)
 
 
@@ -288,12 +291,14 @@ def empty_figure(message: str, title: str | None = None, height: int = 250) -> g
 # --- 1. trend --------------------------------------------------------------------------
 
 def trend_figure(series: pd.DataFrame, targets: pd.DataFrame | None, kpi: KpiDef,
-                 lang: str = "en") -> go.Figure:
+                 lang: str = "en", projection: pd.DataFrame | None = None) -> go.Figure:
     """One line per ``label`` over the years, the target trajectory dashed.
 
     ``series``: year, value, label (an optional ``code`` column goes to customdata,
     else the label does). ``targets``: year, target (an optional boolean
-    ``illustrative`` column labels the line "Target (illustrative)").
+    ``illustrative`` column labels the line "Target (illustrative)"). ``projection``:
+    year, fitted, lower, upper (kpi.outlook.projection_path) of the first series: its
+    trend drawn dotted to the horizon inside the shaded 80 % band.
     """
     title = t("fig.trend.title", lang, kpi=kpi_name(kpi, lang))
     meta = {"chart": "trend", "kpi": kpi.code}
@@ -325,6 +330,9 @@ def trend_figure(series: pd.DataFrame, targets: pd.DataFrame | None, kpi: KpiDef
             marker={"size": 6, "symbol": SERIES_SYMBOLS[(i // len(PALETTE))
                                                         % len(SERIES_SYMBOLS)]},
         ))
+    if projection is not None and len(projection):
+        _add_projection(fig, projection, kpi, lang)
+        years = sorted(set(years) | set(int(y) for y in projection["year"]))
     if has_targets:
         tg = targets.dropna(subset=["target"]).copy()
         tg["year"] = tg["year"].astype("int64")
@@ -355,6 +363,30 @@ def trend_figure(series: pd.DataFrame, targets: pd.DataFrame | None, kpi: KpiDef
     return fig
 
 
+def _add_projection(fig: go.Figure, path: pd.DataFrame, kpi: KpiDef, lang: str) -> None:
+    """The shaded 80 % band (upper edge, then the lower one filled up to it) and the
+    dotted trend line, as in the outlook (shared/spec/outlook.md)."""
+    horizon = int(path["year"].max())
+    years = [int(y) for y in path["year"]]
+    band = t("outlook.band", lang, horizon=horizon)
+    fig.add_trace(go.Scatter(x=years, y=_gapped(_floats(path["upper"])), mode="lines",
+                             line={"width": 0}, hoverinfo="skip", showlegend=False,
+                             legendgroup="band"))
+    fig.add_trace(go.Scatter(
+        x=years, y=_gapped(_floats(path["lower"])), mode="lines", line={"width": 0},
+        fill="tonexty", fillcolor="rgba(0, 114, 178, 0.15)", name=band, legendgroup="band",
+        hovertext=[f"{band}<br>{y}: {_fmt(lo, kpi, lang)} – {_fmt(hi, kpi, lang)}"
+                   for y, lo, hi in zip(years, path["lower"], path["upper"])],
+        hovertemplate="%{hovertext}<extra></extra>"))
+    fitted = t("outlook.fitted", lang)
+    fig.add_trace(go.Scatter(
+        x=years, y=_gapped(_floats(path["fitted"])), mode="lines", name=fitted,
+        line={"color": PALETTE[0], "width": 1.5, "dash": "dot"},
+        hovertext=[f"{fitted}<br>{y}: {_fmt(v, kpi, lang)}"
+                   for y, v in zip(years, path["fitted"])],
+        hovertemplate="%{hovertext}<extra></extra>"))
+
+
 # --- 2. sparkline ----------------------------------------------------------------------
 
 SPARK_WIDTH, SPARK_HEIGHT, SPARK_PAD = 200, 60, 5
@@ -382,9 +414,13 @@ def sparkline_series(values: pd.DataFrame | None, targets: pd.DataFrame | None
 
 
 def sparkline_svg(years: list[int], values: np.ndarray,
-                  targets: list[tuple[int, float]]) -> str | None:
+                  targets: list[tuple[int, float]],
+                  projection: list[tuple[int, float, float, float]] | None = None
+                  ) -> str | None:
     """A KPI tile's tiny trend as an SVG document: the line with gaps, its last point
-    bigger, the target dashed; None without any value.
+    bigger, the target dashed; None without any value. ``projection``: (year, fitted,
+    lower, upper) from the last year to the horizon, drawn as a shaded band with the
+    trend dotted through it (kpi.outlook.projection_path).
 
     The tiles show 18 of these and they are static (no hover, no zoom): as images they
     cost the browser next to nothing, where 18 Plotly charts added 0.15-0.2 s of
@@ -394,9 +430,11 @@ def sparkline_svg(years: list[int], values: np.ndarray,
     points = [(y, float(v)) for y, v in zip(years, values) if not math.isnan(v)]
     if not points:
         return None
-    all_years = [y for y, _ in points] + [y for y, _ in targets]
+    projection = [p for p in projection or [] if not any(math.isnan(q) for q in p[1:])]
+    all_years = [y for y, _ in points] + [y for y, _ in targets] + [p[0] for p in projection]
     first, last = min(all_years), max(all_years)
-    levels = [v for _, v in points] + [v for _, v in targets]
+    levels = [v for _, v in points] + [v for _, v in targets] + \
+        [q for p in projection for q in p[2:]]
     low, high = min(levels), max(levels)
     if high == low:
         low, high = low - 1.0, high + 1.0
@@ -418,6 +456,12 @@ def sparkline_svg(years: list[int], values: np.ndarray,
 
     keep = 'fill="none" vector-effect="non-scaling-stroke" stroke-linecap="round"'
     parts = []
+    if len(projection) > 1:
+        band = [(p[0], p[3]) for p in projection] + [(p[0], p[2]) for p in projection[::-1]]
+        parts.append(f'<path d="{path(band)} Z" fill="{PALETTE[0]}" fill-opacity="0.15" '
+                     'stroke="none"/>')
+        parts.append(f'<path d="{path([(p[0], p[1]) for p in projection])}" '
+                     f'stroke="{PALETTE[0]}" stroke-width="1.5" stroke-dasharray="2 3" {keep}/>')
     if targets:
         parts.append(f'<path d="{path(targets)}" stroke="{TARGET_COLOR}" stroke-width="1" '
                      f'stroke-dasharray="4 3" {keep}/>')
@@ -959,3 +1003,76 @@ def small_multiples_figure(values: pd.DataFrame, category: str, lang: str = "en"
             "tickmode": "array", "tickvals": years, "ticktext": [str(y) for y in years],
             "tickfont": {"size": 10}})
     return go.Figure({"data": traces, "layout": layout}, _validate=False)
+
+
+# --- outlook grid --------------------------------------------------------------------------
+
+OUTLOOK_COLORS = {"on_track": STATUS_COLORS["green"], "uncertain": STATUS_COLORS["amber"],
+                  "off_track": STATUS_COLORS["red"], "no_target": "#BBBBBB",
+                  "insufficient_data": "#E5E5E5"}
+OUTLOOK_ORDER = ("on_track", "uncertain", "off_track", "no_target", "insufficient_data")
+OUTLOOK_SYMBOLS = {"on_track": "✔", "uncertain": "?", "off_track": "✖", "no_target": "—",
+                   "insufficient_data": "…"}
+
+
+def outlook_grid_figure(rows: pd.DataFrame, kpis: list[str], units: list[str],
+                        names: dict, lang: str = "en") -> go.Figure:
+    """KPIs (rows, most off track first) × units (columns): each cell the outlook's icon
+    on its colour, the word and the projection on hover; a legend of icons and words
+    under the grid, so colour is never the only cue.
+
+    ``rows``: code, kpi, outlook, projected, lower, upper, target (kpi.outlook columns).
+    """
+    from kpi.catalogue import KPIS
+
+    title = t("outlook.grid", lang, horizon=DEFAULT_HORIZON)
+    meta = {"chart": "outlook"}
+    shown_units = [u for u in units if u in set(rows["code"])] if len(rows) else []
+    if not kpis or not shown_units:
+        return empty_figure(t("fig.no_data", lang), title, 300)
+    cell = {(r.kpi, r.code): r for r in rows.itertuples(index=False)}
+    level = {o: i for i, o in enumerate(OUTLOOK_ORDER)}
+    z, text, hover = [], [], []
+    for kpi in kpis:
+        k = KPIS[kpi]
+        z_row, t_row, h_row = [], [], []
+        for unit in shown_units:
+            r = cell.get((kpi, unit))
+            name = _esc(names.get(unit, unit))
+            if r is None:
+                z_row.append(None)
+                t_row.append("")
+                h_row.append(f"<b>{name}</b><br>{_esc(kpi_name(k, lang))}<br>"
+                             f"{t('fig.no_data', lang)}")
+                continue
+            z_row.append(level[r.outlook])
+            t_row.append(OUTLOOK_SYMBOLS[r.outlook])
+            line = (f"<b>{name}</b><br>{_esc(kpi_name(k, lang))}<br>"
+                    f"{t('outlook.' + r.outlook, lang)}")
+            if not _missing(r.projected):
+                line += "<br>" + _esc(t("outlook.interval", lang, value=_fmt(r.projected, k, lang),
+                                        lower=_fmt(r.lower, k, lang),
+                                        upper=_fmt(r.upper, k, lang)))
+            if not _missing(r.target):
+                line += f"<br>{t('fig.target', lang)}: {_fmt(r.target, k, lang)}"
+            h_row.append(line)
+        z.append(z_row)
+        text.append(t_row)
+        hover.append(h_row)
+    n = len(OUTLOOK_ORDER)
+    scale = []
+    for i, outcome in enumerate(OUTLOOK_ORDER):
+        scale += [[i / n, OUTLOOK_COLORS[outcome]], [(i + 1) / n, OUTLOOK_COLORS[outcome]]]
+    fig = go.Figure(go.Heatmap(
+        z=z, x=[names.get(u, u) for u in shown_units],
+        y=[kpi_name(KPIS[k], lang) for k in kpis], text=text, texttemplate="%{text}",
+        textfont={"size": 13, "color": "#111111"}, hovertext=hover,
+        hovertemplate="%{hovertext}<extra></extra>", colorscale=scale, zmin=-0.5,
+        zmax=n - 0.5, showscale=False, xgap=2, ygap=2, customdata=[shown_units] * len(kpis)),
+        _validate=False)
+    fig.update_yaxes(autorange="reversed", automargin=True)
+    fig.update_xaxes(side="top", tickangle=-45, automargin=True)
+    _base_layout(fig, title, 160 + 28 * len(kpis), meta, lang)
+    legend = " · ".join(f"{OUTLOOK_SYMBOLS[o]} {t('outlook.' + o, lang)}" for o in OUTLOOK_ORDER)
+    _footer(fig, [legend], below=12)
+    return fig

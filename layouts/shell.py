@@ -28,6 +28,7 @@ def language_switcher(lang: str) -> html.Div:
 # shown (the server refuses them anyway, web.guard); data and administration pages sit
 # in two menus so the bar fits one line in Kazakh and Russian too.
 NAV = [("nav.scorecard", "/", None, None), ("nav.explorer", "/kpi/clearance_rate", None, None),
+       ("nav.outlook", "/outlook", None, None),
        ("nav.compare", "/compare", None, None),
        ("nav.coverage", "/coverage", VIEW_ALL, "nav.data"),
        ("nav.upload", "/upload", UPLOAD, "nav.data"),

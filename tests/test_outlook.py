@@ -195,3 +195,21 @@ def test_outlook_frame_without_values_or_targets():
     empty = pd.DataFrame(columns=["level", "code", "year", "category", "kpi", "value"])
     assert list(outlook_frame(empty, None).columns) == COLUMNS
     assert outlook_table(empty, pd.DataFrame()).empty
+
+
+def test_projection_path_ends_at_the_outlook():
+    from kpi.outlook import projection_path
+
+    years, values = [2021, 2022, 2023, 2024, 2025], [90.0, 93.0, 92.0, 95.0, 97.0]
+    path = projection_path(years, values, 2029, BOUNDS["on_time_rate"])
+    assert list(path["year"]) == list(range(2021, 2030))
+    end = series_outlook(years, values, 2029, None, "higher", BOUNDS["on_time_rate"])
+    last = path.iloc[-1]
+    assert (last["fitted"], last["lower"], last["upper"]) == pytest.approx(
+        (end.projected, end.lower, end.upper))
+    # The band widens away from the data, and is clipped at 100 %.
+    free = projection_path(years, values, 2029)
+    widths = (free["upper"] - free["lower"]).to_numpy()
+    assert widths[2] < widths[4] < widths[6] < widths[8]
+    assert path["upper"].max() == 100.0 < free["upper"].max()
+    assert projection_path([2024, 2025], [1.0, 2.0]).empty

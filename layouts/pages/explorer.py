@@ -24,7 +24,8 @@ def layout(code: str | None = None, **query) -> html.Div:
                                   color="warning", className="mt-3"))
     kpi = KPIS[code]
     charts = [
-        chart_card("trend", t("explorer.trend", lang), lang),
+        chart_card("trend", t("explorer.trend", lang), lang, extra=[
+            html.P(id=ids.EXPLORER_OUTLOOK, className="small mb-1", **{"aria-live": "polite"})]),
         chart_card("ranking", t(f"explorer.ranking_{state['view']}", lang), lang),
     ]
     if kpi.share:
