@@ -31,6 +31,8 @@ PAGES = {
     "scorecard-kk.png": "/?lang=kk",
     "scorecard-ru.png": "/?lang=ru",
     "explorer.png": "/kpi/clearance_rate?lang=en",
+    "outlook.png": "/outlook",
+    "simulate.png": "/simulate",
     "court.png": "/court/KZ75-D01",
     "compare.png": "/compare?units=KZ-75,KZ-71,KZ-79",
     "coverage.png": "/coverage",

@@ -12,6 +12,7 @@ import json
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
+from data.access import Viewer
 from data.schema import CATEGORIES
 from kpi.catalogue import KPIS
 from kpi.cli import json_records
@@ -54,8 +55,8 @@ def _filters(args) -> dict:
     return out
 
 
-@blueprint.get("/kpi")
-def kpi_values():
+def _request():
+    """(viewer, format, filters) of an API request, or the error answer to give."""
     viewer = current_viewer()
     if viewer is None:  # the guard answers first; kept so the route is safe on its own
         return jsonify(error="Sign in first."), 401
@@ -63,9 +64,17 @@ def kpi_values():
     if fmt not in ("json", "csv"):
         return jsonify(error="format must be json or csv"), 400
     try:
-        filters = _filters(request.args)
+        return viewer, fmt, _filters(request.args)
     except BadRequest as exc:
         return jsonify(error=str(exc)), 400
+
+
+@blueprint.get("/kpi")
+def kpi_values():
+    asked = _request()
+    if not isinstance(asked[0], Viewer):
+        return asked
+    viewer, fmt, filters = asked
     services = current_app.extensions["court_kpi_services"]
     values = services.kpi_values(viewer=viewer, anonymous=True, **filters)
     return _answer(values, fmt, "kpi_values.csv")
@@ -76,14 +85,11 @@ def outlook():
     """The outlook to the horizon of each series (shared/spec/outlook.md); a judge gets
     the nation, the regions and their own court (no anonymised courts: an outlook row
     is a whole series, which could be told apart)."""
-    viewer = current_viewer()
-    if viewer is None:
-        return jsonify(error="Sign in first."), 401
-    fmt = request.args.get("format", "json")
-    if fmt not in ("json", "csv"):
-        return jsonify(error="format must be json or csv"), 400
+    asked = _request()
+    if not isinstance(asked[0], Viewer):
+        return asked
+    viewer, fmt, filters = asked
     try:
-        filters = _filters(request.args)
         horizon = _horizon(request.args.get("horizon"))
     except BadRequest as exc:
         return jsonify(error=str(exc)), 400

@@ -87,12 +87,15 @@ def run_callback(client, body: dict, timeout: float = 90) -> dict | None:
     raise TimeoutError("background callback did not finish")
 
 
-def review(app, client, token: dict | None, kind: str = V.AUTO) -> dict | None:
-    body = body_for(app, f"{V.REVIEW}.children",
+def review_body(app, token: dict | None, kind: str = V.AUTO) -> dict:
+    return body_for(app, f"{V.REVIEW}.children",
                     {f"{V.TOKEN}.data": token, f"{V.KIND}.value": kind,
                      f"{PAGE_STATE}.data": {**page_state({"lang": "en"}), "page": "upload"}},
                     f"{V.TOKEN}.data")
-    return run_callback(client, body)
+
+
+def review(app, client, token: dict | None, kind: str = V.AUTO) -> dict | None:
+    return run_callback(client, review_body(app, token, kind))
 
 
 def load(app, client, review_state: dict | None) -> dict | None:
@@ -209,10 +212,7 @@ def test_another_users_token_is_refused_by_review_report_and_load(app, as_role, 
     background job for it), by the review, the issue list, the report and the load."""
     analyst, admin = as_role("analyst"), as_role("admin")
     token = send_file(analyst, GOOD).get_json()
-    body = body_for(app, f"{V.REVIEW}.children",
-                    {f"{V.TOKEN}.data": token, f"{V.KIND}.value": V.AUTO,
-                     f"{PAGE_STATE}.data": {**page_state({"lang": "en"}), "page": "upload"}},
-                    f"{V.TOKEN}.data")
+    body = review_body(app, token)
     started = admin.post("/_dash-update-component", json=body, headers=csrf(admin))
     assert started.status_code == 403 and b"cacheKey" not in started.data
     forged = {"token": token["token"], "filename": "surveys.csv", "kind": None, "ok": True,
@@ -250,10 +250,7 @@ def test_background_job_handles_belong_to_their_user(app, as_role):
     """#17: a poll or a cancel with another user's cacheKey or job id is refused."""
     analyst, admin = as_role("analyst"), as_role("admin")
     token = send_file(analyst, GOOD).get_json()
-    body = body_for(app, f"{V.REVIEW}.children",
-                    {f"{V.TOKEN}.data": token, f"{V.KIND}.value": V.AUTO,
-                     f"{PAGE_STATE}.data": {**page_state({"lang": "en"}), "page": "upload"}},
-                    f"{V.TOKEN}.data")
+    body = review_body(app, token)
     started = analyst.post("/_dash-update-component", json=body, headers=csrf(analyst))
     handles = started.get_json()
     assert {"cacheKey", "job"} <= set(handles)
