@@ -122,9 +122,12 @@ def issue_text(issue: dict, lang: str) -> str:
             t("validate.kind_missing", lang, kind=kind, columns=", ".join(cols))
             for kind, cols in params["missing"].items())
     try:
-        return t(f"validate.{issue.get('code')}", lang, **params)
+        text = t(f"validate.{issue.get('code')}", lang, **params)
     except (KeyError, IndexError, ValueError):
         return issue.get("message", "")
+    if params.get("suggestion"):
+        text += " " + t("validate.did_you_mean", lang, suggestion=params["suggestion"])
+    return text
 
 
 def _warnings(uploads, lang):

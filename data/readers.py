@@ -25,6 +25,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import python_calamine
 
+from data.names import field_of
+
 __all__ = ["RawTable", "ReadError", "read_table", "sniff_container"]
 
 
@@ -45,6 +47,8 @@ class RawTable:
     decimal_comma: bool
     duplicate_columns: list[str] = field(default_factory=list)
     ragged_lines: list[int] = field(default_factory=list)
+    # Header cells read as another name: "Номер дела" -> "case_id" (data.names).
+    read_as: dict[str, str] = field(default_factory=dict)
 
 
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -592,8 +596,14 @@ def _assemble(
     n_rows = len(lines)
 
     named: list[tuple[str, pa.Array | pa.ChunkedArray]] = []
+    read_as: dict[str, str] = {}
     for position, (raw, col) in enumerate(zip(raw_header, columns), start=1):
         name = _normalise_name(raw)
+        field_name = field_of(name) if name else None
+        if field_name and field_name != name:
+            # Russian, Kazakh or another spelling of a contract name (shared/spec).
+            read_as[raw.replace("\ufeff", "").strip()] = field_name
+            name = field_name
         if not name:
             # A trailing delimiter makes an unnamed, empty column: not a column at all.
             if n_rows == 0 or not pc.any(pc.not_equal(col, "")).as_py():
@@ -635,4 +645,5 @@ def _assemble(
         decimal_comma=decimal_comma,
         duplicate_columns=duplicates,
         ragged_lines=ragged,
+        read_as=read_as,
     )

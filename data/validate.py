@@ -15,11 +15,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from data.names import ambiguous_choices, code_of, suggestions
 from data.parsing import parse_bool, parse_date, parse_decimal, parse_int, parse_text
 from data.readers import RawTable
 from data.schema import DEFAULT_STATUTORY_DAYS, KINDS, Kind
 
 MAX_ISSUES_KEPT = 5000
+DID_YOU_MEAN = "Did you mean '{suggestion}'?"
 TEXT_LIMITS = {"case_id": 120, "name_en": 300, "name_ru": 300, "name_kk": 300}
 DEFAULT_TEXT_LIMIT = 64
 
@@ -40,6 +42,8 @@ MESSAGES: dict[str, str] = {
     "bad_date": "'{value}' is not a valid date; use YYYY-MM-DD or DD.MM.YYYY.",
     "bad_bool": "'{value}' is not yes/no; use 1/0, yes/no, да/нет or иә/жоқ.",
     "bad_choice": "'{value}' is not allowed in '{column}'; use one of: {choices}.",
+    "ambiguous_choice": "'{value}' in '{column}' could mean more than one thing; write "
+                        "{choices}.",
     "too_long": "'{column}' is longer than {limit} characters.",
     "negative": "'{column}' cannot be negative ({value}).",
     "bad_year": "{value} is not a plausible year.",
@@ -72,7 +76,10 @@ class Issue:
 
     @property
     def message(self) -> str:
-        return MESSAGES[self.code].format(**self.params)
+        text = MESSAGES[self.code].format(**self.params)
+        if self.params.get("suggestion"):
+            text += " " + DID_YOU_MEAN.format(suggestion=self.params["suggestion"])
+        return text
 
     def as_dict(self) -> dict:
         # code + params let a page say the sentence in the reader's language.
@@ -163,6 +170,9 @@ def _show(v) -> str | None:
     return str(v)
 
 
+ALL_COLUMNS = frozenset(c for kind in KINDS.values() for c in kind.column_names)
+
+
 def detect_kind(header: Iterable[str]) -> tuple[str | None, Issue | None]:
     """The kind whose columns the header fits best, or an issue explaining why none."""
     cols = set(header)
@@ -175,8 +185,13 @@ def detect_kind(header: Iterable[str]) -> tuple[str | None, Issue | None]:
                    for k in KINDS.values() if set(k.required) - cols}
         detail = " ".join(f"{name}: missing {', '.join(cs)}." for name, cs in missing.items())
         # ``missing`` lets the pages say the same in the reader's language.
-        return None, Issue(1, None, None, "unknown_kind", {"detail": detail,
-                                                           "missing": missing})
+        params: dict = {"detail": detail, "missing": missing}
+        lacking = tuple(dict.fromkeys(c for cs in missing.values() for c in cs))
+        close = [hit for col in header if col not in ALL_COLUMNS
+                 for hit in suggestions(col, lacking, limit=1)]
+        if close:  # a misspelt name of a column the file lacks
+            params["suggestion"] = close[0]
+        return None, Issue(1, None, None, "unknown_kind", params)
     fits.sort(reverse=True)
     if len(fits) > 1 and fits[0][0] == fits[1][0]:
         kinds = ", ".join(n for s, n in fits if s == fits[0][0])
@@ -188,7 +203,8 @@ def validate(raw: RawTable, kind_name: str | None, ctx: Context) -> Result:
     """Check ``raw`` as ``kind_name`` (detected from the header when None)."""
     c = _Collector(raw.lines)
     detected = {"format": raw.container, "encoding": raw.encoding,
-                "delimiter": raw.delimiter, "rows": int(len(raw.frame))}
+                "delimiter": raw.delimiter, "rows": int(len(raw.frame)),
+                "read_as": dict(getattr(raw, "read_as", None) or {})}
     empty = Result(None, pd.DataFrame(), raw.lines, c.errors, c.warnings, detected=detected)
 
     if kind_name is None:
@@ -210,7 +226,11 @@ def validate(raw: RawTable, kind_name: str | None, ctx: Context) -> Result:
         c.add("missing_one_of", line=1, params={"columns": ", ".join(kind.one_of)})
     for col in raw.header:
         if col not in kind.column_names and col:
-            c.add("extra_column", line=1, column=col, warn=True, params={"kind": kind.name})
+            # The closest accepted name of a column the file lacks: a typo, most likely.
+            close = suggestions(col, tuple(k for k in kind.column_names
+                                           if k not in raw.header), limit=1)
+            c.add("extra_column", line=1, column=col, warn=True,
+                  params={"kind": kind.name, **({"suggestion": close[0]} if close else {})})
     if len(raw.frame) == 0:
         c.add("empty_file", line=1)
     if missing or len(raw.frame) == 0:
@@ -268,8 +288,11 @@ def _typed(raw: RawTable, kind: Kind, present: tuple[str, ...], c: _Collector):
             limit = TEXT_LIMITS.get(col.name, DEFAULT_TEXT_LIMIT)
             c.rows((s.str.len() > limit).to_numpy(), "too_long", col.name, None, limit=[limit] * n)
             if col.choices:
-                norm = values.str.lower()
-                bad_choice = (norm.notna() & ~norm.isin(col.choices)).to_numpy()
+                norm, ambiguous, phrases = _codes(col.name, values)
+                if ambiguous.any():
+                    c.rows(ambiguous.to_numpy(), "ambiguous_choice", col.name, s,
+                           choices=values.map(phrases).fillna("").tolist())
+                bad_choice = (values.notna() & norm.isna() & ~ambiguous).to_numpy()
                 c.rows(bad_choice, "bad_choice", col.name, s,
                        choices=[", ".join(col.choices)] * n)
                 values = norm
@@ -279,6 +302,20 @@ def _typed(raw: RawTable, kind: Kind, present: tuple[str, ...], c: _Collector):
     if date_formats:
         fmt = date_formats.pop() if len(date_formats) == 1 else "mixed"
     return frame, fmt
+
+
+def _codes(column: str, values: pd.Series) -> tuple[pd.Series, pd.Series, dict[str, str]]:
+    """(the code of each cell, English, Russian or Kazakh; which cells are ambiguous;
+    the phrases to choose from for each ambiguous cell).
+
+    Worked out once per distinct cell: a column of a million cases has a handful.
+    """
+    uniques = values.dropna().unique()
+    codes = {v: code_of(column, v) for v in uniques}
+    phrases = {v: " / ".join(f"'{p}'" for p in choices) for v in uniques
+               if codes[v] is None and (choices := ambiguous_choices(column, v))}
+    return (values.map(codes).astype("string"),
+            values.isin(list(phrases)).fillna(False).astype(bool), phrases)
 
 
 def _na_column(type_: str, n: int) -> pd.Series:

@@ -222,7 +222,9 @@ def detected_rows(detected: dict, filename: str, size: int, lang: str) -> list[t
         (t("upload.detected.date_format", lang),
          t("upload.date.mixed", lang) if date_format == "mixed" else (date_format or NONE)),
         (t("upload.detected.rows", lang), fmt_number(rows, 0, lang) if rows is not None else NONE),
-    ]
+    ] + ([(t("upload.detected.read_as", lang),
+           "; ".join(f"{name} → {field}" for name, field in detected["read_as"].items()))]
+         if detected.get("read_as") else [])
 
 
 def file_size(n_bytes: int, lang: str) -> str:
