@@ -190,3 +190,15 @@ def test_a_misspelt_header_gets_the_closest_accepted_name(engine, tmp_path):
     assert extra.message.endswith("Did you mean 'Дата поступления'?")
     assert issue_text(extra.as_dict(), "ru").endswith(
         "Возможно, имелось в виду 'Дата поступления'?")
+
+
+def test_the_documentation_lists_every_accepted_name():
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "data-formats.md").read_text(
+        encoding="utf-8")
+    for field, accepted in names.HEADERS.items():
+        assert f"| `{field}` | {'; '.join(accepted)} |" in doc, field
+    for column, codes in names.VALUES.items():
+        for code, words in codes.items():
+            assert f"| `{column}` | `{code}` | {'; '.join(words)} |" in doc, (column, code)
