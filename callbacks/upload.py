@@ -31,6 +31,7 @@ from sqlalchemy import text
 
 from callbacks.context import Services
 from callbacks.coverage import issue_text
+from data import names
 from data.access import UPLOAD, Viewer
 from data.load import LoadReport, check_file, find_loaded, load_file, write_upload
 from data.schema import KINDS
@@ -134,9 +135,13 @@ def summarise(report: LoadReport) -> dict:
     }
 
 
-def template_text(kind: str) -> str:
-    """An empty file of ``kind``: its header row."""
-    return ",".join(KINDS[kind].column_names) + "\n"
+def template_text(kind: str, lang: str = "en") -> str:
+    """An empty file of ``kind``: its header row, with the column names of ``lang``.
+
+    Russian and Kazakh files are written as Excel there opens them: ";" between
+    cells and a byte-order mark, so the Cyrillic shows and the file round-trips.
+    """
+    return localise(pd.DataFrame(columns=list(KINDS[kind].column_names)), kind, lang)
 
 
 @functools.cache
@@ -147,8 +152,8 @@ def _demo() -> dict[str, pd.DataFrame]:
 
 
 @functools.cache
-def example_text(kind: str, rows: int = 5) -> str:
-    """A few rows of ``kind`` from the synthetic demo data, as a contract CSV."""
+def example_text(kind: str, rows: int = 5, lang: str = "en") -> str:
+    """A few rows of ``kind`` from the synthetic demo data, as a contract CSV in ``lang``."""
     from data.writers import contract_text
 
     frame = _demo()[kind]
@@ -156,7 +161,29 @@ def example_text(kind: str, rows: int = 5) -> str:
         frame = frame[frame["court_code"] == frame["court_code"].iloc[0]]
         frame = pd.concat([frame[frame["resolved_date"].notna()].head(rows - 1),
                            frame[frame["resolved_date"].isna()].head(1)])
-    return contract_text(frame.head(rows), kind).to_csv(index=False, lineterminator="\n")
+    return localise(contract_text(frame.head(rows), kind), kind, lang)
+
+
+def localise(text_frame: pd.DataFrame, kind: str, lang: str) -> str:
+    """A contract CSV (cells as strings) with the headers, words, yes/no and dates an
+    export in ``lang`` carries (pure); English stays the contract's own."""
+    if lang not in names.LANGUAGE_INDEX:
+        return text_frame.to_csv(index=False, lineterminator="\n")
+    out = text_frame.copy()
+    yes, no = names.YES_NO[lang]
+    for col in KINDS[kind].columns:
+        if col.name not in out:
+            continue
+        if col.choices:
+            out[col.name] = [names.written_word(col.name, v, lang) if v else v
+                             for v in out[col.name]]
+        elif col.type == "bool":
+            out[col.name] = out[col.name].map({"1": yes, "0": no, "": ""})
+        elif col.type == "date":
+            out[col.name] = [".".join(reversed(v.split("-"))) if v else v
+                             for v in out[col.name]]
+    out.columns = [names.header_name(c, lang) for c in out.columns]
+    return "\ufeff" + out.to_csv(index=False, sep=";", lineterminator="\r\n")
 
 
 def checked_meta(checked, version) -> dict:
@@ -449,9 +476,10 @@ def register(app, services: Services) -> None:
     @app.callback(
         Output(V.DOWNLOAD, "data"),
         Input({"type": V.TEMPLATE, "kind": ALL, "what": ALL}, "n_clicks"),
+        State(PAGE, "data"),
         prevent_initial_call=True,
     )
-    def template(_clicks):
+    def template(_clicks, state):
         require(UPLOAD)
         trigger = ctx.triggered_id
         if not isinstance(trigger, dict) or not ctx.triggered[0].get("value"):
@@ -459,5 +487,8 @@ def register(app, services: Services) -> None:
         kind, what = trigger.get("kind"), trigger.get("what")
         if kind not in KINDS or what not in ("template", "example"):
             return no_update
-        text = template_text(kind) if what == "template" else example_text(kind)
-        return dcc.send_string(text, f"{kind}-{what}.csv")
+        lang = _lang(state)  # headers in the page's language (#19)
+        text = template_text(kind, lang) if what == "template" \
+            else example_text(kind, lang=lang)
+        suffix = "" if lang == "en" else f"-{lang}"
+        return dcc.send_string(text, f"{kind}-{what}{suffix}.csv")

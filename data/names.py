@@ -28,7 +28,8 @@ def fold(text: str) -> str:
     return _RUNS.sub(" ", text).strip()
 
 
-# field -> its Russian and Kazakh names (the spec's minimum first, then synonyms).
+# field -> its Russian and Kazakh names: the first two are the Russian and the Kazakh
+# name that templates write (the spec's), then synonyms.
 HEADERS: dict[str, tuple[str, ...]] = {
     "case_id": ("Номер дела", "Іс нөмірі", "№ дела", "Номер іс"),
     "court_code": ("Код суда", "Сот коды"),
@@ -63,7 +64,50 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "name_en": ("Наименование на английском", "Ағылшынша атауы"),
     "level": ("Уровень суда", "Сот деңгейі", "Уровень"),
     "specialization": ("Специализация", "Мамандану"),
+    "respondents": ("Число опрошенных", "Сұралғандар саны", "Число респондентов"),
+    "satisfied": ("Удовлетворены", "Қанағаттанғандар"),
+    "trusting": ("Доверяют", "Сенім білдіретіндер"),
+    "kpi": ("Показатель", "Көрсеткіш"),
+    "target": ("Целевое значение", "Мақсатты мән"),
+    "tolerance": ("Допуск", "Рұқсат етілген ауытқу"),
 }
+
+# column -> code -> the (Russian, Kazakh) word templates and examples write.
+WRITTEN: dict[str, dict[str, tuple[str, str]]] = {
+    "category": {"civil": ("гражданские дела", "азаматтық істер"),
+                 "criminal": ("уголовные дела", "қылмыстық істер"),
+                 "administrative": ("административное судопроизводство",
+                                    "әкімшілік сот ісін жүргізу"),
+                 "admin_offence": ("дела об административных правонарушениях",
+                                   "әкімшілік құқық бұзушылық туралы істер")},
+    "appeal_result": {"upheld": ("оставлено без изменения", "өзгеріссіз қалдырылды"),
+                      "modified": ("изменено", "өзгертілді"),
+                      "reversed": ("отменено", "бұзылды")},
+    "level": {"district": ("районный суд", "аудандық сот"),
+              "regional": ("областной суд", "облыстық сот"),
+              "supreme": ("верховный суд", "жоғарғы сот")},
+    "specialization": {"general": ("общая юрисдикция", "жалпы юрисдикция"),
+                       "economic": ("экономический", "экономикалық"),
+                       "administrative": ("административный", "әкімшілік"),
+                       "juvenile": ("ювенальный", "ювеналдық"),
+                       "criminal": ("по уголовным делам", "қылмыстық істер жөніндегі"),
+                       "military": ("военный", "әскери"), "other": ("другой", "басқа")},
+}
+YES_NO = {"ru": ("да", "нет"), "kk": ("иә", "жоқ")}
+LANGUAGE_INDEX = {"ru": 0, "kk": 1}
+
+
+def header_name(field: str, lang: str) -> str:
+    """The name a template in ``lang`` gives ``field`` (English: the field itself)."""
+    if lang not in LANGUAGE_INDEX or field not in HEADERS:
+        return field
+    return HEADERS[field][LANGUAGE_INDEX[lang]]
+
+
+def written_word(column: str, code: str, lang: str) -> str:
+    """The word a template in ``lang`` writes for ``code`` (English: the code)."""
+    words = WRITTEN.get(column, {}).get(code)
+    return words[LANGUAGE_INDEX[lang]] if words and lang in LANGUAGE_INDEX else code
 
 # column -> code -> its Russian and Kazakh words.
 VALUES: dict[str, dict[str, tuple[str, ...]]] = {

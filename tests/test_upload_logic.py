@@ -295,3 +295,27 @@ def test_detected_rows_name_the_dialect_in_the_readers_language():
     unknown = dict(V.detected_rows({"format": "xlsx", "rows": 3}, "a.xlsx", 2048, "en"))
     assert unknown["Kind of data"] == "not recognised"
     assert unknown["Encoding"] == V.NONE and unknown["Size"] == "2.0 KB"
+
+
+@pytest.mark.parametrize("lang", ["ru", "kk"])
+@pytest.mark.parametrize("kind", LOAD_ORDER)
+def test_templates_and_examples_in_russian_and_kazakh_round_trip(kind, lang):
+    """#19: downloaded in the page's language, filled in, uploaded: read as the English."""
+    from callbacks.upload import _demo
+    from data.names import header_name
+
+    template = template_text(kind, lang)
+    assert template.startswith("\ufeff") and ";" in template or len(KINDS[kind].columns) == 1
+    raw_template = read_table(template.encode("utf-8"), filename=f"{kind}.csv")
+    assert raw_template.header == list(KINDS[kind].column_names)
+    assert header_name("case_id", lang) in template or kind != "cases"
+    demo = _demo()
+    ctx = Context(region_codes=frozenset(demo["regions"]["region_code"]),
+                  court_codes=frozenset(demo["courts"]["court_code"]),
+                  kpi_codes=frozenset(KPIS))
+    english = validate(read_table(example_text(kind).encode("utf-8"), filename="e.csv"),
+                       None, ctx)
+    local = validate(read_table(example_text(kind, lang=lang).encode("utf-8"),
+                                filename=f"{kind}-{lang}.csv"), None, ctx)
+    assert local.kind == kind and local.error_count == 0, [i.message for i in local.errors]
+    pd.testing.assert_frame_equal(local.frame, english.frame)
