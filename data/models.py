@@ -308,3 +308,42 @@ class UserSession(Base):
     created: Mapped[float] = mapped_column(Float)
     last_seen: Mapped[float] = mapped_column(Float, index=True)
     address: Mapped[str | None] = mapped_column(String(64))
+
+
+class BacklogAge(Base):
+    """The backlog's age on 31 Dec and the time to disposition (data/backlog.py).
+
+    One row per unit (court, region, nation), year and category (or ``all``), derived
+    from case rows only: no row where a unit has no case-level data for the year.
+    """
+
+    __tablename__ = "backlog_age"
+    level: Mapped[str] = mapped_column(String(10), primary_key=True)
+    code: Mapped[str] = mapped_column(CODE, primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    category: Mapped[str] = mapped_column(String(20), primary_key=True)
+    courts: Mapped[int] = mapped_column(Integer)
+    pending_total: Mapped[int] = mapped_column(BigInteger)
+    age_le_3m: Mapped[int] = mapped_column(BigInteger)
+    age_3_6m: Mapped[int] = mapped_column(BigInteger)
+    age_6_12m: Mapped[int] = mapped_column(BigInteger)
+    age_1_2y: Mapped[int] = mapped_column(BigInteger)
+    age_gt_2y: Mapped[int] = mapped_column(BigInteger)
+    over_term: Mapped[int] = mapped_column(BigInteger)
+    resolved: Mapped[int] = mapped_column(BigInteger)
+    # NULL when no case was resolved in the year.
+    p50_days: Mapped[float | None] = mapped_column(Float)
+    p75_days: Mapped[float | None] = mapped_column(Float)
+    p90_days: Mapped[float | None] = mapped_column(Float)
+
+    __table_args__ = (Index("ix_backlog_age_year_level", "year", "level"),)
+
+
+class ImportProfile(Base):
+    """A saved mapping of a court's own column names and words (data/profiles.py)."""
+
+    __tablename__ = "import_profiles"
+    name: Mapped[str] = mapped_column(String(80), primary_key=True)
+    body: Mapped[str] = mapped_column(Text)  # the profile as JSON, as exported
+    saved_by: Mapped[str] = mapped_column(String(120))
+    saved_at: Mapped[float] = mapped_column(Float)

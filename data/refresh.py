@@ -8,13 +8,13 @@ caller's transaction, so an upload and its KPIs commit together or not at all.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, text
 
-from data import store
+from data import backlog, store
 from data.facts import DURATION_COLUMNS, FACT_FRAME_COLUMNS, caseload_facts, combine, derive_facts
 from data.schema import FACT_COLUMNS, KINDS, RESOURCE_COLUMNS, SURVEY_COLUMNS
 from kpi.engine import evaluate
@@ -32,6 +32,8 @@ class Rebuilt:
     changed: CourtYears
     facts: pd.DataFrame | None = None
     durations: pd.DataFrame | None = None
+    # (court, year) whose backlog_age rows changed (data/backlog.py).
+    backlog: CourtYears = field(default_factory=set)
 
 
 def read_cases(conn: Connection, courts: Iterable[str], with_upload: bool = False
@@ -87,6 +89,7 @@ def rebuild_facts(
     load_facts = caseload_facts(caseload) if not caseload.empty else pd.DataFrame(
         columns=FACT_FRAME_COLUMNS)
     facts, durations = combine(case_facts, load_facts, durations)
+    backlog_changed = backlog.refresh_courts(conn, courts, cases, statutory_days, caseload)
     regions = _court_regions(conn)
     facts = facts.assign(region_code=facts["court_code"].map(regions))
     durations = durations.assign(region_code=durations["court_code"].map(regions))
@@ -99,14 +102,14 @@ def rebuild_facts(
     changed = _changed(_floats(old_facts, fact_cols), _floats(facts, fact_cols), fact_cols)
     changed |= _changed(old_durations, durations[DURATION_COLUMNS], DURATION_COLUMNS)
     if not changed:
-        return Rebuilt(changed)
+        return Rebuilt(changed, backlog=backlog_changed)
     pairs = pd.DataFrame(sorted(changed), columns=["court_code", "year"])
     store.delete_keys(conn, "facts", ["court_code", "year"], pairs)
     store.delete_keys(conn, "durations", ["court_code", "year"], pairs)
     key = pd.MultiIndex.from_frame(pairs)
     store.insert_frame(conn, "facts", facts[_pair_mask(facts, key)])
     store.insert_frame(conn, "durations", durations[_pair_mask(durations, key)])
-    return Rebuilt(changed, facts, durations)
+    return Rebuilt(changed, facts, durations, backlog_changed)
 
 
 def _floats(frame: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
@@ -196,8 +199,12 @@ def rebuild_kpis(conn: Connection, court_years: CourtYears, known: Rebuilt | Non
                  ) -> int:
     """Recompute KPI cells of the given (court, year), their regions and the nation.
 
-    ``known``: the facts and durations rebuild_facts just wrote for these courts.
+    ``known``: the facts and durations rebuild_facts just wrote for these courts. When
+    given (cases and caseload uploads), the backlog rows of those regions and the nation
+    are recomputed for the same years too (data/backlog.py).
     """
+    if known is not None:
+        court_years = court_years | known.backlog
     if not court_years:
         return 0
     years = sorted({y for _, y in court_years})
@@ -251,6 +258,8 @@ def rebuild_kpis(conn: Connection, court_years: CourtYears, known: Rebuilt | Non
     inputs_n = _with_data(_court_inputs(conn, courts_df, years, facts_n), ["year"])
     values_n = evaluate(facts_n, inputs_n, _typed_durations(dur_n), levels=["national"])
     _replace_values(conn, values_n, "national", None, years)
+    if known is not None:
+        backlog.refresh_pooled(conn, regions, years, dur_r, dur_n)
     return n + len(values_n)
 
 
@@ -285,6 +294,7 @@ def refresh_all(conn: Connection, statutory_days: dict[str, int] | None = None) 
     courts = store.read_sql(conn, "SELECT court_code FROM courts")["court_code"].tolist()
     conn.execute(text("DELETE FROM facts"))
     conn.execute(text("DELETE FROM durations"))
+    conn.execute(text("DELETE FROM backlog_age"))
     for start in range(0, len(courts), 50):
         rebuild_facts(conn, courts[start:start + 50], statutory_days=statutory_days)
     return rebuild_all_kpis(conn)
@@ -293,7 +303,9 @@ def refresh_all(conn: Connection, statutory_days: dict[str, int] | None = None) 
 def rebuild_all_kpis(conn: Connection) -> int:
     """Every KPI cell from the facts (cheap: no case is read)."""
     conn.execute(text("DELETE FROM kpi_values"))
-    return rebuild_kpis(conn, all_court_years(conn))
+    conn.execute(text("DELETE FROM backlog_age WHERE level <> 'court'"))
+    # An empty Rebuilt: no facts in memory, but the backlog's regions and nation too.
+    return rebuild_kpis(conn, all_court_years(conn), Rebuilt(set()))
 
 
 def relabel_regions(conn: Connection) -> None:
