@@ -193,6 +193,14 @@ class Services:
                     self._values.popitem(last=False)
         return scope_values(viewer, rows.copy(), asked_by_code=filters.get("code") is not None)
 
+    def backlog(self, level: str, code: str, category: str) -> pd.DataFrame:
+        """The backlog's age of one unit (data.backlog), every year; kept per data version.
+        Callers check the viewer may see ``code`` by name (a court's, a region's)."""
+        from data.backlog import backlog_age
+
+        return self._cached(f"backlog:{level}:{code}:{category}",
+                            lambda conn: backlog_age(conn, level, code, category=category))
+
     def years(self) -> list[int]:
         return self._cached("years", repository.years)
 

@@ -12,6 +12,7 @@ from kpi.analysis import peer_percentile
 from kpi.catalogue import CATALOGUE
 from kpi.outlook import DEFAULT_HORIZON
 from layouts import figures, ids
+from layouts.backlog_view import backlog_outputs
 from layouts.components import breadcrumbs, status_badge, table_data
 from layouts.format import fmt_number, fmt_value
 from layouts.i18n import t
@@ -51,6 +52,8 @@ def scorecard_rows(values: pd.DataFrame, peers: pd.DataFrame, court: str, region
 
 
 def register(app, services: Services) -> None:
+    register_backlog(app, services)
+
     @app.callback(
         Output(ids.BREADCRUMBS, "children", allow_duplicate=True),
         Output(ids.COURT_HEADER, "children"),
@@ -124,6 +127,22 @@ def register(app, services: Services) -> None:
                                   "target": t("col.target", lang)}, f"{code}-trends")
         data_sent = _sent_table(sent[sent["court_code"] == code], lang)
         return crumbs, header, table, data_sent, flow_fig, flow_data, trends_fig, trends_data
+
+
+def register_backlog(app, services: Services) -> None:
+    @app.callback(
+        Output(ids.chart(ids.CHART_GRAPH, "court_backlog"), "figure"),
+        Output(ids.chart(ids.CHART_DATA, "court_backlog"), "data"),
+        Output(ids.COURT_BACKLOG_NOTE, "children"),
+        Input(ids.page_state("court"), "data"),
+    )
+    def court_backlog(state):
+        state = payload_state(state)
+        code = state.get("court", "")
+        if not request_viewer().may_see_court(code):
+            return figures.empty_figure(t("error.forbidden", state["lang"])), None, ""
+        rows = services.backlog("court", code, state["category"])
+        return backlog_outputs(rows, f"{code}-backlog", state["lang"])
 
 
 def _scorecard_table(rows: pd.DataFrame, lang: str) -> dbc.Table:

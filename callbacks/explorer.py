@@ -11,6 +11,7 @@ from data import repository
 from kpi.catalogue import KPIS
 from kpi.outlook import BOUNDS, DEFAULT_HORIZON, projection_path
 from layouts import figures, ids, outlook_view
+from layouts.backlog_view import backlog_outputs
 from layouts.components import breadcrumbs, table_data
 from layouts.i18n import t
 from layouts.params import MAX_COMPARE, payload_state
@@ -128,6 +129,20 @@ def register(app, services: Services) -> None:
             for c in services.courts()["court_code"]]
         return (definition(kpi, lang), breadcrumbs(crumbs), region_options, unit_options,
                 trend_fig, trend_data, rank_fig, rank_data, reading)
+
+    @app.callback(
+        Output(ids.chart(ids.CHART_GRAPH, "backlog"), "figure"),
+        Output(ids.chart(ids.CHART_DATA, "backlog"), "data"),
+        Output(ids.BACKLOG_NOTE, "children"),
+        Input(ids.page_state("explorer"), "data"),
+    )
+    def backlog(state):
+        state = payload_state(state)
+        region = state["region"] if state["region"] in set(
+            services.regions()["region_code"]) else None
+        level, code = ("region", region) if region else ("national", "KZ")
+        rows = services.backlog(level, code, state["category"])
+        return backlog_outputs(rows, f"{code}-backlog", state["lang"])
 
     @app.callback(
         Output(ids.chart(ids.CHART_GRAPH, "funnel"), "figure"),

@@ -1076,3 +1076,43 @@ def outlook_grid_figure(rows: pd.DataFrame, kpis: list[str], units: list[str],
     legend = " · ".join(f"{OUTLOOK_SYMBOLS[o]} {t('outlook.' + o, lang)}" for o in OUTLOOK_ORDER)
     _footer(fig, [legend], below=12)
     return fig
+
+
+# --- backlog age -------------------------------------------------------------------------
+
+BACKLOG_BUCKETS = ("age_le_3m", "age_3_6m", "age_6_12m", "age_1_2y", "age_gt_2y")
+# Light to dark: the older the cases, the darker the bar (and the legend says the ages).
+BACKLOG_COLORS = ("#C6DBEF", "#9ECAE1", "#6BAED6", "#3182BD", "#08519C")
+
+
+def backlog_age_figure(rows: pd.DataFrame, lang: str = "en") -> go.Figure:
+    """Pending cases on 31 December of each year, stacked by age, with those past their
+    statutory term as a line (CourTools measure 4). ``rows``: one unit and category of
+    data.backlog's columns. No rows: no case-level data, said so (never a zero)."""
+    title = t("backlog.title", lang)
+    if rows is None or rows.empty:
+        return empty_figure(t("backlog.none", lang), title, 320)
+    rows = rows.sort_values("year")
+    years = [int(y) for y in rows["year"]]
+    fig = go.Figure(_validate=False)
+    for column, color in zip(BACKLOG_BUCKETS, BACKLOG_COLORS):
+        name = t(f"backlog.{column}", lang)
+        values = [int(v) for v in rows[column]]
+        fig.add_trace(go.Bar(
+            x=years, y=values, name=name, marker={"color": color},
+            hovertext=[f"{y}: {name}: {fmt_number(v, 0, lang)}" for y, v in zip(years, values)],
+            hovertemplate="%{hovertext}<extra></extra>"))
+    over = [int(v) for v in rows["over_term"]]
+    name = t("backlog.over_term", lang)
+    fig.add_trace(go.Scatter(
+        x=years, y=over, name=name, mode="lines+markers",
+        line={"color": STATUS_COLORS["red"], "width": 2}, marker={"symbol": "x", "size": 8},
+        hovertext=[f"{y}: {name}: {fmt_number(v, 0, lang)}" for y, v in zip(years, over)],
+        hovertemplate="%{hovertext}<extra></extra>"))
+    fig.update_layout(barmode="stack", hovermode="closest",
+                      legend={"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom"})
+    _year_axis(fig, years, lang)
+    fig.update_yaxes(title={"text": t("backlog.y_title", lang)}, automargin=True)
+    _base_layout(fig, title, 360, {"chart": "backlog"}, lang)
+    fig.update_layout(margin_t=90)
+    return fig

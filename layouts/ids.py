@@ -24,6 +24,10 @@ SCORECARD_ATTENTION = "scorecard-attention"
 EXPLORER_DEFINITION = "explorer-definition"
 EXPLORER_OUTLOOK = "explorer-outlook"
 OUTLOOK_SUMMARY = "outlook-summary"
+# The time to disposition in words, under the backlog chart (explorer, court profile):
+# distinct ids, since one output may belong to one callback only.
+BACKLOG_NOTE = "backlog-note"
+COURT_BACKLOG_NOTE = "court-backlog-note"
 OUTLOOK_GRID = "outlook-grid"  # the sentence under the trend: will the target be met
 COURT_HEADER = "court-header"
 COURT_SCORECARD = "court-scorecard"

@@ -8,7 +8,7 @@ import math
 from dash import html
 
 from kpi.catalogue import KpiDef
-from layouts.format import fmt_number, fmt_value
+from layouts.format import DECIMALS, fmt_number, fmt_value
 from layouts.i18n import t
 
 # Icon and word always, colour only as a third cue (like the status badges).
@@ -63,6 +63,9 @@ def tile_line(row, kpi: KpiDef, lang: str) -> html.Div | None:
 
 def per_year(value: float, kpi: KpiDef, lang: str) -> str:
     """A signed yearly change: "+0.7 points" for % KPIs, "−3 days" for days."""
+    decimals = 1 if kpi.unit == "%" else DECIMALS.get(kpi.unit, 1)
+    if round(abs(value), decimals) == 0:
+        value = 0.0  # "−0 days" would read as a change
     sign = "+" if value > 0 else "−" if value < 0 else "±"
     if kpi.unit == "%":
         return t("outlook.points", lang, value=sign + fmt_number(abs(value), 1, lang))

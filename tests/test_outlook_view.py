@@ -93,3 +93,8 @@ def test_sparkline_and_trend_draw_the_band():
     assert "Trend and 80 % band to 2029" in names and "Trend (last 5 years)" in names
     band = next(tr for tr in fig.data if tr.name == "Trend and 80 % band to 2029")
     assert band.fill == "tonexty" and list(band.y) == [94.0, 93.0]
+
+
+def test_a_change_that_rounds_to_nothing_reads_as_none():
+    assert per_year(-0.34, KPIS["disposition_time"], "en") == "±0 days"
+    assert per_year(0.04, CLEARANCE, "en") == "±0.0 points"

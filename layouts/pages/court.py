@@ -36,5 +36,7 @@ def layout(code: str | None = None, **query) -> html.Div:
                 dbc.CardBody(html.Div(id=ids.COURT_DATA_SENT, className="table-responsive")),
             ], className="mb-3"), lg=7),
         ]),
+        chart_card("court_backlog", t("backlog.title", lang), lang, extra=[
+            html.P(id=ids.COURT_BACKLOG_NOTE, className="small mb-1")]),
         chart_card("trends", t("court.trends", lang), lang),
     ])

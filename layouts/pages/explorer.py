@@ -28,6 +28,9 @@ def layout(code: str | None = None, **query) -> html.Div:
             html.P(id=ids.EXPLORER_OUTLOOK, className="small mb-1", **{"aria-live": "polite"})]),
         chart_card("ranking", t(f"explorer.ranking_{state['view']}", lang), lang),
     ]
+    if kpi.pillar == "efficiency":  # the backlog's age explains the time KPIs
+        charts.append(chart_card("backlog", t("backlog.title", lang), lang, extra=[
+            html.P(id=ids.BACKLOG_NOTE, className="small mb-1")]))
     if kpi.share:
         charts.append(chart_card("funnel", t("explorer.funnel", lang), lang, extra=[
             html.P(t("explorer.funnel_note", lang), className="small text-muted mb-1")]))
