@@ -1,4 +1,4 @@
-"""``python -m data``: init, load, uploads, undo, demo, refresh.
+"""``python -m data``: init, load, uploads, undo, demo, refresh, user, profile.
 
 Exit codes: 0 done (or already loaded), 1 rejected or refused, 2 usage errors.
 Errors are sentences, never tracebacks.
@@ -30,6 +30,7 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument("file")
     load.add_argument("--kind", choices=list(KINDS), help="kind of data (default: detected)")
     load.add_argument("--user", default="cli", help="who loads (kept in the upload record)")
+    load.add_argument("--profile", help="an import profile mapping the file's own names")
     with_db(sub.add_parser("uploads", help="list uploads"))
     undo = with_db(sub.add_parser("undo", help="undo an upload"))
     undo.add_argument("upload_id", type=int)
@@ -52,6 +53,17 @@ def _parser() -> argparse.ArgumentParser:
     with_db(user_sub.add_parser("list", help="list accounts"))
     token = with_db(user_sub.add_parser("token", help="issue an API token (replaces the old)"))
     token.add_argument("name")
+    profile = sub.add_parser("profile", help="import profiles: a court's own names mapped")
+    profile_sub = profile.add_subparsers(dest="profile_command", required=True)
+    with_db(profile_sub.add_parser("list", help="list profiles"))
+    show = with_db(profile_sub.add_parser("show", help="print a profile as JSON"))
+    show.add_argument("name")
+    export = with_db(profile_sub.add_parser("export", help="write a profile to a JSON file"))
+    export.add_argument("name")
+    export.add_argument("file")
+    imp = with_db(profile_sub.add_parser("import", help="store a profile from a JSON file"))
+    imp.add_argument("file")
+    imp.add_argument("--user", default="cli", help="who imports (kept in the audit log)")
     return p
 
 
@@ -89,8 +101,18 @@ def cmd_load(engine, args) -> int:
         print(f"error: no such file: {path}", file=sys.stderr)
         return 2
     init_db(engine)
+    profile = None
+    if args.profile:
+        from data import profiles
+
+        with engine.connect() as conn:
+            profile = profiles.get(conn, args.profile)
+        if profile is None:
+            print(f"error: no import profile named {args.profile!r} "
+                  "(see `python -m data profile list`)", file=sys.stderr)
+            return 2
     report = load_file(engine, path, kind=args.kind, user=args.user, source="cli",
-                       progress=_progress_printer())
+                       progress=_progress_printer(), profile=profile)
     return print_report(report)
 
 
@@ -254,5 +276,51 @@ def cmd_user(engine, args) -> int:
         return 1
 
 
+def cmd_profile(engine, args) -> int:
+    import datetime as dt
+    from pathlib import Path
+
+    from data import profiles
+
+    init_db(engine)
+    try:
+        if args.profile_command == "list":
+            with engine.connect() as conn:
+                rows = profiles.listing(conn)
+            for name, by, at in rows:
+                when = dt.datetime.fromtimestamp(at, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+                print(f"{name}\tsaved by {by}, {when}")
+            if not rows:
+                print("No import profiles yet.")
+            return 0
+        if args.profile_command == "import":
+            try:
+                text = Path(args.file).read_text(encoding="utf-8-sig")
+            except OSError as exc:
+                print(f"error: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
+                return 2
+            profile = profiles.from_json(text)
+            with engine.begin() as conn:
+                profiles.save(conn, profile, args.user)
+            print(f"Imported profile {profile.name!r}: {len(profile.columns)} column(s), "
+                  f"{sum(len(v) for v in profile.values.values())} word(s).")
+            return 0
+        with engine.connect() as conn:
+            profile = profiles.get(conn, args.name)
+        if profile is None:
+            print(f"error: no import profile named {args.name!r}", file=sys.stderr)
+            return 1
+        if args.profile_command == "show":
+            print(profiles.to_json(profile))
+            return 0
+        Path(args.file).write_text(profiles.to_json(profile) + "\n", encoding="utf-8")
+        print(f"Wrote profile {profile.name!r} to {args.file}")
+        return 0
+    except profiles.ProfileError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
 COMMANDS = {"init": cmd_init, "load": cmd_load, "uploads": cmd_uploads, "undo": cmd_undo,
-            "demo": cmd_demo, "refresh": cmd_refresh, "user": cmd_user}
+            "demo": cmd_demo, "refresh": cmd_refresh, "user": cmd_user,
+            "profile": cmd_profile}

@@ -118,8 +118,11 @@ def check_file(
     filename: str | None = None,
     max_bytes: int | None = DEFAULT_MAX_BYTES,
     progress: Progress | None = None,
+    profile=None,
 ) -> Checked:
     """Hash, look for the same file loaded before, read and validate; write nothing.
+
+    ``profile`` (data.profiles.Profile) maps a court's own names before validation.
 
     The review step of the upload page and ``load_file`` share it, so what a person
     reviews is exactly what the loader checks.
@@ -146,6 +149,10 @@ def check_file(
             report.errors = [Issue(None, None, None, "unreadable", {"detail": str(exc)})]
             report.error_count = 1
             return Checked(report)
+        if profile is not None:
+            from data.profiles import apply
+
+            raw = apply(raw, profile)
         say("validating", 0.2)
         result = validate(raw, kind, context(conn))
         if result.ok:
@@ -168,6 +175,7 @@ def load_file(
     max_bytes: int | None = DEFAULT_MAX_BYTES,
     progress: Progress | None = None,
     address: str | None = None,
+    profile=None,
 ) -> LoadReport:
     """Read, validate and (only if there is no error) load one file.
 
@@ -175,7 +183,7 @@ def load_file(
     record and the audit log.
     """
     say = progress or (lambda _m, _f: None)
-    checked = check_file(engine, path, kind, filename, max_bytes, say)
+    checked = check_file(engine, path, kind, filename, max_bytes, say, profile)
     report, result = checked.report, checked.result
     del checked  # the raw strings are not needed for writing
     if report.status != "valid":
@@ -195,6 +203,7 @@ def write_upload(
     present: tuple[str, ...] | None = None,
     progress: Progress | None = None,
     address: str | None = None,
+    profile=None,
 ) -> LoadReport:
     """Write validated rows of ``kind`` as one upload, in one transaction."""
     say = progress or (lambda _m, _f: None)
