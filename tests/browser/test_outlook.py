@@ -81,3 +81,16 @@ def test_judge_sees_only_own_court_in_a_regions_outlook(page_as):
     expect(table).to_contain_text("Semey City Court")
     units = set(page.locator("#outlook-grid .ag-row [col-id='unit']").all_inner_texts())
     assert units == {"Semey City Court"}, units
+
+
+def test_backlog_age_on_the_court_profile_and_the_explorer(page_as):
+    page = page_as("judge")
+    open_page(page, f"/court/{JUDGE_COURT}")
+    backlog = card(page, "Age of pending cases on 31 December")
+    expect(backlog).to_contain_text("Time to disposition in 2025: half of the")
+    expect(backlog.locator(".legendtext", has_text="over 2 years")).to_have_count(1)
+    open_page(page, "/kpi/disposition_time?lang=ru")
+    expect(card(page, "Возраст неоконченных дел на 31 декабря")).to_contain_text(
+        "Срок рассмотрения в 2025 г.")
+    open_page(page, "/kpi/e_filing_rate")  # not a time KPI: no backlog chart
+    expect(page.locator(".card-header", has_text="Age of pending cases")).to_have_count(0)
