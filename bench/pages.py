@@ -101,7 +101,10 @@ STEPS: list[tuple[str, str | None, list[tuple[str, str]]]] = [
     ("/kpi/clearance_rate?view=courts", "/kpi/clearance_rate?view=courts", []),
     ("/kpi/e_filing_rate?region=KZ-75&view=courts",
      "/kpi/e_filing_rate?region=KZ-75&view=courts", []),
+    ("/kpi/disposition_time?region=KZ-75", "/kpi/disposition_time?region=KZ-75", []),
     ("/court/KZ75-D01", "/court/KZ75-D01", []),
+    ("/outlook", "/outlook", []),
+    ("/outlook?region=KZ-75", "/outlook?region=KZ-75", []),
     ("/compare?units=KZ-75,KZ-71,KZ75-D01", "/compare?units=KZ-75,KZ-71,KZ75-D01", []),
     ("/coverage", "/coverage", []),
 ]
