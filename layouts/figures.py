@@ -1116,3 +1116,49 @@ def backlog_age_figure(rows: pd.DataFrame, lang: str = "en") -> go.Figure:
     _base_layout(fig, title, 360, {"chart": "backlog"}, lang)
     fig.update_layout(margin_t=90)
     return fig
+
+
+# --- simulator -----------------------------------------------------------------------------
+
+def simulation_figure(frame: pd.DataFrame, targets: pd.DataFrame | None,
+                      lang: str = "en") -> go.Figure:
+    """Pending cases (bars: the first year as reported, then projected, lighter) and the
+    disposition time (line, right axis) to the horizon, with its target trajectory."""
+    title = t("sim.chart", lang, horizon=int(frame["year"].max()))
+    years = [int(y) for y in frame["year"]]
+    pending = _floats(frame["pending_end"])
+    name = t("sim.pending", lang)
+    colors = [PALETTE[0]] + ["rgba(0, 114, 178, 0.45)"] * (len(years) - 1)
+    fig = go.Figure(_validate=False)
+    fig.add_trace(go.Bar(
+        x=years, y=_gapped(pending), name=name, marker={"color": colors},
+        hovertext=[(t("sim.reported", lang, year=y) if i == 0 else str(y))
+                   + f"<br>{name}: {fmt_number(v, 0, lang)}"
+                   for i, (y, v) in enumerate(zip(years, pending))],
+        hovertemplate="%{hovertext}<extra></extra>"))
+    days = _floats(frame["disposition_time"])
+    dname = t("sim.disposition", lang)
+    fig.add_trace(go.Scatter(
+        x=years, y=_gapped(days), name=dname, yaxis="y2", mode="lines+markers",
+        line={"color": STATUS_COLORS["red"], "width": 2, "dash": "dot"},
+        hovertext=[f"{y}<br>{dname}: {fmt_number(v, 0, lang) if not math.isnan(v) else '—'}"
+                   for y, v in zip(years, days)],
+        hovertemplate="%{hovertext}<extra></extra>"))
+    if targets is not None and len(targets):
+        tg = targets[targets["year"].isin(years)].sort_values("year")
+        if len(tg):
+            fig.add_trace(go.Scatter(
+                x=[int(y) for y in tg["year"]], y=_floats(tg["target"]).tolist(),
+                name=t("sim.target", lang), yaxis="y2", mode="lines",
+                line={"color": TARGET_COLOR, "width": 1.5, "dash": "dash"},
+                hoverinfo="skip"))
+    _year_axis(fig, years, lang)
+    fig.update_layout(
+        yaxis={"title": {"text": name}, "rangemode": "tozero", "automargin": True},
+        yaxis2={"title": {"text": dname}, "overlaying": "y", "side": "right",
+                "rangemode": "tozero", "automargin": True, "showgrid": False},
+        legend={"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom"},
+        hovermode="closest")
+    _base_layout(fig, title, 380, {"chart": "simulate"}, lang)
+    fig.update_layout(margin_t=80)
+    return fig

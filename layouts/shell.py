@@ -28,7 +28,7 @@ def language_switcher(lang: str) -> html.Div:
 # shown (the server refuses them anyway, web.guard); data and administration pages sit
 # in two menus so the bar fits one line in Kazakh and Russian too.
 NAV = [("nav.scorecard", "/", None, None), ("nav.explorer", "/kpi/clearance_rate", None, None),
-       ("nav.outlook", "/outlook", None, None),
+       ("nav.outlook", "/outlook", None, None), ("nav.simulate", "/simulate", None, None),
        ("nav.compare", "/compare", None, None),
        ("nav.coverage", "/coverage", VIEW_ALL, "nav.data"),
        ("nav.upload", "/upload", UPLOAD, "nav.data"),
@@ -74,7 +74,7 @@ def account_menu(viewer: Viewer | None, lang: str) -> html.Div | None:
             html.Button(t("nav.logout", lang), type="submit", id="logout",
                         className="btn btn-sm btn-outline-light"),
         ], method="POST", action="/logout", className="d-inline"),
-    ], className="ms-3 small d-flex align-items-center")
+    ], className="ms-3 small d-flex align-items-center flex-wrap gap-1")
 
 
 def shell() -> html.Div:
@@ -87,8 +87,9 @@ def shell() -> html.Div:
         dbc.Navbar(dbc.Container([
             dbc.NavbarBrand(t("app.title", lang), href="/"),
             navigation(viewer, lang),
+            # Wraps on a phone instead of pushing the sign-out button off the screen.
             html.Div([language_switcher(lang), account_menu(viewer, lang)],
-                     className="d-flex align-items-center ms-auto"),
+                     className="d-flex align-items-center ms-auto flex-wrap gap-1"),
         ], fluid=True, className="flex-wrap"), color="dark", dark=True, className="py-1"),
         dbc.Container([
             html.Div(id=ids.BANNER),

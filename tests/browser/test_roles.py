@@ -13,13 +13,13 @@ from tests.browser.test_pages import card, open_page, ranking_bars
 pytestmark = pytest.mark.browser
 
 # Nav links each role is offered (the server refuses the others anyway).
-LINKS = ["Scorecard", "KPI explorer", "Outlook", "Compare", "Data coverage", "Upload",
-         "Upload history", "Targets", "Users", "Audit log"]
+LINKS = ["Scorecard", "KPI explorer", "Outlook", "Simulator", "Compare", "Data coverage",
+         "Upload", "Upload history", "Targets", "Users", "Audit log"]
 EXPECTED = {
     "admin": set(LINKS),
     "staff": set(LINKS) - {"Upload", "Users", "Audit log"},
     "analyst": set(LINKS) - {"Users", "Audit log"},
-    "judge": {"Scorecard", "KPI explorer", "Outlook", "Compare"},
+    "judge": {"Scorecard", "KPI explorer", "Outlook", "Simulator", "Compare"},
 }
 OTHER_COURT = "KZ75-D01"
 FUNNEL_CARD = "Funnel plot: value against volume"
