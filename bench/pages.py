@@ -105,6 +105,8 @@ STEPS: list[tuple[str, str | None, list[tuple[str, str]]]] = [
     ("/court/KZ75-D01", "/court/KZ75-D01", []),
     ("/outlook", "/outlook", []),
     ("/outlook?region=KZ-75", "/outlook?region=KZ-75", []),
+    ("/simulate", "/simulate", []),
+    ("/simulate?unit=KZ75-D01", "/simulate?unit=KZ75-D01", []),
     ("/compare?units=KZ-75,KZ-71,KZ75-D01", "/compare?units=KZ-75,KZ-71,KZ75-D01", []),
     ("/coverage", "/coverage", []),
 ]
