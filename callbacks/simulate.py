@@ -1,127 +1,228 @@
-"""Simulator callbacks: the units the viewer may pick, and the projection as the
-levers move (the arithmetic is kpi.simulate's, the same as the CLI's)."""
+"""Simulator callbacks (``/simulate``): the units the viewer may pick, and the projection
+as the levers move.
+
+The bodies only delegate: ``run`` checks the levers as sent and who is asking (a judge
+gets the nation, the regions and their own court; another court's code is refused
+whether or not it exists, as on the court profile), then projects with
+``kpi.simulate`` (the CLI's arithmetic) and builds what the page shows with
+``layouts.simulate_view``. Whatever a forged request sends, the answer is a sentence,
+never a server error.
+"""
 
 from __future__ import annotations
 
-import math
+from dataclasses import dataclass, fields, replace
+from typing import Any
 
+import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import Input, Output, State
+from dash import Input, Output, State, html, no_update
 
 from callbacks.context import Services, request_viewer
 from data import repository
-from data.schema import CATEGORIES
-from kpi.catalogue import KPIS
-from kpi.outlook import HORIZONS
-from kpi.simulate import SimulationError, simulate, start_from_flow
+from data.access import Viewer
+from kpi.simulate import SimulationError, Start, simulate, start_from_flow
 from layouts import figures, ids
-from layouts.components import table_data
-from layouts.format import fmt_number, fmt_value
+from layouts import simulate_view as v
 from layouts.i18n import t
 from layouts.params import payload_state
 
-LIMITS = {"incoming": (-50.0, 50.0), "clearance": (0.0, 300.0), "judges": (0.0, 500.0)}
+
+@dataclass
+class Outcome:
+    """The callback's outputs, in its order (``no_update`` leaves a control as it is)."""
+
+    clearance: Any = no_update
+    judges: Any = no_update
+    judges_disabled: Any = no_update
+    clearance_hint: Any = no_update
+    judges_hint: Any = no_update
+    base: Any = no_update
+    sentence: Any = None
+    figure: Any = None
+    table: dict | None = None
+    change_text: Any = no_update
+
+    def outputs(self) -> tuple:
+        return tuple(getattr(self, f.name) for f in fields(self))
 
 
-def number(value, limits: tuple[float, float]) -> float | None:
-    """A lever's value, None when empty; ValueError when not a number in its range."""
-    if value in (None, ""):
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise ValueError(value)
-    x = float(value)
-    if math.isnan(x) or not limits[0] <= x <= limits[1]:
-        raise ValueError(value)
-    return x
+def unit_options(names, region_codes: list[str], court_codes: list[str],
+                 lang: str) -> list[dict]:
+    """The nation, the regions by name, then the courts the viewer may see by name
+    (with their code, since several courts share a name pattern)."""
+    options = [{"label": names.get(v.NATIONAL, t("nav.national", lang)), "value": v.NATIONAL}]
+    options += sorted(({"label": names.get(c, c), "value": c} for c in region_codes),
+                      key=lambda o: o["label"])
+    options += sorted(({"label": f"{names.get(c, c)} ({c})", "value": c} for c in court_codes),
+                      key=lambda o: o["label"])
+    return options
 
 
-def summary(frame: pd.DataFrame, unit: str, incoming: float, clearance: float | None,
-            judges: float | None, lang: str) -> str:
-    """The projection in one sentence (pure)."""
-    first, last = frame.iloc[0], frame.iloc[-1]
-    days = KPIS["disposition_time"].unit
-    if judges is not None:
-        lever = t("sim.lever.judges", lang, value=fmt_number(judges, 0, lang))
-    else:
-        rate = clearance if clearance is not None else first["clearance_rate"]
-        lever = t("sim.lever.clearance", lang, value=fmt_value(rate, "%", lang))
-    sign = "+" if incoming > 0 else "−" if incoming < 0 else "±"
-    return t("sim.summary", lang, unit=unit,
-             incoming=f"{sign}{fmt_number(abs(incoming), 1, lang)} %", lever=lever,
-             start=int(first["year"]), horizon=int(last["year"]),
-             pending_start=fmt_number(first["pending_end"], 0, lang),
-             pending_end=fmt_number(last["pending_end"], 0, lang),
-             dt_start=fmt_value(first["disposition_time"], days, lang),
-             dt_end=fmt_value(last["disposition_time"], days, lang))
+def unit_level(code: str, region_codes: set[str], court_codes: set[str],
+               viewer: Viewer) -> str | None:
+    """"national", "region" or "court"; "refused" for a court the viewer may not see
+    (whether or not it exists, so a refusal tells nothing); None for an unknown code."""
+    if code == v.NATIONAL:
+        return "national"
+    if code in region_codes:
+        return "region"
+    if not viewer.may_see_court(code):
+        return "refused"
+    return "court" if code in court_codes else None
+
+
+def national_targets(targets: pd.DataFrame) -> pd.DataFrame:
+    """The national disposition-time target of each year (year, target, illustrative)."""
+    if targets is None or targets.empty:
+        return pd.DataFrame(columns=["year", "target", "illustrative"])
+    national = targets["court_code"].fillna("") == ""
+    rows = targets[national & (targets["kpi"] == "disposition_time")]
+    return rows[["year", "target", "illustrative"]].sort_values("year")
+
+
+def _notice(text: str) -> tuple:
+    """A sentence instead of a result: the alert, and a blank chart that says it too."""
+    return (dbc.Alert(text, color="warning", className="py-2 mb-0"),
+            figures.empty_figure(text, height=300))
+
+
+def message(text: str, **outputs) -> Outcome:
+    alert, fig = _notice(text)
+    return Outcome(sentence=alert, figure=fig, table=None, **outputs)
+
+
+def refused(lang: str) -> Outcome:
+    """Nothing about the unit asked for: empty levers and hints, the refusal."""
+    return message(t("error.forbidden", lang), clearance=None, judges=None,
+                   judges_disabled=True, clearance_hint="", judges_hint="", base=None)
+
+
+def _same_base(base, levers: v.Levers) -> bool:
+    return isinstance(base, dict) and base.get("unit") == levers.unit \
+        and base.get("category") == levers.category
+
+
+def _no_flow(flow: pd.DataFrame) -> bool:
+    return flow is None or flow.empty or not (
+        flow["incoming"].notna().any() or flow["pending_end"].notna().any())
+
+
+def _why_not(start: Start, levers: v.Levers, allowed: bool) -> str | None:
+    """The message key (and its year) when the levers cannot run on year L, else None."""
+    if levers.judges is not None and not allowed:
+        return "simulate.judges_court_only"
+    if levers.horizon <= start.year:
+        return "simulate.reason.horizon"
+    if levers.judges is not None and v.per_judge(start) is None:
+        return "simulate.reason.no_judges"
+    if levers.judges is None and levers.clearance is None and v.last_clearance(start) is None:
+        return "simulate.reason.no_clearance"
+    return None
+
+
+def project(start: Start, flow: pd.DataFrame, levers: v.Levers, targets: pd.DataFrame,
+            lang: str, filename: str) -> tuple[list, Any, dict]:
+    """(sentence, figure, table) of a simulation that can run (pure)."""
+    frame = simulate(start, levers.horizon, levers.incoming_change, levers.clearance,
+                     levers.judges)
+    rows = v.timeline(v.reported_frame(flow, start.year), frame)
+    target = targets[(targets["year"] == levers.horizon) & targets["target"].notna()]
+    words = v.sentence(frame, levers, start, lang,
+                       float(target["target"].iloc[-1]) if len(target) else None,
+                       bool(target["illustrative"].iloc[-1]) if len(target) else False)
+    text = html.Div([html.P(words[0], className="mb-1 fw-semibold"),
+                     html.P(" ".join(words[1:]), className="small text-muted mb-0")])
+    return text, v.simulation_figure(rows, targets, lang), v.table_payload(rows, lang,
+                                                                          filename)
+
+
+def run(services: Services, viewer: Viewer, lang: str, values: tuple, base) -> Outcome:
+    """The outputs for the controls' ``values`` (unit, category, horizon, change,
+    clearance, judges) as sent, and ``base``: what the clearance and judges fields were
+    last filled for. A new unit or category fills them again from its year L."""
+    try:
+        levers = v.read_levers(*values)
+    except v.LeverError as exc:
+        return message(exc.message(lang))
+    regions = set(services.regions()["region_code"])
+    courts = set(services.directory()["court_code"])
+    level = unit_level(levers.unit, regions, courts, viewer)
+    if level == "refused":
+        return refused(lang)
+    if level is None:
+        return message(t("simulate.bad.unit", lang), clearance=None, judges=None,
+                       judges_disabled=True, clearance_hint="", judges_hint="", base=None)
+    allowed = v.judges_allowed(level, levers.category)
+    change_text = v.signed_percent(levers.incoming_change, lang)
+    with services.connect() as conn:
+        flow = repository.case_flow(conn, level, levers.unit, levers.category)
+        judges = repository.judges_in_post(conn, levers.unit) if level == "court" else {}
+        targets = national_targets(repository.targets(conn))
+    name = services.unit_names(lang).get(levers.unit, levers.unit)
+    empty = {"clearance": None, "judges": None, "judges_disabled": True, "base": None,
+             "clearance_hint": "", "judges_hint": v.judges_hint(None, allowed, lang),
+             "change_text": change_text}
+    if _no_flow(flow):
+        return message(t("simulate.no_data", lang, unit=name), **empty)
+    try:
+        start = start_from_flow(flow, judges)
+    except SimulationError:
+        return message(t("simulate.error", lang, reason=t("simulate.reason.no_year", lang)),
+                       **empty)
+    shown = v.shown_clearance(start)
+    out = Outcome(judges_disabled=not allowed or v.per_judge(start) is None,
+                  clearance_hint=v.clearance_hint(start, lang),
+                  judges_hint=v.judges_hint(start, allowed, lang),
+                  base={"unit": levers.unit, "category": levers.category, "clearance": shown},
+                  change_text=change_text)
+    if not _same_base(base, levers):
+        # Another unit or category: its own year L fills the fields.
+        levers = replace(levers, clearance=None, judges=None)
+        out.clearance, out.judges = shown, None
+    elif levers.clearance is not None and levers.clearance == base.get("clearance") == shown:
+        # The rate as shown (rounded) stands for year L's own, at full precision.
+        levers = replace(levers, clearance=None)
+    reason = _why_not(start, levers, allowed)
+    if reason is not None:
+        text = t(reason, lang, year=start.year)
+        if reason.startswith("simulate.reason."):
+            text = t("simulate.error", lang, reason=text)
+        out.sentence, out.figure = _notice(text)
+        return out
+    try:
+        out.sentence, out.figure, out.table = project(
+            start, flow, levers, targets, lang,
+            f"simulate-{levers.unit}-{levers.category}-{levers.horizon}")
+    except SimulationError:
+        out.sentence, out.figure = _notice(
+            t("simulate.error", lang, reason=t("simulate.reason.other", lang)))
+    return out
 
 
 def register(app, services: Services) -> None:
     @app.callback(
-        Output(ids.SIM_UNIT, "options"),
+        Output(v.UNIT, "options"),
         Input(ids.page_state("simulate"), "data"),
     )
     def units(state):
         lang = payload_state(state)["lang"]
-        names = services.unit_names(lang)
-        codes = ["KZ", *services.regions()["region_code"], *services.courts()["court_code"]]
-        return [{"label": names.get(c, c), "value": c} for c in codes]
+        return unit_options(services.unit_names(lang), list(services.regions()["region_code"]),
+                            list(services.courts()["court_code"]), lang)
 
     @app.callback(
-        Output(ids.SIM_SUMMARY, "children"),
-        Output(ids.chart(ids.CHART_GRAPH, "simulate"), "figure"),
-        Output(ids.chart(ids.CHART_DATA, "simulate"), "data"),
-        Output(ids.SIM_JUDGES, "disabled"),
-        Input(ids.SIM_UNIT, "value"), Input(ids.SIM_CATEGORY, "value"),
-        Input(ids.SIM_HORIZON, "value"), Input(ids.SIM_INCOMING, "value"),
-        Input(ids.SIM_CLEARANCE, "value"), Input(ids.SIM_JUDGES, "value"),
-        State(ids.page_state("simulate"), "data"),
+        Output(v.CLEARANCE, "value"), Output(v.JUDGES, "value"),
+        Output(v.JUDGES, "disabled"), Output(v.CLEARANCE_HINT, "children"),
+        Output(v.JUDGES_HINT, "children"), Output(v.BASE, "data"),
+        Output(v.SENTENCE, "children"),
+        Output(ids.chart(ids.CHART_GRAPH, v.CHART), "figure"),
+        Output(ids.chart(ids.CHART_DATA, v.CHART), "data"),
+        Output(v.CHANGE_VALUE, "children"),
+        Input(v.UNIT, "value"), Input(v.CATEGORY, "value"), Input(v.HORIZON, "value"),
+        Input(v.CHANGE, "value"), Input(v.CLEARANCE, "value"), Input(v.JUDGES, "value"),
+        State(ids.page_state("simulate"), "data"), State(v.BASE, "data"),
     )
-    def project(unit, category, horizon, incoming, clearance, judges, state):
+    def simulate_page(unit, category, horizon, change, clearance, judges, state, base):
         lang = payload_state(state)["lang"]
-        return run(services, unit, category, horizon, incoming, clearance, judges, lang)
-
-
-def run(services: Services, unit, category, horizon, incoming, clearance, judges,
-        lang: str):
-    """(sentence, figure, table, judges disabled) for the levers as sent."""
-    nothing = figures.empty_figure(t("empty.no_data", lang))
-    regions = set(services.regions()["region_code"])
-    courts = set(services.directory()["court_code"])
-    unit = unit if isinstance(unit, str) else ""
-    level = "national" if unit == "KZ" else "region" if unit in regions else \
-        "court" if unit in courts else None
-    if level is None or (level == "court" and not request_viewer().may_see_court(unit)):
-        # Another court's code, forged: refused like the court profile refuses it.
-        return t("error.forbidden", lang), nothing, None, True
-    category = category if category in ("all", *CATEGORIES) else "all"
-    horizon = horizon if horizon in HORIZONS else HORIZONS[3]
-    try:
-        g = number(incoming, LIMITS["incoming"]) or 0.0
-        c = number(clearance, LIMITS["clearance"])
-        j = number(judges, LIMITS["judges"])
-    except ValueError:
-        return t("sim.bad_input", lang), nothing, None, level != "court"
-    judges_allowed = level == "court" and category == "all"
-    note = ""
-    if j is not None and not judges_allowed:
-        j, note = None, " " + t("sim.judges_only_court", lang)
-    with services.connect() as conn:
-        flow = repository.case_flow(conn, level, unit, category)
-        per_year = repository.judges_in_post(conn, unit) if level == "court" else {}
-        targets = repository.targets(conn)
-    try:
-        frame = simulate(start_from_flow(flow, per_year), horizon, g,
-                         None if j is not None else c, j)
-    except SimulationError as exc:
-        return t("sim.error", lang, detail=str(exc)), nothing, None, not judges_allowed
-    name = services.unit_names(lang).get(unit, unit)
-    target = targets[(targets["kpi"] == "disposition_time") & (targets["court_code"] == "")] \
-        if len(targets) else targets
-    fig = figures.simulation_figure(frame, target, lang)
-    data = table_data(frame, {"year": t("col.year", lang), "incoming": t("col.incoming", lang),
-                              "resolved": t("col.resolved", lang),
-                              "pending_end": t("col.pending_end", lang),
-                              "disposition_time": t("sim.disposition", lang),
-                              "clearance_rate": t("col.value", lang)},
-                      f"simulate-{unit}-{category}")
-    return summary(frame, name, g, c, j, lang) + note, fig, data, not judges_allowed
+        return run(services, request_viewer(), lang,
+                   (unit, category, horizon, change, clearance, judges), base).outputs()

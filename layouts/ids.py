@@ -79,7 +79,3 @@ def control(name: str) -> dict:
 def page_state(page: str) -> dict:
     return {"type": PAGE_STATE, "page": page}
 
-# The simulator (/simulate): its levers and its sentence.
-SIM_UNIT, SIM_CATEGORY, SIM_HORIZON = "sim-unit", "sim-category", "sim-horizon"
-SIM_INCOMING, SIM_CLEARANCE, SIM_JUDGES = "sim-incoming", "sim-clearance", "sim-judges"
-SIM_SUMMARY = "sim-summary"

@@ -31,7 +31,7 @@ def outlook_badge(outcome: str | None, lang: str) -> html.Span:
     outcome = outcome if outcome in OUTLOOK_ICONS else "insufficient_data"
     return html.Span([html.Span(OUTLOOK_ICONS[outcome], **{"aria-hidden": "true"}), " ",
                       outlook_word(outcome, lang)],
-                     className=f"status-badge {OUTLOOK_CLASS[outcome]}")
+                     className=f"outlook-badge {OUTLOOK_CLASS[outcome]}")
 
 
 def interval_text(row, kpi: KpiDef, lang: str) -> str:
