@@ -101,6 +101,23 @@ class Services:
             self._cache[name] = (version, value)
         return value
 
+    def _recent(self, key: tuple, kind: str, build):
+        """A query result kept per data version, the most recent ``max_cached_queries``
+        of them (LRU), shared between workers through Redis when configured."""
+        version = self.version()
+        slot = (kind, key)
+        with self._lock:
+            hit = self._values.get(slot)
+            if hit and hit[0] == version:
+                self._values.move_to_end(slot)
+                return hit[1]
+        value = self._shared_or_build(f"{kind}:{version}:{key}", build)
+        with self._lock:
+            self._values[slot] = (version, value)
+            while len(self._values) > self.max_cached_queries:
+                self._values.popitem(last=False)
+        return value
+
     def _shared_or_build(self, key: str, build):
         """From the shared cache, else from the database (and then shared)."""
         if self.shared is not None:
@@ -155,19 +172,8 @@ class Services:
         the same national views; a new upload or undo changes the version, so nothing
         stale is ever served. Shared between workers through Redis when configured.
         """
-        key = _query_key(filters)
-        version = self.version()
-        with self._lock:
-            hit = self._values.get(key)
-            if hit and hit[0] == version:
-                self._values.move_to_end(key)
-                return hit[1].copy()
-        value = self._shared_or_build(f"kpi_values:{version}:{key}",
-                                      lambda conn: repository.kpi_values(conn, **filters))
-        with self._lock:
-            self._values[key] = (version, value)
-            while len(self._values) > self.max_cached_queries:
-                self._values.popitem(last=False)
+        value = self._recent(_query_key(filters), "kpi_values",
+                             lambda conn: repository.kpi_values(conn, **filters))
         return value.copy()
 
     def outlook(self, viewer: Viewer | None = None, horizon: int = DEFAULT_HORIZON,
@@ -175,22 +181,8 @@ class Services:
         """The outlook of each series the viewer may see by name (no anonymised courts),
         kept per data version like the values it is computed from."""
         viewer = viewer or request_viewer()
-        key = _query_key({**filters, "horizon": horizon})
-        version = self.version()
-        with self._lock:
-            hit = self._values.get(("outlook", key))
-            if hit and hit[0] == version:
-                rows = hit[1]
-            else:
-                rows = None
-        if rows is None:
-            rows = self._shared_or_build(
-                f"outlook:{version}:{key}",
-                lambda conn: repository.outlook(conn, horizon=horizon, **filters))
-            with self._lock:
-                self._values[("outlook", key)] = (version, rows)
-                while len(self._values) > self.max_cached_queries:
-                    self._values.popitem(last=False)
+        rows = self._recent(_query_key({**filters, "horizon": horizon}), "outlook",
+                            lambda conn: repository.outlook(conn, horizon=horizon, **filters))
         return scope_values(viewer, rows.copy(), asked_by_code=filters.get("code") is not None)
 
     def backlog(self, level: str, code: str, category: str) -> pd.DataFrame:

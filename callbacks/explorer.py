@@ -9,6 +9,7 @@ from dash import Input, Output, html
 from callbacks.context import Services
 from data import repository
 from kpi.catalogue import KPIS
+from kpi.cli import json_records
 from kpi.outlook import BOUNDS, DEFAULT_HORIZON, projection_path
 from layouts import figures, ids, outlook_view
 from layouts.backlog_view import backlog_outputs
@@ -35,8 +36,7 @@ def definition(kpi, lang: str) -> dbc.Card:
 def outlook_sentences(outlooks: pd.DataFrame, units: list[str], names, kpi,
                       lang: str) -> str:
     """The outlook of the nation (and the chosen region) in words (pure)."""
-    rows = {r["code"]: r for r in outlooks.astype(object).where(outlooks.notna(), None)
-            .to_dict("records")}
+    rows = {r["code"]: r for r in json_records(outlooks)}
     return " ".join(outlook_view.sentence(rows.get(code), kpi, names.get(code, code), lang)
                     for code in units)
 

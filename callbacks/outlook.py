@@ -7,6 +7,7 @@ from dash import Input, Output
 
 from callbacks.context import Services
 from kpi.catalogue import CATALOGUE, KPIS
+from kpi.cli import json_records
 from kpi.outlook import DEFAULT_HORIZON, OUTCOMES
 from layouts import figures, ids
 from layouts.components import table_data
@@ -37,7 +38,7 @@ def ordered(rows: pd.DataFrame, units: list[str]) -> tuple[pd.DataFrame, list[st
 def table_rows(rows: pd.DataFrame, names, lang: str) -> list[dict]:
     """The sortable table's rows, numbers rounded as the pages round them (pure)."""
     out = []
-    for r in rows.astype(object).where(rows.notna(), None).to_dict("records"):
+    for r in json_records(rows):
         kpi = KPIS[r["kpi"]]
         out.append({
             "kpi": r["kpi"], "code": r["code"],

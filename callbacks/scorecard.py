@@ -15,6 +15,7 @@ from callbacks.context import Services
 from data import repository
 from kpi.analysis import attention, change_from_previous
 from kpi.catalogue import CATALOGUE, KPIS, PILLARS
+from kpi.cli import json_records
 from kpi.outlook import BOUNDS, projection_path
 from layouts import figures, ids, outlook_view
 from layouts.components import kpi_tile, status_badge, table_data
@@ -100,8 +101,7 @@ def _sparkline(years: list[int], values, targets: list[tuple[int, float]], lang:
 
 def outlook_rows(frame: pd.DataFrame) -> dict[str, dict]:
     """KPI -> its outlook row (a dict, missing as None) of a one-unit, one-category frame."""
-    records = frame.astype(object).where(frame.notna(), None).to_dict("records")
-    return {r["kpi"]: r for r in records}
+    return {r["kpi"]: r for r in json_records(frame)}
 
 
 def attention_table(rows: pd.DataFrame, names: dict[str, str], lang: str):

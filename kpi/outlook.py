@@ -70,6 +70,39 @@ def _clip(value: float, bounds: tuple[float, float]) -> float:
     return min(max(value, bounds[0]), bounds[1])
 
 
+def _window(years: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The points of the last WINDOW years up to the latest year with a value."""
+    keep = years >= years.max() - (WINDOW - 1)
+    return years[keep], values[keep]
+
+
+@dataclass(frozen=True)
+class _Fit:
+    """The OLS line through a window and what its prediction interval needs."""
+
+    n: int
+    mean_year: float
+    sxx: float
+    slope: float
+    intercept: float
+    s: float  # the residual standard error, sqrt(SSE / (n - 2))
+
+    @classmethod
+    def of(cls, y: np.ndarray, v: np.ndarray) -> _Fit:
+        n, mean_year = len(y), float(y.mean())
+        sxx = float(((y - mean_year) ** 2).sum())
+        slope = float(((y - mean_year) * (v - v.mean())).sum() / sxx)
+        intercept = float(v.mean() - slope * mean_year)
+        sse = float(((v - (intercept + slope * y)) ** 2).sum())
+        return cls(n, mean_year, sxx, slope, intercept, math.sqrt(sse / (n - 2)))
+
+    def at(self, years: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(fitted value, half-width of the 80 % prediction interval) at ``years``."""
+        half = _t_quantile(self.n - 2) * self.s * np.sqrt(
+            1 + 1 / self.n + (years - self.mean_year) ** 2 / self.sxx)
+        return self.intercept + self.slope * years, half
+
+
 @functools.cache
 def _t_quantile(dof: int) -> float:
     return float(stats.t.ppf(INTERVAL_QUANTILE, dof))
@@ -102,25 +135,19 @@ def series_outlook(years, values, horizon: int = DEFAULT_HORIZON,
     order = np.argsort(y)
     y, v = y[order], v[order]
     last_year, last_value = int(y[-1]), float(v[-1])
-    window = y >= last_year - (WINDOW - 1)
-    y, v = y[window], v[window]
+    y, v = _window(y, v)
     n = len(y)
     required = (target - last_value) / (horizon - last_year) \
         if target is not None and horizon > last_year else None
     if n < MIN_POINTS:
         return Outlook(n, int(y[0]), last_year, last_value, None, horizon, None, None, None,
                        target, None, "insufficient_data")
-    mean_year = float(y.mean())
-    sxx = float(((y - mean_year) ** 2).sum())
-    slope = float(((y - mean_year) * (v - v.mean())).sum() / sxx)
-    intercept = float(v.mean() - slope * mean_year)
-    projected = intercept + slope * horizon
-    residuals = v - (intercept + slope * y)
-    s = math.sqrt(float((residuals ** 2).sum()) / (n - 2))
-    t = _t_quantile(n - 2)
-    half = t * s * math.sqrt(1 + 1 / n + (horizon - mean_year) ** 2 / sxx)
-    projected_c = _clip(projected, bounds)
-    lower, upper = _clip(projected - half, bounds), _clip(projected + half, bounds)
+    fit = _Fit.of(y, v)
+    projected, half = fit.at(np.array([float(horizon)]))
+    projected_c = _clip(float(projected[0]), bounds)
+    lower = _clip(float(projected[0] - half[0]), bounds)
+    upper = _clip(float(projected[0] + half[0]), bounds)
+    slope = fit.slope
     return Outlook(n, int(y[0]), last_year, last_value, slope, horizon, projected_c, lower,
                    upper, target, required, classify(lower, upper, target, direction))
 
@@ -194,19 +221,11 @@ def projection_path(years, values, horizon: int = DEFAULT_HORIZON,
     y, v = y[keep], v[keep]
     if len(y) == 0:
         return pd.DataFrame(columns=["year", "fitted", "lower", "upper"])
-    y_in = y >= y.max() - (WINDOW - 1)
-    y, v = y[y_in], v[y_in]
-    n = len(y)
-    if n < MIN_POINTS:
+    y, v = _window(y, v)
+    if len(y) < MIN_POINTS:
         return pd.DataFrame(columns=["year", "fitted", "lower", "upper"])
-    mean_year = float(y.mean())
-    sxx = float(((y - mean_year) ** 2).sum())
-    slope = float(((y - mean_year) * (v - v.mean())).sum() / sxx)
-    intercept = float(v.mean() - slope * mean_year)
-    s = math.sqrt(float(((v - (intercept + slope * y)) ** 2).sum()) / (n - 2))
     at = np.arange(int(y.min()), max(int(horizon), int(y.max())) + 1, dtype="float64")
-    fitted = intercept + slope * at
-    half = _t_quantile(n - 2) * s * np.sqrt(1 + 1 / n + (at - mean_year) ** 2 / sxx)
+    fitted, half = _Fit.of(y, v).at(at)
     low, high = bounds
     return pd.DataFrame({"year": at.astype(int), "fitted": np.clip(fitted, low, high),
                          "lower": np.clip(fitted - half, low, high),
