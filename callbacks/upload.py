@@ -22,6 +22,7 @@ and the upload permission was checked before anything started (web/uploads.py).
 from __future__ import annotations
 
 import functools
+import json
 import logging
 
 import pandas as pd
@@ -31,12 +32,13 @@ from sqlalchemy import text
 
 from callbacks.context import Services
 from callbacks.coverage import issue_text
-from data import names
+from data import names, profiles
 from data.access import UPLOAD, Viewer
 from data.load import LoadReport, check_file, find_loaded, load_file, write_upload
 from data.schema import KINDS
 from data.validate import Issue
 from layouts import ids
+from layouts import profile_view as PV
 from layouts import upload_view as V
 from layouts.export import to_csv_bytes
 from layouts.format import fmt_number
@@ -215,6 +217,32 @@ def _preview(checked, lang: str) -> tuple[list[str], list[list[str]]]:
     return header, V.preview_rows(frame, lines, columns, lang)
 
 
+def profile_dict(profile: profiles.Profile) -> dict:
+    return {"name": profile.name, "columns": profile.columns, "values": profile.values}
+
+
+def reviewed_profile(review_state: dict) -> profiles.Profile | None:
+    """The profile the review read the file with, to read it the same way at load.
+
+    Checked again: the page's store comes from the browser.
+    """
+    body = review_state.get("profile")
+    if not body:
+        return None
+    return profiles.from_json(json.dumps(body), named=False)
+
+
+def own_mapping(mapping: dict | None, token: str) -> dict:
+    """The mapping the person applied to this file (one applied to another file is not)."""
+    if not isinstance(mapping, dict) or mapping.get("token") != token:
+        return {"columns": {}, "values": {}}
+    columns = mapping.get("columns") if isinstance(mapping.get("columns"), dict) else {}
+    values = mapping.get("values") if isinstance(mapping.get("values"), dict) else {}
+    return {"columns": {str(k): str(v) for k, v in columns.items()},
+            "values": {str(c): {str(w): str(code) for w, code in words.items()}
+                       for c, words in values.items() if isinstance(words, dict)}}
+
+
 def _short(exc: Exception) -> str:
     detail = getattr(exc, "orig", None) or exc
     return f"{type(exc).__name__}: {detail}".splitlines()[0][:300]
@@ -238,37 +266,46 @@ def register(app, services: Services) -> None:
         Output(V.REVIEW, "children"),
         Output(V.REVIEW_STATE, "data"),
         Output(V.LOAD, "disabled"),
+        Output(PV.FIELDS, "children"),
+        Output(PV.BOX, "className"),
         Input(V.TOKEN, "data"),
         Input(V.KIND, "value"),
+        Input(PV.SELECT, "value"),
+        Input(PV.MAPPING, "data"),
         State(PAGE, "data"),
         background=True,
         progress=[Output(V.REVIEW_BAR, "value"), Output(V.REVIEW_BAR, "label")],
         progress_default=[0, ""],
         running=[(Output(V.REVIEW_BUSY, "className"), "mb-3", "d-none"),
                  (Output(V.LOAD, "disabled"), True, True),
-                 (Output(V.KIND, "disabled"), True, False)],
+                 (Output(V.KIND, "disabled"), True, False),
+                 (Output(PV.SELECT, "disabled"), True, False)],
         interval=250,
         prevent_initial_call=True,
     )
-    def review(set_progress, upload, kind, state):
+    def review(set_progress, upload, kind, choice, mapping, state):
         lang = _lang(state)
         if not upload or not upload.get("token"):
             raise PreventUpdate
         viewer, _address = _requester()
         if viewer is None or not viewer.can(UPLOAD):
-            return html.P(t("error.forbidden", lang)), None, True
+            return html.P(t("error.forbidden", lang)), None, True, None, "d-none"
         staged = uploads.find(root, upload["token"], viewer.username)
         if staged is None:
             return V.review_view({"status": "expired", "error_count": 0, "warning_count": 0},
-                                 [], [], [], lang), None, True
+                                 [], [], [], lang), None, True, None, "d-none"
         _own_connections(engine)
 
         def say(step: str, _fraction: float) -> None:
             set_progress((REVIEW_STEPS.get(step, 5), V.progress_label(step, lang)))
 
         say("reading", 0)
+        mapping = own_mapping(mapping, staged.token)
+        with services.connect() as conn:
+            saved = profiles.every(conn)
         checked = check_file(engine, staged.path, kind=_kind(kind), filename=staged.filename,
-                             max_bytes=limit, progress=say)
+                             max_bytes=limit, progress=say, profile=profiles.chooser(
+                                 saved, choice, mapping["columns"], mapping["values"]))
         report = checked.report
         if report.status == "valid":
             set_progress((80, V.progress_label("preview", lang)))
@@ -291,12 +328,25 @@ def register(app, services: Services) -> None:
                    "busy": busy and busy.get("filename")}
         header, rows = _preview(checked, lang)
         detected = V.detected_rows(report.detected, staged.filename, staged.size, lang)
+        profile = checked.profile
+        if profile is not None:
+            detected.append((t("profile.used", lang),
+                             profile.name or t("profile.this_mapping", lang)))
+        gap = profiles.unmapped(checked.raw) if checked.raw is not None else profiles.Unmapped()
+        words = [[c, w] for c, ws in gap.values.items() for w in ws]
         ok = report.status == "valid" and not busy
         out = {"token": staged.token, "filename": staged.filename, "kind": _kind(kind),
                "detected_kind": report.kind, "status": report.status, "ok": ok,
                "rows": report.rows, "error_count": report.error_count,
-               "warning_count": report.warning_count}
-        return V.review_view(summary, detected, header, rows, lang), out, not ok
+               "warning_count": report.warning_count,
+               "profile": None if profile is None else profile_dict(profile),
+               "unmapped": {"columns": list(gap.columns), "values": words}}
+        fields = PV.mapping_rows(list(gap.columns), [tuple(w) for w in words],
+                                 _kind(kind) or report.kind, mapping, lang)
+        show = bool(gap) or bool(mapping["columns"] or mapping["values"])
+        return (V.review_view(summary, detected, header, rows, lang), out, not ok, fields,
+                "border-top mt-3 pt-2" if show and report.status != "already_loaded"
+                else "d-none")
 
     def review_rows(review_state: dict | None, viewer: Viewer, lang: str) -> list[dict] | None:
         if not review_state or review_state.get("status") not in ("valid", "rejected"):
@@ -438,7 +488,7 @@ def register(app, services: Services) -> None:
                                     address=address)
         return load_file(engine, staged.path, kind=review_state.get("kind") or None, user=user,
                          source="web", filename=staged.filename, max_bytes=limit, progress=say,
-                         address=address)
+                         address=address, profile=reviewed_profile(review_state))
 
     def settle(record: dict) -> tuple[dict, str]:
         """A record whose heartbeat stopped: loaded after all (the commit went through

@@ -109,6 +109,8 @@ class Checked:
     report: LoadReport
     result: Result | None = None
     raw: RawTable | None = None
+    # The import profile applied (chosen by the caller, or picked for this file).
+    profile: object | None = None
 
 
 def check_file(
@@ -122,7 +124,8 @@ def check_file(
 ) -> Checked:
     """Hash, look for the same file loaded before, read and validate; write nothing.
 
-    ``profile`` (data.profiles.Profile) maps a court's own names before validation.
+    ``profile`` (data.profiles.Profile) maps a court's own names before validation; a
+    callable instead picks one for the file as read (``profiles.best_match``), or None.
 
     The review step of the upload page and ``load_file`` share it, so what a person
     reviews is exactly what the loader checks.
@@ -149,6 +152,8 @@ def check_file(
             report.errors = [Issue(None, None, None, "unreadable", {"detail": str(exc)})]
             report.error_count = 1
             return Checked(report)
+        if callable(profile):
+            profile = profile(raw)
         if profile is not None:
             from data.profiles import apply
 
@@ -162,7 +167,7 @@ def check_file(
     report.errors, report.warnings = result.errors, result.warnings
     report.error_count, report.warning_count = result.error_count, result.warning_count
     report.status = "valid" if result.ok else "rejected"
-    return Checked(report, result, raw)
+    return Checked(report, result, raw, profile)
 
 
 def load_file(

@@ -13,11 +13,12 @@ import json
 import time
 from dataclasses import dataclass, field, replace
 
-from sqlalchemy import Connection, delete, insert, select
+import pandas as pd
+from sqlalchemy import Connection, Engine, delete, insert, select
 
 from data import audit
 from data.models import ImportProfile
-from data.names import fold
+from data.names import code_of, fold
 from data.readers import RawTable
 from data.schema import KINDS
 
@@ -39,33 +40,53 @@ class Profile:
     values: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
-def check(profile: Profile) -> Profile:
-    """The profile when it is usable, else ProfileError naming every problem."""
-    problems = []
+# Why a profile is refused, as codes with parameters (a page says them in its language).
+PROBLEMS: dict[str, str] = {
+    "name": "a profile name is 1-{limit} characters",
+    "not_a_field": "'{header}' is mapped to '{target}', which is no column of the data contract",
+    "two_columns": "two columns are mapped to '{target}': {headers}",
+    "no_codes": "'{column}' has no codes to map words to",
+    "not_a_code": "'{word}' is mapped to '{code}', which is not a code of '{column}' "
+                  "({choices})",
+}
+
+
+def problems(profile: Profile, named: bool = True) -> list[tuple[str, dict]]:
+    """Every reason ``profile`` cannot be used, as (code, params); empty when it can.
+
+    ``named=False`` checks a mapping made on the upload page before it has a name.
+    """
+    found: list[tuple[str, dict]] = []
     name = profile.name.strip()
-    if not name or len(name) > MAX_NAME:
-        problems.append(f"a profile name is 1-{MAX_NAME} characters")
+    if named and (not name or len(name) > MAX_NAME):
+        found.append(("name", {"limit": MAX_NAME}))
     targets: dict[str, list[str]] = {}
     for header, target in profile.columns.items():
         if target not in FIELDS:
-            problems.append(f"'{header}' is mapped to '{target}', which is no column of the "
-                            "data contract")
+            found.append(("not_a_field", {"header": header, "target": target}))
         targets.setdefault(target, []).append(header)
     for target, headers in targets.items():
         if len(headers) > 1:
-            problems.append(f"two columns are mapped to '{target}': "
-                            + ", ".join(f"'{h}'" for h in headers))
+            found.append(("two_columns", {"target": target,
+                                          "headers": ", ".join(f"'{h}'" for h in headers)}))
     for column, words in profile.values.items():
         if column not in CHOICES:
-            problems.append(f"'{column}' has no codes to map words to")
+            found.append(("no_codes", {"column": column}))
             continue
         for word, code in words.items():
             if code not in CHOICES[column]:
-                problems.append(f"'{word}' is mapped to '{code}', which is not a code of "
-                                f"'{column}' ({', '.join(CHOICES[column])})")
-    if problems:
-        raise ProfileError("; ".join(problems) + ".")
-    return replace(profile, name=name)
+                found.append(("not_a_code", {"word": word, "code": code, "column": column,
+                                             "choices": ", ".join(CHOICES[column])}))
+    return found
+
+
+def check(profile: Profile, named: bool = True) -> Profile:
+    """The profile when it is usable, else ProfileError naming every problem."""
+    found = problems(profile, named)
+    if found:
+        raise ProfileError("; ".join(PROBLEMS[code].format(**params)
+                                     for code, params in found) + ".")
+    return replace(profile, name=profile.name.strip())
 
 
 def to_json(profile: Profile) -> str:
@@ -73,7 +94,7 @@ def to_json(profile: Profile) -> str:
                        "values": profile.values}, ensure_ascii=False, indent=1)
 
 
-def from_json(text: str) -> Profile:
+def from_json(text: str, named: bool = True) -> Profile:
     """A profile from its JSON (an export); ProfileError when it is not one."""
     try:
         data = json.loads(text)
@@ -87,7 +108,7 @@ def from_json(text: str) -> Profile:
     columns = {str(k): str(v) for k, v in data.get("columns", {}).items()}
     values = {str(c): {str(w): str(code) for w, code in words.items()}
               for c, words in data.get("values", {}).items()}
-    return check(Profile(data["name"], columns, values))
+    return check(Profile(data["name"], columns, values), named)
 
 
 def apply(raw: RawTable, profile: Profile) -> RawTable:
@@ -104,6 +125,91 @@ def apply(raw: RawTable, profile: Profile) -> RawTable:
                                       if isinstance(v, str) else v)
     read_as = {**raw.read_as, **{h: t for h, t in renames.items()}}
     return replace(raw, frame=frame, header=header, read_as=read_as)
+
+
+def mapped(profile: Profile | None, columns: dict[str, str],
+           values: dict[str, dict[str, str]], name: str | None = None) -> Profile:
+    """``profile`` (or an empty one) with a person's mapping added on top of it (pure).
+
+    An empty choice ("") in ``columns`` or ``values`` means "leave as it is".
+    """
+    base = profile or Profile(name or "")
+    merged_values = {c: dict(w) for c, w in base.values.items()}
+    for column, words in values.items():
+        for word, code in words.items():
+            if code:
+                merged_values.setdefault(column, {})[word] = code
+    return Profile(base.name if name is None else name,
+                   {**base.columns, **{h: f for h, f in columns.items() if f}},
+                   {c: w for c, w in merged_values.items() if w})
+
+
+@dataclass(frozen=True)
+class Unmapped:
+    """What a read file says that neither the contract nor data.names knows."""
+
+    columns: tuple[str, ...] = ()
+    # enumerated field -> its words that are no code (the first MAX_WORDS of them)
+    values: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return bool(self.columns or self.values)
+
+
+MAX_WORDS = 30
+
+
+def unmapped(raw: RawTable) -> Unmapped:
+    """The file's header cells that name no field, and the words of its enumerated
+    columns that are no code (pure; after names and any profile were applied)."""
+    columns = tuple(h for h in raw.header if h not in FIELDS)
+    values: dict[str, tuple[str, ...]] = {}
+    for column, choices in CHOICES.items():
+        if column not in raw.frame.columns:
+            continue
+        known = {fold(c) for c in choices}
+        cells = raw.frame[column]
+        words = [w for w in pd.unique(cells[cells.notna() & (cells != "")].astype(str))
+                 if fold(w) not in known and code_of(column, w) is None]
+        if words:
+            values[column] = tuple(sorted(words)[:MAX_WORDS])
+    return Unmapped(columns, values)
+
+
+def chooser(saved: list[Profile], choice: str | None, columns: dict[str, str],
+            values: dict[str, dict[str, str]]):
+    """What reads a file on the upload page: a function of the file as read giving the
+    profile to apply (or None), for ``data.load.check_file``.
+
+    ``choice`` is "auto" (the saved profile that maps most of the file's names), "none"
+    or a saved profile's name; the person's own mapping is added on top of it.
+    """
+    by_name = {p.name: p for p in saved}
+
+    def pick(raw: RawTable) -> Profile | None:
+        base = best_match(saved, raw) if choice == "auto" else by_name.get(choice or "")
+        if not columns and not any(values.values()):
+            return base
+        return mapped(base, columns, values)
+
+    return pick
+
+
+def best_match(candidates: list[Profile], raw: RawTable) -> Profile | None:
+    """The saved profile that maps the most of this file's own names, if any maps one.
+
+    Ties go to the first by name, so the choice does not depend on when it was saved.
+    """
+    gap = unmapped(raw)
+    headers = {fold(h) for h in gap.columns}
+    words = {(c, fold(w)) for c, ws in gap.values.items() for w in ws}
+    best, best_score = None, 0
+    for profile in sorted(candidates, key=lambda p: p.name):
+        score = sum(fold(h) in headers for h in profile.columns) + sum(
+            (c, fold(w)) in words for c, ws in profile.values.items() for w in ws)
+        if score > best_score:
+            best, best_score = profile, score
+    return best
 
 
 # --- storage -------------------------------------------------------------------------------
@@ -130,3 +236,24 @@ def listing(conn: Connection) -> list[tuple[str, str, float]]:
     rows = conn.execute(select(ImportProfile.name, ImportProfile.saved_by,
                                ImportProfile.saved_at).order_by(ImportProfile.name)).all()
     return [(r.name, r.saved_by, r.saved_at) for r in rows]
+
+
+def every(conn: Connection) -> list[Profile]:
+    """Every stored profile, by name."""
+    rows = conn.execute(select(ImportProfile.body).order_by(ImportProfile.name)).all()
+    return [from_json(r.body) for r in rows]
+
+
+def save_now(engine: Engine, profile: Profile, user: str, address: str | None = None) -> None:
+    """``save`` in its own transaction (the page's Save button)."""
+    with engine.begin() as conn:
+        save(conn, profile, user, address)
+
+
+def delete_now(engine: Engine, name: str, user: str, address: str | None = None) -> bool:
+    """Delete a profile, audited; False when there was none of that name."""
+    with engine.begin() as conn:
+        gone = conn.execute(delete(ImportProfile).where(ImportProfile.name == name)).rowcount
+        if gone:
+            audit.record(conn, user, "profile_deleted", name, address)
+    return bool(gone)

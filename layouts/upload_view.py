@@ -16,7 +16,7 @@ import pandas as pd
 from dash import dcc, html
 
 from data.schema import KINDS, LOAD_ORDER
-from layouts import ids
+from layouts import ids, profile_view
 from layouts.format import fmt_number
 from layouts.i18n import t
 from web.uploads import CALLBACK_PREFIX, megabytes
@@ -150,15 +150,16 @@ def page(lang: str, limit: int, state: dict) -> html.Div:
     steps = html.Div([
         card(t("upload.step.file", lang), drop_zone(lang, limit)),
         card(t("upload.step.review", lang), [
-            dbc.Row(dbc.Col([
+            dbc.Row([dbc.Col([
                 dbc.Label(t("upload.kind", lang), html_for=KIND, className="small mb-1"),
                 dbc.Select(id=KIND, options=kind_options(lang), value=AUTO, size="sm"),
-            ], md=6), className="mb-3"),
+            ], md=6), dbc.Col(profile_view.chooser(lang), md=6)], className="mb-3 g-2"),
             html.Div(dbc.Progress(id=REVIEW_BAR, value=0, striped=True, animated=True,
                                   style={"height": "1.2rem"}),
                      id=REVIEW_BUSY, className="d-none"),
             html.Div(html.P(t("upload.review.empty", lang), className="text-muted small mb-0"),
                      id=REVIEW),
+            profile_view.panel(lang),
             issues_box(lang),
         ]),
         card(t("upload.step.load", lang), [

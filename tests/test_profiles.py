@@ -90,3 +90,75 @@ def test_cli_round_trips_a_profile(db_url, tmp_path):
     assert refused.returncode == 1 and "two columns are mapped to 'year'" in refused.stderr
     missing = run("data", "load", str(source), "--profile", "nope", "--db", db_url)
     assert missing.returncode == 2 and "no import profile named 'nope'" in missing.stderr
+
+
+def own_raw(tmp_path, text: str = OWN):
+    path = tmp_path / "own.csv"
+    path.write_bytes(text.encode("cp1251"))
+    return read_table(path)
+
+
+def test_unmapped_lists_the_unknown_columns_and_words_before_and_none_after(tmp_path):
+    raw = own_raw(tmp_path)
+    gap = profiles.unmapped(raw)
+    assert gap.columns == ("рег. номер", "суд", "вид производства", "поступило (дата)",
+                           "окончено (дата)")
+    assert gap.values == {}  # no enumerated column is known yet
+    half = profiles.apply(raw, profiles.Profile("half", {"Вид производства": "category"}))
+    assert profiles.unmapped(half).values == {"category": ("ГПК", "УПК")}
+    assert not profiles.unmapped(profiles.apply(raw, PROFILE))
+    # Russian words and the codes themselves are known: only the rest is listed.
+    mixed = own_raw(tmp_path, "Категория\r\nгражданские\r\ncivil\r\nГПК\r\n\r\n")
+    assert profiles.unmapped(mixed) == profiles.Unmapped((), {"category": ("ГПК",)})
+
+
+def test_best_match_picks_the_profile_mapping_most_names_ties_by_name(tmp_path):
+    raw = own_raw(tmp_path)
+    small = profiles.Profile("b-small", {"Суд": "court_code"})
+    other = profiles.Profile("a-other", {"Номер": "case_id"})
+    assert profiles.best_match([small, PROFILE, other], raw) == PROFILE
+    assert profiles.best_match([small, other], raw) == small
+    assert profiles.best_match([other], raw) is None
+    twin = profiles.Profile("a-twin", {"Суд": "court_code"})
+    assert profiles.best_match([small, twin], raw) == twin
+
+
+def test_chooser_adds_the_persons_mapping_on_top_of_the_chosen_profile(tmp_path):
+    raw = own_raw(tmp_path)
+    small = profiles.Profile("small", {"Суд": "court_code"})
+    assert profiles.chooser([small], "none", {}, {})(raw) is None
+    assert profiles.chooser([small], "auto", {}, {})(raw) == small
+    assert profiles.chooser([small], "missing", {}, {})(raw) is None
+    picked = profiles.chooser([small], "auto", {"рег. номер": "case_id", "суд": ""},
+                              {"category": {"ГПК": "civil", "УПК": ""}})(raw)
+    assert picked == profiles.Profile("small", {"Суд": "court_code", "рег. номер": "case_id"},
+                                      {"category": {"ГПК": "civil"}})
+    ad_hoc = profiles.chooser([], "none", {"рег. номер": "case_id"}, {})(raw)
+    assert ad_hoc.name == "" and profiles.problems(ad_hoc, named=False) == []
+    assert profiles.problems(ad_hoc) == [("name", {"limit": profiles.MAX_NAME})]
+
+
+def test_check_file_reads_with_the_profile_a_chooser_picks(engine, tmp_path):
+    from data.load import check_file
+
+    for name, body in (("regions.csv", REGIONS), ("courts.csv", COURTS)):
+        (tmp_path / name).write_text(body, encoding="utf-8")
+        assert load_file(engine, tmp_path / name).status == "loaded"
+    path = tmp_path / "own.csv"
+    path.write_bytes(OWN.encode("cp1251"))
+    checked = check_file(engine, path, profile=profiles.chooser([PROFILE], "auto", {}, {}))
+    assert checked.report.status == "valid" and checked.profile == PROFILE
+    assert check_file(engine, path, profile=profiles.chooser([PROFILE], "none", {}, {})
+                      ).report.status == "rejected"
+
+
+def test_delete_is_audited_and_says_when_there_was_nothing(engine):
+    profiles.save_now(engine, PROFILE, "analyst-1", "10.1.2.3")
+    assert profiles.delete_now(engine, PROFILE.name, "admin-1", "10.1.2.4")
+    assert not profiles.delete_now(engine, PROFILE.name, "admin-1")
+    with engine.connect() as conn:
+        assert profiles.every(conn) == []
+        rows = conn.execute(text("SELECT username, action, address FROM audit_log "
+                                 "WHERE action LIKE 'profile%' ORDER BY id")).all()
+    assert [tuple(r) for r in rows] == [("analyst-1", "profile_saved", "10.1.2.3"),
+                                        ("admin-1", "profile_deleted", "10.1.2.4")]

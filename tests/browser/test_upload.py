@@ -340,3 +340,74 @@ def test_a_long_load_can_be_left_and_found_again(page_as, tmp_path):
     expect(card).to_contain_text("many.csv")
     wait_for_done(page, previous)
     expect(card).to_contain_text(f"new rows: {n:,}")
+
+
+def own_names_file(path, start: int, n: int = 40) -> None:
+    """Cases of COURT as a court's own system names them: a column and a category word
+    neither the contract nor the Russian/Kazakh list knows."""
+    lines = ["Рег. номер;Код суда;Категория;Дата поступления;Дата рассмотрения"]
+    for i in range(start, start + n):
+        day = 1 + i % 27
+        lines.append(f"2-8{i:04d}/2025;{COURT};ГПК;{day:02d}.05.2025;{day:02d}.06.2025")
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("utf-8"))
+
+
+def test_unknown_names_are_mapped_saved_as_a_profile_and_read_by_it_next_time(page_as,
+                                                                            tmp_path):
+    """Issue 19: map an unknown column and word on the page, save the profile, and the
+    next file with the same names is read by it without choosing anything."""
+    page = page_as("analyst")
+    first = tmp_path / "cms-may.csv"
+    own_names_file(first, 1)
+    open_upload(page)
+    pick(page, first)
+    reviewed(page)
+    expect(page.locator("#upload-verdict")).to_contain_text("errors")
+    box = page.locator("#upload-profile-mapping-box")
+    expect(box).to_be_visible()
+    # The selects are named by their labels, and work from the keyboard.
+    column = box.get_by_label("Column “Рег. номер” holds")
+    column.focus()
+    column.select_option("case_id")
+    box.get_by_label("“ГПК” in category means").select_option("civil")
+    box.get_by_role("button", name="Apply and review again").click()
+    expect(page.locator("#upload-verdict")).to_contain_text(
+        "No errors: the file can be loaded.", timeout=60_000)
+    wait_idle(page)
+    seen = detected(page)
+    assert seen["Kind of data"] == "Cases"
+    assert seen["Import profile used"] == "the mapping chosen on this page"
+    assert "рег. номер → case_id" in seen["Columns read as"]  # as the reader names it
+
+    box.get_by_label("Save these choices as a profile named").fill("Court 19 CMS")
+    box.get_by_role("button", name="Save profile").click()
+    expect(box).to_contain_text("Profile “Court 19 CMS” saved.")
+    expect(page.get_by_label("Import profile", exact=True)).to_have_value("Court 19 CMS")
+    load(page)
+    expect(page.locator("#upload-job-card")).to_contain_text("40 rows")
+
+    # A second file with the same own names: read by the saved profile automatically.
+    second = tmp_path / "cms-june.csv"
+    own_names_file(second, 101)
+    open_upload(page)
+    expect(page.get_by_label("Import profile", exact=True)).to_have_value("auto")
+    pick(page, second)
+    reviewed(page)
+    expect(page.locator("#upload-verdict")).to_contain_text("No errors: the file can be loaded.")
+    assert detected(page)["Import profile used"] == "Court 19 CMS"
+    expect(box).to_be_hidden()
+    load(page)
+    expect(page.locator("#upload-job-card")).to_contain_text(re.compile(r"cms-june\.csv.*40 rows"))
+
+    # Two columns mapped to one field are refused with the reason, and nothing changes.
+    third = tmp_path / "cms-two.csv"
+    third.write_text("Рег. номер;Номер в системе;Код суда;Категория;Дата поступления\n"
+                     f"2-70001/2025;7;{COURT};civil;01.07.2025\n", encoding="utf-8")
+    page.get_by_label("Import profile", exact=True).select_option("none")
+    pick(page, third)
+    reviewed(page)
+    box.get_by_label("Column “Рег. номер” holds").select_option("case_id")
+    box.get_by_label("Column “Номер в системе” holds").select_option("case_id")
+    box.get_by_role("button", name="Apply and review again").click()
+    expect(box).to_contain_text("Two columns are mapped to “case_id”")
+    expect(page.get_by_role("button", name="Load into the database")).to_be_disabled()
