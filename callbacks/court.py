@@ -7,11 +7,12 @@ import pandas as pd
 from dash import Input, Output, html
 
 from callbacks.context import Services, request_viewer
-from data import repository
+from data import annotations, repository
+from data.access import ANNOTATE
 from kpi.analysis import peer_percentile
 from kpi.catalogue import CATALOGUE
 from kpi.outlook import DEFAULT_HORIZON
-from layouts import figures, ids
+from layouts import figures, ids, notes_view
 from layouts.backlog_view import backlog_outputs
 from layouts.components import breadcrumbs, status_badge, table_data
 from layouts.format import fmt_number, fmt_value
@@ -53,6 +54,7 @@ def scorecard_rows(values: pd.DataFrame, peers: pd.DataFrame, court: str, region
 
 def register(app, services: Services) -> None:
     register_backlog(app, services)
+    register_notes(app, services)
 
     @app.callback(
         Output(ids.BREADCRUMBS, "children", allow_duplicate=True),
@@ -127,6 +129,27 @@ def register(app, services: Services) -> None:
                                   "target": t("col.target", lang)}, f"{code}-trends")
         data_sent = _sent_table(sent[sent["court_code"] == code], lang)
         return crumbs, header, table, data_sent, flow_fig, flow_data, trends_fig, trends_data
+
+
+def register_notes(app, services: Services) -> None:
+    @app.callback(
+        Output(ids.COURT_NOTES, "children"),
+        Input(ids.page_state("court"), "data"),
+    )
+    def court_notes(state):
+        state = payload_state(state)
+        lang, code = state["lang"], state["court"]
+        viewer = request_viewer()
+        match = services.directory()
+        match = match[match["court_code"] == code]
+        if match.empty or not viewer.may_see_court(code):
+            return None
+        region = match.iloc[0]["region_code"]
+        with services.connect() as conn:
+            rows = annotations.notes(conn, viewer, code=[code, region, "KZ"])
+        add = f"/notes?unit={code}" + (f"&year={state['year']}" if state["year"] else "") \
+            if viewer.can(ANNOTATE) else None
+        return notes_view.notes_aside(rows, services.unit_names(lang), lang, add)
 
 
 def register_backlog(app, services: Services) -> None:

@@ -6,12 +6,13 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import Input, Output, html
 
-from callbacks.context import Services
-from data import repository
+from callbacks.context import Services, request_viewer
+from data import annotations, repository
+from data.access import ANNOTATE
 from kpi.catalogue import KPIS
 from kpi.cli import json_records
 from kpi.outlook import BOUNDS, DEFAULT_HORIZON, projection_path
-from layouts import figures, ids, outlook_view
+from layouts import figures, ids, notes_view, outlook_view
 from layouts.backlog_view import backlog_outputs
 from layouts.components import breadcrumbs, table_data
 from layouts.i18n import t
@@ -62,6 +63,7 @@ def register(app, services: Services) -> None:
         Output(ids.chart(ids.CHART_GRAPH, "ranking"), "figure"),
         Output(ids.chart(ids.CHART_DATA, "ranking"), "data"),
         Output(ids.EXPLORER_OUTLOOK, "children"),
+        Output(ids.EXPLORER_NOTES, "children"),
         Input(ids.page_state("explorer"), "data"),
         prevent_initial_call="initial_duplicate",
     )
@@ -94,7 +96,10 @@ def register(app, services: Services) -> None:
                 ranked = regions[["region_code"]].rename(columns={"region_code": "code"}).merge(
                     ranked, on="code", how="left")
             targets = repository.targets(conn)
+            viewer = request_viewer()
+            notes = annotations.notes(conn, viewer, code=trend_codes, kpi=kpi.code)
         trend = trend.assign(label=trend["code"].map(names))
+        notes = notes.assign(label=notes["code"].map(names))
         # The whole trajectory (to 2029), not only the years that have values.
         national_target = targets[(targets["kpi"] == kpi.code) & (targets["court_code"] == "")][
             ["year", "target", "illustrative"]].sort_values("year") if len(targets) else targets
@@ -105,7 +110,7 @@ def register(app, services: Services) -> None:
                                      BOUNDS[kpi.code])
         trend_fig = figures.trend_figure(trend[["year", "value", "label"]],
                                          national_target if len(national_target) else None,
-                                         kpi, lang, projection)
+                                         kpi, lang, projection, notes)
         reading = outlook_sentences(outlooks, outlook_units, names, kpi, lang)
         trend_data = table_data(trend, {"label": t("col.unit", lang), "year": t("col.year", lang),
                                         "value": t("col.value", lang),
@@ -127,8 +132,11 @@ def register(app, services: Services) -> None:
         unit_options = region_options + [
             {"label": f"{names.get(c, c)} ({c})", "value": c}
             for c in services.courts()["court_code"]]
+        add = (f"/notes?unit={region or 'KZ'}&kpi={kpi.code}&year={year}"
+               if viewer.can(ANNOTATE) else None)
         return (definition(kpi, lang), breadcrumbs(crumbs), region_options, unit_options,
-                trend_fig, trend_data, rank_fig, rank_data, reading)
+                trend_fig, trend_data, rank_fig, rank_data, reading,
+                notes_view.notes_aside(notes, names, lang, add))
 
     @app.callback(
         Output(ids.chart(ids.CHART_GRAPH, "backlog"), "figure"),

@@ -5,6 +5,7 @@ Roles (issue #5):
 * admin: everything, and users;
 * staff: every court, region and the nation; may edit targets;
 * analyst: every court, region and the nation; may upload and undo uploads;
+* admin, staff and analyst add, edit and delete notes on the figures (issue 15);
 * judge: their own court in full, region and national aggregates, and other courts
   only anonymised ("Court 17 of 42") in rankings and funnel plots. A judge who asks
   for another court by its code gets nothing about it.
@@ -28,11 +29,12 @@ EDIT_TARGETS = "edit_targets"
 UPLOAD = "upload"
 MANAGE_USERS = "manage_users"
 READ_AUDIT = "read_audit"
+ANNOTATE = "annotate"  # add, edit and delete notes on the figures (data/annotations.py)
 
 PERMISSIONS: dict[str, frozenset[str]] = {
-    "admin": frozenset({VIEW_ALL, EDIT_TARGETS, UPLOAD, MANAGE_USERS, READ_AUDIT}),
-    "staff": frozenset({VIEW_ALL, EDIT_TARGETS}),
-    "analyst": frozenset({VIEW_ALL, UPLOAD}),
+    "admin": frozenset({VIEW_ALL, EDIT_TARGETS, UPLOAD, MANAGE_USERS, READ_AUDIT, ANNOTATE}),
+    "staff": frozenset({VIEW_ALL, EDIT_TARGETS, ANNOTATE}),
+    "analyst": frozenset({VIEW_ALL, UPLOAD, ANNOTATE}),
     "judge": frozenset(),
 }
 

@@ -347,3 +347,22 @@ class ImportProfile(Base):
     body: Mapped[str] = mapped_column(Text)  # the profile as JSON, as exported
     saved_by: Mapped[str] = mapped_column(String(120))
     saved_at: Mapped[float] = mapped_column(Float)
+
+
+class Annotation(Base):
+    """A note on a court-year, region-year or national year, optionally for one KPI
+    ("2024: courts No. 2 and 3 merged"): data/annotations.py."""
+
+    __tablename__ = "annotations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    level: Mapped[str] = mapped_column(String(10))
+    code: Mapped[str] = mapped_column(CODE)
+    year: Mapped[int] = mapped_column(Integer)
+    kpi: Mapped[str] = mapped_column(String(64), default="")  # "" = the unit's year as a whole
+    text: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    updated_by: Mapped[str] = mapped_column(String(120))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (Index("ix_annotations_unit_year", "level", "code", "year"),)

@@ -21,6 +21,7 @@ import html
 import json
 import math
 import re
+import textwrap
 from collections.abc import Iterable
 
 import numpy as np
@@ -291,14 +292,17 @@ def empty_figure(message: str, title: str | None = None, height: int = 250) -> g
 # --- 1. trend --------------------------------------------------------------------------
 
 def trend_figure(series: pd.DataFrame, targets: pd.DataFrame | None, kpi: KpiDef,
-                 lang: str = "en", projection: pd.DataFrame | None = None) -> go.Figure:
+                 lang: str = "en", projection: pd.DataFrame | None = None,
+                 notes: pd.DataFrame | None = None) -> go.Figure:
     """One line per ``label`` over the years, the target trajectory dashed.
 
     ``series``: year, value, label (an optional ``code`` column goes to customdata,
     else the label does). ``targets``: year, target (an optional boolean
     ``illustrative`` column labels the line "Target (illustrative)"). ``projection``:
     year, fitted, lower, upper (kpi.outlook.projection_path) of the first series: its
-    trend drawn dotted to the horizon inside the shaded 80 % band.
+    trend drawn dotted to the horizon inside the shaded 80 % band. ``notes``: year,
+    label, text (data.annotations): a star on the labelled line at that year, the
+    note's text on hover.
     """
     title = t("fig.trend.title", lang, kpi=kpi_name(kpi, lang))
     meta = {"chart": "trend", "kpi": kpi.code}
@@ -330,6 +334,8 @@ def trend_figure(series: pd.DataFrame, targets: pd.DataFrame | None, kpi: KpiDef
             marker={"size": 6, "symbol": SERIES_SYMBOLS[(i // len(PALETTE))
                                                         % len(SERIES_SYMBOLS)]},
         ))
+    if notes is not None and len(notes) and years:
+        _add_notes(fig, series, notes, lang)
     if projection is not None and len(projection):
         _add_projection(fig, projection, kpi, lang)
         years = sorted(set(years) | set(int(y) for y in projection["year"]))
@@ -361,6 +367,36 @@ def trend_figure(series: pd.DataFrame, targets: pd.DataFrame | None, kpi: KpiDef
     if horizontal:
         fig.update_layout(margin_t=70)
     return fig
+
+
+def _add_notes(fig: go.Figure, series: pd.DataFrame, notes: pd.DataFrame, lang: str) -> None:
+    """A star where a noted unit's line passes the noted year; all the year's notes of
+    that unit on hover (escaped: a note is text, never markup)."""
+    at = series.dropna(subset=["value"]).drop_duplicates(["label", "year"], keep="last")
+    value = {(str(r.label), int(r.year)): float(r.value) for r in at.itertuples(index=False)}
+    xs, ys, hover = [], [], []
+    for (label, year), group in notes.groupby(["label", "year"], sort=True):
+        y = value.get((str(label), int(year)))
+        if y is None:
+            continue
+        texts = "<br>".join(_wrapped(str(x)) for x in group["text"])
+        xs.append(int(year))
+        ys.append(y)
+        hover.append(f"<b>{_esc(t('fig.notes', lang))}: {_esc(label)}, {int(year)}</b>"
+                     f"<br>{texts}")
+    if xs:
+        fig.add_trace(go.Scatter(
+            x=xs, y=ys, name=t("fig.notes", lang), mode="markers", hovertext=hover,
+            hovertemplate="%{hovertext}<extra></extra>", meta={"notes": len(xs)},
+            marker={"symbol": "star", "size": 14, "color": "#212529",
+                    "line": {"color": "#ffffff", "width": 1}}))
+
+
+def _wrapped(text: str, width: int = 60) -> str:
+    """A note's text escaped, in short lines for the hover box (long notes cut)."""
+    cut = text if len(text) <= 600 else text[:600] + "…"
+    return "<br>".join(_esc(line) for part in cut.splitlines()
+                       for line in (textwrap.wrap(part, width) or [""]))
 
 
 def _add_projection(fig: go.Figure, path: pd.DataFrame, kpi: KpiDef, lang: str) -> None:

@@ -23,6 +23,8 @@ SCORECARD_TILES = "scorecard-tiles"
 SCORECARD_ATTENTION = "scorecard-attention"
 EXPLORER_DEFINITION = "explorer-definition"
 EXPLORER_OUTLOOK = "explorer-outlook"
+EXPLORER_NOTES = "explorer-notes"  # the notes on the trend's units and KPI (issue 15)
+COURT_NOTES = "court-notes"  # the court's notes and plausibility flags
 OUTLOOK_SUMMARY = "outlook-summary"
 # The time to disposition in words, under the backlog chart (explorer, court profile):
 # distinct ids, since one output may belong to one callback only.

@@ -34,6 +34,7 @@ NAV = [("nav.scorecard", "/", None, None), ("nav.explorer", "/kpi/clearance_rate
        ("nav.upload", "/upload", UPLOAD, "nav.data"),
        ("nav.uploads", "/uploads", VIEW_ALL, "nav.data"),
        ("nav.targets", "/targets", VIEW_ALL, "nav.data"),
+       ("nav.notes", "/notes", None, "nav.data"),
        ("nav.users", "/admin/users", MANAGE_USERS, "nav.admin"),
        ("nav.audit", "/audit", READ_AUDIT, "nav.admin")]
 

@@ -17,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from data.access import (
+    ANNOTATE,
     EDIT_TARGETS,
     MANAGE_USERS,
     MIN_ANONYMOUS_GROUP,
@@ -33,13 +34,13 @@ from data.access import (
     visible_courts,
 )
 
-ALL_PERMISSIONS = (VIEW_ALL, EDIT_TARGETS, UPLOAD, MANAGE_USERS, READ_AUDIT)
+ALL_PERMISSIONS = (VIEW_ALL, EDIT_TARGETS, UPLOAD, MANAGE_USERS, READ_AUDIT, ANNOTATE)
 # Issue #5, word for word: admin everything; staff every court plus targets; analyst
 # every court plus uploads; judge nothing beyond their own court.
 EXPECTED = {
     "admin": set(ALL_PERMISSIONS),
-    "staff": {VIEW_ALL, EDIT_TARGETS},
-    "analyst": {VIEW_ALL, UPLOAD},
+    "staff": {VIEW_ALL, EDIT_TARGETS, ANNOTATE},  # notes: issue 15
+    "analyst": {VIEW_ALL, UPLOAD, ANNOTATE},
     "judge": set(),
 }
 GROUP = ["kpi", "year", "category"]

@@ -1,5 +1,6 @@
-"""``GET /api/v1/kpi`` and ``/api/v1/outlook``: what ``python -m kpi values`` and
-``python -m kpi outlook`` print, for other systems.
+"""``GET /api/v1/kpi``, ``/api/v1/outlook`` and ``/api/v1/annotations``: what
+``python -m kpi values`` and ``python -m kpi outlook`` print, and the notes on the
+figures, for other systems.
 
 Authenticated by the session cookie or ``Authorization: Bearer <token>`` (see
 ``python -m data user token``), scoped like the pages: a judge gets the nation,
@@ -117,3 +118,24 @@ def _answer(frame, fmt: str, filename: str) -> Response:
                         headers={"Content-Disposition": f"attachment; filename={filename}"})
     return Response(json.dumps(json_records(frame), ensure_ascii=False, default=str),
                     mimetype="application/json")
+
+
+@blueprint.get("/annotations")
+def annotations():
+    """The notes on the figures (data/annotations.py) the asker may read: a judge those
+    of the nation, the regions and their own court. ``kpi`` also returns the notes on
+    a whole year, which apply to every KPI."""
+    from data import annotations as notes
+
+    asked = _request()
+    if not isinstance(asked[0], Viewer):
+        return asked
+    viewer, fmt, filters = asked
+    if filters.pop("category") is not None:
+        return jsonify(error="notes have no category"), 400
+    services = current_app.extensions["court_kpi_services"]
+    with services.connect() as conn:
+        rows = notes.notes(conn, viewer, **filters)
+    for column in ("created_at", "updated_at"):
+        rows[column] = [v.isoformat() if hasattr(v, "isoformat") else v for v in rows[column]]
+    return _answer(rows, fmt, "annotations.csv")

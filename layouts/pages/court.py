@@ -29,6 +29,10 @@ def layout(code: str | None = None, **query) -> html.Div:
             dbc.CardHeader(html.H2(t("court.scorecard", lang), className="h6 mb-0")),
             dbc.CardBody(html.Div(id=ids.COURT_SCORECARD, className="table-responsive")),
         ], className="mb-3"),
+        dbc.Card([
+            dbc.CardHeader(html.H2(t("court.notes", lang), className="h6 mb-0")),
+            dbc.CardBody(html.Div(id=ids.COURT_NOTES)),
+        ], className="mb-3"),
         dbc.Row([
             dbc.Col(chart_card("flow", t("court.case_flow", lang), lang), lg=5),
             dbc.Col(dbc.Card([

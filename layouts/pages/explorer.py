@@ -25,7 +25,8 @@ def layout(code: str | None = None, **query) -> html.Div:
     kpi = KPIS[code]
     charts = [
         chart_card("trend", t("explorer.trend", lang), lang, extra=[
-            html.P(id=ids.EXPLORER_OUTLOOK, className="small mb-1", **{"aria-live": "polite"})]),
+            html.P(id=ids.EXPLORER_OUTLOOK, className="small mb-1", **{"aria-live": "polite"}),
+            html.Div(id=ids.EXPLORER_NOTES)]),
         chart_card("ranking", t(f"explorer.ranking_{state['view']}", lang), lang),
     ]
     if kpi.pillar == "efficiency":  # the backlog's age explains the time KPIs

@@ -14,12 +14,12 @@ pytestmark = pytest.mark.browser
 
 # Nav links each role is offered (the server refuses the others anyway).
 LINKS = ["Scorecard", "KPI explorer", "Outlook", "Simulator", "Compare", "Data coverage",
-         "Upload", "Upload history", "Targets", "Users", "Audit log"]
+         "Upload", "Upload history", "Targets", "Notes", "Users", "Audit log"]
 EXPECTED = {
     "admin": set(LINKS),
     "staff": set(LINKS) - {"Upload", "Users", "Audit log"},
     "analyst": set(LINKS) - {"Users", "Audit log"},
-    "judge": {"Scorecard", "KPI explorer", "Outlook", "Simulator", "Compare"},
+    "judge": {"Scorecard", "KPI explorer", "Outlook", "Simulator", "Compare", "Notes"},
 }
 OTHER_COURT = "KZ75-D01"
 FUNNEL_CARD = "Funnel plot: value against volume"
@@ -63,8 +63,8 @@ def test_each_role_is_offered_its_pages(page_as, role):
     page = page_as(role)
     open_page(page, "/")
     assert nav_links(page) == EXPECTED[role]
-    assert menus(page) == {"admin": {"Data", "Administration"}, "judge": set()}.get(
-        role, {"Data"})
+    # Judges too have the Data menu: it holds the notes on the figures (issue 15).
+    assert menus(page) == {"admin": {"Data", "Administration"}}.get(role, {"Data"})
     expect(page.locator(".kpi-tile").first).to_be_visible()
 
 

@@ -1,0 +1,182 @@
+"""/notes callbacks: list the notes the viewer may read; add, edit and delete them for the
+roles that may (checked again in data.annotations, and audited there)."""
+
+from __future__ import annotations
+
+from dash import ALL, Input, Output, State, ctx, html, no_update
+
+from callbacks.context import Services
+from data import annotations
+from data.access import ANNOTATE
+from data.annotations import Note, NoteError
+from layouts import ids
+from layouts import notes_view as v
+from layouts.i18n import t
+from layouts.params import payload_state
+from web.auth import client_address
+from web.guard import current_viewer, require
+
+PAGE = ids.page_state("notes")
+
+
+def _viewer():
+    viewer = current_viewer()
+    if viewer is None:
+        from flask import abort
+
+        abort(401)
+    return viewer
+
+
+def level_of(code: str, regions: set[str]) -> str:
+    """The level a unit code names: the nation, a region or a court (pure)."""
+    if code == annotations.NATIONAL_CODE:
+        return "national"
+    return "region" if code in regions else "court"
+
+
+def error_text(exc: NoteError, lang: str) -> html.Span:
+    return html.Span(t(f"notes.error.{exc.code}", lang, **exc.params), className="text-danger")
+
+
+def _year(value) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+def register(app, services: Services) -> None:
+    engine = services.engine
+
+    def regions() -> set[str]:
+        return set(services.regions()["region_code"])
+
+    @app.callback(
+        Output(v.UNIT, "options"),
+        Output(v.FORM, "className"),
+        Output(v.READONLY, "className"),
+        Input(PAGE, "data"),
+    )
+    def setup(state):
+        lang = payload_state(state)["lang"]
+        if not _viewer().can(ANNOTATE):
+            return [], "d-none", "small text-muted mb-0"
+        names = services.unit_names(lang)
+        codes = [annotations.NATIONAL_CODE, *sorted(regions()),
+                 *services.courts()["court_code"]]
+        return [{"label": f"{names.get(c, c)} ({c})", "value": c} for c in codes], "", "d-none"
+
+    @app.callback(
+        Output(v.LIST, "children"),
+        Input(PAGE, "data"),
+        Input(v.CHANGED, "data"),
+        Input(v.FILTER_YEAR, "value"),
+    )
+    def listing(state, _changed, year):
+        viewer = _viewer()
+        lang = payload_state(state)["lang"]
+        with services.connect() as conn:
+            rows = annotations.notes(conn, viewer, year=_year(year))
+        return v.notes_table(rows, services.unit_names(lang), lang, viewer.can(ANNOTATE))
+
+    @app.callback(
+        Output(v.MESSAGE, "children"),
+        Output(v.CHANGED, "data"),
+        Output(v.EDITING, "data"),
+        Output(v.TEXT, "value"),
+        Input(v.SAVE, "n_clicks"),
+        State(v.UNIT, "value"),
+        State(v.YEAR, "value"),
+        State(v.KPI, "value"),
+        State(v.TEXT, "value"),
+        State(v.EDITING, "data"),
+        State(v.CHANGED, "data"),
+        State(PAGE, "data"),
+        prevent_initial_call=True,
+    )
+    def save(n_clicks, unit, year, kpi, text, editing, changed, state):
+        viewer = require(ANNOTATE)
+        lang = payload_state(state)["lang"]
+        if not n_clicks:
+            return no_update, no_update, no_update, no_update
+        code = str(unit or "")[:64]
+        note = Note(level_of(code, regions()), code, _year(year) or 0,
+                    "" if kpi in (None, v.WHOLE_YEAR) else str(kpi)[:64], str(text or ""))
+        try:
+            if isinstance(editing, int) and not isinstance(editing, bool):
+                annotations.edit(engine, editing, note, viewer, client_address())
+            else:
+                annotations.add(engine, note, viewer, client_address())
+        except NoteError as exc:
+            return error_text(exc, lang), no_update, no_update, no_update
+        done = html.Span(t("notes.saved", lang), className="text-success")
+        return done, (changed or 0) + 1, None, ""
+
+    @app.callback(
+        Output(v.EDITING, "data", allow_duplicate=True),
+        Output(v.UNIT, "value"),
+        Output(v.YEAR, "value"),
+        Output(v.KPI, "value"),
+        Output(v.TEXT, "value", allow_duplicate=True),
+        Output(v.MESSAGE, "children", allow_duplicate=True),
+        Input({"type": v.EDIT, "index": ALL}, "n_clicks"),
+        Input(v.CANCEL, "n_clicks"),
+        State(PAGE, "data"),
+        prevent_initial_call=True,
+    )
+    def start_edit(_edits, _cancel, state):
+        viewer = require(ANNOTATE)
+        lang = payload_state(state)["lang"]
+        trigger = ctx.triggered_id
+        if trigger == v.CANCEL:
+            return None, no_update, no_update, no_update, "", ""
+        if not isinstance(trigger, dict) or not ctx.triggered[0].get("value"):
+            return (no_update,) * 6
+        with services.connect() as conn:
+            note = annotations.get(conn, trigger.get("index"), viewer)
+        if note is None:
+            return (None, no_update, no_update, no_update, no_update,
+                    error_text(NoteError("missing", id=trigger.get("index")), lang))
+        return (int(note["id"]), note["code"], int(note["year"]), note["kpi"] or v.WHOLE_YEAR,
+                note["text"], t("notes.editing", lang, id=int(note["id"])))
+
+    @app.callback(
+        Output(v.CONFIRM, "is_open"),
+        Output(v.CONFIRM_BODY, "children"),
+        Output(v.PENDING, "data"),
+        Output(v.CHANGED, "data", allow_duplicate=True),
+        Output(v.MESSAGE, "children", allow_duplicate=True),
+        Input({"type": v.DELETE, "index": ALL}, "n_clicks"),
+        Input(v.CONFIRM_OK, "n_clicks"),
+        Input(v.CONFIRM_CANCEL, "n_clicks"),
+        State(v.PENDING, "data"),
+        State(v.CHANGED, "data"),
+        State(PAGE, "data"),
+        prevent_initial_call=True,
+    )
+    def delete(_deletes, _ok, _cancel, pending, changed, state):
+        viewer = require(ANNOTATE)
+        lang = payload_state(state)["lang"]
+        trigger = ctx.triggered_id
+        if trigger == v.CONFIRM_CANCEL:
+            return False, no_update, None, no_update, no_update
+        if trigger == v.CONFIRM_OK:
+            if not isinstance(pending, int) or isinstance(pending, bool):
+                return False, no_update, None, no_update, no_update
+            try:
+                annotations.remove(engine, pending, viewer, client_address())
+            except NoteError as exc:
+                return False, no_update, None, no_update, error_text(exc, lang)
+            return False, no_update, None, (changed or 0) + 1, t("notes.deleted", lang)
+        if not isinstance(trigger, dict) or not ctx.triggered[0].get("value"):
+            return (no_update,) * 5
+        with services.connect() as conn:
+            note = annotations.get(conn, trigger.get("index"), viewer)
+        if note is None:
+            return False, no_update, None, no_update, error_text(
+                NoteError("missing", id=trigger.get("index")), lang)
+        body = [html.P(t("notes.delete.text", lang)),
+                html.Blockquote(note["text"], className="border-start ps-2 small",
+                                style={"whiteSpace": "pre-wrap"})]
+        return True, body, int(note["id"]), no_update, no_update
