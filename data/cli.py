@@ -1,4 +1,4 @@
-"""``python -m data``: init, load, uploads, undo, demo, refresh, user, profile.
+"""``python -m data``: init, load, uploads, undo, demo, refresh, user, profile, flags.
 
 Exit codes: 0 done (or already loaded), 1 rejected or refused, 2 usage errors.
 Errors are sentences, never tracebacks.
@@ -15,6 +15,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 from data.access import ROLES
 from data.db import database_url, init_db, make_engine
 from data.schema import KINDS
+from kpi.plausibility import RULES
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -64,6 +65,14 @@ def _parser() -> argparse.ArgumentParser:
     imp = with_db(profile_sub.add_parser("import", help="store a profile from a JSON file"))
     imp.add_argument("file")
     imp.add_argument("--user", default="cli", help="who imports (kept in the audit log)")
+    flags = with_db(sub.add_parser(
+        "flags", help="implausible figures in the loaded data, most implausible first"))
+    flags.add_argument("--year", type=int, help="flags of one year")
+    flags.add_argument("--court", help="flags of one court (its code)")
+    flags.add_argument("--rule", choices=list(RULES), help="flags of one rule")
+    flags.add_argument("--format", choices=["csv", "json"], default="csv")
+    flags.add_argument("--lang", choices=["kk", "ru", "en"], default="en",
+                       help="language of the message column (default en)")
     return p
 
 
@@ -321,6 +330,35 @@ def cmd_profile(engine, args) -> int:
         return 1
 
 
+FLAG_COLUMNS = ["court_code", "year", "category", "field", "rule", "value", "expected", "score",
+                "message"]
+
+
+def cmd_flags(engine, args) -> int:
+    import json
+
+    from data.flags import FlagsError, flags, messages
+    from layouts.i18n import t
+
+    init_db(engine)
+    try:
+        with engine.connect() as conn:
+            df = flags(conn, year=args.year, court=args.court, rule=args.rule)
+    except FlagsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    out = df.assign(message=messages(df, t, args.lang), score=df["score"].round(2))
+    # Counts print as counts (1234, not 1234.0); a budget with kopecks keeps them.
+    out["value"] = [int(v) if float(v).is_integer() else float(v) for v in out["value"]]
+    out = out[FLAG_COLUMNS]
+    if args.format == "json":
+        json.dump(out.to_dict("records"), sys.stdout, ensure_ascii=False, indent=1)
+        sys.stdout.write("\n")
+    else:
+        out.to_csv(sys.stdout, index=False, lineterminator="\n")
+    return 0
+
+
 COMMANDS = {"init": cmd_init, "load": cmd_load, "uploads": cmd_uploads, "undo": cmd_undo,
             "demo": cmd_demo, "refresh": cmd_refresh, "user": cmd_user,
-            "profile": cmd_profile}
+            "profile": cmd_profile, "flags": cmd_flags}

@@ -139,10 +139,13 @@ def test_extra_columns_are_a_warning_naming_them(tmp_path):
     assert r.ok and r.warnings[0].code == "extra_column" and r.warnings[0].column == "judge_name"
 
 
-def test_caseload_balance_mismatch_is_a_warning(tmp_path):
+def test_caseload_balance_mismatch_is_no_warning_per_row(tmp_path):
+    # 10 + 100 - 90 = 20, reported 25 and 60: the plausibility checks rank such rows with a
+    # tolerance (data.flags.flags_for_upload, tests/test_flags_db.py), not every row here.
     r = check(tmp_path, "court_code,year,category,pending_start,incoming,resolved,pending_end\n"
-                        "C1,2024,civil,10,100,90,25\n")
-    assert r.ok and r.warnings[0].code == "balance" and r.warnings[0].line == 2
+                        "C1,2024,civil,10,100,90,25\nC2,2024,civil,10,100,90,60\n")
+    assert r.ok and r.warnings == [] and r.warning_count == 0
+    assert r.frame["pending_end"].tolist() == [25, 60]
 
 
 def test_file_larger_than_limit(tmp_path):
