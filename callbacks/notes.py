@@ -104,7 +104,7 @@ def register(app, services: Services) -> None:
         note = Note(level_of(code, regions()), code, _year(year) or 0,
                     "" if kpi in (None, v.WHOLE_YEAR) else str(kpi)[:64], str(text or ""))
         try:
-            if isinstance(editing, int) and not isinstance(editing, bool):
+            if annotations.is_id(editing):
                 annotations.edit(engine, editing, note, viewer, client_address())
             else:
                 annotations.add(engine, note, viewer, client_address())
@@ -162,7 +162,7 @@ def register(app, services: Services) -> None:
         if trigger == v.CONFIRM_CANCEL:
             return False, no_update, None, no_update, no_update
         if trigger == v.CONFIRM_OK:
-            if not isinstance(pending, int) or isinstance(pending, bool):
+            if not annotations.is_id(pending):
                 return False, no_update, None, no_update, no_update
             try:
                 annotations.remove(engine, pending, viewer, client_address())

@@ -94,6 +94,11 @@ def check(conn: Connection, note: Note) -> Note:
     return Note(note.level, code, note.year, kpi, text)
 
 
+def is_id(value) -> bool:
+    """A note id as the database keeps it (a 32-bit integer): anything else is no note."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**31
+
+
 def _may_write(viewer: Viewer) -> None:
     if not viewer.can(ANNOTATE):
         raise NoteError("forbidden")
@@ -123,6 +128,8 @@ def edit(engine: Engine, note_id: int, note: Note, viewer: Viewer,
          address: str | None = None) -> None:
     """Replace a note's unit, year, KPI and text, audited."""
     _may_write(viewer)
+    if not is_id(note_id):
+        raise NoteError("missing", id=str(note_id)[:20])
     with engine.begin() as conn:
         note = check(conn, note)
         changed = conn.execute(update(Annotation).where(Annotation.id == note_id).values(
@@ -137,6 +144,8 @@ def edit(engine: Engine, note_id: int, note: Note, viewer: Viewer,
 def remove(engine: Engine, note_id: int, viewer: Viewer, address: str | None = None) -> None:
     """Delete a note, audited (the audit keeps what it said)."""
     _may_write(viewer)
+    if not is_id(note_id):
+        raise NoteError("missing", id=str(note_id)[:20])
     with engine.begin() as conn:
         row = conn.execute(select(Annotation).where(Annotation.id == note_id)).first()
         if row is None:
@@ -177,7 +186,7 @@ def notes(conn: Connection, viewer: Viewer, level: str | None = None,
 
 def get(conn: Connection, note_id: int, viewer: Viewer) -> dict | None:
     """One note the viewer may read, or None."""
-    if not isinstance(note_id, int) or isinstance(note_id, bool):
+    if not is_id(note_id):
         return None
     found = notes(conn, viewer, note_id=note_id)
     return None if found.empty else found.iloc[0].to_dict()

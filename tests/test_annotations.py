@@ -129,6 +129,11 @@ def test_missing_notes_say_so(units):
         annotations.remove(engine, 99, ANALYST)
     with pytest.raises(NoteError, match="no note #99"):
         annotations.edit(engine, 99, Note("national", "KZ", 2024, "", "x"), ANALYST)
+    for forged in (10**12, -1, "7", True):  # never reaches the database as a key
+        with pytest.raises(NoteError, match="no note"):
+            annotations.remove(engine, forged, ANALYST)
+        with engine.connect() as conn:
+            assert annotations.get(conn, forged, ANALYST) is None
 
 
 def test_the_migrations_make_the_schema_the_models_declare(engine):
