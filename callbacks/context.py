@@ -193,6 +193,22 @@ class Services:
         return self._cached(f"backlog:{level}:{code}:{category}",
                             lambda conn: backlog_age(conn, level, code, category=category))
 
+    def flags(self, viewer: Viewer | None = None) -> pd.DataFrame:
+        """Every plausibility flag on the loaded data (data.flags), with the note that
+        explains it if any; computed once per data version (the checks judge each court
+        against all the others). A judge gets their own court's only."""
+        from data import annotations
+        from data.flags import flags, mark_explained
+
+        viewer = viewer or request_viewer()
+        rows = self._cached("flags", lambda conn: flags(conn))
+        if not viewer.sees_all:
+            rows = rows[rows["court_code"] == (viewer.court_code or "")]
+        with self.connect() as conn:
+            notes = annotations.notes(conn, viewer)
+        regions = dict(zip(self.directory()["court_code"], self.directory()["region_code"]))
+        return mark_explained(rows.reset_index(drop=True), notes, regions)
+
     def years(self) -> list[int]:
         return self._cached("years", repository.years)
 

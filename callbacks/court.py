@@ -12,7 +12,7 @@ from data.access import ANNOTATE
 from kpi.analysis import peer_percentile
 from kpi.catalogue import CATALOGUE
 from kpi.outlook import DEFAULT_HORIZON
-from layouts import figures, ids, notes_view
+from layouts import figures, flags_view, ids, notes_view
 from layouts.backlog_view import backlog_outputs
 from layouts.components import breadcrumbs, status_badge, table_data
 from layouts.format import fmt_number, fmt_value
@@ -113,7 +113,10 @@ def register(app, services: Services) -> None:
         rows = scorecard_rows(values, peers, code, region, year, category, outlooks) \
             if year else None
         table = _scorecard_table(rows, lang) if rows is not None else None
-        flow_fig = figures.case_flow_figure(flow, lang)
+        flagged = services.flags()
+        flagged = flagged[(flagged["court_code"] == code)
+                          & ((flagged["category"] == category) | (category == "all"))]
+        flow_fig = figures.case_flow_figure(flow, lang, flags_view.rows_for(flagged, lang))
         flow_data = table_data(flow, {"year": t("col.year", lang),
                                       "incoming": t("col.incoming", lang),
                                       "resolved": t("col.resolved", lang),
@@ -149,7 +152,15 @@ def register_notes(app, services: Services) -> None:
             rows = annotations.notes(conn, viewer, code=[code, region, "KZ"])
         add = f"/notes?unit={code}" + (f"&year={state['year']}" if state["year"] else "") \
             if viewer.can(ANNOTATE) else None
-        return notes_view.notes_aside(rows, services.unit_names(lang), lang, add)
+        names = services.unit_names(lang)
+        found = services.flags(viewer)
+        found = found[found["court_code"] == code]
+        return [html.H3(t("flags.title", lang), className="h6"),
+                flags_view.flags_summary(found, lang),
+                html.Div(flags_view.flags_table(found, names, lang, with_court=False,
+                                                table_id="court-flags"),
+                         className="table-responsive"),
+                notes_view.notes_aside(rows, names, lang, add)]
 
 
 def register_backlog(app, services: Services) -> None:

@@ -12,7 +12,7 @@ from callbacks.context import Services
 from data import repository
 from data.access import VIEW_ALL
 from kpi.catalogue import KPIS
-from layouts import ids
+from layouts import flags_view, ids
 from layouts.format import fmt_coverage
 from layouts.i18n import t
 from layouts.params import payload_state
@@ -23,6 +23,8 @@ MAX_COURT_ROWS = 100
 
 
 def register(app, services: Services) -> None:
+    register_flags(app, services)
+
     @app.callback(
         Output(ids.control("region"), "options", allow_duplicate=True),
         Output(ids.COVERAGE_LOW, "children"),
@@ -62,6 +64,27 @@ def register(app, services: Services) -> None:
             return options, low_view, _region_matrix(summary, names, lang), \
                 _warnings(uploads, lang)
         return options, low_view, _matrix(courts, matrix, names, lang), _warnings(uploads, lang)
+
+
+def register_flags(app, services: Services) -> None:
+    @app.callback(
+        Output(ids.COVERAGE_FLAGS, "children"),
+        Input(ids.page_state("coverage"), "data"),
+    )
+    def coverage_flags(state):
+        state = payload_state(state)
+        require(VIEW_ALL)
+        lang = state["lang"]
+        found = services.flags()
+        if state["year"]:
+            found = found[found["year"] == state["year"]]
+        if state["region"]:
+            courts = services.directory()
+            inside = set(courts.loc[courts["region_code"] == state["region"], "court_code"])
+            found = found[found["court_code"].isin(inside)]
+        names = services.unit_names(lang)
+        return [flags_view.flags_summary(found, lang),
+                flags_view.flags_table(found, names, lang, table_id="flags-table")]
 
 
 def region_summary(courts: pd.DataFrame, matrix: pd.DataFrame) -> pd.DataFrame:

@@ -38,6 +38,16 @@ def merge_query(state: dict, names: list[str], values: list) -> str | None:
 
 
 def register(app, services: Services) -> None:
+    # The top bar's menu button opens and closes the links on narrow screens; in the
+    # browser, so it answers at once.
+    app.clientside_callback(
+        "function (n, open) { return n ? !open : open; }",
+        Output(ids.NAV_COLLAPSE, "is_open"),
+        Input(ids.NAV_TOGGLE, "n_clicks"),
+        State(ids.NAV_COLLAPSE, "is_open"),
+        prevent_initial_call=True,
+    )
+
     @app.callback(
         Output(ids.URL, "search", allow_duplicate=True),
         Input(ids.control(ALL), "value"),

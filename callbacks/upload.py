@@ -37,7 +37,7 @@ from data.access import UPLOAD, Viewer
 from data.load import LoadReport, check_file, find_loaded, load_file, write_upload
 from data.schema import KINDS
 from data.validate import Issue
-from layouts import ids
+from layouts import flags_view, ids
 from layouts import profile_view as PV
 from layouts import upload_view as V
 from layouts.export import to_csv_bytes
@@ -327,6 +327,7 @@ def register(app, services: Services) -> None:
                    else 0,
                    "busy": busy and busy.get("filename")}
         header, rows = _preview(checked, lang)
+        plausibility = upload_flags(checked, lang)
         detected = V.detected_rows(report.detected, staged.filename, staged.size, lang)
         profile = checked.profile
         if profile is not None:
@@ -344,9 +345,25 @@ def register(app, services: Services) -> None:
         fields = PV.mapping_rows(list(gap.columns), [tuple(w) for w in words],
                                  _kind(kind) or report.kind, mapping, lang)
         show = bool(gap) or bool(mapping["columns"] or mapping["values"])
-        return (V.review_view(summary, detected, header, rows, lang), out, not ok, fields,
+        return (V.review_view(summary, detected, header, rows, lang, plausibility), out, not ok,
+                fields,
                 "border-top mt-3 pt-2" if show and report.status != "already_loaded"
                 else "d-none")
+
+    def upload_flags(checked, lang: str):
+        """The plausibility flags the file would raise against what is loaded (issue 15):
+        warnings shown in the review, never a reason to refuse the file."""
+        from data.flags import UPLOAD_KINDS, flags_for_upload
+
+        report = checked.report
+        if report.status != "valid" or report.kind not in UPLOAD_KINDS:
+            return None
+        with services.connect() as conn:
+            found = flags_for_upload(conn, report.kind, checked.result.frame)
+        # More judges in post than posts is already the row's warning (data contract).
+        found = found[found["rule"] != "posts_exceeded"].reset_index(drop=True)
+        return flags_view.flags_table(found, services.unit_names(lang), lang,
+                                      table_id="upload-flags") if len(found) else None, found
 
     def review_rows(review_state: dict | None, viewer: Viewer, lang: str) -> list[dict] | None:
         if not review_state or review_state.get("status") not in ("valid", "rejected"):

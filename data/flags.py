@@ -147,3 +147,25 @@ def messages(frame: pd.DataFrame, t: Callable[..., str], lang: str = "en") -> li
     return [t(RULES[r.rule].message_key, lang, field=r.field, value=format_count(r.value),
               expected=r.expected, previous_year=int(r.year) - 1)
             for r in frame.itertuples(index=False)]
+
+
+def mark_explained(found: pd.DataFrame, notes: pd.DataFrame,
+                   court_region: dict[str, str]) -> pd.DataFrame:
+    """``found`` with ``note``: the text of a note that explains each flag, or "" (pure).
+
+    A flag is explained by a note on its court's year, or on its region's or the
+    nation's year as a whole ("2024: the jurisdiction of economic cases moved"); notes
+    come from data.annotations.notes.
+    """
+    out = found.copy()
+    if out.empty or notes.empty:
+        out["note"] = ""
+        return out
+    by_unit: dict[tuple[str, int], str] = {}
+    for n in notes.itertuples(index=False):
+        if n.level == "court" or not n.kpi:
+            by_unit.setdefault((n.code, int(n.year)), n.text)
+    out["note"] = [by_unit.get((c, int(y))) or by_unit.get((court_region.get(c, ""), int(y)))
+                   or by_unit.get(("KZ", int(y))) or ""
+                   for c, y in zip(out["court_code"], out["year"])]
+    return out

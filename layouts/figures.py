@@ -189,9 +189,64 @@ def _base_layout(fig: go.Figure, title: str | None, height: int | None = None,
     )
     if height is not None:
         fig.update_layout(height=height)
-    if meta is not None:
+    meta = dict(meta or {})
+    summary = meta.get("summary") or _generic_summary(fig, lang)
+    if summary:
+        meta["summary"] = summary
+    if meta:
         fig.update_layout(meta=meta)
     return fig
+
+
+def _generic_summary(fig: go.Figure, lang: str) -> str:
+    """A chart's text alternative when its builder has none better: what it plots and
+    over which years (read from its own traces)."""
+    names = [str(tr.name) for tr in fig.data if getattr(tr, "name", None)]
+    points = sum(len(tr.x) for tr in fig.data if getattr(tr, "x", None) is not None)
+    if not points:
+        return ""
+    xs = [x for tr in fig.data if getattr(tr, "x", None) is not None for x in tr.x]
+    years = sorted({int(x) for x in xs if isinstance(x, (int, np.integer))
+                    and 1900 < int(x) < 2200})
+    span = f"{years[0]}–{years[-1]}" if len(years) > 1 else (str(years[0]) if years else "")
+    return t("fig.summary.generic", lang, what=", ".join(dict.fromkeys(names)) or "—",
+             n=points, span=span).strip()
+
+
+TREND_KEYS = {"rising": "fig.summary.trend.rising", "falling": "fig.summary.trend.falling",
+              "steady": "fig.summary.trend.steady"}
+
+
+def _direction(first: float, last: float) -> str:
+    if math.isclose(first, last, rel_tol=0.005, abs_tol=1e-9):
+        return "steady"
+    return "rising" if last > first else "falling"
+
+
+def trend_summary(series: pd.DataFrame, targets: pd.DataFrame | None, kpi: KpiDef,
+                  lang: str) -> str:
+    """"Kazakhstan 2021–2025: rising from 94.1 % to 97.3 %; target 100.0 %" (pure)."""
+    if series is None or series.empty:
+        return ""
+    first_label = series["label"].iloc[0]
+    rows = series[(series["label"] == first_label) & series["value"].notna()]
+    rows = rows.sort_values("year")
+    if rows.empty:
+        return ""
+    y0, y1 = int(rows["year"].iloc[0]), int(rows["year"].iloc[-1])
+    v0, v1 = float(rows["value"].iloc[0]), float(rows["value"].iloc[-1])
+    text = t(TREND_KEYS[_direction(v0, v1)], lang, unit=str(first_label),
+             first=y0, last=y1, start=_fmt(v0, kpi, lang), end=_fmt(v1, kpi, lang))
+    if y0 == y1:
+        text = t("fig.summary.trend.one", lang, unit=str(first_label), year=y1,
+                 value=_fmt(v1, kpi, lang))
+    if targets is not None and len(targets):
+        at = targets.dropna(subset=["target"])
+        at = at[at["year"] == y1] if (at["year"] == y1).any() else at.tail(1)
+        if len(at):
+            text += t("fig.summary.target", lang, year=int(at["year"].iloc[-1]),
+                      target=_fmt(float(at["target"].iloc[-1]), kpi, lang))
+    return text
 
 
 def _no_data_note(names: list[str], lang: str) -> str:
@@ -363,6 +418,7 @@ def trend_figure(series: pd.DataFrame, targets: pd.DataFrame | None, kpi: KpiDef
         legend={"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom"} if horizontal
         else {"orientation": "v"},
     )
+    meta["summary"] = trend_summary(series, targets if has_targets else None, kpi, lang)
     _base_layout(fig, title, 380, meta, lang)
     if horizontal:
         fig.update_layout(margin_t=70)
@@ -397,6 +453,28 @@ def _wrapped(text: str, width: int = 60) -> str:
     cut = text if len(text) <= 600 else text[:600] + "…"
     return "<br>".join(_esc(line) for part in cut.splitlines()
                        for line in (textwrap.wrap(part, width) or [""]))
+
+
+def _add_flags(fig: go.Figure, frame: pd.DataFrame, flags: pd.DataFrame, lang: str) -> None:
+    """A mark on each flagged figure of a case flow (``frame`` indexed by year)."""
+    xs, ys, hover = [], [], []
+    for (year, field), group in flags.groupby(["year", "field"], sort=True):
+        if field not in frame.columns or int(year) not in frame.index:
+            continue
+        value = frame.loc[int(year), field]
+        if _missing(value):
+            continue
+        lines = "<br>".join(f"{_esc(t('flags.name.' + r, lang))}: {_esc(m)}"
+                            for r, m in zip(group["rule"], group["message"]))
+        xs.append(int(year))
+        ys.append(float(value))
+        hover.append(f"<b>{_esc(t('flags.chart', lang))}</b><br>{lines}")
+    if xs:
+        fig.add_trace(go.Scatter(
+            x=xs, y=ys, name=t("flags.chart", lang), mode="markers", hovertext=hover,
+            hovertemplate="%{hovertext}<extra></extra>", meta={"flags": len(xs)},
+            marker={"symbol": "x", "size": 13, "color": "#a33f00",
+                    "line": {"color": "#ffffff", "width": 1}}))
 
 
 def _add_projection(fig: go.Figure, path: pd.DataFrame, kpi: KpiDef, lang: str) -> None:
@@ -589,6 +667,10 @@ def ranking_figure(df: pd.DataFrame, national_value: float | None, kpi: KpiDef,
     fig.update_xaxes(title={"text": unit_label(kpi, lang)}, automargin=True,
                      range=[lo - (pad if lo < 0 else 0), hi + pad], zeroline=True)
     height = max(250, 18 * len(have) + 110)
+    meta["summary"] = t("fig.summary.ranking", lang, n=len(have),
+                        first=_esc(have["name"].iloc[0]), first_value=_fmt(values[0], kpi, lang),
+                        last=_esc(have["name"].iloc[-1]),
+                        last_value=_fmt(values[-1], kpi, lang))
     _base_layout(fig, title, height, meta, lang)
     fig.update_layout(bargap=0.3, margin_t=56, margin_r=24)
     _footer(fig, [_status_legend(statuses, lang), note])
@@ -909,8 +991,13 @@ def _bounds(features: list[dict]) -> tuple[float, float, float, float] | None:
 
 # --- 7. case flow ----------------------------------------------------------------------
 
-def case_flow_figure(df: pd.DataFrame, lang: str = "en") -> go.Figure:
-    """Incoming and resolved cases per year (grouped bars) and pending at year end (line)."""
+def case_flow_figure(df: pd.DataFrame, lang: str = "en",
+                     flags: pd.DataFrame | None = None) -> go.Figure:
+    """Incoming and resolved cases per year (grouped bars) and pending at year end (line).
+
+    ``flags``: year, field, rule, message (data.flags with its sentences): a ✖ on each
+    flagged figure of the flow, the check's sentence on hover (issue 15).
+    """
     title = t("fig.case_flow.title", lang)
     meta = {"chart": "case_flow"}
     cols = ("incoming", "resolved", "pending_end")
@@ -939,11 +1026,25 @@ def case_flow_figure(df: pd.DataFrame, lang: str = "en") -> go.Figure:
                                      marker={"symbol": "diamond", "size": 8}, **common))
         else:
             fig.add_trace(go.Bar(marker={"color": color}, **common))
+    if flags is not None and len(flags):
+        _add_flags(fig, frame, flags, lang)
     _year_axis(fig, years, lang)
     fig.update_yaxes(title={"text": t("fig.unit.cases", lang)}, automargin=True,
                      rangemode="tozero")
     fig.update_layout(barmode="group", hovermode="closest",
                       legend={"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom"})
+    known = frame.dropna(subset=list(cols), how="all")
+    if len(known):
+        first, last = known.iloc[0], known.iloc[-1]
+
+        def count(v) -> str:
+            return t("fig.no_data", lang) if _missing(v) else _fmt_count(float(v), lang)
+
+        meta["summary"] = t("fig.summary.flow", lang, first=int(known.index[0]),
+                            last=int(known.index[-1]), i0=count(first["incoming"]),
+                            i1=count(last["incoming"]), r0=count(first["resolved"]),
+                            r1=count(last["resolved"]), p0=count(first["pending_end"]),
+                            p1=count(last["pending_end"]))
     _base_layout(fig, title, 340, meta, lang)
     fig.update_layout(margin_t=70)
     return fig
@@ -1038,6 +1139,11 @@ def small_multiples_figure(values: pd.DataFrame, category: str, lang: str = "en"
         layout[f"xaxis{i + 1 if i else ''}"].update({
             "tickmode": "array", "tickvals": years, "ticktext": [str(y) for y in years],
             "tickfont": {"size": 10}})
+    shown = values.dropna(subset=["value"])
+    if len(shown):
+        layout["meta"] = {**(layout.get("meta") or {}), "summary": t(
+            "fig.summary.multiples", lang, n=shown["kpi"].nunique(),
+            first=int(shown["year"].min()), last=int(shown["year"].max()))}
     return go.Figure({"data": traces, "layout": layout}, _validate=False)
 
 

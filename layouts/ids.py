@@ -23,8 +23,11 @@ SCORECARD_TILES = "scorecard-tiles"
 SCORECARD_ATTENTION = "scorecard-attention"
 EXPLORER_DEFINITION = "explorer-definition"
 EXPLORER_OUTLOOK = "explorer-outlook"
+NAV_TOGGLE = "nav-toggle"  # the menu button of the top bar on narrow screens
+NAV_COLLAPSE = "nav-collapse"
 EXPLORER_NOTES = "explorer-notes"  # the notes on the trend's units and KPI (issue 15)
 COURT_NOTES = "court-notes"  # the court's notes and plausibility flags
+COVERAGE_FLAGS = "coverage-flags"  # the ranked plausibility flags
 OUTLOOK_SUMMARY = "outlook-summary"
 # The time to disposition in words, under the backlog chart (explorer, court profile):
 # distinct ids, since one output may belong to one callback only.

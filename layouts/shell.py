@@ -85,15 +85,22 @@ def shell() -> html.Div:
     viewer = current_viewer()
     return html.Div([
         dcc.Location(id=ids.URL, refresh="callback-nav"),
+        # The first Tab stop: past the menus to the page (WCAG 2.4.1).
+        html.A(t("a11y.skip", lang), href="#main", className="skip-link"),
         dbc.Navbar(dbc.Container([
             dbc.NavbarBrand(t("app.title", lang), href="/"),
-            navigation(viewer, lang),
-            # Wraps on a phone instead of pushing the sign-out button off the screen.
-            html.Div([language_switcher(lang), account_menu(viewer, lang)],
-                     className="d-flex align-items-center ms-auto flex-wrap gap-1"),
-        ], fluid=True, className="flex-wrap"), color="dark", dark=True, className="py-1"),
+            # Under 992 px the links fold into a menu button (callbacks/navigation.py).
+            dbc.NavbarToggler([html.Span(className="navbar-toggler-icon"),
+                               html.Span(t("a11y.menu", lang), className="visually-hidden")],
+                              id=ids.NAV_TOGGLE, n_clicks=0),
+            dbc.Collapse([
+                navigation(viewer, lang),
+                html.Div([language_switcher(lang), account_menu(viewer, lang)],
+                         className="d-flex align-items-center ms-lg-auto flex-wrap gap-1"),
+            ], id=ids.NAV_COLLAPSE, navbar=True, is_open=False),
+        ], fluid=True), color="dark", dark=True, expand="lg", className="py-1"),
         dbc.Container([
             html.Div(id=ids.BANNER),
-            html.Main(dash.page_container, id="main"),
+            html.Main(dash.page_container, id="main", tabIndex="-1"),
         ], fluid=True, className="pb-4"),
     ])

@@ -272,8 +272,9 @@ def table(header: list[str], rows: list[list], class_name: str = "") -> html.Tab
 
 
 def review_view(summary: dict, detected: list[tuple[str, str]], preview_header: list[str],
-                preview: list[list[str]], lang: str) -> html.Div:
-    """What was read, the verdict, and the first rows as parsed."""
+                preview: list[list[str]], lang: str, plausibility=None) -> html.Div:
+    """What was read, the verdict, the plausibility flags against what is loaded (for
+    the kinds that have them: ``(table or None, flags)``) and the first rows as parsed."""
     errors, warnings = summary["error_count"], summary["warning_count"]
     status = summary["status"]
     if status == "already_loaded":
@@ -310,6 +311,15 @@ def review_view(summary: dict, detected: list[tuple[str, str]], preview_header: 
                                         for k, v in detected]),
                             className="table table-sm small", id=P + "detected")], md=6),
     ]))
+    if plausibility is not None:
+        flag_table, found = plausibility
+        parts.append(html.Div([
+            html.H3(t("flags.title", lang), className="h6 mt-2"),
+            html.P(t("flags.upload" if len(found) else "flags.upload.none", lang),
+                   className="small"),
+            html.Div(flag_table, className="table-responsive") if flag_table is not None
+            else None,
+        ], id=P + "plausibility"))
     parts.append(html.H3(t("upload.preview", lang), className="h6 mt-2"))
     if preview:
         parts.append(html.Div(table(preview_header, preview), className="table-responsive",

@@ -541,3 +541,35 @@ def test_small_multiples_one_panel_per_kpi_with_gaps_and_targets():
     texts = [a.text for a in fig.layout.annotations]
     assert "Clearance rate" in texts and "No data" in texts
     fig.to_json()
+
+
+# --- text alternatives (issue 16) ---------------------------------------------------------
+
+
+def test_every_chart_says_what_it_shows_in_a_sentence_from_its_data():
+    targets = pd.DataFrame({"year": [2023, 2029], "target": [100.0, 100.0]})
+    fig = F.trend_figure(trend_frame(), targets, CR)
+    assert fig.layout.meta["summary"] == ("Kazakhstan 2020–2023: rising from 98.0 % to "
+                                          "101.0 %; target for 2023: 100.0 %")
+    falling = trend_frame().assign(value=[101.0, NAN, 98.0, 1, 1, 1, 1])
+    assert F.trend_figure(falling, None, CR, lang="ru").layout.meta["summary"] == \
+        "Kazakhstan, 2020–2023: снижение с 101,0 % до 98,0 %"
+    ranked = F.ranking_figure(ranking_frame().assign(value=[90.0, NAN, 99.5, 95.0, 80.0]),
+                              None, CR)
+    summary = ranked.layout.meta["summary"]
+    assert summary.startswith("4 units from ") and "(99.5 %)" in summary \
+        and summary.endswith("(80.0 %)")
+    flow = F.case_flow_figure(pd.DataFrame({"year": [2021, 2022], "incoming": [1000, 1200],
+                                            "resolved": [900, 1300],
+                                            "pending_end": [300, NAN]}))
+    assert flow.layout.meta["summary"] == ("2021–2022: incoming 1,000 → 1,200, resolved "
+                                           "900 → 1,300, pending at year end 300 → No data")
+    # The court profile's small trends, and any other chart from its own traces.
+    grid = F.small_multiples_figure(pd.DataFrame({
+        "kpi": ["clearance_rate"] * 2, "year": [2021, 2022], "category": ["all"] * 2,
+        "value": [95.0, 97.0], "target": [100.0, 100.0]}), "all")
+    assert grid.layout.meta["summary"].startswith("1 KPIs, 2021–2022, each against its target")
+    backlog = F.backlog_age_figure(pd.DataFrame(columns=["band", "cases"]))
+    assert "summary" not in (backlog.layout.meta or {})  # an empty chart says so in its title
+    generic = go.Figure(go.Scatter(x=[2021, 2022, 2023], y=[1, 2, 3], name="Clearance"))
+    assert F._generic_summary(generic, "en") == "Clearance: 3 values, 2021–2023"

@@ -139,3 +139,48 @@ def annotations():
     for column in ("created_at", "updated_at"):
         rows[column] = [v.isoformat() if hasattr(v, "isoformat") else v for v in rows[column]]
     return _answer(rows, fmt, "annotations.csv")
+
+
+@blueprint.get("/flags")
+def plausibility_flags():
+    """The plausibility flags (data.flags) the asker may see, most implausible first,
+    with their sentence in ``lang`` and the note that explains each, if any. A judge
+    gets their own court's only. ``code`` is a court; ``rule`` one of kpi.plausibility's."""
+    from data.flags import messages
+    from kpi.plausibility import RULES
+    from layouts.i18n import LANGUAGES, t
+
+    viewer = current_viewer()
+    if viewer is None:
+        return jsonify(error="Sign in first."), 401
+    args = request.args
+    fmt, lang, rule = args.get("format", "json"), args.get("lang", "en"), args.get("rule")
+    if fmt not in ("json", "csv"):
+        return jsonify(error="format must be json or csv"), 400
+    if lang not in LANGUAGES:
+        return jsonify(error=f"lang must be one of {', '.join(LANGUAGES)}"), 400
+    if rule and rule not in RULES:
+        return jsonify(error=f"rule must be one of {', '.join(RULES)}"), 400
+    year = args.get("year") or None
+    if year is not None and (not year.isdigit() or not 1900 <= int(year) <= 2100):
+        return jsonify(error="year must be a year such as 2025"), 400
+    services = current_app.extensions["court_kpi_services"]
+    code = args.get("code") or None
+    if code is not None and (code not in set(services.directory()["court_code"])
+                             or not viewer.may_see_court(code)):
+        # To a judge, another court is unknown whether or not it exists.
+        return jsonify(error=f"no court with the code {code[:64]!r}"), 404
+    rows = services.flags(viewer)
+    years = set(services.years())
+    if year is not None and int(year) not in years:
+        return jsonify(error=f"no data for the year {year}"), 404
+    if year is not None:
+        rows = rows[rows["year"] == int(year)]
+    if code is not None:
+        rows = rows[rows["court_code"] == code]
+    if rule:
+        rows = rows[rows["rule"] == rule]
+    rows = rows.assign(message=messages(rows, t, lang), score=rows["score"].round(2))
+    columns = ["court_code", "year", "category", "field", "rule", "value", "expected", "score",
+               "message", "note"]
+    return _answer(rows[columns].reset_index(drop=True), fmt, "flags.csv")

@@ -33,4 +33,9 @@ def layout(**query) -> html.Div:
         _card(t("coverage.low", lang), ids.COVERAGE_LOW),
         _card(t("coverage.matrix", lang), ids.COVERAGE_MATRIX),
         _card(t("coverage.warnings", lang), ids.COVERAGE_WARNINGS),
+        dbc.Card([
+            dbc.CardHeader(html.H2(t("flags.title", lang), className="h6 mb-0")),
+            dbc.CardBody([html.P(t("flags.intro", lang), className="small text-muted"),
+                          html.Div(id=ids.COVERAGE_FLAGS, className="table-responsive")]),
+        ], className="mb-3", id="coverage-flags-card"),
     ])
