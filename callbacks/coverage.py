@@ -63,7 +63,10 @@ def register(app, services: Services) -> None:
             summary = region_summary(courts, matrix)
             return options, low_view, _region_matrix(summary, names, lang), \
                 _warnings(uploads, lang)
-        return options, low_view, _matrix(courts, matrix, names, lang), _warnings(uploads, lang)
+        found = services.flags()
+        flagged = set(zip(found["court_code"], found["year"].astype(int)))
+        return options, low_view, _matrix(courts, matrix, names, lang, flagged), \
+            _warnings(uploads, lang)
 
 
 def register_flags(app, services: Services) -> None:
@@ -117,9 +120,11 @@ def _region_matrix(summary: pd.DataFrame, names, lang):
                      className="small coverage-matrix")
 
 
-def _matrix(courts, matrix, names, lang):
+def _matrix(courts, matrix, names, lang, flagged: set | None = None):
+    """Court × year: what each sent; ⚑ on a court-year with a plausibility flag."""
     years = sorted(matrix["year"].unique()) if len(matrix) else []
     cell = {(r.court_code, r.year): r.source for r in matrix.itertuples()}
+    flagged = flagged or set()
     head = html.Thead(html.Tr([html.Th(t("col.court", lang))]
                               + [html.Th(str(y)) for y in years]))
     body = []
@@ -127,8 +132,12 @@ def _matrix(courts, matrix, names, lang):
         tds = [html.Td(dcc.Link(names.get(c, c), href=f"/court/{c}"))]
         for y in years:
             source = cell.get((c, y), "none")
-            tds.append(html.Td(t(f"court.source.{source}", lang),
-                               className=f"coverage-{source}"))
+            text = t(f"court.source.{source}", lang)
+            if (c, int(y)) in flagged:
+                text = [text, " ", html.Span(flags_view.SYMBOL, title=t("flags.chart", lang),
+                                             className="flag-mark"),
+                        html.Span(t("flags.chart", lang), className="visually-hidden")]
+            tds.append(html.Td(text, className=f"coverage-{source}"))
         body.append(html.Tr(tds))
     return dbc.Table([head, html.Tbody(body)], size="sm", bordered=True,
                      className="small coverage-matrix")

@@ -148,3 +148,21 @@ def test_the_migrations_make_the_schema_the_models_declare(engine):
     tables = [d for d in diff if d[0] in ("add_table", "remove_table", "add_column",
                                           "remove_column")]
     assert tables == [], tables
+
+
+def test_a_note_on_the_court_region_or_nation_year_explains_a_flag():
+    import pandas as pd
+
+    from data.flags import mark_explained
+
+    found = pd.DataFrame({"court_code": ["A", "A", "B", "C"], "year": [2024, 2023, 2024, 2022],
+                          "rule": ["yoy_outlier"] * 4})
+    notes = pd.DataFrame({
+        "level": ["court", "region", "region", "national", "court"],
+        "code": ["A", "R1", "R2", "KZ", "C"], "year": [2024, 2023, 2024, 2022, 2021],
+        "kpi": ["clearance_rate", "", "backlog_rate", "", ""],
+        "text": ["merged", "region reform", "on one KPI only", "new code", "other year"]})
+    marked = mark_explained(found, notes, {"A": "R1", "B": "R2", "C": "R3"})
+    # A court note on any KPI explains; a region's note only on the whole year.
+    assert marked["note"].tolist() == ["merged", "region reform", "", "new code"]
+    assert mark_explained(found, notes.iloc[0:0], {})["note"].tolist() == [""] * 4

@@ -573,3 +573,19 @@ def test_every_chart_says_what_it_shows_in_a_sentence_from_its_data():
     assert "summary" not in (backlog.layout.meta or {})  # an empty chart says so in its title
     generic = go.Figure(go.Scatter(x=[2021, 2022, 2023], y=[1, 2, 3], name="Clearance"))
     assert F._generic_summary(generic, "en") == "Clearance: 3 values, 2021–2023"
+
+
+def test_flagged_figures_are_marked_on_the_case_flow_with_their_sentence():
+    flow = pd.DataFrame({"year": [2022, 2023], "incoming": [100, 1000], "resolved": [90, 95],
+                         "pending_end": [10, 15]})
+    flags = pd.DataFrame({"year": [2023, 2023, 2030], "field": ["incoming", "incoming",
+                                                                 "resolved"],
+                          "rule": ["yoy_outlier", "flow_identity", "yoy_outlier"],
+                          "message": ["<b>x10</b>?", "does not add up", "not shown"]})
+    fig = F.case_flow_figure(flow, "en", flags)
+    marks = [tr for tr in fig.data if tr.name == "Implausible figure"]
+    assert len(marks) == 1 and list(marks[0].x) == [2023] and list(marks[0].y) == [1000.0]
+    assert "&lt;b&gt;x10&lt;/b&gt;?" in marks[0].hovertext[0]  # a message is text
+    assert "does not add up" in marks[0].hovertext[0]
+    assert not [tr for tr in F.case_flow_figure(flow, "en").data if tr.name ==
+                "Implausible figure"]
