@@ -8,7 +8,11 @@
  * 2. A table that scrolls sideways on a phone must be reachable by keyboard to scroll:
  *    its .table-responsive box becomes a focusable, named region.
  * 3. A file input inside dcc.Upload has no label: it is named by the button it sits by.
- * 4. A chart's text alternative: the figure's layout.meta.summary (written by
+ * 4. A progress bar is named by the card it reports on.
+ * 5. The top bar's menu button tells whether the menu is open (aria-expanded).
+ * 8. An open dropdown is a named group of its native radios or checkboxes.
+ * 7. Focus a re-render or a closed dropdown dropped goes back to its control.
+ * 6. A chart's text alternative: the figure's layout.meta.summary (written by
  *    layouts/figures.py from the data) names the chart for screen readers.
  */
 (function () {
@@ -66,8 +70,69 @@
     }
   }
 
+  function fixProgress(bar) {
+    // dbc.Progress gives its bar no name: it is the progress of what its card does.
+    if (bar.hasAttribute("aria-label") || bar.hasAttribute("aria-labelledby")) return;
+    var card = bar.closest(".card");
+    var heading = card && card.querySelector(".card-header h2, .card-header h3");
+    bar.setAttribute("aria-label", (heading ? heading.textContent : document.title).trim());
+  }
+
+  function fixDropdownList(content) {
+    // An open dropdown: Dash marks each option role="option" around a real radio or
+    // checkbox, which the arrow keys move between: two controls in one (axe:
+    // nested-interactive). The native inputs are the accessible ones (name, checked,
+    // "3 of 5"), so the list becomes a named radio group (or group of checkboxes) and
+    // the options plain labels of their inputs.
+    var trigger = content.id && document.querySelector('[aria-controls="' + CSS.escape(content.id) + '"]');
+    var labelIds = trigger && (trigger.getAttribute("aria-labelledby") || "").split(" ");
+    var first = labelIds && document.getElementById(labelIds[0]);
+    var name = first ? first.textContent.trim() : "";
+    content.querySelectorAll(".dash-options-list").forEach(function (list) {
+      var role = list.querySelector("input[type=radio]") ? "radiogroup" : "group";
+      if (list.getAttribute("role") !== role) list.setAttribute("role", role);
+      if (name && list.getAttribute("aria-label") !== name) list.setAttribute("aria-label", name);
+    });
+    content.querySelectorAll("[role=option]").forEach(function (option) {
+      option.removeAttribute("role");
+      option.removeAttribute("aria-selected");
+    });
+    if (name && content.getAttribute("aria-label") !== name) content.setAttribute("aria-label", name);
+
+  }
+
+  function fixMenuButton(button) {
+    // The top bar's menu button says whether its menu is open (Bootstrap's collapse).
+    var menu = document.getElementById(button.getAttribute("aria-controls") || "");
+    var open = menu && menu.classList.contains("show") ? "true" : "false";
+    if (button.getAttribute("aria-expanded") !== open) button.setAttribute("aria-expanded", open);
+  }
+
+  // Focus that a re-render dropped: a control chosen by keyboard changes the URL, the
+  // page is drawn again and the focused element is replaced by its twin; and a closed
+  // dropdown leaves the focus nowhere. Both put it back on the control, so the keyboard
+  // user goes on from where they were (WCAG 2.4.3).
+  var lastFocused = null;
+  document.addEventListener("focusin", function (e) {
+    if (e.target && e.target.id) lastFocused = e.target;
+  });
+
+  function restoreFocus() {
+    var active = document.activeElement;
+    if (active && active !== document.body) return;
+    if (!lastFocused || !lastFocused.id) return;
+    var twin = document.getElementById(lastFocused.id);
+    var dropdownClosed = lastFocused.classList.contains("dash-dropdown") &&
+      lastFocused.getAttribute("data-state") === "closed";
+    if (twin && (twin !== lastFocused || dropdownClosed)) twin.focus({preventScroll: true});
+  }
+
   function repair(root) {
     if (!root.querySelectorAll) return;
+    restoreFocus();
+    root.querySelectorAll(".navbar-toggler[aria-controls]").forEach(fixMenuButton);
+    root.querySelectorAll(".progress-bar[role=progressbar]").forEach(fixProgress);
+    root.querySelectorAll(".dash-dropdown-content").forEach(fixDropdownList);
     root.querySelectorAll(".dash-dropdown-focus-target").forEach(fixDropdown);
     root.querySelectorAll(".table-responsive").forEach(fixRegion);
     root.querySelectorAll("input[type=file]").forEach(fixFileInput);
@@ -88,7 +153,7 @@
     repair(document);
     new MutationObserver(schedule).observe(document.body, {
       subtree: true, childList: true, attributes: true,
-      attributeFilter: ["tabindex", "class"],
+      attributeFilter: ["tabindex", "class", "data-state"],
     });
   }
 

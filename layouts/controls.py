@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
@@ -23,8 +25,19 @@ def _initial_options(values) -> list[dict]:
     return [{"label": str(v), "value": v} for v in values]
 
 
+def dom_id(component_id) -> str:
+    """The id a component gets in the page: a dict id as Dash writes it (sorted JSON)."""
+    if isinstance(component_id, dict):
+        return json.dumps(component_id, sort_keys=True, separators=(",", ":"))
+    return str(component_id)
+
+
 def _labelled(label: str, control, width: int = 3) -> dbc.Col:
-    return dbc.Col(html.Div([dbc.Label(label, className="small mb-0"), control]), md=width)
+    # The label names its control (a screen reader says "Year, 2025", not "2025").
+    target = getattr(control, "id", None)
+    return dbc.Col(html.Div([dbc.Label(label, className="small mb-0",
+                                       html_for=dom_id(target) if target else None),
+                             control]), md=width)
 
 
 def year_control(value: int | None, lang: str) -> dbc.Col:

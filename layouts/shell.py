@@ -90,9 +90,11 @@ def shell() -> html.Div:
         dbc.Navbar(dbc.Container([
             dbc.NavbarBrand(t("app.title", lang), href="/"),
             # Under 992 px the links fold into a menu button (callbacks/navigation.py).
-            dbc.NavbarToggler([html.Span(className="navbar-toggler-icon"),
-                               html.Span(t("a11y.menu", lang), className="visually-hidden")],
-                              id=ids.NAV_TOGGLE, n_clicks=0),
+            # A plain button: dbc's toggler names itself in English only.
+            html.Button(html.Span(className="navbar-toggler-icon"), id=ids.NAV_TOGGLE,
+                        n_clicks=0, type="button", className="navbar-toggler",
+                        **{"aria-label": t("a11y.menu", lang), "aria-expanded": "false",
+                           "aria-controls": ids.NAV_COLLAPSE}),
             dbc.Collapse([
                 navigation(viewer, lang),
                 html.Div([language_switcher(lang), account_menu(viewer, lang)],

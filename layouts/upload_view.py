@@ -134,10 +134,14 @@ def issues_box(lang: str) -> html.Div:
     return html.Div([
         html.H3(t("upload.issues", lang), className="h6 mt-3"),
         dbc.Row([
-            dbc.Col(dbc.Input(id=ISSUE_FILTER, type="search", debounce=True,
-                              placeholder=t("upload.issues.filter", lang), size="sm"), md=5),
-            dbc.Col(dbc.Select(id=ISSUE_SEVERITY, options=severities, value="all", size="sm"),
-                    md=4),
+            dbc.Col([dbc.Label(t("upload.issues.filter", lang), html_for=ISSUE_FILTER,
+                               className="visually-hidden"),
+                     dbc.Input(id=ISSUE_FILTER, type="search", debounce=True,
+                               placeholder=t("upload.issues.filter", lang), size="sm")], md=5),
+            dbc.Col([dbc.Label(t("upload.issues.severity", lang), html_for=ISSUE_SEVERITY,
+                               className="visually-hidden"),
+                     dbc.Select(id=ISSUE_SEVERITY, options=severities, value="all",
+                                size="sm")], md=4),
             dbc.Col(dbc.Button(t("upload.issues.csv", lang), id=ISSUES_CSV, size="sm",
                                color="secondary", outline=True), width="auto"),
         ], className="g-2 mb-2"),

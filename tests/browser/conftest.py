@@ -154,3 +154,11 @@ def wait_idle(pg, timeout: float = 20_000, quiet_ms: int = 400) -> None:
         quiet = quiet + 100 if getattr(pg, "dash_inflight", 0) <= 0 else 0
     pg.wait_for_function(
         "() => !document.querySelector('[data-dash-is-loading=\"true\"]')", timeout=timeout)
+
+
+def dropdown_option(pg, name):
+    """An open dropdown's option by its text (exact, or a compiled pattern): the label a
+    person clicks (assets/a11y.js makes the options native radios or checkboxes)."""
+    text = name if isinstance(name, re.Pattern) else re.compile(f"^{re.escape(name)}$")
+    return pg.locator(".dash-dropdown-content label").filter(
+        has=pg.locator(".dash-options-list-option-text").get_by_text(text))

@@ -11,7 +11,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import ACCOUNTS, wait_idle
+from tests.browser.conftest import ACCOUNTS, dropdown_option, wait_idle
 from tests.browser.test_pages import open_page
 from tests.browser.test_roles import nav_links
 
@@ -24,7 +24,7 @@ NEW_PASSWORD = "typed-password-42"
 def pick(page: Page, dropdown_id: str, option: str) -> None:
     """Open a dcc.Dropdown and choose the option with this visible text."""
     page.locator(f"#{dropdown_id}").click()
-    page.get_by_role("option", name=option, exact=True).click()
+    dropdown_option(page, option).click()
     wait_idle(page)
 
 

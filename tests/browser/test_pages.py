@@ -14,7 +14,7 @@ import time
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from tests.browser.conftest import wait_idle
+from tests.browser.conftest import dropdown_option, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -45,7 +45,7 @@ def by_id(page: Page, kind: str, **keys: str) -> Locator:
 def choose(page: Page, control: str, option: str) -> None:
     """Open a dropdown control and pick the option with this visible text."""
     by_id(page, "control", name=control).click()
-    page.get_by_role("option", name=option, exact=True).click()
+    dropdown_option(page, option).click()
     wait_idle(page)
 
 

@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import JUDGE_COURT, wait_idle
+from tests.browser.conftest import JUDGE_COURT, dropdown_option, wait_idle
 from tests.browser.test_pages import card, open_page
 
 pytestmark = pytest.mark.browser
@@ -37,7 +37,7 @@ def table_rows(page: Page, title: str = CHART) -> list[list[str]]:
 
 def pick_unit(page: Page, name: str) -> None:
     page.locator("#simulate-unit").click()
-    page.get_by_role("option", name=name, exact=True).click()
+    dropdown_option(page, name).click()
     wait_idle(page)
 
 
@@ -99,7 +99,7 @@ def test_a_judge_simulates_their_own_court_with_the_judges_lever(page_as):
     # Their own court is the unit from the start, the only court in the list.
     expect(page.locator("#simulate-unit")).to_contain_text(f"({JUDGE_COURT})")
     page.locator("#simulate-unit").click()
-    courts = page.get_by_role("option", name=re.compile(r"\(KZ\d\d-"))
+    courts = dropdown_option(page, re.compile(r"\(KZ\d\d-"))
     expect(courts).to_have_count(1)
     page.keyboard.press("Escape")
     judges = page.get_by_label("Judges in post")
