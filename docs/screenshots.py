@@ -42,6 +42,9 @@ PAGES = {
     "users.png": "/admin/users",
     "audit.png": "/audit",
 }
+# The same app on a phone (issue 16): 390 px wide, the top bar folded into its menu.
+PHONE_WIDTH = 390
+PHONE_PAGES = {"scorecard-390.png": "/?lang=kk", "court-390.png": "/court/KZ75-D01?lang=ru"}
 USER, PASSWORD = "screenshots", "screenshots-password"
 
 
@@ -58,17 +61,22 @@ def wait_idle(page, timeout: float = 30_000) -> None:
     page.wait_for_timeout(500)
 
 
-def shoot(page, url: str, path: Path) -> tuple[int, int]:
+def shoot(page, url: str, path: Path, width: int = WIDTH,
+          max_height: int | None = None) -> tuple[int, int]:
     """Save the page at ``url`` as a PNG; (height in px, bytes)."""
     page.goto(url)
     wait_idle(page)
     page.mouse.move(0, 0)  # no hover label in the picture
     height = page.evaluate("document.documentElement.scrollHeight")
     data = page.screenshot(full_page=True, type="png", animations="disabled")
-    if len(data) > MAX_BYTES:
+    if max_height and height > max_height:  # a phone page: its first screens
+        height = max_height
+        data = page.screenshot(full_page=True, type="png", animations="disabled",
+                               clip={"x": 0, "y": 0, "width": width, "height": height})
+    elif len(data) > MAX_BYTES:
         height = min(height, CLIP_HEIGHT)
         data = page.screenshot(full_page=True, type="png", animations="disabled",
-                               clip={"x": 0, "y": 0, "width": WIDTH, "height": height})
+                               clip={"x": 0, "y": 0, "width": width, "height": height})
     path.write_bytes(data)
     return height, len(data)
 
@@ -100,6 +108,14 @@ def main(argv: list[str] | None = None) -> int:
             login(context, base, USER, PASSWORD)
             for name, path in PAGES.items():
                 height, size = shoot(page, base + path, out / name)
+                print(f"{out / name}: {path}, {height} px high, {size / 1e3:.0f} kB",
+                      flush=True)
+            phone = browser.new_context(viewport={"width": PHONE_WIDTH, "height": 800},
+                                        locale="en-US", device_scale_factor=2)
+            login(phone, base, USER, PASSWORD)
+            page = phone.new_page()
+            for name, path in PHONE_PAGES.items():
+                height, size = shoot(page, base + path, out / name, PHONE_WIDTH, 1600)
                 print(f"{out / name}: {path}, {height} px high, {size / 1e3:.0f} kB",
                       flush=True)
     return 0

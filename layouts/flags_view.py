@@ -68,8 +68,11 @@ def flags_table(found: pd.DataFrame, unit_names, lang: str, with_court: bool = T
     return html.Div(parts)
 
 
-def flags_summary(found: pd.DataFrame, lang: str) -> html.P:
-    """"12 figures look implausible, 3 of them explained by a note." """
+def flags_summary(found: pd.DataFrame, lang: str) -> html.P | None:
+    """"12 figures look implausible, 3 of them explained by a note." (None when there
+    are none: the table says so.)"""
+    if found.empty:
+        return None
     open_ = int((found.get("note", pd.Series("", index=found.index)) == "").sum())
     return html.P(t("flags.summary", lang, n=fmt_number(len(found), 0, lang),
                     explained=fmt_number(len(found) - open_, 0, lang)),
