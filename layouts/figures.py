@@ -39,14 +39,16 @@ from layouts.i18n import t
 
 # --- palette ---------------------------------------------------------------------------
 
-# Okabe-Ito, colour-blind safe; yellow last because it is faint on white.
+# Okabe-Ito hues (colour-blind safe), the light ones darkened so that every line and
+# mark stands at >= 3:1 on white (WCAG 1.4.11): orange #E69F00 -> #AD7800, sky blue
+# #56B4E9 -> #2B83C6, yellow #F0E442 -> #7A6A00 (olive).
 PALETTE: tuple[str, ...] = (
-    "#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000", "#F0E442",
+    "#0072B2", "#AD7800", "#009E73", "#D55E00", "#CC79A7", "#2B83C6", "#000000", "#7A6A00",
 )
 # Marker shapes cycled once the palette is exhausted, so no two series look alike.
 SERIES_SYMBOLS: tuple[str, ...] = ("circle", "square", "diamond", "triangle-up")
 STATUS_COLORS: dict[str, str] = {
-    "green": "#009E73", "amber": "#E69F00", "red": "#D55E00", "none": "#999999",
+    "green": "#009E73", "amber": "#AD7800", "red": "#D55E00", "none": "#767676",
 }
 # Text symbol shown next to a status colour (same as the status words of the tables).
 STATUS_SYMBOLS: dict[str, str] = {"green": "✔", "amber": "●", "red": "✖", "none": "—"}
@@ -77,9 +79,9 @@ NATIONAL_COLOR = "#333333"
 # Funnel classes: colour and marker shape.
 FUNNEL_STYLE: dict[str, tuple[str, str]] = {
     WITHIN: ("#0072B2", "circle"),
-    OUTSIDE95: ("#E69F00", "diamond"),
+    OUTSIDE95: ("#AD7800", "diamond"),
     OUTSIDE998: ("#D55E00", "square"),
-    "no_limits": ("#999999", "circle"),  # no national share to draw limits around
+    "no_limits": ("#767676", "circle"),  # no national share to draw limits around
 }
 NO_LIMITS = "no_limits"
 FUNNEL_KEYS: dict[str, str] = {
@@ -1008,9 +1010,9 @@ def case_flow_figure(df: pd.DataFrame, lang: str = "en",
     frame["year"] = frame["year"].astype("int64")
     frame = frame.drop_duplicates("year", keep="last").set_index("year").reindex(years)
     fig = go.Figure(_validate=False)
-    styles = {"incoming": ("fig.case_flow.incoming", "#56B4E9"),
+    styles = {"incoming": ("fig.case_flow.incoming", "#2B83C6"),
               "resolved": ("fig.case_flow.resolved", "#0072B2"),
-              "pending_end": ("fig.case_flow.pending_end", "#E69F00")}
+              "pending_end": ("fig.case_flow.pending_end", "#AD7800")}
     for col in cols:
         key, color = styles[col]
         name = t(key, lang)

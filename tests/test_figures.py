@@ -498,8 +498,8 @@ def test_every_figures_json_key_is_used_and_every_used_key_exists():
 
 
 def test_status_palette_is_fixed():
-    assert F.STATUS_COLORS == {"green": "#009E73", "amber": "#E69F00", "red": "#D55E00",
-                               "none": "#999999"}
+    assert F.STATUS_COLORS == {"green": "#009E73", "amber": "#AD7800", "red": "#D55E00",
+                               "none": "#767676"}
     assert set(F.STATUS_SYMBOLS) == set(F.STATUS_COLORS)
     assert len(set(F.STATUS_SYMBOLS.values())) == 4
 
@@ -589,3 +589,18 @@ def test_flagged_figures_are_marked_on_the_case_flow_with_their_sentence():
     assert "does not add up" in marks[0].hovertext[0]
     assert not [tr for tr in F.case_flow_figure(flow, "en").data if tr.name ==
                 "Implausible figure"]
+
+
+def _contrast(hex_colour: str) -> float:
+    """WCAG contrast ratio of a colour on white."""
+    def channel(v: float) -> float:
+        return v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
+    r, g, b = (channel(int(hex_colour[i:i + 2], 16) / 255) for i in (1, 3, 5))
+    return 1.05 / (0.2126 * r + 0.7152 * g + 0.0722 * b + 0.05)
+
+
+def test_chart_marks_stand_at_three_to_one_on_white():
+    """WCAG 1.4.11: every series, status and funnel colour is >= 3:1 against the page."""
+    colours = {*F.PALETTE, *F.STATUS_COLORS.values(), F.TARGET_COLOR, F.NATIONAL_COLOR,
+               *(c for c, _symbol in F.FUNNEL_STYLE.values())}
+    assert {c: round(_contrast(c), 2) for c in colours if _contrast(c) < 3} == {}
