@@ -9,12 +9,11 @@ from dash import Input, Output, html
 from callbacks.context import Services, request_viewer
 from data import annotations, repository
 from data.access import ANNOTATE
-from kpi.analysis import peer_percentile
-from kpi.catalogue import CATALOGUE
+from kpi import analysis
 from kpi.outlook import DEFAULT_HORIZON
 from layouts import figures, flags_view, ids, notes_view
 from layouts.backlog_view import backlog_outputs
-from layouts.components import breadcrumbs, status_badge, table_data
+from layouts.components import breadcrumbs, report_link, status_badge, table_data
 from layouts.format import fmt_number, fmt_value
 from layouts.i18n import t
 from layouts.outlook_view import outlook_badge
@@ -25,31 +24,11 @@ def scorecard_rows(values: pd.DataFrame, peers: pd.DataFrame, court: str, region
                    year: int, category: str,
                    outlooks: dict[tuple[str, str], str] | None = None) -> pd.DataFrame:
     """One row per KPI: court, region and national values, target, status, percentile,
-    and the court's outlook to the horizon (``outlooks``: (kpi, category) -> outcome)."""
-    rows = []
-    # Grouped and indexed once: filtering thousands of rows per KPI was most of the time.
-    peer_groups = {key: grp["value"] for key, grp in peers.groupby(["kpi", "category"])}
-    this_year = values[values["year"] == year]
-    cells = {(k, c, code): (v, tg, st) for k, c, code, v, tg, st in zip(
-        this_year["kpi"], this_year["category"], this_year["code"], this_year["value"],
-        this_year["target"], this_year["status"])}
-    nan = float("nan")
-    for kpi in CATALOGUE:
-        cat = "all" if kpi.grain == "court" else category
-        own = cells.get((kpi.code, cat, court))
-        peer = peer_groups.get((kpi.code, cat), pd.Series(dtype="float64"))
-        own_value = nan if own is None else own[0]
-        rows.append({
-            "kpi": kpi.code,
-            "court": own_value,
-            "region": cells.get((kpi.code, cat, region), (nan,))[0],
-            "national": cells.get((kpi.code, cat, "KZ"), (nan,))[0],
-            "target": nan if own is None else own[1],
-            "status": "none" if own is None else own[2],
-            "percentile": peer_percentile(peer, own_value, kpi.direction),
-            "outlook": (outlooks or {}).get((kpi.code, cat), "insufficient_data"),
-        })
-    return pd.DataFrame(rows)
+    and the court's outlook to the horizon (kpi.analysis.scorecard_rows, which the PDF
+    report shares, with the page's column names)."""
+    rows = analysis.scorecard_rows(values, peers, court, region, year, category, outlooks)
+    return rows.rename(columns={"value": "court", "parent": "region"})[
+        ["kpi", "court", "region", "national", "target", "status", "percentile", "outlook"]]
 
 
 def register(app, services: Services) -> None:
@@ -99,7 +78,9 @@ def register(app, services: Services) -> None:
         outlooks = dict(zip(zip(own_outlook["kpi"], own_outlook["category"]),
                             own_outlook["outlook"]))
         header = html.Div([
-            html.H1(names.get(code, code), className="h3 mb-0"),
+            html.Div([html.H1(names.get(code, code), className="h3 mb-0 me-auto"),
+                      report_link("court", code, state["year"], lang)],
+                     className="d-flex align-items-center flex-wrap gap-2"),
             html.P(f"{code} · {names.get(region, region)} · {t('level.' + court['level'], lang)}"
                    f" · {t('spec.' + court['specialization'], lang)}",
                    className="text-muted small"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from kpi.catalogue import KPIS
+from kpi.catalogue import CATALOGUE, KPIS
 from kpi.engine import distance_from_target
 
 
@@ -51,3 +51,50 @@ def peer_percentile(peer_values: pd.Series, own_value: float, direction: str) ->
     else:
         as_good = np.sum(peers >= own_value)
     return float(100.0 * as_good / len(peers))
+
+
+def scorecard_rows(values: pd.DataFrame, peers: pd.DataFrame, unit: str,
+                   parent: str | None, year: int, category: str = "all",
+                   outlooks: dict[tuple[str, str], str] | None = None) -> pd.DataFrame:
+    """One row per KPI of a unit (a court, a region or the nation): its value, target,
+    status, whether the target is illustrative, coverage and change on the previous
+    year; its parent's value (a court's region, a region's nation) and the national
+    value; the percentile among ``peers`` (kpi, category, value of the year; the unit
+    included); and its outlook to the horizon (``outlooks``: (kpi, category) ->
+    outcome). KPIs measured per court (resources, surveys) use category "all".
+
+    The court profile's table is this with ``value`` as ``court`` and ``parent`` as
+    ``region``; the PDF report shows every column.
+    """
+    rows = []
+    # Grouped and indexed once: filtering thousands of rows per KPI was most of the time.
+    peer_groups = {key: grp["value"] for key, grp in peers.groupby(["kpi", "category"])} \
+        if len(peers) else {}
+    near = values[values["year"].isin([year, year - 1])]
+    missing = pd.Series(np.nan, index=near.index)  # a frame without these columns
+    cells = {(k, c, code, y): (v, tg, st, il, cov) for k, c, code, y, v, tg, st, il, cov in zip(
+        near["kpi"], near["category"], near["code"], near["year"], near["value"],
+        near["target"], near["status"], near.get("illustrative", missing),
+        near.get("coverage", missing))}
+    nan = float("nan")
+    for kpi in CATALOGUE:
+        cat = "all" if kpi.grain == "court" else category
+        own = cells.get((kpi.code, cat, unit, year))
+        before = cells.get((kpi.code, cat, unit, year - 1), (nan,))[0]
+        peer = peer_groups.get((kpi.code, cat), pd.Series(dtype="float64"))
+        own_value = nan if own is None else own[0]
+        rows.append({
+            "kpi": kpi.code,
+            "value": own_value,
+            "parent": nan if parent is None else cells.get((kpi.code, cat, parent, year),
+                                                           (nan,))[0],
+            "national": cells.get((kpi.code, cat, "KZ", year), (nan,))[0],
+            "target": nan if own is None else own[1],
+            "status": "none" if own is None else own[2],
+            "illustrative": False if own is None or pd.isna(own[3]) else bool(own[3]),
+            "coverage": nan if own is None else own[4],
+            "change": own_value - before,
+            "percentile": peer_percentile(peer, own_value, kpi.direction),
+            "outlook": (outlooks or {}).get((kpi.code, cat), "insufficient_data"),
+        })
+    return pd.DataFrame(rows)

@@ -1,4 +1,5 @@
-"""``python -m kpi``: the catalogue, the computed values, the outlook and the simulator."""
+"""``python -m kpi``: the catalogue, the computed values, the outlook, the simulator and
+the PDF reports."""
 
 from __future__ import annotations
 
@@ -50,6 +51,21 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument("--judges", type=float, metavar="N",
                      help="judges in post (court level, category all), instead of --clearance")
     sim.add_argument("--format", choices=["csv", "json"], required=True)
+    from layouts.i18n import LANGUAGES
+
+    rep = sub.add_parser("report", help="an A4 PDF report of the nation, a region or a court")
+    rep.add_argument("--db", help="database URL (default: $DATABASE_URL, else SQLite file)")
+    rep.add_argument("--level", choices=["national", "region", "court"])
+    rep.add_argument("--code", help="region or court code (not for national)")
+    rep.add_argument("--year", type=int, required=True)
+    rep.add_argument("--lang", choices=list(LANGUAGES), required=True)
+    rep.add_argument("--out", required=True,
+                     help="the PDF file; with --all-courts a folder (made if missing)")
+    rep.add_argument("--all-courts", action="store_true",
+                     help="one PDF per court (of --region, if given) into the --out folder")
+    rep.add_argument("--region", help="with --all-courts: only this region's courts")
+    rep.add_argument("--jobs", type=int, default=1, metavar="N",
+                     help="with --all-courts: N processes at once (default 1)")
     return p
 
 
@@ -102,6 +118,125 @@ def _check_simulate(parser: argparse.ArgumentParser, args) -> None:
             parser.error("give --clearance or --judges, not both")
 
 
+def _check_report(parser: argparse.ArgumentParser, args) -> None:
+    if args.all_courts:
+        if args.level or args.code:
+            parser.error("--all-courts makes every court's report: no --level or --code")
+        if not 1 <= args.jobs <= 64:
+            parser.error("--jobs is between 1 and 64")
+        return
+    if args.region or args.jobs != 1:
+        parser.error("--region and --jobs are for --all-courts")
+    if not args.level:
+        parser.error("--level is needed (or --all-courts)")
+    if args.level != "national" and not args.code:
+        parser.error(f"--code is needed at level {args.level}")
+    if args.level == "national" and args.code not in (None, "KZ"):
+        parser.error("the national report takes no --code")
+
+
+def _report(args, conn) -> int:
+    """Write one report, or one per court with a progress bar; 1 when none was made."""
+    from pathlib import Path
+
+    from data.report_data import Directory, ReportError, court_codes, gather
+    from layouts.report import build_content, render_content
+
+    directory = Directory.read(conn)
+    if not args.all_courts:
+        try:
+            content = build_content(gather(conn, args.level, args.code, args.year,
+                                           directory=directory), args.lang)
+        except ReportError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        out = Path(args.out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(render_content(content))
+        print(f"{out} ({content.title}, {args.year}, {args.lang})", file=sys.stderr)
+        return 0
+    try:
+        codes = court_codes(directory, args.region)
+    except ReportError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if args.year not in directory.years:
+        print(f"error: no data for {args.year}", file=sys.stderr)
+        return 1
+    folder = Path(args.out)
+    folder.mkdir(parents=True, exist_ok=True)
+    skipped = _court_reports(conn.engine.url.render_as_string(hide_password=False), codes,
+                             args.year, args.lang, str(folder), args.jobs, directory)
+    for line in skipped:
+        print(f"skipped {line}", file=sys.stderr)
+    made = len(codes) - len(skipped)
+    print(f"{made} reports in {folder}" + (f", {len(skipped)} courts skipped" if skipped
+                                            else ""), file=sys.stderr)
+    return 0 if made else 1
+
+
+# One process's state in a batch of court reports (``--all-courts``).
+_BATCH: dict = {}
+
+
+def _batch_start(url: str, year: int, lang: str, folder: str, directory=None) -> None:
+    from data.db import make_engine
+    from data.report_data import Directory
+
+    engine = make_engine(url)
+    if directory is None:
+        with engine.connect() as conn:
+            directory = Directory.read(conn)
+    _BATCH.update(engine=engine, directory=directory, year=year, lang=lang, folder=folder)
+
+
+def _court_report(code: str) -> str | None:
+    """Write one court's report into the batch's folder; None, or why it was skipped."""
+    from pathlib import Path
+
+    from data.report_data import ReportError, gather
+    from layouts.report import build_content, render_content
+
+    try:
+        with _BATCH["engine"].connect() as conn:
+            content = build_content(gather(conn, "court", code, _BATCH["year"],
+                                           directory=_BATCH["directory"]), _BATCH["lang"])
+    except ReportError as exc:
+        return f"{code}: {exc}"
+    (Path(_BATCH["folder"]) / content.filename).write_bytes(render_content(content))
+    return None
+
+
+def _court_reports(url: str, codes: list[str], year: int, lang: str, folder: str,
+                   jobs: int, directory) -> list[str]:
+    """Every court's report, in this process or in ``jobs`` new ones (spawned: a forked
+    child would share the parent's database connections); why any was skipped."""
+    from tqdm import tqdm
+
+    bar = tqdm(total=len(codes), desc="reports", unit="court", file=sys.stderr)
+    skipped = []
+    if jobs == 1:
+        _batch_start(url, year, lang, folder, directory)
+        try:
+            for code in codes:
+                skipped.append(_court_report(code))
+                bar.update()
+        finally:
+            _BATCH.pop("engine").dispose()
+    else:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"),
+                                 initializer=_batch_start,
+                                 initargs=(url, year, lang, folder)) as pool:
+            for why in pool.map(_court_report, codes):
+                skipped.append(why)
+                bar.update()
+    bar.close()
+    return [why for why in skipped if why]
+
+
 def _run(args, conn) -> pd.DataFrame:
     from data import repository
 
@@ -128,6 +263,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.command == "simulate":
         _check_simulate(parser, args)
+    if args.command == "report":
+        _check_report(parser, args)
     from sqlalchemy.exc import OperationalError, ProgrammingError
 
     from data.db import database_url, make_engine, schema_ready
@@ -140,6 +277,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                   "and load data (or `python -m data demo`).", file=sys.stderr)
             return 1
         with engine.connect() as conn:
+            if args.command == "report":
+                return _report(args, conn)
             df = _run(args, conn)
     except (OperationalError, ProgrammingError) as exc:
         print(f"error: cannot read the database: {exc.orig}", file=sys.stderr)

@@ -6,6 +6,7 @@ Builders only: they take data and return components, and never query.
 from __future__ import annotations
 
 import math
+from urllib.parse import quote
 
 import dash_bootstrap_components as dbc
 import pandas as pd
@@ -128,6 +129,16 @@ def kpi_tile(kpi: KpiDef, row: pd.Series | None, change: float | None,
         body.append(html.Img(src=src, alt=alt, title=alt, className="kpi-sparkline"))
     return dbc.Card(dbc.CardBody(body, className="p-2"),
                     className=f"kpi-tile h-100 border-start border-4 {STATUS_CLASS[status]}")
+
+
+def report_link(level: str, code: str | None, year: int | None, lang: str) -> html.A:
+    """"Report (PDF)": the unit's annual report for the year and language shown, from
+    GET /api/v1/report (which checks who asks, like every API route)."""
+    params = {"level": level, "code": code, "year": year, "lang": lang}
+    query = "&".join(f"{k}={quote(str(v))}" for k, v in params.items() if v)
+    return html.A(t("report.button", lang), href=f"/api/v1/report?{query}", download="",
+                  className="btn btn-outline-secondary btn-sm report-link",
+                  title=t("report.button_title", lang))
 
 
 def breadcrumbs(items: list[tuple[str, str | None]]) -> html.Nav:

@@ -8,7 +8,7 @@ from dash import dcc, html
 
 from kpi.catalogue import KPIS
 from layouts import controls, ids
-from layouts.components import chart_card
+from layouts.components import chart_card, report_link
 from layouts.i18n import page_title, t
 from layouts.params import page_state
 
@@ -38,7 +38,11 @@ def layout(code: str | None = None, **query) -> html.Div:
     return html.Div([
         dcc.Store(id=ids.page_state("explorer"), data={**state, "page": "explorer"}),
         html.Div(id=ids.BREADCRUMBS),
-        html.H1(kpi.names.get(lang, kpi.names["en"]), className="h3"),
+        html.Div([html.H1(kpi.names.get(lang, kpi.names["en"]), className="h3 mb-0 me-auto"),
+                  # The chosen region's annual report (every KPI, not only this one).
+                  report_link("region", state["region"], state["year"], lang)
+                  if state["region"] else None],
+                 className="d-flex align-items-center flex-wrap gap-2 mb-2"),
         html.Div(id=ids.EXPLORER_DEFINITION),
         dbc.Row([controls.kpi_control(state["kpi"], lang),
                  controls.year_control(state["year"], lang),

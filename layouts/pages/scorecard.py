@@ -8,7 +8,7 @@ from dash import dcc, html
 
 from kpi.catalogue import KPIS
 from layouts import controls, ids
-from layouts.components import chart_card
+from layouts.components import chart_card, report_link
 from layouts.i18n import page_title, t
 from layouts.params import page_state
 
@@ -21,7 +21,9 @@ def layout(**query) -> html.Div:
     kpi_name = KPIS[state["kpi"]].names.get(lang, KPIS[state["kpi"]].names["en"])
     return html.Div([
         dcc.Store(id=ids.page_state("scorecard"), data={**state, "page": "scorecard"}),
-        html.H1(t("scorecard.title", lang), className="h3 mt-3"),
+        html.Div([html.H1(t("scorecard.title", lang), className="h3 mb-0 me-auto"),
+                  report_link("national", None, state["year"], lang)],
+                 className="d-flex align-items-center flex-wrap gap-2 mt-3 mb-2"),
         dbc.Row([controls.year_control(state["year"], lang),
                  controls.category_control(state["category"], lang),
                  controls.kpi_control(state["kpi"], lang, "control.map_kpi")],

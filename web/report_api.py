@@ -1,0 +1,70 @@
+"""``GET /api/v1/report?level=&code=&year=&lang=``: the PDF report (issue 14) of the
+nation, a region or a court, as ``python -m kpi report`` makes it.
+
+Authenticated and scoped exactly like ``/api/v1/kpi`` (session cookie or
+``Authorization: Bearer``): a judge gets the nation, every region (other courts
+anonymised in its rankings) and their own court; another court is answered 404
+whether or not it exists, never with a PDF. Bad parameters are 400 with a sentence;
+a unit or year without data 404.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, Response, current_app, jsonify, request
+from sqlalchemy import Connection
+
+from data.access import SYSTEM, Viewer
+from data.report_data import ReportError, gather
+from layouts.i18n import LANGUAGES, request_language
+from web.api import BadRequest, _filters
+from web.guard import current_viewer
+
+blueprint = Blueprint("report_api", __name__, url_prefix="/api/v1")
+
+
+def build_report(conn: Connection, level: str, code: str | None, year: int | None,
+                 lang: str, viewer: Viewer = SYSTEM,
+                 made: dt.date | None = None) -> tuple[str, bytes]:
+    """(file name, PDF bytes) of the report of a unit and year (the latest when None)
+    in ``lang``, as ``viewer`` may see it. Raises data.report_data.ReportError for an
+    unknown unit, one the viewer may not see or a year without data, ValueError for a
+    level or language that does not exist."""
+    from layouts.report import build_content, render_content
+
+    if lang not in LANGUAGES:
+        raise ValueError(f"lang must be one of {', '.join(LANGUAGES)}")
+    content = build_content(gather(conn, level, code, year, viewer), lang, made)
+    return content.filename, render_content(content)
+
+
+@blueprint.get("/report")
+def report():
+    viewer = current_viewer()
+    if viewer is None:  # the guard answers first; kept so the route is safe on its own
+        return jsonify(error="Sign in first."), 401
+    args = request.args
+    try:
+        filters = _filters(args)
+    except BadRequest as exc:
+        return jsonify(error=str(exc)), 400
+    if filters["level"] is None:
+        return jsonify(error="level is required: national, region or court"), 400
+    if filters["level"] != "national" and filters["code"] is None:
+        return jsonify(error=f"code is required for a {filters['level']} report"), 400
+    if filters["category"] is not None or filters["kpi"] is not None:
+        return jsonify(error="the report covers every KPI of category all: "
+                             "no category or kpi"), 400
+    lang = args.get("lang") or request_language()
+    if lang not in LANGUAGES:
+        return jsonify(error=f"lang must be one of {', '.join(LANGUAGES)}"), 400
+    services = current_app.extensions["court_kpi_services"]
+    try:
+        with services.connect() as conn:
+            filename, pdf = build_report(conn, filters["level"], filters["code"],
+                                         filters["year"], lang, viewer)
+    except ReportError as exc:
+        return jsonify(error=str(exc)), 404
+    return Response(pdf, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
