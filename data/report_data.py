@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 from sqlalchemy import Connection
 
-from data import repository
+from data import annotations, repository
 from data.access import SYSTEM, Viewer, scope_values
 from kpi.catalogue import CATALOGUE, KPIS
 from kpi.outlook import DEFAULT_HORIZON
@@ -72,6 +72,9 @@ class ReportData:
     source_years: dict[int, str] = field(default_factory=dict)
     synthetic: bool = False
     horizon: int = DEFAULT_HORIZON
+    # Notes on the figures (data.annotations) of the unit, its region and the nation, up
+    # to the report year, as the viewer may read them.
+    notes: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 @dataclass
@@ -177,6 +180,8 @@ def gather(conn: Connection, level: str, code: str | None, year: int | None,
                       ranking=pd.DataFrame(), synthetic=directory.synthetic,
                       horizon=horizon)
     data.sources, data.source_years = _sources(directory.coverage, in_scope, code, level, year)
+    notes = annotations.notes(conn, viewer, code=codes)
+    data.notes = notes[notes["year"] <= year].reset_index(drop=True)
     if level == "region" and not viewer.sees_all:
         # Which of a region's few courts sent what is for those who see every court
         # (the coverage page); the nation's counts name no court.

@@ -310,3 +310,33 @@ def test_the_cli_writes_a_report_and_a_batch_of_courts(demo, tmp_path):
                      "--lang", "ru", "--out", str(twice), "--jobs", "2",
                      "--db", _url(demo)]) == 0
     assert sorted(p.name for p in twice.iterdir()) == written
+
+
+def test_notes_on_the_figures_are_printed_as_the_reader_may_see_them(demo):
+    """Issue 15: a report lists the notes on its unit, region and nation up to its year;
+    a note on another court, or after the report year, is not in it."""
+    from sqlalchemy import text
+
+    from data import annotations
+
+    writer = Viewer("analyst", "analyst")
+    said = {annotations.add(demo, annotations.Note(level, code, year, kpi, words), writer): words
+            for level, code, year, kpi, words in (
+                ("court", COURT, 2024, "clearance_rate", "Суды № 2 и 3 объединены"),
+                ("national", "KZ", 2025, "", "Новый ГПК вступил в силу"),
+                ("court", "KZ75-D01", 2025, "", "Not for the judge"),
+                ("national", "KZ", 2030, "", "After the report year"))}
+    try:
+        with demo.connect() as conn:
+            court = _flat(" ".join(p.extract_text() for p in _reader(render_content(
+                build_content(gather(conn, "court", COURT, YEAR), "ru"))).pages))
+            nation = _flat(" ".join(p.extract_text() for p in _reader(render_content(
+                build_content(gather(conn, "national", None, YEAR, JUDGE), "en"))).pages))
+        assert "Примечания к показателям" in court
+        assert "Суды № 2 и 3 объединены" in court and "Новый ГПК вступил в силу" in court
+        assert "After the report year" not in court and "Not for the judge" not in court
+        assert "Новый ГПК вступил в силу" in nation and "Not for the judge" not in nation
+    finally:
+        with demo.begin() as conn:
+            conn.execute(text("DELETE FROM annotations"))
+    assert len(said) == 4

@@ -104,6 +104,7 @@ class ReportContent:
     definitions: list[tuple[str, list[str]]]
     missing: list[str]
     footer: str
+    notes: list[str]
     filename: str
     horizon: int
 
@@ -468,6 +469,18 @@ def definitions(lang: str) -> list[tuple[str, list[str]]]:
     return out
 
 
+def note_lines(data: ReportData, lang: str) -> list[str]:
+    """"2024 · Almaty (Clearance rate): courts No. 2 and 3 merged", newest first (pure)."""
+    if data.notes is None or data.notes.empty:
+        return []
+    out = []
+    for r in data.notes.sort_values(["year", "id"], ascending=[False, True]).itertuples():
+        kpi = KPIS.get(r.kpi) if r.kpi else None
+        about = f" ({kpi_name(kpi, lang)})" if kpi else ""
+        out.append(f"{int(r.year)} · {unit_name(data, r.code, lang)}{about}: {r.text}")
+    return out
+
+
 def missing_notes(rows: pd.DataFrame, data: ReportData, lang: str) -> list[str]:
     """What is missing or partial, said instead of printed as 0."""
     notes = []
@@ -565,6 +578,7 @@ def build_content(data: ReportData, lang: str, made: dt.date | None = None) -> R
         if data.level == "region" and not data.viewer.sees_all else "",
         definitions=definitions(lang),
         missing=missing_notes(rows, data, lang),
+        notes=note_lines(data, lang),
         footer=t("report.footer", lang, unit=name, year=data.year),
         filename=f"court-kpi-{data.code}-{data.year}-{lang}.pdf",
         horizon=data.horizon,

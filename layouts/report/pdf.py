@@ -331,6 +331,20 @@ def _missing(pdf: _Document, c: ReportContent) -> None:
         pdf.ln(0.4)
 
 
+def _notes(pdf: _Document, c: ReportContent) -> None:
+    """The notes analysts and staff wrote on these figures (data.annotations)."""
+    if not c.notes:
+        return
+    pdf.heading(t("report.notes", c.lang))
+    pdf.set_font(FAMILY, "", 8)
+    for note in c.notes:
+        y = pdf.get_y()
+        pdf.cell(4, 4, "•")
+        pdf.set_xy(MARGIN + 4, y)
+        pdf.multi_cell(BODY_W - 4, 4, note, new_x="LMARGIN", new_y="NEXT", align="L")
+        pdf.ln(0.4)
+
+
 def render_content(content: ReportContent) -> bytes:
     """The PDF of a report's content."""
     pdf = _Document(content)
@@ -340,6 +354,7 @@ def render_content(content: ReportContent) -> bytes:
     _scorecard(pdf, content)
     # The notes qualify the scorecard's numbers, so they follow it.
     _missing(pdf, content)
+    _notes(pdf, content)
     _case_flow(pdf, content)
     _trends(pdf, content)
     _rankings(pdf, content)
