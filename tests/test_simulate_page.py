@@ -265,7 +265,9 @@ def test_figure_draws_reported_solid_and_projection_dashed():
     assert target.line.dash == "dot"
     # The projected years are shaded, from year L to past the horizon.
     assert fig.layout.shapes and all(s.x0 == 2024 for s in fig.layout.shapes)
-    assert fig.layout.meta == {"chart": "simulate", "last_year": 2024, "horizon": 2026}
+    meta = dict(fig.layout.meta)
+    assert meta.pop("summary").endswith("values, 2022–2026")  # its text alternative
+    assert meta == {"chart": "simulate", "last_year": 2024, "horizon": 2026}
     assert "2026 (projected): 4,236 cases" in ahead.hovertext[-1]
 
 

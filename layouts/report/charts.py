@@ -26,7 +26,7 @@ from layouts.report.content import TrendPanel
 
 DPI = 150
 MM = 1 / 25.4  # inches per millimetre
-FLOW_COLORS = {"incoming": "#56B4E9", "resolved": "#0072B2", "pending_end": "#E69F00"}
+FLOW_COLORS = {"incoming": "#2B83C6", "resolved": "#0072B2", "pending_end": "#AD7800"}
 UNIT_COLOR = PALETTE[0]
 BAND_COLOR = "#56B4E9"
 GRID_COLOR = "#E5ECF6"
@@ -142,7 +142,7 @@ def trends_png(panels: list[TrendPanel], labels: dict[str, str], lang: str,
                      color="#222222", **FONT)
         if np.isnan(values).all():
             ax.text(0.5, 0.5, "—", transform=ax.transAxes, ha="center", va="center",
-                    fontsize=9, color="#999999")
+                    fontsize=9, color="#767676")
     handles = [Line2D([], [], color=UNIT_COLOR, linewidth=1.5, marker="o", markersize=2.5,
                       label=labels["unit"])]
     if with_national and any(p.national is not None for p in panels):

@@ -124,14 +124,7 @@ def _title_block(pdf: _Document, c: ReportContent) -> None:
 
 
 def _findings(pdf: _Document, c: ReportContent) -> None:
-    pdf.heading(t("report.findings", c.lang))
-    pdf.set_font(FAMILY, "", 9)
-    for sentence in c.findings:
-        y = pdf.get_y()
-        pdf.cell(4, 4.6, "•")
-        pdf.set_xy(MARGIN + 4, y)
-        pdf.multi_cell(BODY_W - 4, 4.6, sentence, new_x="LMARGIN", new_y="NEXT", align="L")
-        pdf.ln(0.6)
+    _bullets(pdf, t("report.findings", c.lang), c.findings, size=9, line=4.6, gap=0.6)
 
 
 def _scorecard(pdf: _Document, c: ReportContent) -> None:
@@ -320,29 +313,27 @@ def _definitions(pdf: _Document, c: ReportContent) -> None:
         pdf.ln(1.4)
 
 
-def _missing(pdf: _Document, c: ReportContent) -> None:
-    pdf.heading(t("report.missing", c.lang))
-    pdf.set_font(FAMILY, "", 8)
-    for note in c.missing:
+def _bullets(pdf: _Document, heading: str, items: list[str], size: float = 8,
+             line: float = 4, gap: float = 0.4) -> None:
+    """A heading and a bulleted list (findings, notes on missing data, notes)."""
+    pdf.heading(heading)
+    pdf.set_font(FAMILY, "", size)
+    for item in items:
         y = pdf.get_y()
-        pdf.cell(4, 4, "•")
+        pdf.cell(4, line, "•")
         pdf.set_xy(MARGIN + 4, y)
-        pdf.multi_cell(BODY_W - 4, 4, note, new_x="LMARGIN", new_y="NEXT", align="L")
-        pdf.ln(0.4)
+        pdf.multi_cell(BODY_W - 4, line, item, new_x="LMARGIN", new_y="NEXT", align="L")
+        pdf.ln(gap)
+
+
+def _missing(pdf: _Document, c: ReportContent) -> None:
+    _bullets(pdf, t("report.missing", c.lang), c.missing)
 
 
 def _notes(pdf: _Document, c: ReportContent) -> None:
     """The notes analysts and staff wrote on these figures (data.annotations)."""
-    if not c.notes:
-        return
-    pdf.heading(t("report.notes", c.lang))
-    pdf.set_font(FAMILY, "", 8)
-    for note in c.notes:
-        y = pdf.get_y()
-        pdf.cell(4, 4, "•")
-        pdf.set_xy(MARGIN + 4, y)
-        pdf.multi_cell(BODY_W - 4, 4, note, new_x="LMARGIN", new_y="NEXT", align="L")
-        pdf.ln(0.4)
+    if c.notes:
+        _bullets(pdf, t("report.notes", c.lang), c.notes)
 
 
 def render_content(content: ReportContent) -> bytes:
