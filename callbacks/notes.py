@@ -52,6 +52,12 @@ def register(app, services: Services) -> None:
     def regions() -> set[str]:
         return set(services.regions()["region_code"])
 
+    def clicked_note(trigger: dict, viewer) -> dict | NoteError:
+        """The note whose Edit or Delete button was pressed, or why there is none."""
+        with services.connect() as conn:
+            note = annotations.get(conn, trigger.get("index"), viewer)
+        return NoteError("missing", id=trigger.get("index")) if note is None else note
+
     @app.callback(
         Output(v.UNIT, "options"),
         Output(v.FORM, "className"),
@@ -133,11 +139,9 @@ def register(app, services: Services) -> None:
             return None, no_update, no_update, no_update, "", ""
         if not isinstance(trigger, dict) or not ctx.triggered[0].get("value"):
             return (no_update,) * 6
-        with services.connect() as conn:
-            note = annotations.get(conn, trigger.get("index"), viewer)
-        if note is None:
-            return (None, no_update, no_update, no_update, no_update,
-                    error_text(NoteError("missing", id=trigger.get("index")), lang))
+        note = clicked_note(trigger, viewer)
+        if isinstance(note, NoteError):
+            return None, no_update, no_update, no_update, no_update, error_text(note, lang)
         return (int(note["id"]), note["code"], int(note["year"]), note["kpi"] or v.WHOLE_YEAR,
                 note["text"], t("notes.editing", lang, id=int(note["id"])))
 
@@ -171,11 +175,9 @@ def register(app, services: Services) -> None:
             return False, no_update, None, (changed or 0) + 1, t("notes.deleted", lang)
         if not isinstance(trigger, dict) or not ctx.triggered[0].get("value"):
             return (no_update,) * 5
-        with services.connect() as conn:
-            note = annotations.get(conn, trigger.get("index"), viewer)
-        if note is None:
-            return False, no_update, None, no_update, error_text(
-                NoteError("missing", id=trigger.get("index")), lang)
+        note = clicked_note(trigger, viewer)
+        if isinstance(note, NoteError):
+            return False, no_update, None, no_update, error_text(note, lang)
         body = [html.P(t("notes.delete.text", lang)),
                 html.Blockquote(note["text"], className="border-start ps-2 small",
                                 style={"whiteSpace": "pre-wrap"})]

@@ -131,6 +131,20 @@ def kpi_tile(kpi: KpiDef, row: pd.Series | None, change: float | None,
                     className=f"kpi-tile h-100 border-start border-4 {STATUS_CLASS[status]}")
 
 
+def confirm_dialog(ids: tuple[str, str, str, str], title: str, cancel: str, ok: str,
+                   ok_color: str = "primary") -> dbc.Modal:
+    """A confirmation dialog: ``ids`` = (dialog, body, cancel button, ok button)."""
+    dialog, body, cancel_id, ok_id = ids
+    return dbc.Modal([
+        dbc.ModalHeader(dbc.ModalTitle(title)),
+        dbc.ModalBody(id=body),
+        dbc.ModalFooter([
+            dbc.Button(cancel, id=cancel_id, color="secondary", outline=True),
+            dbc.Button(ok, id=ok_id, color=ok_color),
+        ]),
+    ], id=dialog, is_open=False)
+
+
 def report_link(level: str, code: str | None, year: int | None, lang: str) -> html.A:
     """"Report (PDF)": the unit's annual report for the year and language shown, from
     GET /api/v1/report (which checks who asks, like every API route)."""

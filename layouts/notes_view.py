@@ -12,6 +12,7 @@ import pandas as pd
 from dash import dcc, html
 
 from kpi.catalogue import KPIS
+from layouts.components import confirm_dialog
 from layouts.i18n import t
 
 P = "notes-"
@@ -79,15 +80,9 @@ def form(lang: str, unit: str | None, year: int | None, kpi: str | None) -> html
 
 
 def confirm_modal(lang: str) -> dbc.Modal:
-    return dbc.Modal([
-        dbc.ModalHeader(dbc.ModalTitle(t("notes.delete.title", lang))),
-        dbc.ModalBody(id=CONFIRM_BODY),
-        dbc.ModalFooter([
-            dbc.Button(t("notes.cancel", lang), id=CONFIRM_CANCEL, color="secondary",
-                       outline=True),
-            dbc.Button(t("notes.delete", lang), id=CONFIRM_OK, color="danger"),
-        ]),
-    ], id=CONFIRM, is_open=False)
+    return confirm_dialog((CONFIRM, CONFIRM_BODY, CONFIRM_CANCEL, CONFIRM_OK),
+                          t("notes.delete.title", lang), t("notes.cancel", lang),
+                          t("notes.delete", lang), ok_color="danger")
 
 
 def kpi_label(kpi: str, lang: str) -> str:

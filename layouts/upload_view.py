@@ -17,6 +17,7 @@ from dash import dcc, html
 
 from data.schema import KINDS, LOAD_ORDER
 from layouts import ids, profile_view
+from layouts.components import confirm_dialog
 from layouts.format import fmt_number
 from layouts.i18n import t
 from web.uploads import CALLBACK_PREFIX, megabytes
@@ -117,15 +118,9 @@ def templates_table(lang: str) -> html.Table:
 
 
 def confirm_modal(lang: str) -> dbc.Modal:
-    return dbc.Modal([
-        dbc.ModalHeader(dbc.ModalTitle(t("upload.confirm.title", lang))),
-        dbc.ModalBody(id=CONFIRM_BODY),
-        dbc.ModalFooter([
-            dbc.Button(t("upload.confirm.cancel", lang), id=CONFIRM_CANCEL, color="secondary",
-                       outline=True),
-            dbc.Button(t("upload.confirm.ok", lang), id=CONFIRM_OK, color="primary"),
-        ]),
-    ], id=CONFIRM, is_open=False)
+    return confirm_dialog((CONFIRM, CONFIRM_BODY, CONFIRM_CANCEL, CONFIRM_OK),
+                          t("upload.confirm.title", lang), t("upload.confirm.cancel", lang),
+                          t("upload.confirm.ok", lang))
 
 
 def issues_box(lang: str) -> html.Div:
