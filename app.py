@@ -24,7 +24,17 @@ INSTANCE = Path(__file__).parent / "instance"
 
 def create_app(config: dict | None = None) -> dash.Dash:
     """The Dash app over the database in ``config["DATABASE_URL"]`` (or the default)."""
-    from web import api, auth, background, guard, report_api, request_log, security, uploads
+    from web import (
+        api,
+        auth,
+        background,
+        guard,
+        public,
+        report_api,
+        request_log,
+        security,
+        uploads,
+    )
 
     config = dict(config or {})
     server = Flask(__name__)
@@ -59,6 +69,7 @@ def create_app(config: dict | None = None) -> dash.Dash:
     server.register_blueprint(api.blueprint)
     server.register_blueprint(report_api.blueprint)
     server.register_blueprint(uploads.blueprint)
+    public.init(server, engine)
     _register_routes(server)
     _register_security(server, app)
     if config.get("CREATE_ADMIN", True):

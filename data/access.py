@@ -6,6 +6,7 @@ Roles (issue #5):
 * staff: every court, region and the nation; may edit targets;
 * analyst: every court, region and the nation; may upload and undo uploads;
 * admin, staff and analyst add, edit and delete notes on the figures (issue 15);
+* admin and staff publish a year as a numbered release (issue 14);
 * judge: their own court in full, region and national aggregates, and other courts
   only anonymised ("Court 17 of 42") in rankings and funnel plots. A judge who asks
   for another court by its code gets nothing about it.
@@ -30,10 +31,12 @@ UPLOAD = "upload"
 MANAGE_USERS = "manage_users"
 READ_AUDIT = "read_audit"
 ANNOTATE = "annotate"  # add, edit and delete notes on the figures (data/annotations.py)
+PUBLISH = "publish"  # freeze a year as a numbered release (data/releases.py)
 
 PERMISSIONS: dict[str, frozenset[str]] = {
-    "admin": frozenset({VIEW_ALL, EDIT_TARGETS, UPLOAD, MANAGE_USERS, READ_AUDIT, ANNOTATE}),
-    "staff": frozenset({VIEW_ALL, EDIT_TARGETS, ANNOTATE}),
+    "admin": frozenset({VIEW_ALL, EDIT_TARGETS, UPLOAD, MANAGE_USERS, READ_AUDIT, ANNOTATE,
+                        PUBLISH}),
+    "staff": frozenset({VIEW_ALL, EDIT_TARGETS, ANNOTATE, PUBLISH}),
     "analyst": frozenset({VIEW_ALL, UPLOAD, ANNOTATE}),
     "judge": frozenset(),
 }

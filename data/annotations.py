@@ -88,10 +88,16 @@ def check(conn: Connection, note: Note) -> Note:
         raise NoteError("empty")
     if len(text) > MAX_TEXT:
         raise NoteError("too_long", limit=MAX_TEXT, length=len(text))
-    found = _MARKUP.search(text)
+    found = markup_in(text)
     if found:
-        raise NoteError("markup", found=found.group(0))
+        raise NoteError("markup", found=found)
     return Note(note.level, code, note.year, kpi, text)
+
+
+def markup_in(text: str) -> str | None:
+    """The first piece of markup in ``text`` ("<b", "&lt;"), or None for plain text."""
+    found = _MARKUP.search(text)
+    return found.group(0) if found else None
 
 
 def is_id(value) -> bool:

@@ -366,3 +366,72 @@ class Annotation(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (Index("ix_annotations_unit_year", "level", "code", "year"),)
+
+
+class Release(Base):
+    """A published year (data/releases.py): the figures of that moment, frozen and
+    numbered; ``id`` is the release number people cite."""
+
+    __tablename__ = "releases"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    year: Mapped[int] = mapped_column(Integer)
+    horizon: Mapped[int] = mapped_column(Integer)
+    note: Mapped[str] = mapped_column(Text, default="")
+    synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Cells of the previous release whose value this one changed (data.releases.revised).
+    revised: Mapped[int] = mapped_column(Integer, default=0)
+    published_by: Mapped[str] = mapped_column(String(120))
+    published_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ReleaseUnit(Base):
+    """The nation, a region or a court as named when the release was published."""
+
+    __tablename__ = "release_units"
+    release_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    level: Mapped[str] = mapped_column(String(10), primary_key=True)
+    code: Mapped[str] = mapped_column(CODE, primary_key=True)
+    region_code: Mapped[str | None] = mapped_column(CODE)
+    name_kk: Mapped[str | None] = mapped_column(NAME)
+    name_ru: Mapped[str | None] = mapped_column(NAME)
+    name_en: Mapped[str | None] = mapped_column(NAME)
+
+
+class ReleaseValue(Base):
+    """A KPI cell as published: value, volumes, target and status of that moment."""
+
+    __tablename__ = "release_values"
+    release_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    level: Mapped[str] = mapped_column(String(10), primary_key=True)
+    code: Mapped[str] = mapped_column(CODE, primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    category: Mapped[str] = mapped_column(String(20), primary_key=True)
+    kpi: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[float | None] = mapped_column(Float)
+    coverage: Mapped[float | None] = mapped_column(Float)
+    numerator: Mapped[float | None] = mapped_column(Float)
+    denominator: Mapped[float | None] = mapped_column(Float)
+    target: Mapped[float | None] = mapped_column(Float)
+    tolerance: Mapped[float | None] = mapped_column(Float)
+    illustrative: Mapped[bool | None] = mapped_column(Boolean)
+    status: Mapped[str] = mapped_column(String(10))
+
+
+class ReleaseOutlook(Base):
+    """The outlook to the horizon of one series (kpi.outlook) as published."""
+
+    __tablename__ = "release_outlook"
+    release_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    level: Mapped[str] = mapped_column(String(10), primary_key=True)
+    code: Mapped[str] = mapped_column(CODE, primary_key=True)
+    category: Mapped[str] = mapped_column(String(20), primary_key=True)
+    kpi: Mapped[str] = mapped_column(String(64), primary_key=True)
+    points: Mapped[int] = mapped_column(Integer)
+    last_year: Mapped[int | None] = mapped_column(Integer)
+    last_value: Mapped[float | None] = mapped_column(Float)
+    slope: Mapped[float | None] = mapped_column(Float)
+    projected: Mapped[float | None] = mapped_column(Float)
+    lower: Mapped[float | None] = mapped_column(Float)
+    upper: Mapped[float | None] = mapped_column(Float)
+    target: Mapped[float | None] = mapped_column(Float)
+    outlook: Mapped[str] = mapped_column(String(20))

@@ -6,7 +6,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from data.access import MANAGE_USERS, READ_AUDIT, UPLOAD, VIEW_ALL, Viewer
+from data.access import MANAGE_USERS, PUBLISH, READ_AUDIT, UPLOAD, VIEW_ALL, Viewer
 from layouts import ids
 from layouts.i18n import LANGUAGE_NAMES, LANGUAGES, request_language, t
 
@@ -35,6 +35,7 @@ NAV = [("nav.scorecard", "/", None, None), ("nav.explorer", "/kpi/clearance_rate
        ("nav.uploads", "/uploads", VIEW_ALL, "nav.data"),
        ("nav.targets", "/targets", VIEW_ALL, "nav.data"),
        ("nav.notes", "/notes", None, "nav.data"),
+       ("nav.releases", "/releases", PUBLISH, "nav.data"),
        ("nav.users", "/admin/users", MANAGE_USERS, "nav.admin"),
        ("nav.audit", "/audit", READ_AUDIT, "nav.admin")]
 

@@ -22,6 +22,7 @@ from data.access import (
     MANAGE_USERS,
     MIN_ANONYMOUS_GROUP,
     PERMISSIONS,
+    PUBLISH,
     READ_AUDIT,
     ROLES,
     SYSTEM,
@@ -34,12 +35,13 @@ from data.access import (
     visible_courts,
 )
 
-ALL_PERMISSIONS = (VIEW_ALL, EDIT_TARGETS, UPLOAD, MANAGE_USERS, READ_AUDIT, ANNOTATE)
+ALL_PERMISSIONS = (VIEW_ALL, EDIT_TARGETS, UPLOAD, MANAGE_USERS, READ_AUDIT, ANNOTATE,
+                   PUBLISH)
 # Issue #5, word for word: admin everything; staff every court plus targets; analyst
 # every court plus uploads; judge nothing beyond their own court.
 EXPECTED = {
     "admin": set(ALL_PERMISSIONS),
-    "staff": {VIEW_ALL, EDIT_TARGETS, ANNOTATE},  # notes: issue 15
+    "staff": {VIEW_ALL, EDIT_TARGETS, ANNOTATE, PUBLISH},  # notes: 15; releases: 14
     "analyst": {VIEW_ALL, UPLOAD, ANNOTATE},
     "judge": set(),
 }

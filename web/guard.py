@@ -8,6 +8,8 @@
 * A judge may open only their own court's profile.
 * An API token (``Authorization: Bearer``) is accepted under /api/ only: anywhere
   else it is answered 401, so a token cannot drive pages or callbacks.
+* With the public view on (web/public.py), /public and below are open to everyone,
+  read-only.
 * Data inside callbacks is scoped by ``data.access`` through ``callbacks.context``.
 """
 
@@ -17,7 +19,7 @@ import re
 from collections.abc import Callable
 
 import dash
-from flask import Flask, abort, jsonify, redirect, request
+from flask import Flask, abort, current_app, jsonify, redirect, request
 from flask_login import current_user
 
 from data.access import Viewer
@@ -70,6 +72,9 @@ def check_request():
     path = request.path
     if path.startswith(PUBLIC_PREFIXES):
         return None
+    if (path == "/public" or path.startswith("/public/")) \
+            and "court_kpi_public" in current_app.extensions:
+        return None  # the public view of releases (web/public.py), when it is on
     if bearer_token(request) is not None and not path.startswith(API_PREFIX):
         # A token opens the API only; pages and callbacks are for signed-in browsers.
         return jsonify(error="API tokens are accepted under /api/ only; sign in for "

@@ -59,10 +59,17 @@ def app_url(request, tmp_path_factory, pg_reason) -> str:
         for role, name in ACCOUNTS.items():
             users.add_user(conn, name, role, PASSWORD, JUDGE_COURT if role == "judge" else None)
     engine.dispose()
+    # The public view of releases on (issue 14), as a deployment that publishes runs.
+    before = os.environ.get("COURT_KPI_PUBLIC")
+    os.environ["COURT_KPI_PUBLIC"] = "1"
     try:
         with running_app(url, folder / "app.log") as base:
             yield base
     finally:
+        if before is None:
+            os.environ.pop("COURT_KPI_PUBLIC", None)
+        else:
+            os.environ["COURT_KPI_PUBLIC"] = before
         if cleanup:
             cleanup()
 

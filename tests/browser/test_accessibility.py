@@ -24,7 +24,7 @@ AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
 PAGES = ["/", "/kpi/clearance_rate", "/kpi/clearance_rate?region=KZ-75", "/outlook",
          "/simulate", "/court/KZ75-D01", "/compare?units=KZ-75,KZ-71", "/coverage",
-         "/upload", "/uploads", "/targets", "/notes", "/admin/users", "/audit"]
+         "/upload", "/uploads", "/targets", "/notes", "/releases", "/admin/users", "/audit"]
 JUDGE_PAGES = ["/", "/kpi/clearance_rate", f"/court/{JUDGE_COURT}", "/notes"]
 
 

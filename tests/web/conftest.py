@@ -58,8 +58,11 @@ def demo_db(tmp_path_factory, pg_reason):
 def app(demo_db, tmp_path_factory):
     from app import create_app
 
+    # The public view of releases is on (issue 14), as a deployment that publishes has
+    # it: tests/web/test_public_http.py checks it opens nothing else.
     dash_app = create_app({"DATABASE_URL": demo_db, "CREATE_ADMIN": False,
-                           "INSTANCE": str(tmp_path_factory.mktemp("instance"))})
+                           "INSTANCE": str(tmp_path_factory.mktemp("instance")),
+                           "PUBLIC": "1", "PUBLIC_RATE": "100000 per minute"})
     dash_app.server.testing = True
     return dash_app
 

@@ -1,0 +1,95 @@
+"""/releases callbacks: publish a year (checked and audited in data.releases) and list
+the releases with their downloads."""
+
+from __future__ import annotations
+
+from dash import Input, Output, State, ctx, html, no_update
+from flask import current_app
+
+from callbacks.context import Services
+from data import releases
+from data.access import PUBLISH
+from data.releases import ReleaseError
+from layouts import ids
+from layouts import releases_view as v
+from layouts.i18n import t
+from layouts.params import payload_state
+from web.auth import client_address
+from web.guard import require
+
+PAGE = ids.page_state("releases")
+
+
+def _public() -> bool:
+    return "court_kpi_public" in current_app.extensions
+
+
+def _year(value, years: list[int]) -> int | None:
+    """The asked year if it is one with data (a select's value is a string)."""
+    try:
+        year = int(value)
+    except (TypeError, ValueError):
+        return None
+    return year if year in years else None
+
+
+def _error(text: str) -> html.Span:
+    return html.Span(text, className="text-danger")
+
+
+def register(app, services: Services) -> None:
+    @app.callback(Output(v.P + "public", "children"), Output(v.P + "form", "children"),
+                  Input(PAGE, "data"))
+    def setup(state):
+        require(PUBLISH)
+        lang = payload_state(state)["lang"]
+        return v.public_status(lang, _public()), v.form(lang, services.years())
+
+    @app.callback(Output(v.LIST, "children"), Input(PAGE, "data"), Input(v.CHANGED, "data"))
+    def listing(state, _changed):
+        require(PUBLISH)
+        with services.connect() as conn:
+            rows = releases.listing(conn)
+        revised = {int(r.id): int(r.revised) for r in rows.itertuples(index=False)
+                   if int(r.id) != rows["id"].min()}
+        return v.releases_table(rows, revised, payload_state(state)["lang"], _public())
+
+    @app.callback(
+        Output(v.CONFIRM, "is_open"),
+        Output(v.CONFIRM_BODY, "children"),
+        Output(v.MESSAGE, "children"),
+        Output(v.CHANGED, "data"),
+        Input(v.PUBLISH, "n_clicks"),
+        Input(v.CONFIRM_OK, "n_clicks"),
+        Input(v.CONFIRM_CANCEL, "n_clicks"),
+        State(v.YEAR, "value"),
+        State(v.NOTE, "value"),
+        State(v.CHANGED, "data"),
+        State(PAGE, "data"),
+        prevent_initial_call=True,
+    )
+    def publish(_ask, _ok, _cancel, year, note, changed, state):
+        viewer = require(PUBLISH)
+        lang = payload_state(state)["lang"]
+        trigger = ctx.triggered_id
+        if trigger == v.CONFIRM_CANCEL or not ctx.triggered[0].get("value"):
+            return False, no_update, no_update, no_update
+        chosen = _year(year, services.years())
+        if chosen is None:
+            return False, no_update, _error(t("releases.error.year", lang,
+                                              year=str(year)[:8])), no_update
+        if trigger == v.PUBLISH:
+            with services.connect() as conn:
+                latest = releases.latest(conn)
+            number = 1 if latest is None else latest["id"] + 1
+            return True, t("releases.confirm_body", lang, year=chosen, number=number), "", \
+                no_update
+        try:
+            done = releases.publish(services.engine, chosen, note, viewer, client_address())
+        except ReleaseError as exc:
+            return False, no_update, _error(t(f"releases.error.{exc.code}", lang,
+                                              **exc.params)), no_update
+        message = t("releases.done", lang, number=done["id"], year=chosen,
+                    values=done["values"], revised=done["revised"])
+        return False, no_update, html.Span(message, className="text-success"), \
+            (changed or 0) + 1
