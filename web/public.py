@@ -17,7 +17,8 @@ Signed-in people who see every court download any release in full from
 from __future__ import annotations
 
 import os
-from functools import lru_cache
+from collections import OrderedDict
+from functools import lru_cache, wraps
 from urllib.parse import urlencode
 
 import pandas as pd
@@ -44,6 +45,7 @@ DEFAULT_RATE = "120 per minute"
 # the pages name "the latest release", which changes when staff publish.
 IMMUTABLE = "public, max-age=31536000, immutable"
 PAGE_CACHE = "public, max-age=300"
+PAGES_KEPT = 256
 FORMATS = {"zip": "application/zip", "json": "application/json"}
 
 blueprint = Blueprint("public", __name__, template_folder="templates")
@@ -72,6 +74,19 @@ class Site:
         self.engine = engine
         self.levels = ALL_LEVELS if courts else PUBLIC_LEVELS
         self.courts = courts
+        self.pages: OrderedDict[tuple, bytes] = OrderedDict()
+
+    def page(self, key: tuple, render) -> bytes:
+        """A rendered page from this worker's cache (the newest PAGES_KEPT), else
+        ``render()``. Keys name the latest release, so publishing invalidates them."""
+        if key in self.pages:
+            self.pages.move_to_end(key)
+            return self.pages[key]
+        body = render()
+        self.pages[key] = body
+        while len(self.pages) > PAGES_KEPT:
+            self.pages.popitem(last=False)
+        return body
 
     def release(self, number: int | None) -> dict:
         """The asked release (the latest when None), or 404 (saying, for the latest, that
@@ -133,9 +148,15 @@ def _kpi() -> str:
     return kpi
 
 
+def _render(template: str, **context) -> str:
+    return render_template(template, **_common(context["lang"]), **context)
+
+
 def _page(template: str, status: int = 200, **context):
-    lang = context["lang"]
-    html = render_template(template, **_common(lang), **context)
+    return _respond(_render(template, **context), status)
+
+
+def _respond(html: str | bytes, status: int = 200):
     response = current_app.make_response((html, status))
     response.headers["Cache-Control"] = PAGE_CACHE
     response.add_etag()
@@ -165,14 +186,30 @@ def _context(release: dict, lang: str) -> dict:
             "query": (f"release={release['id']}&" if request.args.get("release") else "")}
 
 
+def cached(view):
+    """Serve a page from the worker's cache: one key per path, query, language and
+    latest release (a page shows which release is the latest)."""
+
+    @wraps(view)
+    def serve(*args, **kwargs):
+        site = _site()
+        key = (request.path, tuple(sorted(request.args.items())), _lang(),
+               site.release(None)["id"])
+        body = site.page(key, lambda: view(*args, **kwargs).encode("utf-8"))
+        return _respond(body)
+
+    return serve
+
+
 @blueprint.get(PREFIX)
+@cached
 def national():
     lang, kpi, release = _lang(), _kpi(), _site().release(_number())
     context = _context(release, lang)
     frames = context["frames"]
     rows = public_view.region_rows(frames["values"], frames["units"], kpi, release["year"],
                                    lang)
-    return _page("public/unit.html", **context, level="national", code="KZ",
+    return _render("public/unit.html", **context, level="national", code="KZ",
                  title=t("nav.national", lang),
                  sections=public_view.scorecard(frames["values"], frames["outlook"], "KZ",
                                                 None, release["year"], lang),
@@ -197,7 +234,7 @@ def _unit(level: str, code: str):
                     for c in units.loc[(units["level"] == "court")
                                        & (units["region_code"] == code), "code"]]
         children.sort(key=lambda c: c["name"])
-    return _page("public/unit.html", **context, level=level, code=code,
+    return _render("public/unit.html", **context, level=level, code=code,
                  title=public_view.unit_name(units, code, lang),
                  parent_name=public_view.unit_name(units, parent, lang),
                  parent_code=parent,
@@ -207,6 +244,7 @@ def _unit(level: str, code: str):
 
 
 @blueprint.get(PREFIX + "/region/<code>")
+@cached
 def region(code: str):
     return _unit("region", code)
 
@@ -215,6 +253,11 @@ def region(code: str):
 def court(code: str):
     if not _site().courts:
         abort(404)
+    return _cached_court(code)
+
+
+@cached
+def _cached_court(code: str):
     return _unit("court", code)
 
 
