@@ -65,6 +65,14 @@ def _parser() -> argparse.ArgumentParser:
     imp = with_db(profile_sub.add_parser("import", help="store a profile from a JSON file"))
     imp.add_argument("file")
     imp.add_argument("--user", default="cli", help="who imports (kept in the audit log)")
+    release = sub.add_parser("release", help="releases: a year's figures published, frozen")
+    release_sub = release.add_subparsers(dest="release_command", required=True)
+    with_db(release_sub.add_parser("list", help="list releases, newest first"))
+    publish = with_db(release_sub.add_parser(
+        "publish", help="freeze a year (and the years before) as the next release"))
+    publish.add_argument("--year", type=int, required=True)
+    publish.add_argument("--note", default="", help="plain text shown with the release")
+    publish.add_argument("--user", default="cli", help="who publishes (kept in the audit log)")
     flags = with_db(sub.add_parser(
         "flags", help="implausible figures in the loaded data, most implausible first"))
     flags.add_argument("--year", type=int, help="flags of one year")
@@ -285,6 +293,33 @@ def cmd_user(engine, args) -> int:
         return 1
 
 
+def cmd_release(engine, args) -> int:
+    from data import releases
+    from data.access import Viewer
+
+    init_db(engine)
+    if args.release_command == "list":
+        with engine.connect() as conn:
+            rows = releases.listing(conn)
+        if rows.empty:
+            print("No releases yet.")
+            return 0
+        for r in rows.itertuples(index=False):
+            print(f"#{r.id}\t{r.year}\t{str(r.published_at)[:16]}\t{r.published_by}\t"
+                  f"{r.revised} revised\t{r.note}")
+        return 0
+    # The operator of the machine publishes as staff would, named for the audit log.
+    try:
+        done = releases.publish(engine, args.year, args.note,
+                                Viewer(args.user[:120] or "cli", "staff"))
+    except releases.ReleaseError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2 if exc.code in ("too_long", "markup") else 1
+    print(f"Published release #{done['id']} ({done['year']}): {done['values']} values, "
+          f"{done['revised']} revised since the previous release.")
+    return 0
+
+
 def cmd_profile(engine, args) -> int:
     import datetime as dt
     from pathlib import Path
@@ -361,4 +396,4 @@ def cmd_flags(engine, args) -> int:
 
 COMMANDS = {"init": cmd_init, "load": cmd_load, "uploads": cmd_uploads, "undo": cmd_undo,
             "demo": cmd_demo, "refresh": cmd_refresh, "user": cmd_user,
-            "profile": cmd_profile, "flags": cmd_flags}
+            "profile": cmd_profile, "flags": cmd_flags, "release": cmd_release}

@@ -226,3 +226,27 @@ def test_open_data_carry_every_value_the_dictionary_and_the_licence(world):
     first = next(v for v in document["values"] if v["code"] == "KZ" and v["year"] == 2022
                  and v["kpi"] == "clearance_rate" and v["category"] == "all")
     assert first["value"] == 90.0 and first["target"] is None
+
+
+def test_the_command_line_publishes_and_lists(world, db_url):
+    from tests.test_cli import run
+
+    r = run("data", "release", "list", "--db", db_url)
+    assert (r.returncode, r.stdout.strip()) == (0, "No releases yet.")
+    r = run("data", "release", "publish", "--year", "2024", "--note", "для съезда",
+            "--user", "ops", "--db", db_url)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == ("Published release #1 (2024): 24 values, 0 revised since the "
+                                "previous release.")
+    r = run("data", "release", "list", "--db", db_url)
+    assert r.returncode == 0 and r.stdout.startswith("#1\t2024\t") and "\tops\t" in r.stdout \
+        and r.stdout.rstrip().endswith("для съезда")
+    # A year without data: exit 1; a note with markup: exit 2; nothing published.
+    r = run("data", "release", "publish", "--year", "2019", "--db", db_url)
+    assert (r.returncode, r.stderr.strip()) == (
+        1, "error: There are no KPI values for 2019 to publish.")
+    r = run("data", "release", "publish", "--year", "2025", "--note", "<i>x</i>", "--db",
+            db_url)
+    assert r.returncode == 2 and "plain text" in r.stderr
+    with world.connect() as conn:
+        assert len(releases.listing(conn)) == 1
