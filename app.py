@@ -62,7 +62,7 @@ def create_app(config: dict | None = None) -> dash.Dash:
     from layouts.i18n import LANGUAGES
     from layouts.shell import shell
 
-    app.layout = shell
+    app.layout = lambda: shell(guard.current_viewer())
     server.extensions["court_kpi_services"] = register_callbacks(app, engine)
     guard.guard_page_layouts(forbidden)
     prepare_layouts(LANGUAGES)

@@ -2,7 +2,8 @@
 
 Each callback checks MANAGE_USERS on the server before anything else, so a forged
 request from another role is refused whatever the page showed. Each change and its
-audit event are written in one transaction: neither is kept without the other.
+audit event are written in one transaction by data.user_admin (which checks the
+permission again): neither is kept without the other.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from dash import Input, Output, State, html, no_update
 
 from callbacks.audit import fmt_times, page_lang
 from callbacks.context import Services
-from data import audit, users
+from data import user_admin, users
 from data.access import MANAGE_USERS
+from data.user_admin import OwnAccount
 from layouts import ids
 from layouts.i18n import LANGUAGE_NAMES, t
 from web.auth import client_address
@@ -45,38 +47,6 @@ def account_error_text(message: str, lang: str) -> str:
         if match:
             return t(key, lang, **match.groupdict())
     return message
-
-
-def changes(account: users.Account, role: str, court_code: str | None) -> dict[str, tuple]:
-    """What saving ``role`` and ``court_code`` would change: {field: (old, new)}."""
-    court_code = (court_code or None) if role == "judge" else None
-    out = {}
-    if role != account.role:
-        out["role"] = (account.role, role)
-    if court_code != account.court_code:
-        out["court"] = (account.court_code, court_code)
-    return out
-
-
-class OwnAccount(Exception):
-    """An administrator's change of their own account that would sign them out."""
-
-
-def locks_self_out(admin: str, username: str, role: str | None = None,
-                   active: bool | None = None) -> bool:
-    """Would this change take the administrator's own access away mid-session?
-
-    Disabling or demoting oneself signs one out at once, with the page still open;
-    another administrator has to do it. Checked after data.users' own rules, so the
-    last administrator hears that they are the last one.
-    """
-    return username == admin and (active is False or (role is not None and role != "admin"))
-
-
-def change_detail(username: str, changed: dict[str, tuple]) -> str:
-    """The audit detail of a change: ``u-x: role analyst -> judge, court - -> KZ10-D01``."""
-    parts = [f"{field} {old or '-'} -> {new or '-'}" for field, (old, new) in changed.items()]
-    return f"{username}: " + ", ".join(parts)
 
 
 def _alert(children, color: str) -> dbc.Alert:
@@ -212,11 +182,8 @@ def register(app, services: Services) -> None:
         generated = not password
         password = password or users.new_password()
         try:
-            with services.engine.begin() as conn:
-                users.add_user(conn, username, role, password, court_code)
-                audit.record(conn, admin.username, "user_add",
-                             f"{username} as {role}" + (f" of {court_code}" if court_code
-                                                        else ""), client_address())
+            user_admin.add(services.engine, admin, username, role, password, court_code,
+                           client_address())
         except users.AccountError as exc:
             return _alert(account_error_text(str(exc), lang), "danger"), no_update, \
                 no_update, no_update
@@ -240,18 +207,8 @@ def register(app, services: Services) -> None:
         if not username:
             return _alert(t("users.choose_first", lang), "warning"), no_update
         try:
-            with services.engine.begin() as conn:
-                account = users.get(conn, username)
-                if account is None:
-                    raise users.AccountError(f"No user named {username!r}.")
-                changed = changes(account, role or account.role, court_code)
-                if changed:
-                    users.change(conn, username, role=role or account.role,
-                                 court_code=court_code or None)
-                    if locks_self_out(admin.username, username, role=role):
-                        raise OwnAccount  # rolls the change back
-                    audit.record(conn, admin.username, "user_change",
-                                 change_detail(username, changed), client_address())
+            changed = user_admin.save(services.engine, admin, username, role, court_code,
+                                      client_address())
         except users.AccountError as exc:
             return _alert(account_error_text(str(exc), lang), "danger"), no_update
         except OwnAccount:
@@ -265,13 +222,7 @@ def register(app, services: Services) -> None:
         if not username:
             return _alert(t("users.choose_first", lang), "warning"), no_update
         try:
-            with services.engine.begin() as conn:
-                users.change(conn, username, active=active)
-                if locks_self_out(admin.username, username, active=active):
-                    raise OwnAccount  # rolls the change back
-                audit.record(conn, admin.username, "user_change",
-                             f"{username}: {'enabled' if active else 'disabled'}",
-                             client_address())
+            user_admin.set_active(services.engine, admin, username, active, client_address())
         except users.AccountError as exc:
             return _alert(account_error_text(str(exc), lang), "danger"), no_update
         except OwnAccount:
@@ -313,12 +264,9 @@ def register(app, services: Services) -> None:
         lang = page_lang(state)
         if not username:
             return _alert(t("users.choose_first", lang), "warning"), no_update
-        password = users.new_password()
         try:
-            with services.engine.begin() as conn:
-                users.set_password(conn, username, password)
-                audit.record(conn, admin.username, "password_change", username,
-                             client_address())
+            password = user_admin.reset_password(services.engine, admin, username,
+                                                 client_address())
         except users.AccountError as exc:
             return _alert(account_error_text(str(exc), lang), "danger"), no_update
         return _password_alert(t("users.password_reset", lang, name=username), password), \

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 from flask import g, has_request_context
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from callbacks.shared_cache import SharedCache
 from data import repository
@@ -82,13 +82,10 @@ class Services:
         if has_request_context() and hasattr(g, "court_kpi_version"):
             return g.court_kpi_version
         with self.engine.connect() as conn:
-            # Target edits write no upload, so the last target change is part of it too.
-            row = conn.execute(text(
-                "SELECT COUNT(*), MAX(id), SUM(CASE WHEN status = 'undone' THEN 1 ELSE 0 END), "
-                "(SELECT MAX(id) FROM target_changes) FROM uploads")).one()
+            version = repository.data_version(conn)
         if has_request_context():
-            g.court_kpi_version = tuple(row)
-        return tuple(row)
+            g.court_kpi_version = version
+        return version
 
     def _cached(self, name: str, build):
         version = self.version()

@@ -28,11 +28,10 @@ import logging
 import pandas as pd
 from dash import ALL, Input, Output, State, ctx, dcc, hooks, html, no_update
 from dash.exceptions import PreventUpdate
-from sqlalchemy import text
 
 from callbacks.context import Services
 from callbacks.coverage import issue_text
-from data import names, profiles
+from data import names, profiles, repository
 from data.access import UPLOAD, Viewer
 from data.load import LoadReport, check_file, find_loaded, load_file, write_upload
 from data.schema import KINDS
@@ -255,7 +254,7 @@ def register(app, services: Services) -> None:
     server = app.server
     jobs = background.job_store(server)
     root = uploads.staging_root(server.config)
-    limit = uploads.max_upload_bytes(server.config)
+    limit = V.max_upload_bytes(server.config)
     engine = services.engine
 
     def running_job(user: str) -> dict | None:
@@ -512,12 +511,10 @@ def register(app, services: Services) -> None:
         just before the process died) or interrupted with nothing written."""
         with services.connect() as conn:
             upload_id = find_loaded(conn, record.get("sha256") or "")
-            row = None if upload_id is None else conn.execute(
-                text("SELECT kind, rows, inserted, replaced, unchanged, warning_count "
-                     "FROM uploads WHERE id = :id"), {"id": upload_id}).mappings().first()
+            row = None if upload_id is None else repository.upload_counts(conn, upload_id)
         if row is None:
             return record, "interrupted"
-        report = {"status": "loaded", "upload_id": upload_id, **dict(row), "kpi_cells": None,
+        report = {"status": "loaded", "upload_id": upload_id, **row, "kpi_cells": None,
                   "courts": [], "warnings": []}
         return {**record, "report": report, "finished": record.get("beat")}, "done"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pandas as pd
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 
 from data import store
 from kpi.catalogue import KPIS
@@ -174,3 +174,20 @@ def upload_record(conn: Connection, upload_id: int) -> dict | None:
               "inserted, replaced, unchanged, warning_count, warnings, status "
               "FROM uploads WHERE id = :id", {"id": int(upload_id)})
     return None if df.empty else df.iloc[0].to_dict()
+
+
+def data_version(conn: Connection) -> tuple:
+    """What changes whenever the figures do: uploads (count, newest, undone) and the
+    newest target change (target edits write no upload). Caches key on it."""
+    row = conn.execute(text(
+        "SELECT COUNT(*), MAX(id), SUM(CASE WHEN status = 'undone' THEN 1 ELSE 0 END), "
+        "(SELECT MAX(id) FROM target_changes) FROM uploads")).one()
+    return tuple(row)
+
+
+def upload_counts(conn: Connection, upload_id: int) -> dict | None:
+    """An upload's kind and row counts as its load report gives them, or None."""
+    row = conn.execute(text(
+        "SELECT kind, rows, inserted, replaced, unchanged, warning_count FROM uploads "
+        "WHERE id = :id"), {"id": int(upload_id)}).mappings().first()
+    return None if row is None else dict(row)

@@ -51,6 +51,11 @@ def plural_form(value: float, decimals: int, lang: str = "en") -> str:
     return "many"
 
 
+def megabytes(n_bytes: int) -> str:
+    """200 MB, 0.5 MB: a size limit as people read it (the number only)."""
+    return f"{n_bytes / (1 << 20):.1f}".removesuffix(".0")
+
+
 def fmt_coverage(coverage: float | None, lang: str = "en") -> str:
     if is_missing(coverage):
         return ""

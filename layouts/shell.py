@@ -79,11 +79,10 @@ def account_menu(viewer: Viewer | None, lang: str) -> html.Div | None:
     ], className="ms-3 small d-flex align-items-center flex-wrap gap-1")
 
 
-def shell() -> html.Div:
-    from web.guard import current_viewer
-
+def shell(viewer: Viewer | None = None) -> html.Div:
+    """The frame of every page for ``viewer`` (None: signed out), whose links and menus
+    are those the viewer's role may use; the web layer passes the viewer in."""
     lang = request_language()
-    viewer = current_viewer()
     return html.Div([
         dcc.Location(id=ids.URL, refresh="callback-nav"),
         # The first Tab stop: past the menus to the page (WCAG 2.4.1).

@@ -15,14 +15,23 @@ import numpy as np
 import pandas as pd
 from dash import dcc, html
 
+from data.load import DEFAULT_MAX_BYTES
 from data.schema import KINDS, LOAD_ORDER
 from layouts import ids, profile_view
 from layouts.components import confirm_dialog
-from layouts.format import fmt_number
+from layouts.format import fmt_number, megabytes
 from layouts.i18n import t
-from web.uploads import CALLBACK_PREFIX, megabytes
 
+# Every id of the upload page starts with this: web/uploads.py requires the upload
+# permission for any callback that outputs to one.
+CALLBACK_PREFIX = "upload-"
 P = CALLBACK_PREFIX
+
+
+def max_upload_bytes(config: dict | None = None) -> int:
+    """The size limit of one upload: the app's MAX_UPLOAD_BYTES, else
+    COURT_KPI_MAX_UPLOAD_MB (data.load)."""
+    return int((config or {}).get("MAX_UPLOAD_BYTES") or DEFAULT_MAX_BYTES)
 DROP = P + "drop"  # the drop zone; assets/upload.js reads its data-* attributes
 PICK = P + "pick"  # opens the file picker (assets/upload.js)
 TRANSFER_BAR = P + "transfer-bar"  # set by assets/upload.js

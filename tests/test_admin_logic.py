@@ -7,14 +7,10 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from callbacks.admin_users import (
-    account_error_text,
-    change_detail,
-    changes,
-    locks_self_out,
-)
+from callbacks.admin_users import account_error_text
 from callbacks.audit import filters, fmt_times, page_lang, readable, time_range
 from data import users
+from data.user_admin import change_detail, changes, locks_self_out
 from layouts.export import to_csv_bytes
 from layouts.i18n import t
 

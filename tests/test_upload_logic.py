@@ -19,13 +19,14 @@ from callbacks.upload import (
     summarise,
     template_text,
 )
-from data.load import LoadReport
+from data.load import DEFAULT_MAX_BYTES, LoadReport
 from data.readers import read_table
 from data.schema import KINDS, LOAD_ORDER
 from data.validate import Context, Issue, detect_kind, validate
 from kpi.catalogue import KPIS
 from layouts import upload_view as V
 from layouts.export import to_csv_bytes
+from layouts.format import megabytes
 from web import background, uploads
 
 # --- staging ---------------------------------------------------------------------------
@@ -88,10 +89,11 @@ def test_settings_from_config_then_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("COURT_KPI_UPLOAD_DIR", str(tmp_path / "env"))
     assert uploads.staging_root({}) == tmp_path / "env"
     assert uploads.staging_root({"UPLOAD_DIR": "/x"}) == uploads.Path("/x")
-    assert uploads.max_upload_bytes({"MAX_UPLOAD_BYTES": 5}) == 5
-    assert uploads.max_upload_bytes({}) == uploads.DEFAULT_MAX_BYTES
-    assert uploads.megabytes(200 * 1024 * 1024) == "200"
-    assert uploads.megabytes(512 * 1024) == "0.5"
+    # The limit and its wording live with the page (layouts), which web/uploads enforces.
+    assert V.max_upload_bytes({"MAX_UPLOAD_BYTES": 5}) == 5
+    assert V.max_upload_bytes({}) == DEFAULT_MAX_BYTES
+    assert megabytes(200 * 1024 * 1024) == "200"
+    assert megabytes(512 * 1024) == "0.5"
 
 
 def test_callback_output_ids():

@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections.abc import Callable
 
@@ -103,12 +104,20 @@ def guard_page_layouts(forbidden: Callable[[], object]) -> None:
         if getattr(layout, "_guarded", False):
             continue
 
-        def guarded(*args, _layout=layout, _page=page, **kwargs):
+        takes_viewer = callable(layout) and "viewer" in inspect.signature(layout).parameters
+
+        def guarded(*args, _layout=layout, _page=page, _viewer=takes_viewer, **kwargs):
             viewer = current_viewer()
             variables = {k: v for k, v in kwargs.items() if k == "code"}
             if viewer is None or not page_allowed(viewer, _page, variables):
                 return forbidden()
-            return _layout(*args, **kwargs) if callable(_layout) else _layout
+            if not callable(_layout):
+                return _layout
+            if _viewer:
+                # Layouts get the viewer passed in (layouts never import web); a query
+                # argument of the same name is not a way to choose it.
+                kwargs["viewer"] = viewer
+            return _layout(*args, **kwargs)
 
         guarded._guarded = True
         page["layout"] = guarded

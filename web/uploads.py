@@ -33,14 +33,14 @@ from urllib.parse import unquote
 from flask import Blueprint, abort, current_app, jsonify, request
 
 from data.access import UPLOAD
-from data.load import DEFAULT_MAX_BYTES
+from layouts.format import megabytes
+from layouts.upload_view import CALLBACK_PREFIX, max_upload_bytes
 from web import instance_folder
 from web.background import job_store
 from web.guard import DASH_POST, require
 
 blueprint = Blueprint("uploads", __name__)
 
-CALLBACK_PREFIX = "upload-"
 CHUNK = 1 << 20
 MAX_AGE_SECONDS = 24 * 3600
 MAX_NAME = 200
@@ -72,17 +72,8 @@ class Staged:
 # --- settings ------------------------------------------------------------------------
 
 
-def max_upload_bytes(config: dict | None = None) -> int:
-    return int((config or {}).get("MAX_UPLOAD_BYTES") or DEFAULT_MAX_BYTES)
-
-
 def staging_root(config: dict | None = None) -> Path:
     return instance_folder(config, "UPLOAD_DIR", "COURT_KPI_UPLOAD_DIR", "uploads")
-
-
-def megabytes(n_bytes: int) -> str:
-    """200 MB, 0.5 MB: the limit as people read it."""
-    return f"{n_bytes / (1 << 20):.1f}".removesuffix(".0")
 
 
 # --- staging (pure file-system helpers) -------------------------------------------------

@@ -9,6 +9,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from data.access import Viewer
 from kpi.outlook import DEFAULT_HORIZON, HORIZONS
 from layouts import ids
 from layouts import simulate_view as v
@@ -58,19 +59,13 @@ def _change_field(value: float, lang: str) -> dbc.Col:
     ]), xs=12, md=6)
 
 
-def _default_unit(query: dict) -> str:
+def _default_unit(query: dict, viewer: Viewer | None) -> str:
     """The unit of the link, else a judge's own court, else the nation."""
     unit = query.get("unit")
     if isinstance(unit, str) and unit.strip():
         return unit.strip()[:64]
-    from flask import has_request_context
-
-    if has_request_context():
-        from web.guard import current_viewer
-
-        viewer = current_viewer()
-        if viewer is not None and viewer.court_code:
-            return viewer.court_code
+    if viewer is not None and viewer.court_code:
+        return viewer.court_code
     return v.NATIONAL
 
 
@@ -91,10 +86,10 @@ def _change(value) -> float:
     return change if low <= change <= high else 0.0
 
 
-def layout(**query) -> html.Div:
+def layout(viewer: Viewer | None = None, **query) -> html.Div:
     state = page_state(query)
     lang = state["lang"]
-    unit = _default_unit(query)
+    unit = _default_unit(query, viewer)
     categories = [{"label": t(f"category.{c}", lang), "value": c} for c in v.CATEGORY_CHOICES]
     return html.Div([
         dcc.Store(id=ids.page_state("simulate"), data={**state, "page": "simulate"}),

@@ -14,7 +14,6 @@ from data.access import UPLOAD
 from layouts import upload_view
 from layouts.i18n import page_title
 from layouts.params import page_state
-from web.uploads import max_upload_bytes
 
 dash.register_page(__name__, path="/upload", title=page_title("upload.title"), name="upload",
                    permission=UPLOAD)
@@ -24,5 +23,5 @@ def layout(**query) -> html.Div:
     from flask import current_app, has_app_context
 
     state = page_state(query)
-    limit = max_upload_bytes(current_app.config if has_app_context() else None)
+    limit = upload_view.max_upload_bytes(current_app.config if has_app_context() else None)
     return upload_view.page(state["lang"], limit, state)
