@@ -73,10 +73,10 @@ def check(conn: Connection, note: Note) -> Note:
     if note.level not in LEVELS:
         raise NoteError("level")
     code = NATIONAL_CODE if note.level == "national" else str(note.code or "").strip()
-    table, column = {"region": (Region, Region.region_code),
-                     "court": (Court, Court.court_code)}.get(note.level, (None, None))
-    if table is not None and conn.execute(select(column).where(column == code)).first() is None:
-        raise NoteError("unit", code=code[:64], level=note.level)
+    if note.level != "national":
+        column = Region.region_code if note.level == "region" else Court.court_code
+        if conn.execute(select(column).where(column == code)).first() is None:
+            raise NoteError("unit", code=code[:64], level=note.level)
     if not isinstance(note.year, int) or isinstance(note.year, bool) \
             or not 1990 <= note.year <= 2100:
         raise NoteError("year")
@@ -124,7 +124,8 @@ def add(engine: Engine, note: Note, viewer: Viewer, address: str | None = None) 
         new_id = conn.execute(insert(Annotation).values(
             level=note.level, code=note.code, year=note.year, kpi=note.kpi, text=note.text,
             created_by=viewer.username[:120], created_at=now,
-            updated_by=viewer.username[:120], updated_at=now)).inserted_primary_key[0]
+            updated_by=viewer.username[:120], updated_at=now)
+        ).inserted_primary_key[0]  # type: ignore[index]  # one row inserted, one key
         audit.record(conn, viewer.username, "note_added", f"#{new_id} {_describe(note)}",
                      address)
     return int(new_id)

@@ -53,7 +53,8 @@ def events(conn: Connection, username: str | None = None, action: str | None = N
            limit: int = 5000) -> pd.DataFrame:
     """Newest first, filtered by user, action and time range (``since`` included,
     ``until`` not; a moment without a time zone is taken as UTC)."""
-    parts, params = [], {}
+    parts: list[str] = []
+    params: dict[str, object] = {}
     if username:
         parts.append("username = :u")
         params["u"] = username

@@ -343,11 +343,11 @@ def cmd_profile(engine, args) -> int:
             except OSError as exc:
                 print(f"error: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
                 return 2
-            profile = profiles.from_json(text)
+            imported = profiles.from_json(text)
             with engine.begin() as conn:
-                profiles.save(conn, profile, args.user)
-            print(f"Imported profile {profile.name!r}: {len(profile.columns)} column(s), "
-                  f"{sum(len(v) for v in profile.values.values())} word(s).")
+                profiles.save(conn, imported, args.user)
+            print(f"Imported profile {imported.name!r}: {len(imported.columns)} column(s), "
+                  f"{sum(len(v) for v in imported.values.values())} word(s).")
             return 0
         with engine.connect() as conn:
             profile = profiles.get(conn, args.name)

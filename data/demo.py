@@ -1024,7 +1024,7 @@ def generate(
     plan = _make_plan(scale, seed)
     out = {"regions": _regions_frame(), "courts": _courts_frame(plan)}
     idx = plan.case_courts if include_cases else plan.case_courts[:0]
-    parts = []
+    parts: list[pd.DataFrame] = []
     step = max(1, len(idx) // 20)
     for k in range(0, len(idx), step):
         parts.extend(_simulate_court(plan, int(i)) for i in idx[k:k + step])

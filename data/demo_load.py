@@ -133,13 +133,16 @@ def _mark_synthetic(engine: Engine, scale: str, seed: int) -> None:
                           "('demo', :v)"), {"v": f"{scale} seed {seed}"})
 
 
-def _printer(verbose: bool):
-    def say(message: str) -> None:
-        if verbose:
-            print(message, flush=True)
+class _printer:
+    """Prints progress lines when ``enabled`` (the demo's --verbose); the progress bar
+    of the cases asks it too."""
 
-    say.enabled = verbose
-    return say
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+
+    def __call__(self, message: str) -> None:
+        if self.enabled:
+            print(message, flush=True)
 
 
 

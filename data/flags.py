@@ -115,6 +115,9 @@ def flags_for_upload(conn: Connection, kind: str, frame: pd.DataFrame,
     """
     if kind not in UPLOAD_KINDS or frame.empty:
         return no_flags()
+    key: list[str]
+    fields: tuple[str, ...]
+    judge: Callable[..., pd.DataFrame]
     if kind == "caseload":
         key, fields, loaded, judge = FACT_KEY, FLOW, read_facts(conn), fact_flags
     else:

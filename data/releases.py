@@ -20,8 +20,9 @@ import math
 import pandas as pd
 from sqlalchemy import Connection, Engine, func, insert, select, update
 
-from data import annotations, audit, repository, store
+from data import audit, repository, store
 from data.access import PUBLISH, Viewer
+from data.annotations import clean_text, markup_in
 from data.models import Release
 from kpi.outlook import DEFAULT_HORIZON, outlook_table
 
@@ -63,10 +64,10 @@ def is_number(value) -> bool:
 
 def clean_note(note: str | None) -> str:
     """The note as stored, or ReleaseError: plain text, as notes on the figures are."""
-    text = annotations.clean_text(note or "")
+    text = clean_text(note or "")
     if len(text) > MAX_NOTE:
         raise ReleaseError("too_long", limit=MAX_NOTE, length=len(text))
-    found = annotations.markup_in(text)
+    found = markup_in(text)
     if found:
         raise ReleaseError("markup", found=found)
     return text
@@ -117,7 +118,8 @@ def publish(engine: Engine, year: int, note: str | None, viewer: Viewer,
             year=int(year), horizon=horizon, note=text,
             synthetic=repository.synthetic(conn), revised=0,
             published_by=viewer.username[:120],
-            published_at=dt.datetime.now(dt.UTC))).inserted_primary_key[0])
+            published_at=dt.datetime.now(dt.UTC))
+        ).inserted_primary_key[0])  # type: ignore[index]  # one row inserted, one key
         store.insert_frame(conn, "release_units", units.assign(release_id=number))
         store.insert_frame(conn, "release_values", values.assign(release_id=number))
         store.insert_frame(conn, "release_outlook", outlook.assign(release_id=number))
@@ -126,7 +128,7 @@ def publish(engine: Engine, year: int, note: str | None, viewer: Viewer,
         audit.record(conn, viewer.username, "release_published",
                      f"#{number} {year}: {len(values)} values, {revised} revised"
                      f"{': ' + text[:200] if text else ''}", address)
-        record = get(conn, number)
+        record = get(conn, number) or {}
     return {**record, "values": len(values)}
 
 

@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 import pandas as pd
 from sqlalchemy import Connection
 
-from data import annotations, repository
+from data import repository
 from data.access import SYSTEM, Viewer, scope_values
+from data.annotations import notes as read_notes
 from kpi.catalogue import CATALOGUE, KPIS
 from kpi.outlook import DEFAULT_HORIZON
 
@@ -180,7 +181,7 @@ def gather(conn: Connection, level: str, code: str | None, year: int | None,
                       ranking=pd.DataFrame(), synthetic=directory.synthetic,
                       horizon=horizon)
     data.sources, data.source_years = _sources(directory.coverage, in_scope, code, level, year)
-    notes = annotations.notes(conn, viewer, code=codes)
+    notes = read_notes(conn, viewer, code=codes)
     data.notes = notes[notes["year"] <= year].reset_index(drop=True)
     if level == "region" and not viewer.sees_all:
         # Which of a region's few courts sent what is for those who see every court

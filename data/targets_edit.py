@@ -136,7 +136,7 @@ def _checked(raw: RawTable, ctx: Context, removal: np.ndarray) -> Checked:
 def _same(a: float | None, b: float | None) -> bool:
     a_na = a is None or (isinstance(a, float) and math.isnan(a))
     b_na = b is None or (isinstance(b, float) and math.isnan(b))
-    if a_na or b_na:
+    if a is None or b is None or a_na or b_na:
         return a_na and b_na
     return math.isclose(float(a), float(b), rel_tol=1e-12, abs_tol=1e-12)
 

@@ -16,10 +16,13 @@ class OwnAccount(Exception):
     """An administrator's change of their own account that would sign them out."""
 
 
-def changes(account: users.Account, role: str, court_code: str | None) -> dict[str, tuple]:
+Change = tuple[str | None, str | None]
+
+
+def changes(account: users.Account, role: str, court_code: str | None) -> dict[str, Change]:
     """What saving ``role`` and ``court_code`` would change: {field: (old, new)}."""
     court_code = (court_code or None) if role == "judge" else None
-    out = {}
+    out: dict[str, Change] = {}
     if role != account.role:
         out["role"] = (account.role, role)
     if court_code != account.court_code:

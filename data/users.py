@@ -90,7 +90,7 @@ def add_user(conn: Connection, username: str, role: str, password: str,
         username=username, password_hash=_hasher.hash(password), role=role,
         court_code=court_code or None, active=True, session_version=0,
         created_at=dt.datetime.now(dt.UTC)))
-    return get(conn, username)
+    return _require(conn, username)
 
 
 def get(conn: Connection, username: str) -> Account | None:
@@ -190,13 +190,13 @@ def change(conn: Connection, username: str, role: str | None = None,
     if account.role == "admin" and account.active:
         check_keeps_an_admin(account, new_role, new_active,
                              _other_active_admins(conn, account))
-    values = {"role": new_role, "court_code": new_court or None,
+    values: dict[str, object] = {"role": new_role, "court_code": new_court or None,
               "session_version": User.session_version + 1}
     if active is not None:
         values["active"] = active
     conn.execute(update(User).where(User.id == account.id).values(**values))
     end_sessions(conn, account.id)
-    return get(conn, username)
+    return _require(conn, username)
 
 
 def set_language(conn: Connection, user_id: int, language: str) -> None:

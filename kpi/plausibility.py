@@ -335,7 +335,7 @@ def _yoy_flags(pairs: pd.DataFrame, s: Settings) -> list[pd.DataFrame]:
                                     & (np.maximum(prev_all, now_all) >= s.min_size))
         groups = pairs.iloc[usable].groupby(["year", "category"], sort=False).indices
         # The flagged rows of every group, with their group's HB numbers.
-        rows, score, direction, ratio, low_e, high_e = [], [], [], [], [], []
+        rows, score, direction, ratio_parts, low_e, high_e = [], [], [], [], [], []
         for positions in groups.values():
             if len(positions) < s.min_peers:
                 continue
@@ -348,12 +348,12 @@ def _yoy_flags(pairs: pd.DataFrame, s: Settings) -> list[pd.DataFrame]:
                 rows.append(at[hit])
                 score.append(hb.score[hit])
                 direction.append(np.sign(hb.effect[hit] - hb.median))
-                ratio.append(np.full(n, hb.median_ratio))
+                ratio_parts.append(np.full(n, hb.median_ratio))
                 low_e.append(np.full(n, hb.median - s.c * hb.spread))
                 high_e.append(np.full(n, hb.median + s.c * hb.spread))
         if not rows:
             continue
-        idx, ratio = np.concatenate(rows), np.concatenate(ratio)
+        idx, ratio = np.concatenate(rows), np.concatenate(ratio_parts)
         prev, centre = prev_all[idx], ratio * prev_all[idx]
         low, high = acceptable_range(prev, ratio, np.concatenate(low_e),
                                      np.concatenate(high_e), s.u)

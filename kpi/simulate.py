@@ -82,7 +82,9 @@ def simulate(start: Start, horizon: int, incoming_change: float = 0.0,
     incoming, pending = start.incoming, start.pending_end
     for year in range(start.year + 1, horizon + 1):
         incoming = incoming * (1 + incoming_change / 100.0)
-        capacity = judges * per_judge if judges is not None else incoming * clearance / 100.0
+        # Without judges the clearance rate is known by now (given or year L's).
+        capacity = judges * per_judge if judges is not None else \
+            incoming * (clearance or 0.0) / 100.0
         resolved = min(capacity, pending + incoming)
         pending = pending + incoming - resolved
         rows.append((year, incoming, resolved, pending, _ratio(pending, resolved, 365.0),
