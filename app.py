@@ -15,8 +15,7 @@ import dash
 from flask import Flask
 
 from data.db import database_url, init_db, make_engine, schema_ready
-
-INSTANCE = Path(__file__).parent / "instance"
+from web import INSTANCE  # one place says where the instance folder is
 
 # Bootstrap 5.3.8 CSS is vendored in assets/vendor and served by Dash with the other
 # assets: the app works on a closed court network.

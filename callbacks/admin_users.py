@@ -14,13 +14,14 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import Input, Output, State, html, no_update
 
-from callbacks.audit import fmt_times, page_lang
+from callbacks.audit import fmt_times
 from callbacks.context import Services
 from data import user_admin, users
 from data.access import MANAGE_USERS
 from data.user_admin import OwnAccount
 from layouts import ids
-from layouts.i18n import LANGUAGE_NAMES, t
+from layouts.components import alert
+from layouts.i18n import LANGUAGE_NAMES, state_lang, t
 from web.auth import client_address
 from web.guard import require
 
@@ -49,20 +50,16 @@ def account_error_text(message: str, lang: str) -> str:
     return message
 
 
-def _alert(children, color: str) -> dbc.Alert:
-    return dbc.Alert(children, color=color, dismissable=True, className="py-2")
-
-
 def _password_alert(text: str, password: str) -> dbc.Alert:
     # Shown once: it is in this response only and stored nowhere but as a hash.
-    return _alert([html.Div(text), html.Code(password, className="new-password fs-5 "
+    return alert([html.Div(text), html.Code(password, className="new-password fs-5 "
                                                                  "user-select-all")],
                   "success")
 
 
 def _bumped(state: dict) -> dict:
     version = state.get("version") if isinstance(state, dict) else None
-    return {"lang": page_lang(state), "version": (version if isinstance(version, int) else 0) + 1}
+    return {"lang": state_lang(state), "version": (version if isinstance(version, int) else 0) + 1}
 
 
 def users_table(accounts: pd.DataFrame, court_names, lang: str) -> html.Table | html.P:
@@ -110,7 +107,7 @@ def register(app, services: Services) -> None:
     )
     def refresh(state):
         require(MANAGE_USERS)
-        lang = page_lang(state)
+        lang = state_lang(state)
         with services.connect() as conn:
             accounts = users.listing(conn)
         options = court_options(lang)
@@ -176,7 +173,7 @@ def register(app, services: Services) -> None:
     )
     def add(_clicks, state, username, role, court_code, password):
         admin = require(MANAGE_USERS)
-        lang = page_lang(state)
+        lang = state_lang(state)
         username = (username or "").strip()
         court_code = court_code if role == "judge" else None
         generated = not password
@@ -185,11 +182,11 @@ def register(app, services: Services) -> None:
             user_admin.add(services.engine, admin, username, role, password, court_code,
                            client_address())
         except users.AccountError as exc:
-            return _alert(account_error_text(str(exc), lang), "danger"), no_update, \
+            return alert(account_error_text(str(exc), lang), "danger"), no_update, \
                 no_update, no_update
         done = t("users.added", lang, name=username)
         shown = (_password_alert(f"{done} {t('users.generated', lang, name=username)}",
-                                 password) if generated else _alert(done, "success"))
+                                 password) if generated else alert(done, "success"))
         return shown, _bumped(state), "", ""
 
     @app.callback(
@@ -203,32 +200,32 @@ def register(app, services: Services) -> None:
     )
     def save(_clicks, state, username, role, court_code):
         admin = require(MANAGE_USERS)
-        lang = page_lang(state)
+        lang = state_lang(state)
         if not username:
-            return _alert(t("users.choose_first", lang), "warning"), no_update
+            return alert(t("users.choose_first", lang), "warning"), no_update
         try:
             changed = user_admin.save(services.engine, admin, username, role, court_code,
                                       client_address())
         except users.AccountError as exc:
-            return _alert(account_error_text(str(exc), lang), "danger"), no_update
+            return alert(account_error_text(str(exc), lang), "danger"), no_update
         except OwnAccount:
-            return _alert(t("users.not_yourself", lang), "warning"), no_update
+            return alert(t("users.not_yourself", lang), "warning"), no_update
         if not changed:
-            return _alert(t("users.unchanged", lang, name=username), "info"), no_update
-        return _alert(t("users.changed", lang, name=username), "success"), _bumped(state)
+            return alert(t("users.unchanged", lang, name=username), "info"), no_update
+        return alert(t("users.changed", lang, name=username), "success"), _bumped(state)
 
     def set_active(admin, state, username, active: bool):
-        lang = page_lang(state)
+        lang = state_lang(state)
         if not username:
-            return _alert(t("users.choose_first", lang), "warning"), no_update
+            return alert(t("users.choose_first", lang), "warning"), no_update
         try:
             user_admin.set_active(services.engine, admin, username, active, client_address())
         except users.AccountError as exc:
-            return _alert(account_error_text(str(exc), lang), "danger"), no_update
+            return alert(account_error_text(str(exc), lang), "danger"), no_update
         except OwnAccount:
-            return _alert(t("users.not_yourself", lang), "warning"), no_update
+            return alert(t("users.not_yourself", lang), "warning"), no_update
         key = "users.now_enabled" if active else "users.now_disabled"
-        return _alert(t(key, lang, name=username), "success"), _bumped(state)
+        return alert(t(key, lang, name=username), "success"), _bumped(state)
 
     @app.callback(
         message, bump,
@@ -261,13 +258,13 @@ def register(app, services: Services) -> None:
     )
     def reset_password(_clicks, state, username):
         admin = require(MANAGE_USERS)
-        lang = page_lang(state)
+        lang = state_lang(state)
         if not username:
-            return _alert(t("users.choose_first", lang), "warning"), no_update
+            return alert(t("users.choose_first", lang), "warning"), no_update
         try:
             password = user_admin.reset_password(services.engine, admin, username,
                                                  client_address())
         except users.AccountError as exc:
-            return _alert(account_error_text(str(exc), lang), "danger"), no_update
+            return alert(account_error_text(str(exc), lang), "danger"), no_update
         return _password_alert(t("users.password_reset", lang, name=username), password), \
             _bumped(state)

@@ -20,7 +20,7 @@ from data import audit, users
 from data.access import READ_AUDIT
 from layouts import ids
 from layouts.export import to_csv_bytes
-from layouts.i18n import LANGUAGES, t
+from layouts.i18n import state_lang, t
 from web.guard import require
 
 ZONE = ZoneInfo("Asia/Almaty")
@@ -32,10 +32,6 @@ EXPORT_LIMIT = 100_000
 COLUMNS = ("time", "user", "action", "detail", "address")
 
 
-def page_lang(state) -> str:
-    """The page's language from its store; English for anything a forged request sends."""
-    lang = state.get("lang") if isinstance(state, dict) else None
-    return lang if lang in LANGUAGES else "en"
 
 
 def local_times(values: pd.Series) -> pd.Series:
@@ -136,7 +132,7 @@ def register(app, services: Services) -> None:
     )
     def events(state, username, action, date_from, date_to):
         require(READ_AUDIT)
-        lang = page_lang(state)
+        lang = state_lang(state)
         asked = filters(username, action, date_from, date_to)
         if asked["since"] and asked["until"] and asked["since"] >= asked["until"]:
             return dbc.Alert(t("audit.bad_dates", lang), color="warning"), ""
@@ -160,7 +156,7 @@ def register(app, services: Services) -> None:
     )
     def download(_clicks, state, username, action, date_from, date_to):
         require(READ_AUDIT)
-        lang = page_lang(state)
+        lang = state_lang(state)
         with services.connect() as conn:
             found = audit.events(conn, **filters(username, action, date_from, date_to),
                                  limit=EXPORT_LIMIT)

@@ -15,6 +15,7 @@ from kpi.catalogue import KPIS
 from layouts import flags_view, ids
 from layouts.format import fmt_coverage
 from layouts.i18n import t
+from layouts.issues import issue_text
 from layouts.params import payload_state
 from web.guard import require
 
@@ -141,25 +142,6 @@ def _matrix(courts, matrix, names, lang, flagged: set | None = None):
         body.append(html.Tr(tds))
     return dbc.Table([head, html.Tbody(body)], size="sm", bordered=True,
                      className="small coverage-matrix")
-
-
-def issue_text(issue: dict, lang: str) -> str:
-    """A stored validation issue as a sentence in ``lang`` (stored English as fallback)."""
-    params = {"column": issue.get("column"), "value": issue.get("value"),
-              **(issue.get("params") or {})}
-    if params.get("category"):
-        params["category"] = t(f"category.{params['category']}", lang)
-    if isinstance(params.get("missing"), dict):
-        params["detail"] = " ".join(
-            t("validate.kind_missing", lang, kind=kind, columns=", ".join(cols))
-            for kind, cols in params["missing"].items())
-    try:
-        text = t(f"validate.{issue.get('code')}", lang, **params)
-    except (KeyError, IndexError, ValueError):
-        return issue.get("message", "")
-    if params.get("suggestion"):
-        text += " " + t("validate.did_you_mean", lang, suggestion=params["suggestion"])
-    return text
 
 
 def _warnings(uploads, lang):

@@ -9,11 +9,9 @@ from __future__ import annotations
 import base64
 import binascii
 
-import dash_bootstrap_components as dbc
 from dash import Input, Output, State, dcc, html, no_update
 
 from callbacks.context import Services
-from callbacks.coverage import issue_text
 from data import repository
 from data.access import EDIT_TARGETS, VIEW_ALL
 from data.load import context
@@ -28,16 +26,16 @@ from data.targets_edit import (
 )
 from layouts import ids
 from layouts import targets_view as v
+from layouts.components import alert
 from layouts.export import to_csv_bytes
-from layouts.i18n import t
+from layouts.i18n import state_lang, t
+from layouts.issues import issue_text
 from web.guard import require
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 ERRORS_SHOWN = 50
 
 
-def _lang(state) -> str:
-    return (state or {}).get("lang") or "en"
 
 
 def _error_list(items: list[str], total: int, lang: str) -> html.Ul:
@@ -45,13 +43,6 @@ def _error_list(items: list[str], total: int, lang: str) -> html.Ul:
     if total > ERRORS_SHOWN:
         lines.append(html.Li(t("targets.more_errors", lang, n=total - ERRORS_SHOWN)))
     return html.Ul(lines, className="mb-0 small")
-
-
-def _alert(text: str, color: str, details=None) -> dbc.Alert:
-    body = [html.Div(text, className="fw-semibold" if details is not None else None)]
-    if details is not None:
-        body.append(details)
-    return dbc.Alert(body, color=color, dismissable=True, className="py-2")
 
 
 def register(app, services: Services) -> None:
@@ -70,7 +61,7 @@ def register(app, services: Services) -> None:
     )
     def targets_grid(state, scope, _refresh, _discard):
         viewer = require(VIEW_ALL)
-        lang = _lang(state)
+        lang = state_lang(state)
         names = services.unit_names(lang)
         courts = services.courts()
         scope = scope if scope in set(courts["court_code"]) else ""
@@ -108,11 +99,11 @@ def register(app, services: Services) -> None:
         viewer = require(EDIT_TARGETS)
         from web.auth import client_address
 
-        lang = _lang(state)
+        lang = state_lang(state)
         edited = v.edited_rows(list((pending or {}).values()) if isinstance(pending, dict)
                                else [])
         if not edited:
-            return _alert(t("targets.nothing", lang), "secondary"), no_update
+            return alert(t("targets.nothing", lang), "secondary"), no_update
         with services.connect() as conn:
             checked = check_rows(edited, context(conn), decimal_comma=lang in ("kk", "ru"))
         if not checked.ok:
@@ -120,7 +111,7 @@ def register(app, services: Services) -> None:
             items = [f"{v.row_label(edited[e.line - 1], names, lang)}: "
                      f"{issue_text(e.as_dict(), lang)}" for e in checked.errors
                      if e.line and 0 < e.line <= len(edited)]
-            return _alert(t("targets.errors", lang, n=len(checked.errors)), "danger",
+            return alert(t("targets.errors", lang, n=len(checked.errors)), "danger",
                           _error_list(items, len(items), lang)), no_update
         try:
             applied = apply_edits(services.engine, checked.edits, user=viewer.username,
@@ -129,8 +120,8 @@ def register(app, services: Services) -> None:
             names = services.unit_names(lang)
             shown = "; ".join(v.row_label({"kpi": k, "year": y, "court_code": c}, names, lang)
                               for k, y, c in exc.keys[:10])
-            return _alert(t("targets.stale", lang, targets=shown), "warning"), (refresh or 0) + 1
-        return _alert(t("targets.saved", lang, n=len(applied.changed)), "success"), \
+            return alert(t("targets.stale", lang, targets=shown), "warning"), (refresh or 0) + 1
+        return alert(t("targets.saved", lang, n=len(applied.changed)), "success"), \
             (refresh or 0) + 1
 
     @app.callback(
@@ -147,26 +138,26 @@ def register(app, services: Services) -> None:
         viewer = require(EDIT_TARGETS)
         from web.auth import client_address
 
-        lang = _lang(state)
+        lang = state_lang(state)
         if not contents:
             return no_update, no_update, no_update
         name = str(filename or "targets.csv")[:200]
         try:
             data = base64.b64decode(str(contents).split(",", 1)[-1], validate=True)
         except (binascii.Error, ValueError):
-            return _alert(t("targets.import_unreadable", lang, file=name, detail=""), "danger"), \
+            return alert(t("targets.import_unreadable", lang, file=name, detail=""), "danger"), \
                 no_update, None
         try:
             raw = read_table(data, filename=name, max_bytes=MAX_IMPORT_BYTES)
         except ReadError as exc:
-            return _alert(t("targets.import_unreadable", lang, file=name, detail=str(exc)),
+            return alert(t("targets.import_unreadable", lang, file=name, detail=str(exc)),
                           "danger"), no_update, None
         with services.connect() as conn:
             checked: Checked = check_table(raw, context(conn))
         if not checked.ok:
             items = [_file_issue(e, lang) for e in checked.errors]
             total = max(len(items), len(checked.errors))
-            return _alert(t("targets.import_errors", lang, file=name, n=total), "danger",
+            return alert(t("targets.import_errors", lang, file=name, n=total), "danger",
                           _error_list(items, total, lang)), no_update, None
         applied = apply_edits(services.engine, checked.edits, user=viewer.username,
                               address=client_address())
@@ -176,7 +167,7 @@ def register(app, services: Services) -> None:
         if checked.warnings:
             details = _error_list([_file_issue(w, lang) for w in checked.warnings],
                                   len(checked.warnings), lang)
-        return _alert(text, "success", details), (refresh or 0) + 1, None
+        return alert(text, "success", details), (refresh or 0) + 1, None
 
     @app.callback(
         Output(v.EXPORT_DOWNLOAD, "data"),

@@ -30,7 +30,6 @@ from dash import ALL, Input, Output, State, ctx, dcc, hooks, html, no_update
 from dash.exceptions import PreventUpdate
 
 from callbacks.context import Services
-from callbacks.coverage import issue_text
 from data import names, profiles, repository
 from data.access import UPLOAD, Viewer
 from data.load import LoadReport, check_file, find_loaded, load_file, write_upload
@@ -41,7 +40,8 @@ from layouts import profile_view as PV
 from layouts import upload_view as V
 from layouts.export import to_csv_bytes
 from layouts.format import fmt_number
-from layouts.i18n import LANGUAGES, t
+from layouts.i18n import state_lang, t
+from layouts.issues import issue_text
 from web import background, uploads
 from web.guard import require
 
@@ -72,9 +72,6 @@ def _requester() -> tuple[Viewer | None, str | None]:
     return Viewer(who["user"], who["role"], who.get("court")), who.get("address")
 
 
-def _lang(state: dict | None) -> str:
-    lang = (state or {}).get("lang")
-    return lang if lang in LANGUAGES else "en"
 
 
 def _kind(value: str | None) -> str | None:
@@ -283,7 +280,7 @@ def register(app, services: Services) -> None:
         prevent_initial_call=True,
     )
     def review(set_progress, upload, kind, choice, mapping, state):
-        lang = _lang(state)
+        lang = state_lang(state)
         if not upload or not upload.get("token"):
             raise PreventUpdate
         viewer, _address = _requester()
@@ -381,7 +378,7 @@ def register(app, services: Services) -> None:
     )
     def issues(review_state, query, severity, state):
         viewer = require(UPLOAD)
-        lang = _lang(state)
+        lang = state_lang(state)
         rows = review_rows(review_state, viewer, lang)
         if rows is None:
             return None, "d-none"
@@ -403,7 +400,7 @@ def register(app, services: Services) -> None:
     )
     def issues_csv(n_clicks, review_state, query, severity, state):
         viewer = require(UPLOAD)
-        lang = _lang(state)
+        lang = state_lang(state)
         rows = review_rows(review_state, viewer, lang) if n_clicks else None
         if rows is None:
             return no_update
@@ -422,7 +419,7 @@ def register(app, services: Services) -> None:
     )
     def confirm(_load, _cancel, review_state, state):
         require(UPLOAD)
-        lang = _lang(state)
+        lang = state_lang(state)
         if ctx.triggered_id != V.LOAD or not review_state or not review_state.get("ok"):
             return False, no_update
         kind = review_state.get("detected_kind")
@@ -453,7 +450,7 @@ def register(app, services: Services) -> None:
         prevent_initial_call=True,
     )
     def load(set_progress, n_clicks, review_state, state):
-        lang = _lang(state)
+        lang = state_lang(state)
         if not n_clicks or not review_state or not review_state.get("token"):
             raise PreventUpdate
         viewer, address = _requester()
@@ -527,7 +524,7 @@ def register(app, services: Services) -> None:
     )
     def job(state, _tick, _finished):
         viewer = require(UPLOAD)
-        lang = _lang(state)
+        lang = state_lang(state)
         record = jobs.get(viewer.username)
         status = background.job_state(record)
         if status == "interrupted":
@@ -551,7 +548,7 @@ def register(app, services: Services) -> None:
         kind, what = trigger.get("kind"), trigger.get("what")
         if kind not in KINDS or what not in ("template", "example"):
             return no_update
-        lang = _lang(state)  # headers in the page's language (#19)
+        lang = state_lang(state)  # headers in the page's language (#19)
         text = template_text(kind, lang) if what == "template" \
             else example_text(kind, lang=lang)
         suffix = "" if lang == "en" else f"-{lang}"

@@ -18,16 +18,13 @@ from data.access import UPLOAD
 from layouts import ids
 from layouts import profile_view as PV
 from layouts import upload_view as V
-from layouts.i18n import LANGUAGES, t
+from layouts.i18n import state_lang, t
 from web.auth import client_address
 from web.guard import require
 
 PAGE = ids.page_state("upload")
 
 
-def _lang(state: dict | None) -> str:
-    lang = (state or {}).get("lang")
-    return lang if lang in LANGUAGES else "en"
 
 
 def chosen(review_state: dict | None, columns: list, values: list) -> tuple[dict, dict]:
@@ -69,7 +66,7 @@ def register(app, services: Services) -> None:
             names = [name for name, _by, _at in profiles.listing(conn)]
         chosen_name = (saved or {}).get("name") if ctx.triggered_id == PV.SAVED else None
         value = chosen_name if chosen_name in names else PV.AUTO
-        return PV.select_options(names, _lang(state)), value
+        return PV.select_options(names, state_lang(state)), value
 
     @app.callback(
         Output(PV.MAPPING, "data"),
@@ -84,7 +81,7 @@ def register(app, services: Services) -> None:
     )
     def apply(n_clicks, _columns, _values, review_state, current, state):
         require(UPLOAD)
-        lang = _lang(state)
+        lang = state_lang(state)
         if not n_clicks or not review_state or not review_state.get("token"):
             return no_update, no_update
         columns, values = chosen(review_state, ctx.states_list[0], ctx.states_list[1])
@@ -110,7 +107,7 @@ def register(app, services: Services) -> None:
     )
     def save(n_clicks, name, _columns, _values, review_state, state):
         viewer = require(UPLOAD)
-        lang = _lang(state)
+        lang = state_lang(state)
         if not n_clicks or not review_state:
             return no_update, no_update
         columns, values = chosen(review_state, ctx.states_list[1], ctx.states_list[2])
@@ -139,7 +136,7 @@ def register(app, services: Services) -> None:
     )
     def delete(n_clicks, choice, state):
         viewer = require(UPLOAD)
-        lang = _lang(state)
+        lang = state_lang(state)
         if not n_clicks:
             return no_update, no_update
         if choice in (PV.AUTO, PV.NONE, None) or not isinstance(choice, str):
@@ -159,7 +156,7 @@ def register(app, services: Services) -> None:
     )
     def export(n_clicks, choice, state):
         require(UPLOAD)
-        lang = _lang(state)
+        lang = state_lang(state)
         if not n_clicks:
             return no_update, no_update
         if choice in (PV.AUTO, PV.NONE, None) or not isinstance(choice, str):

@@ -10,7 +10,6 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, ctx, dcc, html, no_update
 
 from callbacks.context import Services
-from callbacks.coverage import issue_text
 from data import repository
 from data.access import UPLOAD, VIEW_ALL
 from data.load import UndoRefused, undo
@@ -18,7 +17,8 @@ from data.undo_preview import undo_preview
 from layouts import ids
 from layouts import uploads_view as v
 from layouts.export import to_csv_bytes
-from layouts.i18n import t
+from layouts.i18n import state_lang, t
+from layouts.issues import issue_text
 from web.guard import require
 
 
@@ -32,8 +32,6 @@ def _upload_id(selected) -> int | None:
         return None
 
 
-def _lang(state) -> str:
-    return (state or {}).get("lang") or "en"
 
 
 def register(app, services: Services) -> None:
@@ -49,7 +47,7 @@ def register(app, services: Services) -> None:
             uploads = repository.uploads(conn)
         # Undo is offered only to roles that may do it; the server checks it anyway.
         undo_class = "me-3" if viewer.can(UPLOAD) else "d-none"
-        return v.upload_rows(uploads, _lang(state)), undo_class
+        return v.upload_rows(uploads, state_lang(state)), undo_class
 
     @app.callback(
         Output(v.REPORT, "disabled"),
@@ -60,7 +58,7 @@ def register(app, services: Services) -> None:
     )
     def selected(rows, state):
         require(VIEW_ALL)
-        lang = _lang(state)
+        lang = state_lang(state)
         upload_id = _upload_id(rows)
         if upload_id is None:
             return True, True, t("history.select_hint", lang)
@@ -87,7 +85,7 @@ def register(app, services: Services) -> None:
             record = repository.upload_record(conn, upload_id)
         if record is None:
             return no_update
-        frame = v.report_frame(record, _lang(state), issue_text)
+        frame = v.report_frame(record, state_lang(state), issue_text)
         return dcc.send_bytes(to_csv_bytes(frame), f"upload-{upload_id}-report.csv")
 
     @app.callback(
@@ -102,7 +100,7 @@ def register(app, services: Services) -> None:
     )
     def ask(_n, rows, state):
         require(UPLOAD)
-        lang = _lang(state)
+        lang = state_lang(state)
         upload_id = _upload_id(rows)
         if upload_id is None:
             return no_update, no_update, no_update, no_update
@@ -134,7 +132,7 @@ def register(app, services: Services) -> None:
         viewer = require(UPLOAD)
         from web.auth import client_address
 
-        lang = _lang(state)
+        lang = state_lang(state)
         try:
             upload_id = int(pending)
         except (TypeError, ValueError):

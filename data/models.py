@@ -171,10 +171,10 @@ class Duration(Base):
                       {"sqlite_with_rowid": False})
 
 
-class KpiValue(Base):
-    """A precomputed KPI cell: one KPI for one unit (court, region, nation), year, category."""
+class KpiCell:
+    """One KPI for one unit (court, region, nation), year and category: the key and the
+    figures, declared once for the computed cells and the published ones."""
 
-    __tablename__ = "kpi_values"
     level: Mapped[str] = mapped_column(String(10), primary_key=True)
     code: Mapped[str] = mapped_column(CODE, primary_key=True)
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -184,6 +184,12 @@ class KpiValue(Base):
     coverage: Mapped[float | None] = mapped_column(Float)
     numerator: Mapped[float | None] = mapped_column(Float)
     denominator: Mapped[float | None] = mapped_column(Float)
+
+
+class KpiValue(KpiCell, Base):
+    """A precomputed KPI cell."""
+
+    __tablename__ = "kpi_values"
 
     __table_args__ = (
         Index("ix_kpi_values_kpi_year", "kpi", "year", "category", "level"),
@@ -397,20 +403,11 @@ class ReleaseUnit(Base):
     name_en: Mapped[str | None] = mapped_column(NAME)
 
 
-class ReleaseValue(Base):
+class ReleaseValue(KpiCell, Base):
     """A KPI cell as published: value, volumes, target and status of that moment."""
 
     __tablename__ = "release_values"
     release_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    level: Mapped[str] = mapped_column(String(10), primary_key=True)
-    code: Mapped[str] = mapped_column(CODE, primary_key=True)
-    year: Mapped[int] = mapped_column(Integer, primary_key=True)
-    category: Mapped[str] = mapped_column(String(20), primary_key=True)
-    kpi: Mapped[str] = mapped_column(String(64), primary_key=True)
-    value: Mapped[float | None] = mapped_column(Float)
-    coverage: Mapped[float | None] = mapped_column(Float)
-    numerator: Mapped[float | None] = mapped_column(Float)
-    denominator: Mapped[float | None] = mapped_column(Float)
     target: Mapped[float | None] = mapped_column(Float)
     tolerance: Mapped[float | None] = mapped_column(Float)
     illustrative: Mapped[bool | None] = mapped_column(Boolean)

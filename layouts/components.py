@@ -131,6 +131,14 @@ def kpi_tile(kpi: KpiDef, row: pd.Series | None, change: float | None,
                     className=f"kpi-tile h-100 border-start border-4 {STATUS_CLASS[status]}")
 
 
+def alert(children, color: str, details=None) -> dbc.Alert:
+    """A dismissable message after an action; ``details`` (a list, say) under a bold
+    first line."""
+    body = children if details is None else [html.Div(children, className="fw-semibold"),
+                                              details]
+    return dbc.Alert(body, color=color, dismissable=True, className="py-2")
+
+
 def confirm_dialog(ids: tuple[str, str, str, str], title: str, cancel: str, ok: str,
                    ok_color: str = "primary") -> dbc.Modal:
     """A confirmation dialog: ``ids`` = (dialog, body, cancel button, ok button)."""

@@ -59,3 +59,9 @@ def page_title(key: str):
         return f"{t(key, lang)} · {t('app.title', lang)}"
 
     return title
+
+
+def state_lang(state) -> str:
+    """The language a page's store names; English for anything a forged request sends."""
+    lang = state.get("lang") if isinstance(state, dict) else None
+    return lang if lang in LANGUAGES else "en"

@@ -1,7 +1,6 @@
 """Component IDs, one place for all pages and callbacks."""
 
 URL = "url"
-LANG = "lang-store"
 BANNER = "data-banner"
 # dcc.Store of each page holding its parsed query parameters: {"type": PAGE_STATE, "page": name}
 PAGE_STATE = "page-state"

@@ -8,10 +8,11 @@ import pandas as pd
 import pytest
 
 from callbacks.admin_users import account_error_text
-from callbacks.audit import filters, fmt_times, page_lang, readable, time_range
+from callbacks.audit import filters, fmt_times, readable, time_range
 from data import users
 from data.user_admin import change_detail, changes, locks_self_out
 from layouts.export import to_csv_bytes
+from layouts.i18n import state_lang as page_lang
 from layouts.i18n import t
 
 PASSWORD = "long-enough-password"

@@ -173,8 +173,8 @@ def test_no_name_or_word_means_two_things():
 
 
 def test_a_misspelt_header_gets_the_closest_accepted_name(engine, tmp_path):
-    from callbacks.coverage import issue_text
     from data.load import check_file
+    from layouts.issues import issue_text
 
     rows = as_language(CASES, "ru")
     rows[0][3] = "ДАТА ПОСТУПЛЕНИ"  # filed_date, one letter short

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from callbacks.coverage import issue_text
 from data.validate import detect_kind
+from layouts.issues import issue_text
 
 
 def test_unknown_kind_detail_is_translated():
