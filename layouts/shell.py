@@ -6,7 +6,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from data.access import MANAGE_USERS, PUBLISH, READ_AUDIT, UPLOAD, VIEW_ALL, Viewer
+from data.access import Viewer
 from layouts import ids
 from layouts.i18n import LANGUAGE_NAMES, LANGUAGES, request_language, t
 
@@ -24,25 +24,21 @@ def language_switcher(lang: str) -> html.Div:
     return html.Div(links, className="ms-3 small", id="language-switcher")
 
 
-# (label, path, permission needed or None, menu): links a role cannot use are not
-# shown (the server refuses them anyway, web.guard); data and administration pages sit
-# in two menus so the bar fits one line in Kazakh and Russian too.
-NAV = [("nav.scorecard", "/", None, None), ("nav.explorer", "/kpi/clearance_rate", None, None),
-       ("nav.outlook", "/outlook", None, None), ("nav.simulate", "/simulate", None, None),
-       ("nav.compare", "/compare", None, None),
-       ("nav.coverage", "/coverage", VIEW_ALL, "nav.data"),
-       ("nav.upload", "/upload", UPLOAD, "nav.data"),
-       ("nav.uploads", "/uploads", VIEW_ALL, "nav.data"),
-       ("nav.targets", "/targets", VIEW_ALL, "nav.data"),
-       ("nav.notes", "/notes", None, "nav.data"),
-       ("nav.releases", "/releases", PUBLISH, "nav.data"),
-       ("nav.users", "/admin/users", MANAGE_USERS, "nav.admin"),
-       ("nav.audit", "/audit", READ_AUDIT, "nav.admin")]
+def nav_entries() -> list[tuple[str, str, str | None, str | None]]:
+    """(label, path, permission needed or None, menu) of every page that asks for a link
+    (``nav=...`` in its ``dash.register_page``), in ``nav_order``. Links a role cannot
+    use are not shown (the server refuses them anyway, web.guard); data and
+    administration pages sit in two menus so the bar fits one line in Kazakh and
+    Russian too."""
+    pages = sorted((p for p in dash.page_registry.values() if p.get("nav")),
+                   key=lambda p: p.get("nav_order", 0))
+    return [(p["nav"], p.get("nav_href") or p["path"], p.get("permission"),
+             p.get("nav_menu")) for p in pages]
 
 
 def navigation(viewer: Viewer | None, lang: str) -> dbc.Nav:
     """The links and menus the viewer's role may use."""
-    allowed = [(key, href, menu) for key, href, permission, menu in NAV
+    allowed = [(key, href, menu) for key, href, permission, menu in nav_entries()
                if permission is None or (viewer and viewer.can(permission))]
     items, menus = [], {}
     for key, href, menu in allowed:

@@ -17,7 +17,8 @@ from layouts.i18n import page_title, t
 from layouts.params import page_state
 
 dash.register_page(__name__, path="/admin/users", title=page_title("nav.users"),
-                   name="admin_users", permission=MANAGE_USERS)
+                   name="admin_users", permission=MANAGE_USERS,
+                   nav="nav.users", nav_order=12, nav_menu="nav.admin")
 
 
 def role_options(lang: str) -> list[dict]:

@@ -16,7 +16,8 @@ from layouts.i18n import page_title, t
 from layouts.params import page_state
 
 dash.register_page(__name__, path="/audit", title=page_title("nav.audit"), name="audit",
-                   permission=READ_AUDIT)
+                   permission=READ_AUDIT,
+                   nav="nav.audit", nav_order=13, nav_menu="nav.admin")
 
 
 def action_options(lang: str) -> list[dict]:

@@ -12,7 +12,8 @@ from layouts.components import chart_card
 from layouts.i18n import page_title, t
 from layouts.params import page_state
 
-dash.register_page(__name__, path="/compare", title=page_title("nav.compare"), name="compare")
+dash.register_page(__name__, path="/compare", title=page_title("nav.compare"), name="compare",
+                   nav="nav.compare", nav_order=5)
 
 
 def layout(**query) -> html.Div:

@@ -12,7 +12,8 @@ from layouts.i18n import page_title, t
 from layouts.params import page_state
 
 dash.register_page(__name__, path="/coverage", title=page_title("nav.coverage"), name="coverage",
-                   permission=VIEW_ALL)
+                   permission=VIEW_ALL,
+                   nav="nav.coverage", nav_order=6, nav_menu="nav.data")
 
 
 def _card(title: str, body_id: str) -> dbc.Card:

@@ -13,7 +13,8 @@ from layouts.i18n import page_title, t
 from layouts.params import page_state
 
 dash.register_page(__name__, path_template="/kpi/<code>", title=page_title("nav.explorer"),
-                   name="explorer")
+                   name="explorer",
+                   nav="nav.explorer", nav_order=2, nav_href="/kpi/clearance_rate")
 
 
 def layout(code: str | None = None, **query) -> html.Div:

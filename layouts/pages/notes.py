@@ -16,7 +16,8 @@ from layouts import notes_view as v
 from layouts.i18n import page_title, t
 from layouts.params import page_state
 
-dash.register_page(__name__, path="/notes", title=page_title("notes.title"), name="notes")
+dash.register_page(__name__, path="/notes", title=page_title("notes.title"), name="notes",
+                   nav="nav.notes", nav_order=10, nav_menu="nav.data")
 
 
 def layout(**query) -> html.Div:

@@ -15,7 +15,8 @@ from layouts.grid_locale import locale_text
 from layouts.i18n import page_title, t
 from layouts.params import page_state
 
-dash.register_page(__name__, path="/outlook", title=page_title("nav.outlook"), name="outlook")
+dash.register_page(__name__, path="/outlook", title=page_title("nav.outlook"), name="outlook",
+                   nav="nav.outlook", nav_order=3)
 
 
 def column_defs(lang: str) -> list[dict]:

@@ -13,7 +13,8 @@ from layouts.i18n import page_title, t
 from layouts.params import page_state
 
 dash.register_page(__name__, path="/releases", title=page_title("releases.title"),
-                   name="releases", permission=PUBLISH)
+                   name="releases", permission=PUBLISH,
+                   nav="nav.releases", nav_order=11, nav_menu="nav.data")
 
 
 def layout(**query) -> html.Div:

@@ -12,7 +12,8 @@ from layouts.components import chart_card, report_link
 from layouts.i18n import page_title, t
 from layouts.params import page_state
 
-dash.register_page(__name__, path="/", title=page_title("nav.scorecard"), name="scorecard")
+dash.register_page(__name__, path="/", title=page_title("nav.scorecard"), name="scorecard",
+                   nav="nav.scorecard", nav_order=1)
 
 
 def layout(**query) -> html.Div:

@@ -18,7 +18,8 @@ from layouts.i18n import page_title, t
 from layouts.params import page_state
 
 dash.register_page(__name__, path="/simulate", title=page_title("nav.simulate"),
-                   name="simulate")
+                   name="simulate",
+                   nav="nav.simulate", nav_order=4)
 
 
 def _label(text: str, control_id: str) -> dbc.Label:

@@ -16,7 +16,8 @@ from layouts.i18n import page_title, t
 from layouts.params import page_state
 
 dash.register_page(__name__, path="/targets", title=page_title("nav.targets"), name="targets",
-                   permission=VIEW_ALL)
+                   permission=VIEW_ALL,
+                   nav="nav.targets", nav_order=9, nav_menu="nav.data")
 
 
 def layout(**query) -> html.Div:

@@ -16,7 +16,8 @@ from layouts.i18n import page_title
 from layouts.params import page_state
 
 dash.register_page(__name__, path="/upload", title=page_title("upload.title"), name="upload",
-                   permission=UPLOAD)
+                   permission=UPLOAD,
+                   nav="nav.upload", nav_order=7, nav_menu="nav.data")
 
 
 def layout(**query) -> html.Div:

@@ -15,7 +15,8 @@ from layouts.i18n import page_title, t
 from layouts.params import page_state
 
 dash.register_page(__name__, path="/uploads", title=page_title("nav.uploads"), name="uploads",
-                   permission=VIEW_ALL)
+                   permission=VIEW_ALL,
+                   nav="nav.uploads", nav_order=8, nav_menu="nav.data")
 
 
 def _modal(lang: str) -> dbc.Modal:
