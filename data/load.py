@@ -191,7 +191,7 @@ def load_file(
     checked = check_file(engine, path, kind, filename, max_bytes, say, profile)
     report, result = checked.report, checked.result
     del checked  # the raw strings are not needed for writing
-    if report.status != "valid":
+    if report.status != "valid" or result is None or result.kind is None:
         return report
     say("writing", 0.4)
     return write_upload(engine, result.kind, result.frame, report, user=user, source=source,
@@ -257,7 +257,7 @@ def _insert_upload(conn: Connection, report: LoadReport, user: str, source: str)
     row = conn.execute(
         text(f"INSERT INTO uploads ({cols}, inserted, replaced, unchanged) "
              f"VALUES ({marks}, 0, 0, 0) RETURNING id"), params
-    ).first()
+    ).one()
     return int(row[0])
 
 

@@ -128,8 +128,8 @@ def parse_date(s: pd.Series) -> tuple[pd.Series, np.ndarray, str | None]:
     dates = dates.astype("datetime64[s]")  # the unit the rest of the project uses
     dates[~ok] = np.datetime64("NaT")
     bad = ~ok & ~empty
-    label = None if not seen else seen[0] if len(seen) == 1 else "mixed"
-    return pd.Series(dates, index=s.index, name=s.name), bad, label
+    found = None if not seen else seen[0] if len(seen) == 1 else "mixed"
+    return pd.Series(dates, index=s.index, name=s.name), bad, found
 
 
 def parse_bool(s: pd.Series) -> tuple[pd.Series, np.ndarray]:

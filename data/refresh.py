@@ -215,7 +215,7 @@ def rebuild_kpis(conn: Connection, court_years: CourtYears, known: Rebuilt | Non
     # Courts: only the changed (court, year) cells.
     ccond, cparams = store.in_list("court_code", touched)
     ycond, yparams = store.in_list("year", years)
-    if known is not None and known.facts is not None and set(
+    if known is not None and known.facts is not None and known.durations is not None and set(
             known.facts["court_code"]) >= set(touched):
         facts = known.facts[known.facts["year"].isin(years)].astype({"year": "int64"})
         durations = known.durations[known.durations["year"].isin(years)]

@@ -66,6 +66,7 @@ def insert_frame(conn: Connection, table: str, frame: pd.DataFrame) -> int:
     cols = [c for c in frame.columns if c in types]
     dialect = conn.dialect.name
     raw = conn.connection.driver_connection
+    assert raw is not None  # a connection in use has its driver's
     if dialect == "postgresql":
         _copy_postgres(raw, table, frame, cols, types)
         return len(frame)

@@ -67,9 +67,9 @@ def undo_preview(conn: Connection, upload_id: int) -> UndoPreview:
         return UndoPreview(**base, refusal=Refusal("later_upload", {"uploads": names}))
     table = KINDS[up["kind"]].table
     current = int(conn.execute(text(f"SELECT COUNT(*) FROM {table} WHERE upload_id = :id"),
-                               {"id": upload_id}).scalar())
+                               {"id": upload_id}).scalar() or 0)
     restored = int(conn.execute(text("SELECT COUNT(*) FROM row_history WHERE upload_id = :id"),
-                                {"id": upload_id}).scalar())
+                                {"id": upload_id}).scalar() or 0)
     counts = {**base, "removed": max(current - restored, 0), "restored": restored}
     refusal = _referenced(conn, up["kind"], upload_id)
     if refusal is None and up["kind"] == "targets":

@@ -215,6 +215,7 @@ def validate(raw: RawTable, kind_name: str | None, ctx: Context) -> Result:
             c.add(issue.code, line=1, params=issue.params)
             empty.error_count = c.error_count
             return empty
+    assert kind_name is not None  # detect_kind gives a kind or an issue
     kind = KINDS[kind_name]
     detected["kind"] = kind.name
     empty.kind = kind.name
