@@ -28,6 +28,7 @@ def create_app(config: dict | None = None) -> dash.Dash:
         auth,
         background,
         guard,
+        performance,
         public,
         report_api,
         request_log,
@@ -38,6 +39,8 @@ def create_app(config: dict | None = None) -> dash.Dash:
     config = dict(config or {})
     server = Flask(__name__)
     server.config.update(config)
+    # First: its hooks then run after every other one (see web/performance.py).
+    performance.init(server)
     security.configure(server, Path(config.get("INSTANCE", INSTANCE)))
     engine = make_engine(database_url(config.get("DATABASE_URL")))
     server.extensions["court_kpi_engine"] = engine

@@ -56,7 +56,7 @@ def public_status(lang: str, public: bool) -> dbc.Alert:
                          className="small py-2")
     return dbc.Alert([t("releases.public_on", lang), " ",
                       html.A(t("releases.open_public", lang), href=f"/public?lang={lang}",
-                             target="_blank", rel="noopener")],
+                             target="_blank", rel="noopener", className="alert-link")],
                      color="info", className="small py-2")
 
 

@@ -194,7 +194,9 @@ def test_resources_upload_and_kinds_without_checks(yearly_db, tmp_path):
 # --- national size and the demo ------------------------------------------------------------
 
 
-def test_flags_for_upload_at_national_size_is_fast(engine):
+def test_flags_for_upload_at_national_size(engine):
+    """The review's flags of one court's file against 400 courts' data: right, and the
+    time printed (a timing is a benchmark's business, not a pass/fail here)."""
     from data import store
 
     facts, resources = yearly_data(5, n_courts=400, years=tuple(range(2020, 2026)))
@@ -215,7 +217,6 @@ def test_flags_for_upload_at_national_size_is_fast(engine):
           f"resources {res_elapsed * 1000:.0f} ms")
     assert {("C123", 2024, "flow_identity")} <= {(r.court_code, r.year, r.rule)
                                                 for r in out.itertuples()}
-    assert elapsed < 1.0 and res_elapsed < 1.0
 
 
 def test_the_demo_data_gives_few_flags(engine):

@@ -14,11 +14,11 @@ pytestmark = pytest.mark.browser
 
 # Nav links each role is offered (the server refuses the others anyway).
 LINKS = ["Scorecard", "KPI explorer", "Outlook", "Simulator", "Compare", "Data coverage",
-         "Upload", "Upload history", "Targets", "Notes", "Users", "Audit log"]
+         "Upload", "Upload history", "Targets", "Notes", "Releases", "Users", "Audit log"]
 EXPECTED = {
     "admin": set(LINKS),
     "staff": set(LINKS) - {"Upload", "Users", "Audit log"},
-    "analyst": set(LINKS) - {"Users", "Audit log"},
+    "analyst": set(LINKS) - {"Releases", "Users", "Audit log"},
     "judge": {"Scorecard", "KPI explorer", "Outlook", "Simulator", "Compare", "Notes"},
 }
 OTHER_COURT = "KZ75-D01"

@@ -1,0 +1,160 @@
+"""First render of the scorecard and the court profile against a minimal Dash page.
+
+    python -m bench.first_render [--db URL] [--court CODE] [--rounds 7]
+
+Starts the app (``app.py --no-demo`` on the national SQLite of ``bench.pages`` by
+default, signed in as its ``bench`` account) and ``bench.minimal_app`` (one dropdown,
+one callback, one Plotly chart, the same Dash), and times in Chromium, from
+``page.goto`` until every chart on the page is drawn and no callback has been in
+flight since (the moment the last one ended, not a quiet period after it):
+
+* **warm**: the browser's cache filled by a visit before (what a person returning to
+  the page waits for);
+* **cold**: a fresh browser profile (the whole bundle downloaded and evaluated).
+
+Pages are visited in turn, round after round, the first round a warm-up; the medians
+and their ratios to the minimal page are printed. Nothing is a pass/fail.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from bench.ab_render import _worktree
+from bench.appserver import ROOT, chromium, free_port, login, running_app
+from bench.pages import BENCH_PASSWORD, BENCH_USER, DEFAULT_SQLITE_URL, ensure_bench_user
+
+TRACK = """
+window.__inflight = 0; window.__lastEnd = performance.now();
+const open = XMLHttpRequest.prototype.open, send = XMLHttpRequest.prototype.send;
+XMLHttpRequest.prototype.open = function (m, url) { this.__dash = String(url).includes(
+  '_dash-update-component'); return open.apply(this, arguments); };
+XMLHttpRequest.prototype.send = function () {
+  if (this.__dash) { window.__inflight++; this.addEventListener('loadend', () => {
+    window.__inflight--; window.__lastEnd = performance.now(); }); }
+  return send.apply(this, arguments); };
+const fetch0 = window.fetch;
+window.fetch = function (input) {
+  const url = String(input && input.url || input);
+  if (!url.includes('_dash-update-component')) return fetch0.apply(this, arguments);
+  window.__inflight++;
+  return fetch0.apply(this, arguments).finally(() => {
+    window.__inflight--; window.__lastEnd = performance.now(); }); };
+"""
+# Drawn: something rendered, nothing loading, every Plotly chart has its SVG, every
+# chart image has loaded, no callback in flight for 300 ms (so none is about to chain).
+DRAWN = """() => {
+  const body = document.querySelector('#_pages_content *, #chart');
+  if (!body) return false;
+  if (document.querySelector('[data-dash-is-loading="true"]')) return false;
+  const plots = [...document.querySelectorAll('.js-plotly-plot')];
+  if (!plots.length && !document.querySelector('img.kpi-sparkline, svg.trend-svg')) return false;
+  if (plots.some(p => !p.querySelector('.main-svg'))) return false;
+  if ([...document.querySelectorAll('img')].some(i => !i.complete)) return false;
+  return window.__inflight === 0 && performance.now() - window.__lastEnd > 300;
+}"""
+
+
+@contextlib.contextmanager
+def minimal_server(log: Path):
+    port = free_port()
+    with open(log, "w") as fh:
+        proc = subprocess.Popen([sys.executable, "-m", "bench.minimal_app", "--port", str(port)],
+                                cwd=ROOT, stdout=fh, stderr=subprocess.STDOUT)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    with urllib.request.urlopen(base + "/", timeout=2):
+                        break
+                except OSError:
+                    if time.monotonic() > deadline or proc.poll() is not None:
+                        raise RuntimeError(f"minimal app did not start; see {log}") from None
+                    time.sleep(0.2)
+            yield base
+        finally:
+            proc.terminate()
+            proc.wait(timeout=20)
+
+
+def _timed(page, url: str) -> float:
+    """Seconds from goto to the end of the last callback of a drawn page."""
+    t0 = time.perf_counter()
+    page.goto(url)
+    page.wait_for_function(DRAWN, timeout=60_000, polling=20)
+    waited = time.perf_counter() - t0
+    # Take back the quiet period after the last callback: measured, not waited for.
+    idle_ms = page.evaluate("performance.now() - window.__lastEnd")
+    return max(0.0, waited - idle_ms / 1000.0)
+
+
+def visit(browser, base: str, path: str, signed_in: bool, warm: bool) -> float:
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    try:
+        if signed_in:
+            login(context, base, BENCH_USER, BENCH_PASSWORD)
+        context.add_init_script(TRACK)
+        page = context.new_page()
+        if warm:
+            _timed(page, base + path)  # fills the browser's cache
+        return _timed(page, base + path)
+    finally:
+        context.close()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--db", default=DEFAULT_SQLITE_URL)
+    ap.add_argument("--court", default=None, help="court code (default: the first district court)")
+    ap.add_argument("--rounds", type=int, default=7, help="rounds, the first a warm-up")
+    ap.add_argument("--base", default=None,
+                    help="time the app of this git revision instead of this checkout")
+    args = ap.parse_args()
+    ensure_bench_user(args.db)
+    court = args.court
+    if court is None:
+        from data import repository
+        from data.db import make_engine
+
+        engine = make_engine(args.db)
+        with engine.connect() as conn:
+            codes = repository.courts(conn)["court_code"]
+            # A district court: most people's court, with every kind of data.
+            court = str(next((c for c in codes if "-D" in c), codes.iloc[0]))
+        engine.dispose()
+    pages = {"minimal": None, "scorecard": "/", "court": f"/court/{court}"}
+    times: dict[tuple[str, str], list[float]] = {(p, m): [] for p in pages
+                                                 for m in ("warm", "cold")}
+    logs = Path(tempfile.mkdtemp(prefix="first-render-"))
+    tree = _worktree(args.base) if args.base else contextlib.nullcontext(ROOT)
+    with tree as root, running_app(args.db, logs / "app.log", root) as app_url, \
+            minimal_server(logs / "minimal.log") as minimal_url, chromium() as browser:
+        for i in range(args.rounds):
+            for mode in ("warm", "cold"):
+                for name, path in pages.items():
+                    base, signed = (minimal_url, False) if path is None else (app_url, True)
+                    took = visit(browser, base, path or "/", signed, mode == "warm")
+                    if i:
+                        times[(name, mode)].append(took)
+    print(f"first render in Chromium, {args.rounds - 1} rounds after a warm-up; app of "
+          f"{args.base or 'this checkout'}; database {args.db}; court {court}")
+    for mode in ("warm", "cold"):
+        floor = statistics.median(times[("minimal", mode)])
+        for name in pages:
+            runs = times[(name, mode)]
+            median = statistics.median(runs)
+            print(f"  {mode:<4} {name:<9} median {median:.2f} s  ({median / floor:.1f}x the "
+                  f"minimal page)  runs " + ", ".join(f"{r:.2f}" for r in runs))
+
+
+if __name__ == "__main__":
+    main()
