@@ -115,7 +115,8 @@ class Site:
         with self.engine.connect() as conn:
             return releases.listing(conn)
 
-    @lru_cache(maxsize=16)  # noqa: B019
+    # A full release with every court is tens of MB as JSON: keep the last few only.
+    @lru_cache(maxsize=4)  # noqa: B019
     def download(self, number: int, fmt: str) -> bytes:
         release = self.release(number)
         frames = {k: v for k, v in self.frames(number).items()}
