@@ -59,6 +59,7 @@ def register(app, services: Services) -> None:
         Output(v.CONFIRM_BODY, "children"),
         Output(v.MESSAGE, "children"),
         Output(v.CHANGED, "data"),
+        Output(v.NOTE, "value"),
         Input(v.PUBLISH, "n_clicks"),
         Input(v.CONFIRM_OK, "n_clicks"),
         Input(v.CONFIRM_CANCEL, "n_clicks"),
@@ -73,23 +74,24 @@ def register(app, services: Services) -> None:
         lang = payload_state(state)["lang"]
         trigger = ctx.triggered_id
         if trigger == v.CONFIRM_CANCEL or not ctx.triggered[0].get("value"):
-            return False, no_update, no_update, no_update
+            return False, no_update, no_update, no_update, no_update
         chosen = _year(year, services.years())
         if chosen is None:
             return False, no_update, _error(t("releases.error.year", lang,
-                                              year=str(year)[:8])), no_update
+                                              year=str(year)[:8])), no_update, no_update
         if trigger == v.PUBLISH:
             with services.connect() as conn:
                 latest = releases.latest(conn)
             number = 1 if latest is None else latest["id"] + 1
             return True, t("releases.confirm_body", lang, year=chosen, number=number), "", \
-                no_update
+                no_update, no_update
         try:
             done = releases.publish(services.engine, chosen, note, viewer, client_address())
         except ReleaseError as exc:
             return False, no_update, _error(t(f"releases.error.{exc.code}", lang,
-                                              **exc.params)), no_update
+                                              **exc.params)), no_update, no_update
         message = t("releases.done", lang, number=done["id"], year=chosen,
                     values=done["values"], revised=done["revised"])
+        # The note went with the release; the form is ready for the next one.
         return False, no_update, html.Span(message, className="text-success"), \
-            (changed or 0) + 1
+            (changed or 0) + 1, ""

@@ -34,6 +34,7 @@ def test_staff_publish_and_the_public_reads_it(page_as):
     expect(staff.locator("#releases-message")).to_contain_text(
         f"Published release {number} ({year})", timeout=60_000)
     wait_idle(staff)
+    expect(staff.get_by_label("Note (optional, plain text)")).to_have_value("")
     row = staff.locator(f"#releases-list tr[data-release='{number}']")
     expect(row).to_contain_text(NOTE)
     expect(row).to_contain_text("t-staff")
