@@ -298,7 +298,11 @@ def _by_id(pg, kind: str, **keys: str):
 def choose(pg, tracker: CallbackTracker, control: str, option: str) -> float:
     """Open a dropdown control and pick the option with this visible text, as a user."""
     _by_id(pg, "control", name=control).click()
-    pg.get_by_role("option", name=option, exact=True).click()
+    # assets/a11y.js makes an open list's options native radios: click the label a
+    # person clicks (as tests/browser/conftest.dropdown_option does).
+    exact = re.compile(f"^{re.escape(option)}$")
+    pg.locator(".dash-dropdown-content label").filter(
+        has=pg.locator(".dash-options-list-option-text").get_by_text(exact)).click()
     return settle(pg, tracker)
 
 
