@@ -14,7 +14,7 @@ from pathlib import Path
 import dash
 from flask import Flask
 
-from data.db import database_url, init_db, make_engine, schema_ready
+from data.store.db import database_url, init_db, make_engine, schema_ready
 from web import INSTANCE  # one place says where the instance folder is
 
 # Bootstrap 5.3.8 CSS is vendored in assets/vendor and served by Dash with the other
@@ -83,7 +83,7 @@ def _first_admin(engine) -> None:
     """With no users at all, create ``admin`` and show its password once."""
     from sqlalchemy.exc import IntegrityError
 
-    from data.users import ensure_admin
+    from data.accounts.users import ensure_admin
 
     if not schema_ready(engine):
         return
@@ -190,7 +190,7 @@ def _register_routes(server: Flask) -> None:
             return response
         if current_user.is_authenticated:
             # Remembered per user too, so it follows them to another computer.
-            from data.users import set_language
+            from data.accounts.users import set_language
 
             with server.extensions["court_kpi_engine"].begin() as conn:
                 set_language(conn, current_user.account.id, lang)
@@ -214,7 +214,7 @@ def _register_routes(server: Flask) -> None:
 def _seed_if_empty(url: str) -> None:
     from sqlalchemy import text
 
-    from data.demo_load import create_demo_users, credentials_text, load_demo
+    from data.demo.loading import create_demo_users, credentials_text, load_demo
 
     engine = make_engine(url)
     init_db(engine)

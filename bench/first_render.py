@@ -122,8 +122,8 @@ def main() -> None:
     ensure_bench_user(args.db)
     court = args.court
     if court is None:
-        from data import repository
-        from data.db import make_engine
+        from data.store import repository
+        from data.store.db import make_engine
 
         engine = make_engine(args.db)
         with engine.connect() as conn:

@@ -51,10 +51,12 @@ import sqlalchemy
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
-from data import demo, refresh, store
-from data.db import ROOT, database_url, init_db, make_engine
-from data.load import LoadReport, load_file, undo
-from data.writers import write_csv
+from data.demo import synthetic
+from data.derive import refresh
+from data.ingest.load import LoadReport, load_file, undo
+from data.ingest.writers import write_csv
+from data.store import frames
+from data.store.db import ROOT, database_url, init_db, make_engine
 
 DEFAULT_PG_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -89,9 +91,9 @@ def log(message: str) -> None:
 def build_input(out: Path, rows: int, seed: int) -> dict:
     """regions.csv, courts.csv and cases.csv (the first ``rows`` national cases)."""
     t0 = time.perf_counter()
-    frames = demo.generate("national", seed, include_cases=False)
+    frames = synthetic.generate("national", seed, include_cases=False)
     parts, n = [], 0
-    for chunk in demo.iter_case_chunks("national", seed):
+    for chunk in synthetic.iter_case_chunks("national", seed):
         parts.append(chunk)
         n += len(chunk)
         if n >= rows:
@@ -352,12 +354,12 @@ def national_court_year(engine: Engine, out: Path, repeats: int) -> tuple[dict, 
         court, year, n = conn.execute(text(
             "SELECT court_code, year, SUM(incoming) AS n FROM facts WHERE source = 'cases' "
             "GROUP BY court_code, year ORDER BY n DESC, court_code LIMIT 1")).one()
-        frame = store.read_sql(conn, "SELECT * FROM cases WHERE court_code = :c AND "
+        frame = frames.read_sql(conn, "SELECT * FROM cases WHERE court_code = :c AND "
                                      "filed_date >= :a AND filed_date < :b",
                                {"c": court, "a": dt.date(int(year), 1, 1),
                                 "b": dt.date(int(year) + 1, 1, 1)})
         total = conn.execute(text("SELECT COUNT(*) FROM cases")).scalar()
-    frame = store.typed(frame.drop(columns=["upload_id"]), "cases")
+    frame = frames.typed(frame.drop(columns=["upload_id"]), "cases")
     src = out / f"national_{court}_{year}.csv"
     write_csv(frame, "cases", src)
     info, paths = court_year_files(src, out, repeats)

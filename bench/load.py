@@ -76,7 +76,7 @@ from bench.pages import (
     scoped_pg_url,
     stale,
 )
-from data.db import ROOT, database_url, make_engine
+from data.store.db import ROOT, database_url, make_engine
 
 GOAL_ERRORS = 0
 GOAL_P95_S = 1.0  # every request under load
@@ -114,8 +114,8 @@ class Choices:
     """Valid filter values, read from the database once."""
 
     def __init__(self, url: str) -> None:
-        from data import repository
-        from data.schema import CATEGORIES
+        from data.store import repository
+        from data.store.schema import CATEGORIES
         from kpi.catalogue import KPIS
 
         engine = make_engine(url)

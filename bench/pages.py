@@ -65,8 +65,8 @@ from sqlalchemy.engine import make_url
 
 from bench.appserver import chromium, login, running_app
 from bench.ingest import pg_reachable
-from data import users
-from data.db import ROOT, database_url, init_db, make_engine
+from data.accounts import users
+from data.store.db import ROOT, database_url, init_db, make_engine
 
 DEFAULT_SQLITE_URL = "sqlite:////work/nat.sqlite"
 DEFAULT_PG_URL = os.environ.get(

@@ -36,7 +36,7 @@ from pathlib import Path
 
 from bench.ingest import pg_reachable
 from bench.pages import DEFAULT_SQLITE_URL, ensure_pg_national, log, scoped_pg_url
-from data.db import ROOT, make_engine
+from data.store.db import ROOT, make_engine
 
 DEFAULT_PG_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -45,7 +45,7 @@ GOAL_S = 2.0
 
 def _one(engine, level: str, code: str | None, year: int | None, lang: str,
          directory=None) -> dict:
-    from data.report_data import gather
+    from data.publish.report_data import gather
     from layouts.report import build_content, render_content
 
     t0 = time.perf_counter()
@@ -81,7 +81,7 @@ def _cli(url: str, court: str, lang: str) -> float:
 
 def _batch(url: str, codes: list[str], year: int, lang: str, jobs: int) -> dict:
     """The courts' reports as ``--all-courts --jobs`` makes them (kpi.cli's own loop)."""
-    from data.report_data import Directory
+    from data.publish.report_data import Directory
     from kpi.cli import _court_reports
 
     t0 = time.perf_counter()
@@ -98,7 +98,7 @@ def _batch(url: str, codes: list[str], year: int, lang: str, jobs: int) -> dict:
 
 
 def run(label: str, url: str, args) -> dict:
-    from data import repository
+    from data.store import repository
 
     log(f"{label}: {url}")
     engine = make_engine(url)

@@ -49,9 +49,9 @@ USER, PASSWORD = "bench-analyst", "bench-upload-password"
 
 def fresh_database(url: str, inp: dict) -> None:
     """Schema, the regions and courts, and the account that uploads."""
-    from data import users
-    from data.db import init_db, make_engine
-    from data.load import load_file
+    from data.accounts import users
+    from data.ingest.load import load_file
+    from data.store.db import init_db, make_engine
 
     engine = make_engine(url)
     init_db(engine)

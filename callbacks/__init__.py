@@ -16,7 +16,7 @@ from callbacks.context import Services
 
 
 def _namespace(engine: Engine) -> str:
-    from data.db import instance_id, schema_ready
+    from data.store.db import instance_id, schema_ready
 
     return instance_id(engine) if schema_ready(engine) else "uninitialised"
 

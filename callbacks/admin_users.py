@@ -16,9 +16,9 @@ from dash import Input, Output, State, html, no_update
 
 from callbacks.audit import fmt_times
 from callbacks.context import Services
-from data import user_admin, users
-from data.access import MANAGE_USERS
-from data.user_admin import OwnAccount
+from data.accounts import user_admin, users
+from data.accounts.access import MANAGE_USERS
+from data.accounts.user_admin import OwnAccount
 from layouts import ids
 from layouts.components import alert
 from layouts.i18n import LANGUAGE_NAMES, state_lang, t

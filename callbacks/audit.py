@@ -16,8 +16,8 @@ import pandas as pd
 from dash import Input, Output, State, dcc, html
 
 from callbacks.context import Services
-from data import audit, users
-from data.access import READ_AUDIT
+from data.accounts import audit, users
+from data.accounts.access import READ_AUDIT
 from layouts import ids
 from layouts.export import to_csv_bytes
 from layouts.i18n import state_lang, t

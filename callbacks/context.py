@@ -19,8 +19,8 @@ from flask import g, has_request_context
 from sqlalchemy import Engine
 
 from callbacks.shared_cache import SharedCache
-from data import repository
-from data.access import SYSTEM, Viewer, anonymous_position, scope_values, visible_courts
+from data.accounts.access import SYSTEM, Viewer, anonymous_position, scope_values, visible_courts
+from data.store import repository
 from kpi import funnel
 from kpi.catalogue import KPIS
 from kpi.outlook import DEFAULT_HORIZON
@@ -185,7 +185,7 @@ class Services:
     def backlog(self, level: str, code: str, category: str) -> pd.DataFrame:
         """The backlog's age of one unit (data.backlog), every year; kept per data version.
         Callers check the viewer may see ``code`` by name (a court's, a region's)."""
-        from data.backlog import backlog_age
+        from data.derive.backlog import backlog_age
 
         return self._cached(f"backlog:{level}:{code}:{category}",
                             lambda conn: backlog_age(conn, level, code, category=category))
@@ -194,8 +194,8 @@ class Services:
         """Every plausibility flag on the loaded data (data.flags), with the note that
         explains it if any; computed once per data version (the checks judge each court
         against all the others). A judge gets their own court's only."""
-        from data import annotations
-        from data.flags import flags, mark_explained
+        from data.derive.flags import flags, mark_explained
+        from data.edits import annotations
 
         viewer = viewer or request_viewer()
         rows = self._cached("flags", lambda conn: flags(conn))

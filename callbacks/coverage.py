@@ -9,8 +9,8 @@ import pandas as pd
 from dash import Input, Output, dcc, html
 
 from callbacks.context import Services
-from data import repository
-from data.access import VIEW_ALL
+from data.accounts.access import VIEW_ALL
+from data.store import repository
 from kpi.catalogue import KPIS
 from layouts import flags_view, ids
 from layouts.format import fmt_coverage

@@ -7,8 +7,9 @@ import pandas as pd
 from dash import Input, Output, html
 
 from callbacks.context import Services, request_viewer
-from data import annotations, repository
-from data.access import ANNOTATE
+from data.accounts.access import ANNOTATE
+from data.edits import annotations
+from data.store import repository
 from kpi.catalogue import KPIS
 from kpi.cli import json_records
 from kpi.outlook import BOUNDS, DEFAULT_HORIZON, projection_path

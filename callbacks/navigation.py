@@ -6,7 +6,7 @@ import pandas as pd
 from dash import ALL, MATCH, Input, Output, State, ctx, dcc, no_update
 
 from callbacks.context import Services
-from data.access import anonymous_position
+from data.accounts.access import anonymous_position
 from layouts import ids
 from layouts.components import data_table, synthetic_banner
 from layouts.export import to_csv_bytes, to_xlsx_bytes

@@ -6,9 +6,9 @@ from __future__ import annotations
 from dash import ALL, Input, Output, State, ctx, html, no_update
 
 from callbacks.context import Services
-from data import annotations
-from data.access import ANNOTATE
-from data.annotations import Note, NoteError
+from data.accounts.access import ANNOTATE
+from data.edits import annotations
+from data.edits.annotations import Note, NoteError
 from layouts import ids
 from layouts import notes_view as v
 from layouts.i18n import t

@@ -7,9 +7,9 @@ from dash import Input, Output, State, ctx, html, no_update
 from flask import current_app
 
 from callbacks.context import Services
-from data import releases
-from data.access import PUBLISH
-from data.releases import ReleaseError
+from data.accounts.access import PUBLISH
+from data.publish import releases
+from data.publish.releases import ReleaseError
 from layouts import ids
 from layouts import releases_view as v
 from layouts.i18n import t

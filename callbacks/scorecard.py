@@ -12,7 +12,7 @@ import pandas as pd
 from dash import Input, Output, dcc, html
 
 from callbacks.context import Services
-from data import repository
+from data.store import repository
 from kpi.analysis import attention, change_from_previous
 from kpi.catalogue import CATALOGUE, KPIS, PILLARS
 from kpi.cli import json_records

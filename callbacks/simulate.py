@@ -19,8 +19,8 @@ import pandas as pd
 from dash import Input, Output, State, html, no_update
 
 from callbacks.context import Services, request_viewer
-from data import repository
-from data.access import Viewer
+from data.accounts.access import Viewer
+from data.store import repository
 from kpi.simulate import SimulationError, Start, simulate, start_from_flow
 from layouts import figures, ids
 from layouts import simulate_view as v

@@ -12,11 +12,8 @@ import binascii
 from dash import Input, Output, State, dcc, html, no_update
 
 from callbacks.context import Services
-from data import repository
-from data.access import EDIT_TARGETS, VIEW_ALL
-from data.load import context
-from data.readers import ReadError, read_table
-from data.targets_edit import (
+from data.accounts.access import EDIT_TARGETS, VIEW_ALL
+from data.edits.targets_edit import (
     Checked,
     StaleTargets,
     apply_edits,
@@ -24,6 +21,9 @@ from data.targets_edit import (
     check_table,
     recent_changes,
 )
+from data.ingest.load import context
+from data.ingest.readers import ReadError, read_table
+from data.store import repository
 from layouts import ids
 from layouts import targets_view as v
 from layouts.components import alert

@@ -30,11 +30,12 @@ from dash import ALL, Input, Output, State, ctx, dcc, hooks, html, no_update
 from dash.exceptions import PreventUpdate
 
 from callbacks.context import Services
-from data import names, profiles, repository
-from data.access import UPLOAD, Viewer
-from data.load import LoadReport, check_file, find_loaded, load_file, write_upload
-from data.schema import KINDS
-from data.validate import Issue
+from data.accounts.access import UPLOAD, Viewer
+from data.ingest import names, profiles
+from data.ingest.load import LoadReport, check_file, find_loaded, load_file, write_upload
+from data.ingest.validate import Issue
+from data.store import repository
+from data.store.schema import KINDS
 from layouts import flags_view, ids
 from layouts import profile_view as PV
 from layouts import upload_view as V
@@ -143,23 +144,12 @@ def template_text(kind: str, lang: str = "en") -> str:
 
 
 @functools.cache
-def _demo() -> dict[str, pd.DataFrame]:
-    from data.demo import generate
-
-    return generate("small", seed=0)
-
-
-@functools.cache
 def example_text(kind: str, rows: int = 5, lang: str = "en") -> str:
     """A few rows of ``kind`` from the synthetic demo data, as a contract CSV in ``lang``."""
-    from data.writers import contract_text
+    from data.demo.loading import example_frame
+    from data.ingest.writers import contract_text
 
-    frame = _demo()[kind]
-    if kind == "cases":  # one court's cases, some resolved and some pending
-        frame = frame[frame["court_code"] == frame["court_code"].iloc[0]]
-        frame = pd.concat([frame[frame["resolved_date"].notna()].head(rows - 1),
-                           frame[frame["resolved_date"].isna()].head(1)])
-    return localise(contract_text(frame.head(rows), kind), kind, lang)
+    return localise(contract_text(example_frame(kind, rows), kind), kind, lang)
 
 
 def localise(text_frame: pd.DataFrame, kind: str, lang: str) -> str:
@@ -349,7 +339,7 @@ def register(app, services: Services) -> None:
     def upload_flags(checked, lang: str):
         """The plausibility flags the file would raise against what is loaded (issue 15):
         warnings shown in the review, never a reason to refuse the file."""
-        from data.flags import UPLOAD_KINDS, flags_for_upload
+        from data.derive.flags import UPLOAD_KINDS, flags_for_upload
 
         report = checked.report
         if report.status != "valid" or report.kind not in UPLOAD_KINDS:

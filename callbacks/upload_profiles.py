@@ -13,8 +13,8 @@ import re
 from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 
 from callbacks.context import Services
-from data import profiles
-from data.access import UPLOAD
+from data.accounts.access import UPLOAD
+from data.ingest import profiles
 from layouts import ids
 from layouts import profile_view as PV
 from layouts import upload_view as V

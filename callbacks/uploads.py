@@ -10,10 +10,10 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, ctx, dcc, html, no_update
 
 from callbacks.context import Services
-from data import repository
-from data.access import UPLOAD, VIEW_ALL
-from data.load import UndoRefused, undo
-from data.undo_preview import undo_preview
+from data.accounts.access import UPLOAD, VIEW_ALL
+from data.ingest.load import UndoRefused, undo
+from data.ingest.undo_rules import undo_preview
+from data.store import repository
 from layouts import ids
 from layouts import uploads_view as v
 from layouts.export import to_csv_bytes

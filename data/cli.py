@@ -12,9 +12,9 @@ from collections.abc import Sequence
 
 from sqlalchemy.exc import ArgumentError, OperationalError
 
-from data.access import ROLES
-from data.db import database_url, init_db, make_engine
-from data.schema import KINDS
+from data.accounts.access import ROLES
+from data.store.db import database_url, init_db, make_engine
+from data.store.schema import KINDS
 from kpi.plausibility import RULES
 
 
@@ -111,7 +111,7 @@ def cmd_init(engine, args) -> int:
 def cmd_load(engine, args) -> int:
     from pathlib import Path
 
-    from data.load import load_file
+    from data.ingest.load import load_file
 
     path = Path(args.file)
     if not path.is_file():
@@ -120,7 +120,7 @@ def cmd_load(engine, args) -> int:
     init_db(engine)
     profile = None
     if args.profile:
-        from data import profiles
+        from data.ingest import profiles
 
         with engine.connect() as conn:
             profile = profiles.get(conn, args.profile)
@@ -185,7 +185,7 @@ def _issue_line(issue) -> str:
 
 
 def cmd_uploads(engine, args) -> int:
-    from data.repository import uploads
+    from data.store.repository import uploads
 
     init_db(engine)
     with engine.connect() as conn:
@@ -201,7 +201,7 @@ def cmd_uploads(engine, args) -> int:
 
 
 def cmd_undo(engine, args) -> int:
-    from data.load import UndoRefused, undo
+    from data.ingest.load import UndoRefused, undo
 
     init_db(engine)
     try:
@@ -216,7 +216,7 @@ def cmd_undo(engine, args) -> int:
 
 
 def cmd_demo(engine, args) -> int:
-    from data.demo_load import create_demo_users, credentials_text, load_demo
+    from data.demo.loading import create_demo_users, credentials_text, load_demo
 
     init_db(engine)
     summary = load_demo(engine, scale=args.scale, seed=args.seed, verbose=True)
@@ -228,8 +228,8 @@ def cmd_demo(engine, args) -> int:
 
 
 def cmd_refresh(engine, args) -> int:
-    from data.load import statutory_days
-    from data.refresh import refresh_all
+    from data.derive.refresh import refresh_all
+    from data.ingest.load import statutory_days
 
     init_db(engine)
     with engine.begin() as conn:
@@ -240,7 +240,7 @@ def cmd_refresh(engine, args) -> int:
 
 def _password(args) -> tuple[str, bool]:
     """The password from stdin, or a generated one (to be shown once)."""
-    from data.users import new_password
+    from data.accounts.users import new_password
 
     if args.password_stdin:
         return sys.stdin.readline().rstrip("\r\n"), False
@@ -256,7 +256,7 @@ def _password(args) -> tuple[str, bool]:
 
 
 def cmd_user(engine, args) -> int:
-    from data import audit, users
+    from data.accounts import audit, users
 
     init_db(engine)
     try:
@@ -294,8 +294,8 @@ def cmd_user(engine, args) -> int:
 
 
 def cmd_release(engine, args) -> int:
-    from data import releases
-    from data.access import Viewer
+    from data.accounts.access import Viewer
+    from data.publish import releases
 
     init_db(engine)
     if args.release_command == "list":
@@ -324,7 +324,7 @@ def cmd_profile(engine, args) -> int:
     import datetime as dt
     from pathlib import Path
 
-    from data import profiles
+    from data.ingest import profiles
 
     init_db(engine)
     try:
@@ -372,7 +372,7 @@ FLAG_COLUMNS = ["court_code", "year", "category", "field", "rule", "value", "exp
 def cmd_flags(engine, args) -> int:
     import json
 
-    from data.flags import FlagsError, flags, messages
+    from data.derive.flags import FlagsError, flags, messages
     from layouts.i18n import t
 
     init_db(engine)

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from data.schema import CATEGORIES
+from data.store.schema import CATEGORIES
 from kpi.catalogue import CATALOGUE, KPIS
 from kpi.outlook import DEFAULT_HORIZON, HORIZONS
 
@@ -139,7 +139,7 @@ def _report(args, conn) -> int:
     """Write one report, or one per court with a progress bar; 1 when none was made."""
     from pathlib import Path
 
-    from data.report_data import Directory, ReportError, court_codes, gather
+    from data.publish.report_data import Directory, ReportError, court_codes, gather
     from layouts.report import build_content, render_content
 
     directory = Directory.read(conn)
@@ -180,8 +180,8 @@ _BATCH: dict = {}
 
 
 def _batch_start(url: str, year: int, lang: str, folder: str, directory=None) -> None:
-    from data.db import make_engine
-    from data.report_data import Directory
+    from data.publish.report_data import Directory
+    from data.store.db import make_engine
 
     engine = make_engine(url)
     if directory is None:
@@ -194,7 +194,7 @@ def _court_report(code: str) -> str | None:
     """Write one court's report into the batch's folder; None, or why it was skipped."""
     from pathlib import Path
 
-    from data.report_data import ReportError, gather
+    from data.publish.report_data import ReportError, gather
     from layouts.report import build_content, render_content
 
     try:
@@ -238,7 +238,7 @@ def _court_reports(url: str, codes: list[str], year: int, lang: str, folder: str
 
 
 def _run(args, conn) -> pd.DataFrame:
-    from data import repository
+    from data.store import repository
 
     if args.command == "values":
         return repository.kpi_values(conn, level=args.level, code=args.code, year=args.year,
@@ -267,7 +267,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _check_report(parser, args)
     from sqlalchemy.exc import OperationalError, ProgrammingError
 
-    from data.db import database_url, make_engine, schema_ready
+    from data.store.db import database_url, make_engine, schema_ready
     from kpi.simulate import SimulationError
 
     engine = make_engine(database_url(args.db))

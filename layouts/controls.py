@@ -7,7 +7,7 @@ import json
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from data.schema import CATEGORIES, COURT_LEVELS, SPECIALIZATIONS
+from data.store.schema import CATEGORIES, COURT_LEVELS, SPECIALIZATIONS
 from kpi.catalogue import CATALOGUE
 from layouts import ids
 from layouts.i18n import t

@@ -30,7 +30,7 @@ import plotly.colors as pcolors
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from data.access import ANON_PREFIX
+from data.accounts.access import ANON_PREFIX
 from kpi.catalogue import KpiDef
 from kpi.funnel import CLASSES, OUTSIDE95, OUTSIDE998, WITHIN, classify, funnel_curve
 from kpi.outlook import DEFAULT_HORIZON
@@ -52,10 +52,6 @@ STATUS_COLORS: dict[str, str] = {
 }
 # Text symbol shown next to a status colour (same as the status words of the tables).
 STATUS_SYMBOLS: dict[str, str] = {"green": "✔", "amber": "●", "red": "✖", "none": "—"}
-# Marker shape of each status where points, not text, carry it.
-STATUS_MARKERS: dict[str, str] = {
-    "green": "circle", "amber": "diamond", "red": "x", "none": "circle-open",
-}
 STATUS_KEYS: dict[str, str] = {
     "green": "fig.status.green", "amber": "fig.status.amber", "red": "fig.status.red",
     "none": "fig.status.none",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from data.schema import CATEGORIES, COURT_LEVELS, SPECIALIZATIONS
+from data.store.schema import CATEGORIES, COURT_LEVELS, SPECIALIZATIONS
 from kpi.catalogue import KPIS
 from layouts.i18n import LANGUAGES, request_language
 

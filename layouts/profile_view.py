@@ -10,8 +10,8 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from data import names
-from data.schema import KINDS
+from data.ingest import names
+from data.store.schema import KINDS
 from layouts.i18n import t
 
 # "upload-": web/uploads.py lets only uploaders call what writes these ids.

@@ -6,7 +6,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from data.access import Viewer
+from data.accounts.access import Viewer
 from layouts import ids
 from layouts.i18n import LANGUAGE_NAMES, LANGUAGES, request_language, t
 

@@ -15,7 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from data.schema import CATEGORIES
+from data.store.schema import CATEGORIES
 from kpi.outlook import HORIZONS
 from kpi.simulate import COLUMNS, Start
 from layouts.components import table_data

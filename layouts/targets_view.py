@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from dash import html
 
-from data.targets_edit import Key
+from data.edits.targets_edit import Key
 from kpi.catalogue import CATALOGUE, KPIS, TARGET_YEARS
 from layouts.i18n import t
 from layouts.uploads_view import fmt_datetime

@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 from dash import dcc, html
 
-from data.load import DEFAULT_MAX_BYTES
-from data.schema import KINDS, LOAD_ORDER
+from data.ingest.load import DEFAULT_MAX_BYTES
+from data.store.schema import KINDS
 from layouts import ids, profile_view
 from layouts.components import confirm_dialog
 from layouts.format import fmt_number, megabytes
@@ -108,12 +108,12 @@ def drop_zone(lang: str, limit: int) -> html.Div:
 
 def kind_options(lang: str) -> list[dict]:
     return [{"label": t("upload.kind.auto", lang), "value": AUTO}] + [
-        {"label": t(f"upload.kind.{k}", lang), "value": k} for k in LOAD_ORDER]
+        {"label": t(f"upload.kind.{k}", lang), "value": k} for k in KINDS]
 
 
 def templates_table(lang: str) -> html.Table:
     rows = []
-    for kind in LOAD_ORDER:
+    for kind in KINDS:
         rows.append(html.Tr([
             html.Td(t(f"upload.kind.{kind}", lang)),
             html.Td(dbc.Button(t("upload.template", lang), size="sm", color="secondary",

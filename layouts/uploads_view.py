@@ -11,7 +11,7 @@ import zoneinfo
 
 import pandas as pd
 
-from data.undo_preview import Refusal, UndoPreview
+from data.ingest.undo_rules import Refusal, UndoPreview
 from layouts.format import fmt_number
 from layouts.i18n import t
 

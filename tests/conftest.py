@@ -13,7 +13,7 @@ import uuid
 import pytest
 from sqlalchemy import create_engine, text
 
-from data.db import init_db, make_engine
+from data.store.db import init_db, make_engine
 
 PG_URL = os.environ.get("TEST_POSTGRES_URL",
                         "postgresql+psycopg://postgres@127.0.0.1:5432/test")

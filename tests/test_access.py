@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from data.access import (
+from data.accounts.access import (
     ANNOTATE,
     EDIT_TARGETS,
     MANAGE_USERS,

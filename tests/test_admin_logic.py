@@ -9,8 +9,8 @@ import pytest
 
 from callbacks.admin_users import account_error_text
 from callbacks.audit import filters, fmt_times, readable, time_range
-from data import users
-from data.user_admin import change_detail, changes, locks_self_out
+from data.accounts import users
+from data.accounts.user_admin import change_detail, changes, locks_self_out
 from layouts.export import to_csv_bytes
 from layouts.i18n import state_lang as page_lang
 from layouts.i18n import t
@@ -91,7 +91,7 @@ def _every_account_error(engine) -> list[str]:
 
 @pytest.mark.parametrize("lang", ["ru", "kk"])
 def test_every_account_error_is_translated(tmp_path, lang):
-    from data.db import init_db, make_engine
+    from data.store.db import init_db, make_engine
 
     engine = make_engine(f"sqlite:///{tmp_path / 'e.sqlite'}")
     init_db(engine)

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from data import annotations
-from data.access import Viewer
-from data.annotations import MAX_TEXT, Note, NoteError
-from data.load import load_file
+from data.accounts.access import Viewer
+from data.edits import annotations
+from data.edits.annotations import MAX_TEXT, Note, NoteError
+from data.ingest.load import load_file
 from tests.test_loader import COURTS, REGIONS
 
 ANALYST = Viewer("ana", "analyst")
@@ -141,7 +141,7 @@ def test_the_migrations_make_the_schema_the_models_declare(engine):
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    from data.models import Base
+    from data.store.models import Base
 
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
@@ -153,7 +153,7 @@ def test_the_migrations_make_the_schema_the_models_declare(engine):
 def test_a_note_on_the_court_region_or_nation_year_explains_a_flag():
     import pandas as pd
 
-    from data.flags import mark_explained
+    from data.derive.flags import mark_explained
 
     found = pd.DataFrame({"court_code": ["A", "A", "B", "C"], "year": [2024, 2023, 2024, 2022],
                           "rule": ["yoy_outlier"] * 4})

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 from sqlalchemy import insert, text
 
-from data import audit
-from data.models import AuditEvent
+from data.accounts import audit
+from data.store.models import AuditEvent
 
 UTC = dt.UTC
 ALMATY = dt.timezone(dt.timedelta(hours=5))

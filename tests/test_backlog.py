@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import text
 
-from data.backlog import (
+from data.derive.backlog import (
     BUCKET_COLUMNS,
     COLUMNS,
     backlog_age,
@@ -18,8 +18,8 @@ from data.backlog import (
     grouped_percentiles,
     pooled_backlog,
 )
-from data.load import load_file, undo
-from data.refresh import refresh_all
+from data.derive.refresh import refresh_all
+from data.ingest.load import load_file, undo
 
 END_2024 = dt.date(2024, 12, 31)
 

@@ -15,7 +15,7 @@ from tests.test_cli import run
 
 @pytest.fixture
 def demo(engine, db_url):
-    from data.demo_load import load_demo
+    from data.demo.loading import load_demo
 
     load_demo(engine, "small", seed=0)
     return db_url
@@ -26,7 +26,7 @@ def _csv(text: str) -> list[dict]:
 
 
 def test_outlook_and_simulate_on_the_demo(demo, engine):
-    from data import repository
+    from data.store import repository
 
     r = run("kpi", "outlook", "--db", demo, "--level", "national", "--format", "csv")
     assert r.returncode == 0, r.stderr

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import insert, select
 
-from data import audit, users
+from data.accounts import audit, users
 from data.cli import main
-from data.models import Court, User
+from data.store.models import Court, User
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse battery"  # inner spaces are part of a password

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from data import demo
-from data.schema import APPEAL_RESULTS, CATEGORIES, COURT_LEVELS, KINDS, SPECIALIZATIONS
+from data.demo import synthetic
+from data.store.schema import APPEAL_RESULTS, CATEGORIES, COURT_LEVELS, KINDS, SPECIALIZATIONS
 
 ISO_CODES = {
     "KZ-10", "KZ-11", "KZ-15", "KZ-19", "KZ-23", "KZ-27", "KZ-31", "KZ-33", "KZ-35", "KZ-39",
@@ -21,7 +21,7 @@ LAST_DAY = pd.Timestamp("2025-12-31")
 
 @pytest.fixture(scope="module")
 def small() -> dict[str, pd.DataFrame]:
-    return demo.generate("small", seed=0)
+    return synthetic.generate("small", seed=0)
 
 
 def _is_dtype(series: pd.Series, type_: str) -> bool:
@@ -62,7 +62,7 @@ def test_keys_unique_and_required_present(small, kind):
 def test_small_scale_sizes(small):
     assert 50 <= len(small["courts"]) <= 70
     per_year = small["cases"]["filed_date"].dt.year.value_counts()
-    assert sorted(per_year.index) == list(demo.DEMO_YEARS)
+    assert sorted(per_year.index) == list(synthetic.DEMO_YEARS)
     assert per_year.between(8_000, 12_000).all()
 
 
@@ -188,7 +188,7 @@ def test_some_courts_report_aggregates_only(small):
     assert aggregate <= set(courts.query("level == 'district'")["court_code"])
     # Every year for every category a court reports.
     per_court = caseload.groupby(["court_code", "category"])["year"].agg(sorted)
-    assert all(years == list(demo.DEMO_YEARS) for years in per_court)
+    assert all(years == list(synthetic.DEMO_YEARS) for years in per_court)
 
 
 def test_hearings_and_published_missing_for_whole_courts(small):
@@ -223,7 +223,7 @@ def test_resources(small):
     assert (res["judges_in_post"] <= res["judge_posts"]).mean() > 0.98
     assert (res["staff_in_post"].dropna() <= res["staff_posts"].dropna()).all()
     assert res["budget_kzt"].dropna().between(30e6, 5e9).all()
-    assert set(res["year"]) == set(demo.DEMO_YEARS)
+    assert set(res["year"]) == set(synthetic.DEMO_YEARS)
 
 
 def test_surveys(small):
@@ -247,13 +247,13 @@ def test_targets(small):
 
 
 def test_deterministic_for_a_seed(small):
-    again = demo.generate("small", seed=0)
+    again = synthetic.generate("small", seed=0)
     for kind in KINDS:
         pd.testing.assert_frame_equal(small[kind], again[kind])
 
 
 def test_different_seeds_differ(small):
-    other = demo.generate("small", seed=1)
+    other = synthetic.generate("small", seed=1)
     pd.testing.assert_frame_equal(small["courts"], other["courts"])  # stable court list
     assert not small["cases"].equals(other["cases"])
     assert not small["resources"].equals(other["resources"])
@@ -261,12 +261,12 @@ def test_different_seeds_differ(small):
 
 def test_chunks_concatenate_to_the_cases_frame(small):
     for size in (7, 50):
-        chunks = list(demo.iter_case_chunks("small", 0, chunk_courts=size))
+        chunks = list(synthetic.iter_case_chunks("small", 0, chunk_courts=size))
         pd.testing.assert_frame_equal(pd.concat(chunks), small["cases"])
 
 
 def test_without_cases_the_other_frames_are_the_same(small):
-    frames = demo.generate("small", seed=0, include_cases=False)
+    frames = synthetic.generate("small", seed=0, include_cases=False)
     cases = frames["cases"]
     assert len(cases) == 0
     assert tuple(cases.columns) == KINDS["cases"].column_names
@@ -279,21 +279,21 @@ def test_without_cases_the_other_frames_are_the_same(small):
 
 def test_national_chunks_are_consistent():
     # Only the first courts: the full national set (7.5M cases) is too big for a test.
-    five = demo.iter_case_chunks("national", 3, chunk_courts=5)
+    five = synthetic.iter_case_chunks("national", 3, chunk_courts=5)
     first, second = next(five), next(five)
-    ten = next(demo.iter_case_chunks("national", 3, chunk_courts=10))
+    ten = next(synthetic.iter_case_chunks("national", 3, chunk_courts=10))
     pd.testing.assert_frame_equal(pd.concat([first, second]), ten)
     assert second.index[0] == first.index[-1] + 1
     assert not set(first["court_code"]) & set(second["court_code"])
     assert first["court_code"].nunique() == 5
     assert tuple(ten.columns) == KINDS["cases"].column_names
     # National courts are an order of magnitude bigger than the small ones.
-    assert len(ten) / 10 / len(demo.DEMO_YEARS) > 500
+    assert len(ten) / 10 / len(synthetic.DEMO_YEARS) > 500
 
 
 def test_progress_is_reported():
     calls: list[tuple[str, float]] = []
-    demo.generate("small", seed=2, progress=lambda message, fraction: calls.append(
+    synthetic.generate("small", seed=2, progress=lambda message, fraction: calls.append(
         (message, fraction)))
     fractions = [f for _, f in calls]
     assert len(calls) >= 3
@@ -303,6 +303,6 @@ def test_progress_is_reported():
 
 def test_unknown_scale_is_refused():
     with pytest.raises(ValueError, match="scale"):
-        demo.generate("huge")  # type: ignore[arg-type]
+        synthetic.generate("huge")  # type: ignore[arg-type]
     with pytest.raises(ValueError):
-        demo.iter_case_chunks("small", 0, chunk_courts=0)
+        synthetic.iter_case_chunks("small", 0, chunk_courts=0)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import insert, select, text
 
-from data import audit, users
-from data.access import ROLES
-from data.demo_load import create_demo_users, credentials_text
-from data.models import Court, User
+from data.accounts import audit, users
+from data.accounts.access import ROLES
+from data.demo.loading import create_demo_users, credentials_text
+from data.store.models import Court, User
 
 
 def add_court(conn, code: str, level: str) -> None:

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from data.facts import caseload_facts, combine, derive_facts
+from data.derive.facts import caseload_facts, combine, derive_facts
 
 NA = pd.NA
 

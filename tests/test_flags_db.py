@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from data.flags import FlagsError, flags, flags_for_upload, messages, read_facts
-from data.load import check_file, load_file
+from data.derive.flags import FlagsError, flags, flags_for_upload, messages, read_facts
+from data.ingest.load import check_file, load_file
 from kpi.plausibility import COLUMNS, check
 from tests.test_plausibility import FACT_HEAD, RES_HEAD, yearly_data
 
@@ -197,12 +197,12 @@ def test_resources_upload_and_kinds_without_checks(yearly_db, tmp_path):
 def test_flags_for_upload_at_national_size(engine):
     """The review's flags of one court's file against 400 courts' data: right, and the
     time printed (a timing is a benchmark's business, not a pass/fail here)."""
-    from data import store
+    from data.store import frames
 
     facts, resources = yearly_data(5, n_courts=400, years=tuple(range(2020, 2026)))
     with engine.begin() as conn:
-        store.insert_frame(conn, "facts", facts.assign(region_code="KZ-75", source="caseload"))
-        store.insert_frame(conn, "resources", resources)
+        frames.insert_frame(conn, "facts", facts.assign(region_code="KZ-75", source="caseload"))
+        frames.insert_frame(conn, "resources", resources)
     court = facts[facts["court_code"] == "C123"]
     with engine.connect() as conn:
         start = time.perf_counter()
@@ -220,7 +220,7 @@ def test_flags_for_upload_at_national_size(engine):
 
 
 def test_the_demo_data_gives_few_flags(engine):
-    from data.demo_load import load_demo
+    from data.demo.loading import load_demo
 
     load_demo(engine, "small", seed=0)
     with engine.connect() as conn:

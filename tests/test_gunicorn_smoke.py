@@ -60,9 +60,9 @@ def stack(tmp_path_factory, pg_reason):
         pytest.skip(f"Redis not reachable: {exc}")
     if not shutil.which("gunicorn", path=str(Path(sys.executable).parent)):
         pytest.fail("gunicorn is not installed (requirements.txt)")
-    from data import users
-    from data.db import init_db
-    from data.demo_load import load_demo
+    from data.accounts import users
+    from data.demo.loading import load_demo
+    from data.store.db import init_db
 
     engine, admin, schema = _pg_engine(pg_reason)
     init_db(engine)

@@ -9,9 +9,9 @@ import io
 import pandas as pd
 import pytest
 
-from data import names
-from data.load import load_file, undo
-from data.repository import kpi_values
+from data.ingest import names
+from data.ingest.load import load_file, undo
+from data.store.repository import kpi_values
 
 REGIONS = [{"region_code": "KZ-75", "name_en": "Almaty", "name_ru": "Алматы",
             "name_kk": "Алматы"},
@@ -118,7 +118,7 @@ def test_same_data_in_three_languages_gives_the_same_kpis(engine, tmp_path):
 
 
 def test_the_review_says_which_name_was_read_as_which_field(tmp_path, engine):
-    from data.load import check_file
+    from data.ingest.load import check_file
 
     path = write(tmp_path, "cases.csv", as_language(CASES, "ru"), ";", "cp1251")
     checked = check_file(engine, path)
@@ -173,7 +173,7 @@ def test_no_name_or_word_means_two_things():
 
 
 def test_a_misspelt_header_gets_the_closest_accepted_name(engine, tmp_path):
-    from data.load import check_file
+    from data.ingest.load import check_file
     from layouts.issues import issue_text
 
     rows = as_language(CASES, "ru")

@@ -105,7 +105,7 @@ def test_pages_rendered_in_kk_or_ru_show_no_english_ui_string(pages, lang):
 
 
 def test_validation_messages_are_in_the_catalogues():
-    from data.validate import MESSAGES
+    from data.ingest.validate import MESSAGES
 
     en = catalogue("en")
     for code, text in MESSAGES.items():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from data.validate import detect_kind
+from data.ingest.validate import detect_kind
 from layouts.issues import issue_text
 
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from data.schema import FACT_COLUMNS
+from data.store.schema import FACT_COLUMNS
 from kpi.catalogue import CATALOGUE, KPIS
 from kpi.engine import evaluate, grouped_median, status
 from kpi.targets import attach_targets, default_targets

@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 from sqlalchemy import text
 
-from data.load import UndoRefused, load_file, undo
-from data.refresh import refresh_all
-from data.repository import kpi_values
+from data.derive.refresh import refresh_all
+from data.ingest.load import UndoRefused, load_file, undo
+from data.store.repository import kpi_values
 
 REGIONS = ("region_code,name_en,name_ru,name_kk\n"
            "KZ-75,Almaty,Алматы,Алматы\nKZ-71,Astana,Астана,Астана\n")
@@ -263,7 +263,7 @@ def test_reload_with_missing_cells_replaces_only_changed_rows(base, tmp_path):
 
 @pytest.mark.slow
 def test_small_demo_loads_through_the_real_loader(engine):
-    from data.demo_load import load_demo
+    from data.demo.loading import load_demo
 
     summary = load_demo(engine, "small", seed=1)
     assert "SYNTHETIC" in summary
@@ -279,7 +279,7 @@ def test_small_demo_loads_through_the_real_loader(engine):
 
 
 def test_as_exported_matches_what_a_file_would_load():
-    from data.demo_load import as_exported
+    from data.demo.loading import as_exported
 
     cases = pd.DataFrame({
         "court_code": ["A", "A", "B"], "e_filed": pd.array([True, None, None], "boolean"),

@@ -138,9 +138,9 @@ def test_equal_to_statsmodels_on_random_series(seed):
 
 @pytest.fixture(scope="module")
 def demo_values(tmp_path_factory):
-    from data import repository
-    from data.db import init_db, make_engine
-    from data.demo_load import load_demo
+    from data.demo.loading import load_demo
+    from data.store import repository
+    from data.store.db import init_db, make_engine
 
     engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('outlook') / 'demo.sqlite'}")
     init_db(engine)

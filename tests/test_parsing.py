@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from data.parsing import parse_bool, parse_date, parse_decimal, parse_int, parse_text
+from data.ingest.parsing import parse_bool, parse_date, parse_decimal, parse_int, parse_text
 
 NBSP, NNBSP = "\u00a0", "\u202f"
 

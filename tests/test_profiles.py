@@ -7,9 +7,9 @@ import json
 import pytest
 from sqlalchemy import text
 
-from data import profiles
-from data.load import load_file
-from data.readers import read_table
+from data.ingest import profiles
+from data.ingest.load import load_file
+from data.ingest.readers import read_table
 from tests.test_cli import run
 from tests.test_loader import COURTS, REGIONS
 
@@ -139,7 +139,7 @@ def test_chooser_adds_the_persons_mapping_on_top_of_the_chosen_profile(tmp_path)
 
 
 def test_check_file_reads_with_the_profile_a_chooser_picks(engine, tmp_path):
-    from data.load import check_file
+    from data.ingest.load import check_file
 
     for name, body in (("regions.csv", REGIONS), ("courts.csv", COURTS)):
         (tmp_path / name).write_text(body, encoding="utf-8")

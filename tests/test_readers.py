@@ -15,8 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl.styles import Font
 
-from data import readers
-from data.readers import RawTable, ReadError, read_table, sniff_container
+from data.ingest import readers
+from data.ingest.readers import RawTable, ReadError, read_table, sniff_container
 
 
 def write(tmp_path: Path, name: str, data: bytes) -> Path:

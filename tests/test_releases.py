@@ -16,9 +16,10 @@ import pandas as pd
 import pytest
 from sqlalchemy import text
 
-from data import releases, repository, store
-from data.access import Viewer
-from data.releases import ReleaseError
+from data.accounts.access import Viewer
+from data.publish import releases
+from data.publish.releases import ReleaseError
+from data.store import frames, repository
 from kpi.outlook import outlook_table
 from layouts import open_data
 
@@ -51,9 +52,9 @@ def _world(engine) -> None:
             cells.append(("court", code, year, "all", "clearance_rate", 85.0 + i * 3))
     values = pd.DataFrame(cells, columns=["level", "code", "year", "category", "kpi", "value"])
     with engine.begin() as conn:
-        store.insert_frame(conn, "regions", regions)
-        store.insert_frame(conn, "courts", courts)
-        store.insert_frame(conn, "kpi_values", values.assign(coverage=100.0))
+        frames.insert_frame(conn, "regions", regions)
+        frames.insert_frame(conn, "courts", courts)
+        frames.insert_frame(conn, "kpi_values", values.assign(coverage=100.0))
 
 
 @pytest.fixture

@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 from fontTools.ttLib import TTFont
 
-from data.access import SYSTEM, Viewer
-from data.report_data import ReportData
-from data.repository import VALUE_COLUMNS
+from data.accounts.access import SYSTEM, Viewer
+from data.publish.report_data import ReportData
+from data.store.repository import VALUE_COLUMNS
 from kpi.analysis import scorecard_rows
 from kpi.catalogue import CATALOGUE, KPIS
 from kpi.outlook import outlook_table

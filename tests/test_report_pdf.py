@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from data import repository
-from data.access import Viewer
-from data.db import init_db, make_engine
-from data.report_data import ReportError, gather
+from data.accounts.access import Viewer
+from data.publish.report_data import ReportError, gather
+from data.store import repository
+from data.store.db import init_db, make_engine
 from kpi.analysis import peer_percentile
 from kpi.catalogue import CATALOGUE, KPIS
 from kpi.cli import main as kpi_main
@@ -41,7 +41,7 @@ JUDGE = Viewer("judge", "judge", COURT)
                 params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def demo(request, tmp_path_factory, pg_reason):
     """The small demo data set, loaded once per database kind for this module."""
-    from data.demo_load import load_demo
+    from data.demo.loading import load_demo
 
     cleanup = None
     if request.param == "sqlite":
@@ -317,7 +317,7 @@ def test_notes_on_the_figures_are_printed_as_the_reader_may_see_them(demo):
     a note on another court, or after the report year, is not in it."""
     from sqlalchemy import text
 
-    from data import annotations
+    from data.edits import annotations
 
     writer = Viewer("analyst", "analyst")
     said = {annotations.add(demo, annotations.Note(level, code, year, kpi, words), writer): words

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from data import sessions, users
+from data.accounts import sessions, users
 
 HOUR = 3600.0
 POLICY = sessions.Policy(idle=8 * HOUR, lifetime=24 * HOUR)
@@ -63,7 +63,7 @@ def test_a_version_bump_alone_ends_a_session(engine, account):
     """Even a row left behind stops working once the account's version moves on."""
     from sqlalchemy import update
 
-    from data.models import User
+    from data.store.models import User
 
     sid = _start(engine, account)
     with engine.begin() as conn:

@@ -11,8 +11,8 @@ import pytest
 from callbacks import context
 from callbacks.context import Services
 from callbacks.shared_cache import SharedCache
-from data.db import init_db, make_engine
-from data.demo_load import load_demo
+from data.demo.loading import load_demo
+from data.store.db import init_db, make_engine
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -59,7 +59,7 @@ def test_a_second_worker_reads_what_the_first_computed(demo, redis_url, monkeypa
 
 
 def test_an_upload_makes_old_entries_unreachable(demo, redis_url, tmp_path):
-    from data.load import undo
+    from data.ingest.load import undo
 
     ns = uuid.uuid4().hex
     worker = _worker(demo, redis_url, ns)
@@ -77,7 +77,7 @@ def test_an_upload_makes_old_entries_unreachable(demo, redis_url, tmp_path):
     assert any(k.decode().startswith(f"test:{ns}:{key}")
                for k in fresh.shared.backend._write_client.keys(f"test:{ns}:*"))
     # The new version's key is different, so it is computed, not read from the old entry.
-    from data import repository
+    from data.store import repository
 
     with demo.connect() as conn:
         direct = repository.kpi_values(conn, level="national", year=2025)

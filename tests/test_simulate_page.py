@@ -12,7 +12,7 @@ import pytest
 from dash import no_update
 
 from callbacks import simulate as cb
-from data.access import Viewer
+from data.accounts.access import Viewer
 from kpi.simulate import Start, simulate, start_from_flow
 from layouts import simulate_view as v
 from layouts.i18n import t

@@ -8,17 +8,17 @@ import pandas as pd
 import pytest
 from sqlalchemy import text
 
-from data.load import UndoRefused, context, load_file, undo
-from data.repository import kpi_values
-from data.targets_edit import (
+from data.edits.targets_edit import (
     StaleTargets,
     TargetEdit,
     apply_edits,
     check_rows,
-    edited_since,
     recent_changes,
 )
-from data.validate import Context
+from data.ingest.load import UndoRefused, context, load_file, undo
+from data.ingest.undo_rules import edited_since
+from data.ingest.validate import Context
+from data.store.repository import kpi_values
 from kpi.catalogue import KPIS
 
 CTX = Context(court_codes=frozenset({"A", "B"}), kpi_codes=frozenset(KPIS))
@@ -211,8 +211,8 @@ def test_undo_of_a_targets_upload_keeps_a_later_edit_of_a_target_it_added(db, tm
 
 
 def test_an_imported_file_is_checked_with_its_own_line_numbers():
-    from data.readers import read_table
-    from data.targets_edit import check_table
+    from data.edits.targets_edit import check_table
+    from data.ingest.readers import read_table
 
     good = read_table(b"kpi;year;court_code;target;tolerance\n"
                       b"clearance_rate;2026;;97,5;\ne_filing_rate;2027;A;93;2\n",

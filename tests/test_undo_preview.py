@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from data.load import UndoRefused, load_file, undo
-from data.targets_edit import TargetEdit, apply_edits
-from data.undo_preview import undo_preview
+from data.edits.targets_edit import TargetEdit, apply_edits
+from data.ingest.load import UndoRefused, load_file, undo
+from data.ingest.undo_rules import undo_preview
 
 REGIONS = "region_code,name_en,name_ru,name_kk\nKZ-75,Almaty,Алматы,Алматы\n"
 COURTS = ("court_code,name_en,name_ru,name_kk,region_code,level,specialization\n"

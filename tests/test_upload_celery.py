@@ -76,7 +76,7 @@ def worker(url: str, folder):
 
 
 def test_review_and_load_run_in_the_celery_worker(tmp_path, redis_db):
-    from data.db import make_engine
+    from data.store.db import make_engine
 
     url = demo_database(make_engine(f"sqlite:///{tmp_path / 'app.sqlite'}"))
     with worker(url, tmp_path):

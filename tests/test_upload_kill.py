@@ -212,7 +212,7 @@ def cases_file(n: int = 20_000) -> bytes:
 
 def snapshot(url: str) -> dict[str, tuple[int, str]]:
     """Rows and a content hash of every table a load writes."""
-    from data.db import make_engine
+    from data.store.db import make_engine
 
     engine = make_engine(url)
     out = {}
@@ -227,9 +227,9 @@ def snapshot(url: str) -> dict[str, tuple[int, str]]:
 
 
 def demo_database(engine) -> str:
-    from data import users
-    from data.db import init_db
-    from data.demo_load import load_demo
+    from data.accounts import users
+    from data.demo.loading import load_demo
+    from data.store.db import init_db
 
     init_db(engine)
     load_demo(engine, "small", seed=0)
@@ -242,7 +242,7 @@ def demo_database(engine) -> str:
 
 
 def test_sqlite_load_killed_before_commit_leaves_the_database_as_before(tmp_path):
-    from data.db import make_engine
+    from data.store.db import make_engine
 
     url = demo_database(make_engine(f"sqlite:///{tmp_path / 'app.sqlite'}"))
     server = Server(url, tmp_path, COURT_KPI_FAULT="before-commit").start()
@@ -264,7 +264,7 @@ def test_sqlite_load_killed_before_commit_leaves_the_database_as_before(tmp_path
     finally:
         server.stop()
     assert snapshot(url) == before
-    from data.db import make_engine as engine_for
+    from data.store.db import make_engine as engine_for
 
     with engine_for(url).connect() as conn:
         assert conn.execute(text("PRAGMA integrity_check")).scalar() == "ok"

@@ -19,10 +19,10 @@ from callbacks.upload import (
     summarise,
     template_text,
 )
-from data.load import DEFAULT_MAX_BYTES, LoadReport
-from data.readers import read_table
-from data.schema import KINDS, LOAD_ORDER
-from data.validate import Context, Issue, detect_kind, validate
+from data.ingest.load import DEFAULT_MAX_BYTES, LoadReport
+from data.ingest.readers import read_table
+from data.ingest.validate import Context, Issue, detect_kind, validate
+from data.store.schema import KINDS, LOAD_ORDER
 from kpi.catalogue import KPIS
 from layouts import upload_view as V
 from layouts.export import to_csv_bytes
@@ -245,7 +245,7 @@ def test_template_is_the_header_of_its_kind(kind):
 
 @pytest.mark.parametrize("kind", LOAD_ORDER)
 def test_example_passes_validation_against_the_demo_data(kind):
-    from callbacks.upload import _demo
+    from data.demo.loading import _small as _demo
 
     demo = _demo()
     ctx = Context(region_codes=frozenset(demo["regions"]["region_code"]),
@@ -303,8 +303,8 @@ def test_detected_rows_name_the_dialect_in_the_readers_language():
 @pytest.mark.parametrize("kind", LOAD_ORDER)
 def test_templates_and_examples_in_russian_and_kazakh_round_trip(kind, lang):
     """#19: downloaded in the page's language, filled in, uploaded: read as the English."""
-    from callbacks.upload import _demo
-    from data.names import header_name
+    from data.demo.loading import _small as _demo
+    from data.ingest.names import header_name
 
     template = template_text(kind, lang)
     assert template.startswith("\ufeff") and ";" in template or len(KINDS[kind].columns) == 1

@@ -6,9 +6,9 @@ import pytest
 from argon2 import PasswordHasher, extract_parameters
 from sqlalchemy import insert, select, update
 
-from data import users
-from data.models import Court, User
-from data.users import AccountError
+from data.accounts import users
+from data.accounts.users import AccountError
+from data.store.models import Court, User
 
 PASSWORD = "correct-horse-battery"
 OTHER_PASSWORD = "another-long-secret"

@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from data.readers import ReadError, read_table
-from data.validate import Context, detect_kind, validate
+from data.ingest.readers import ReadError, read_table
+from data.ingest.validate import Context, detect_kind, validate
 
 CTX = Context(
     region_codes=frozenset({"KZ-75", "KZ-71"}),

@@ -13,8 +13,8 @@ import json
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from data.access import Viewer
-from data.schema import CATEGORIES
+from data.accounts.access import Viewer
+from data.store.schema import CATEGORIES
 from kpi.catalogue import KPIS
 from kpi.cli import json_records
 from kpi.outlook import DEFAULT_HORIZON, HORIZONS
@@ -125,7 +125,7 @@ def annotations():
     """The notes on the figures (data/annotations.py) the asker may read: a judge those
     of the nation, the regions and their own court. ``kpi`` also returns the notes on
     a whole year, which apply to every KPI."""
-    from data import annotations as notes
+    from data.edits import annotations as notes
 
     asked = _request()
     if not isinstance(asked[0], Viewer):
@@ -146,7 +146,7 @@ def plausibility_flags():
     """The plausibility flags (data.flags) the asker may see, most implausible first,
     with their sentence in ``lang`` and the note that explains each, if any. A judge
     gets their own court's only. ``code`` is a court; ``rule`` one of kpi.plausibility's."""
-    from data.flags import messages
+    from data.derive.flags import messages
     from kpi.plausibility import RULES
     from layouts.i18n import LANGUAGES, t
 

@@ -16,8 +16,8 @@ from flask import Blueprint, Flask, redirect, render_template, request
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from sqlalchemy import Engine
 
-from data import audit, sessions, users
-from data.access import Viewer
+from data.accounts import audit, sessions, users
+from data.accounts.access import Viewer
 from layouts.i18n import COOKIE, LANGUAGE_NAMES, LANGUAGES, request_language, t
 from web.security import csrf
 

@@ -23,7 +23,7 @@ import dash
 from flask import Flask, abort, current_app, jsonify, redirect, request
 from flask_login import current_user
 
-from data.access import Viewer
+from data.accounts.access import Viewer
 from web.auth import API_PREFIX, bearer_token
 from web.security import csrf
 

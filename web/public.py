@@ -27,9 +27,9 @@ from flask_limiter import Limiter
 from flask_limiter.errors import RateLimitExceeded
 from sqlalchemy import Engine
 
-from data import releases
-from data.access import VIEW_ALL
-from data.db import instance_id, schema_ready
+from data.accounts.access import VIEW_ALL
+from data.publish import releases
+from data.store.db import instance_id, schema_ready
 from kpi.catalogue import CATALOGUE, KPIS
 from layouts import open_data, public_view
 from layouts.i18n import LANGUAGE_NAMES, LANGUAGES, request_language, t

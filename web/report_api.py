@@ -15,8 +15,8 @@ import datetime as dt
 from flask import Blueprint, Response, current_app, jsonify, request
 from sqlalchemy import Connection
 
-from data.access import SYSTEM, Viewer
-from data.report_data import ReportError, gather
+from data.accounts.access import SYSTEM, Viewer
+from data.publish.report_data import ReportError, gather
 from layouts.i18n import LANGUAGES, request_language
 from web.api import BadRequest, _filters
 from web.guard import current_viewer

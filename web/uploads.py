@@ -32,7 +32,7 @@ from urllib.parse import unquote
 
 from flask import Blueprint, abort, current_app, jsonify, request
 
-from data.access import UPLOAD
+from data.accounts.access import UPLOAD
 from layouts.format import megabytes
 from layouts.upload_view import CALLBACK_PREFIX, max_upload_bytes
 from web import instance_folder

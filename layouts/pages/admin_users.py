@@ -10,8 +10,8 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from data.access import MANAGE_USERS, ROLES
-from data.users import MIN_PASSWORD_LENGTH
+from data.accounts.access import MANAGE_USERS, ROLES
+from data.accounts.users import MIN_PASSWORD_LENGTH
 from layouts import ids
 from layouts.i18n import page_title, t
 from layouts.params import page_state

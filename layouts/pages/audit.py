@@ -9,8 +9,8 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from data.access import READ_AUDIT
-from data.audit import ACTIONS
+from data.accounts.access import READ_AUDIT
+from data.accounts.audit import ACTIONS
 from layouts import ids
 from layouts.i18n import page_title, t
 from layouts.params import page_state

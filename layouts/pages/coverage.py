@@ -6,7 +6,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from data.access import VIEW_ALL
+from data.accounts.access import VIEW_ALL
 from layouts import controls, ids
 from layouts.i18n import page_title, t
 from layouts.params import page_state

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dash
 from dash import dcc, html
 
-from data.access import PUBLISH
+from data.accounts.access import PUBLISH
 from layouts import ids
 from layouts import releases_view as v
 from layouts.i18n import page_title, t

@@ -9,7 +9,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from data.access import Viewer
+from data.accounts.access import Viewer
 from kpi.outlook import DEFAULT_HORIZON, HORIZONS
 from layouts import ids
 from layouts import simulate_view as v

@@ -8,7 +8,7 @@ import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from data.access import VIEW_ALL
+from data.accounts.access import VIEW_ALL
 from layouts import ids
 from layouts import targets_view as v
 from layouts.grid_locale import locale_text

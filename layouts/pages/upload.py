@@ -10,7 +10,7 @@ from __future__ import annotations
 import dash
 from dash import html
 
-from data.access import UPLOAD
+from data.accounts.access import UPLOAD
 from layouts import upload_view
 from layouts.i18n import page_title
 from layouts.params import page_state

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from data.access import anonymous_position
-from data.report_data import NATION, ReportData
+from data.accounts.access import anonymous_position
+from data.publish.report_data import NATION, ReportData
 from kpi.analysis import scorecard_rows
 from kpi.catalogue import CATALOGUE, KPIS, PILLARS, KpiDef
 from kpi.engine import distance_from_target

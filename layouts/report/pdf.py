@@ -18,7 +18,7 @@ import matplotlib
 from fpdf import FPDF, FontFace
 from fpdf.enums import TableCellFillMode
 
-from data.report_data import ReportData
+from data.publish.report_data import ReportData
 from layouts.figures import NATIONAL_COLOR, STATUS_COLORS
 from layouts.i18n import t
 from layouts.report import charts

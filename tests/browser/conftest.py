@@ -31,8 +31,8 @@ ACCOUNTS = {"admin": "t-admin", "staff": "t-staff", "analyst": "t-analyst", "jud
 def app_url(request, tmp_path_factory, pg_reason) -> str:
     """The app over the small demo, once on SQLite and once on PostgreSQL (production's
     database): every browser test using it runs on both."""
-    from data import users
-    from data.db import make_engine
+    from data.accounts import users
+    from data.store.db import make_engine
 
     folder = tmp_path_factory.mktemp("browser")
     cleanup = None

@@ -17,8 +17,9 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from bench.appserver import running_app
-from data import store, users
-from data.db import make_engine
+from data.accounts import users
+from data.store import frames
+from data.store.db import make_engine
 from tests.browser.conftest import ACCOUNTS, JUDGE_COURT, PASSWORD, ROOT, wait_idle
 
 pytestmark = pytest.mark.browser
@@ -84,10 +85,10 @@ def changed_caseload(db_url: str, path) -> tuple[str, int]:
     incoming (and pending) cases per category: its clearance rate drops."""
     engine = make_engine(db_url)
     with engine.connect() as conn:
-        year = int(store.read_sql(conn, "SELECT MAX(year) AS y FROM caseload")["y"].iloc[0])
-        court = store.read_sql(conn, "SELECT MIN(court_code) AS c FROM caseload "
+        year = int(frames.read_sql(conn, "SELECT MAX(year) AS y FROM caseload")["y"].iloc[0])
+        court = frames.read_sql(conn, "SELECT MIN(court_code) AS c FROM caseload "
                                      "WHERE year = :y", {"y": year})["c"].iloc[0]
-        rows = store.read_sql(conn, "SELECT * FROM caseload WHERE court_code = :c "
+        rows = frames.read_sql(conn, "SELECT * FROM caseload WHERE court_code = :c "
                                     "AND year = :y", {"c": court, "y": year})
     engine.dispose()
     rows = rows.drop(columns=["upload_id"])

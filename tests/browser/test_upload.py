@@ -46,8 +46,8 @@ def environment(**values: str):
 
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory) -> str:
-    from data import users
-    from data.db import make_engine
+    from data.accounts import users
+    from data.store.db import make_engine
 
     folder = tmp_path_factory.mktemp("upload-browser")
     url = f"sqlite:///{folder / 'app.sqlite'}"

@@ -9,9 +9,9 @@ import re
 
 import pytest
 
-from data import users
-from data.db import init_db, make_engine
-from data.demo_load import load_demo
+from data.accounts import users
+from data.demo.loading import load_demo
+from data.store.db import init_db, make_engine
 
 PASSWORD = "correct-horse-battery"
 JUDGE_COURT = "KZ10-D01"

@@ -93,8 +93,8 @@ def test_judge_explorer_ranks_other_courts_anonymously(app, as_role, demo_db):
                                                   state))
     assert response.status_code == 200
     body = response.get_data(as_text=True)
-    from data import repository
-    from data.db import make_engine
+    from data.store import repository
+    from data.store.db import make_engine
 
     with make_engine(demo_db).connect() as conn:
         courts = repository.courts(conn)
@@ -115,8 +115,8 @@ def test_staff_sees_every_court_in_the_same_ranking(app, as_role):
 
 
 def test_api_scoped_for_judge_token(app, demo_db):
-    from data import users
-    from data.db import make_engine
+    from data.accounts import users
+    from data.store.db import make_engine
 
     engine = make_engine(demo_db)
     with engine.begin() as conn:
@@ -139,8 +139,8 @@ def test_api_scoped_for_judge_token(app, demo_db):
 
 
 def test_api_matches_the_cli_values_for_staff(as_role, demo_db):
-    from data import repository
-    from data.db import make_engine
+    from data.store import repository
+    from data.store.db import make_engine
 
     staff = as_role("staff")
     got = staff.get("/api/v1/kpi?level=court&code=KZ11-D01&year=2025").get_json()

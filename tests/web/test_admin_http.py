@@ -9,8 +9,8 @@ import json
 import pytest
 from sqlalchemy import text
 
-from data import users
-from data.db import make_engine
+from data.accounts import users
+from data.store.db import make_engine
 from layouts import ids
 from tests.web.conftest import PASSWORD, callback_body, post_callback, sign_in
 

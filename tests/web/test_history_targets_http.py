@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
-from data.db import make_engine
+from data.store.db import make_engine
 from layouts import targets_view as tv
 from layouts import uploads_view as uv
 from layouts.params import page_state

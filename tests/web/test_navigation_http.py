@@ -3,7 +3,7 @@ with the same permissions as the list they replace; each role sees its own links
 
 from __future__ import annotations
 
-from data.access import MANAGE_USERS, PUBLISH, READ_AUDIT, UPLOAD, VIEW_ALL
+from data.accounts.access import MANAGE_USERS, PUBLISH, READ_AUDIT, UPLOAD, VIEW_ALL
 
 EXPECTED = [("nav.scorecard", "/", None, None),
             ("nav.explorer", "/kpi/clearance_rate", None, None),

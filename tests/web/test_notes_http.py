@@ -8,10 +8,10 @@ import json
 import pytest
 from sqlalchemy import text
 
-from data import annotations
-from data.access import Viewer
-from data.annotations import Note
-from data.db import make_engine
+from data.accounts.access import Viewer
+from data.edits import annotations
+from data.edits.annotations import Note
+from data.store.db import make_engine
 from layouts import notes_view as v
 from layouts.params import page_state
 from tests.web.conftest import JUDGE_COURT, _outputs

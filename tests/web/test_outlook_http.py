@@ -5,8 +5,8 @@ from __future__ import annotations
 import csv
 import io
 
-from data import repository
-from data.db import make_engine
+from data.store import repository
+from data.store.db import make_engine
 from kpi.outlook import COLUMNS
 from tests.web.conftest import JUDGE_COURT, OTHER_COURT
 

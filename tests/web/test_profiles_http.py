@@ -8,8 +8,8 @@ import json
 import pytest
 from sqlalchemy import text
 
-from data import profiles
-from data.db import make_engine
+from data.ingest import profiles
+from data.store.db import make_engine
 from layouts import profile_view as PV
 from layouts import upload_view as V
 from layouts.params import page_state

@@ -16,9 +16,9 @@ import pytest
 from flask import Flask
 from sqlalchemy import text
 
-from data import releases
-from data.access import Viewer
-from data.db import make_engine
+from data.accounts.access import Viewer
+from data.publish import releases
+from data.store.db import make_engine
 from layouts.format import fmt_value
 from tests.web.conftest import JUDGE_COURT, post_callback
 

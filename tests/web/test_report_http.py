@@ -70,8 +70,8 @@ def test_a_judges_region_report_anonymises_other_courts_staffs_names_them(as_rol
 
 
 def test_a_token_opens_the_national_report_in_the_asked_language(app, demo_db):
-    from data import users
-    from data.db import make_engine
+    from data.accounts import users
+    from data.store.db import make_engine
 
     engine = make_engine(demo_db)
     with engine.begin() as conn:

@@ -15,9 +15,9 @@ from urllib.parse import quote, urlsplit
 import pytest
 from sqlalchemy import text
 
-from data import users
-from data.access import ANONYMOUS_COLUMNS
-from data.db import make_engine
+from data.accounts import users
+from data.accounts.access import ANONYMOUS_COLUMNS
+from data.store.db import make_engine
 from layouts import ids
 from layouts.params import page_state
 from tests.web.conftest import JUDGE_COURT, PASSWORD, callback_body, post_callback, sign_in

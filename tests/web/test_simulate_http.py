@@ -8,8 +8,8 @@ import json
 
 import pytest
 
-from data import repository
-from data.db import make_engine
+from data.store import repository
+from data.store.db import make_engine
 from kpi.simulate import simulate, start_from_flow
 from layouts import ids
 from layouts import simulate_view as v

@@ -229,7 +229,7 @@ def test_another_users_token_is_refused_by_review_report_and_load(app, as_role, 
         response = admin.post("/_dash-update-component",
                               json=body_for(app, output, values, changed), headers=csrf(admin))
         assert response.status_code == 403, output
-    from data.db import make_engine
+    from data.store.db import make_engine
 
     with make_engine(demo_db).connect() as conn:
         assert conn.execute(text("SELECT COUNT(*) FROM uploads WHERE source = 'web'")) \
@@ -279,7 +279,7 @@ def test_background_job_handles_belong_to_their_user(app, as_role):
 
 
 def test_review_then_load_writes_one_upload_as_the_user(app, as_role, demo_db):
-    from data.db import make_engine
+    from data.store.db import make_engine
 
     analyst = as_role("analyst")
     token = send_file(analyst, GOOD).get_json()
@@ -332,8 +332,8 @@ def test_review_then_load_writes_one_upload_as_the_user(app, as_role, demo_db):
 def test_load_checks_again_when_the_database_changed_since_the_review(app, as_role, demo_db):
     """The review's rows are written as reviewed only while nothing was loaded or undone
     since; otherwise the file is read and checked again, against the database as it is."""
-    from data.db import make_engine
-    from data.load import load_file
+    from data.ingest.load import load_file
+    from data.store.db import make_engine
 
     analyst = as_role("analyst")
     cases = (b"case_id,court_code,category,filed_date,resolved_date\n"

@@ -1,0 +1,174 @@
+"""Plausibility flags of the loaded data, and of an upload before it is loaded.
+
+Reads the yearly facts (of cases and caseload uploads alike) and the resources, and
+runs the checks of ``kpi.plausibility`` over all courts (each court is judged against
+its peers, so a filter chooses which flags to show, not which data to judge).
+
+Messages are rendered by ``messages``, which takes the translation function as a
+parameter: ``data`` sits below ``layouts`` and does not import it; an entry point or a
+callback hands in ``layouts.i18n.t``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandas as pd
+from sqlalchemy import Connection, select
+
+from data.store.models import Court, Fact, Resources
+from kpi.plausibility import (
+    COLUMNS,
+    DEFAULT,
+    FACT_KEY,
+    FLOW,
+    RESOURCE_FIELDS,
+    RESOURCE_KEY,
+    RULES,
+    Settings,
+    check,
+    fact_flags,
+    format_count,
+    no_flags,
+    resource_flags,
+)
+
+# Upload kinds whose rows the checks judge. Case rows are not: facts derived from cases
+# satisfy the flow identity and the continuity by construction, and their year-on-year
+# change needs every case of the court, so it is checked once loaded (``flags``).
+UPLOAD_KINDS = ("caseload", "resources")
+
+
+class FlagsError(ValueError):
+    """An unknown court, year or rule; the message says which and what there is."""
+
+
+def read_facts(conn: Connection) -> pd.DataFrame:
+    """The yearly facts the checks use: key and the four flow figures, every court."""
+    return _read(conn, Fact, FACT_KEY, FLOW)
+
+
+def read_resources(conn: Connection) -> pd.DataFrame:
+    """The resources of every court and year."""
+    return _read(conn, Resources, RESOURCE_KEY, RESOURCE_FIELDS)
+
+
+def _read(conn: Connection, model, key: list[str], fields) -> pd.DataFrame:
+    names = [*key, *fields]
+    rows = conn.execute(select(*(getattr(model, c) for c in names))).all()
+    # Column by column: pandas asks each Row object about its fields otherwise, which
+    # was most of the time of reading 10,000 rows.
+    columns = list(zip(*rows)) if rows else [()] * len(names)
+    return _typed(pd.DataFrame(dict(zip(names, columns))), fields)
+
+
+def _typed(df: pd.DataFrame, fields) -> pd.DataFrame:
+    """Codes as str, years as int64, figures as float64 with NaN for NULL (never 0)."""
+    df = df.copy()
+    df["court_code"] = df["court_code"].astype(str)
+    df["year"] = df["year"].astype("int64")
+    for c in fields:
+        df[c] = pd.to_numeric(df[c], errors="coerce").astype("float64")
+    return df
+
+
+def flags(conn: Connection, year: int | None = None, court: str | None = None,
+          rule: str | None = None, settings: Settings = DEFAULT) -> pd.DataFrame:
+    """Every flag on the loaded data (kpi.plausibility.COLUMNS), most implausible first,
+    of one year, court or rule when given.
+
+    Raises FlagsError for a rule that does not exist, a court that is not known or a
+    year with neither facts nor resources.
+    """
+    if rule is not None and rule not in RULES:
+        raise FlagsError(f"no rule named {rule!r}; the rules are: {', '.join(RULES)}")
+    if court is not None and conn.execute(
+            select(Court.court_code).where(Court.court_code == court)).first() is None:
+        raise FlagsError(f"no court with the code {court!r}")
+    facts, resources = read_facts(conn), read_resources(conn)
+    if year is not None:
+        years = sorted(set(facts["year"]) | set(resources["year"]))
+        if year not in years:
+            have = (f"years with data: {years[0]}-{years[-1]}" if years
+                    else "no yearly facts or resources are loaded")
+            raise FlagsError(f"no data for the year {year} ({have})")
+    out = check(facts, resources, settings)
+    keep = pd.Series(True, index=out.index)
+    if year is not None:
+        keep &= out["year"] == year
+    if court is not None:
+        keep &= out["court_code"] == court
+    if rule is not None:
+        keep &= out["rule"] == rule
+    return out[keep].reset_index(drop=True)
+
+
+def flags_for_upload(conn: Connection, kind: str, frame: pd.DataFrame,
+                     settings: Settings = DEFAULT) -> pd.DataFrame:
+    """The flags a validated upload would raise against the data already loaded.
+
+    The file's rows replace the loaded rows with the same key (as the loader's upsert
+    does); the result is every flag on the file's rows, and the flags the file newly
+    causes on the same courts' other years (a changed pending_end breaks next year's
+    continuity, a changed figure next year's change). Kinds other than ``caseload`` and
+    ``resources`` have nothing to check: an empty frame.
+    """
+    if kind not in UPLOAD_KINDS or frame.empty:
+        return no_flags()
+    key: list[str]
+    fields: tuple[str, ...]
+    judge: Callable[..., pd.DataFrame]
+    if kind == "caseload":
+        key, fields, loaded, judge = FACT_KEY, FLOW, read_facts(conn), fact_flags
+    else:
+        key, fields, loaded, judge = (RESOURCE_KEY, RESOURCE_FIELDS, read_resources(conn),
+                                      resource_flags)
+    rows = _typed(frame[[*key, *fields]], fields)
+    replaced = _keys(loaded, key).isin(set(_keys(rows, key)))
+    merged = pd.concat([loaded[~replaced.to_numpy()], rows], ignore_index=True)
+    after = judge(merged, settings)
+    file_keys = set(_keys(rows, key))
+    on_file = _keys(after, key).isin(file_keys).to_numpy()
+    # New flags on the file's courts elsewhere: those the file's rows cause.
+    before = judge(loaded, settings)
+    courts = set(rows["court_code"])
+    ident = ["court_code", "year", "category", "field", "rule"]
+    new = ~_keys(after, ident).isin(set(_keys(before, ident))).to_numpy()
+    caused = new & after["court_code"].isin(courts).to_numpy()
+    return after[on_file | caused].reset_index(drop=True)[COLUMNS]
+
+
+def _keys(frame: pd.DataFrame, key: list[str]) -> pd.Series:
+    """One hashable tuple per row, for set membership of composite keys."""
+    if frame.empty:
+        return pd.Series([], dtype=object)
+    return pd.Series(list(zip(*(frame[c].tolist() for c in key))), index=frame.index)
+
+
+def messages(frame: pd.DataFrame, t: Callable[..., str], lang: str = "en") -> list[str]:
+    """The sentence of each flag in ``lang``, through ``t`` (layouts.i18n.t)."""
+    return [t(RULES[r.rule].message_key, lang, field=r.field, value=format_count(r.value),
+              expected=r.expected, previous_year=int(r.year) - 1)
+            for r in frame.itertuples(index=False)]
+
+
+def mark_explained(found: pd.DataFrame, notes: pd.DataFrame,
+                   court_region: dict[str, str]) -> pd.DataFrame:
+    """``found`` with ``note``: the text of a note that explains each flag, or "" (pure).
+
+    A flag is explained by a note on its court's year, or on its region's or the
+    nation's year as a whole ("2024: the jurisdiction of economic cases moved"); notes
+    come from data.annotations.notes.
+    """
+    out = found.copy()
+    if out.empty or notes.empty:
+        out["note"] = ""
+        return out
+    by_unit: dict[tuple[str, int], str] = {}
+    for n in notes.itertuples(index=False):
+        if n.level == "court" or not n.kpi:
+            by_unit.setdefault((n.code, int(n.year)), n.text)
+    out["note"] = [by_unit.get((c, int(y))) or by_unit.get((court_region.get(c, ""), int(y)))
+                   or by_unit.get(("KZ", int(y))) or ""
+                   for c, y in zip(out["court_code"], out["year"])]
+    return out

@@ -1,0 +1,478 @@
+"""The loader: one file, one transaction — upsert with history, upload record, refresh.
+
+``load_file`` reads, validates and, only when there is no error, writes the rows, the
+rows they replaced (for undo), the upload record and the refreshed facts and KPI
+cells in a single transaction: a killed process leaves the database as it was.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, Engine, text
+
+from data.accounts import audit
+from data.derive import refresh
+from data.ingest import undo_rules
+from data.ingest.readers import RawTable, ReadError, read_table
+from data.ingest.validate import Context, Issue, Result, validate
+from data.store import frames
+from data.store.schema import KINDS, Kind
+from kpi.catalogue import KPIS
+
+DEFAULT_MAX_BYTES = int(os.environ.get("COURT_KPI_MAX_UPLOAD_MB", "200")) * 1024 * 1024
+Progress = Callable[[str, float], None]
+
+
+@dataclass
+class LoadReport:
+    status: str  # "loaded" | "already_loaded" | "rejected"
+    filename: str
+    kind: str | None = None
+    sha256: str = ""
+    size_bytes: int = 0
+    upload_id: int | None = None
+    rows: int = 0
+    inserted: int = 0
+    replaced: int = 0
+    unchanged: int = 0
+    errors: list[Issue] = field(default_factory=list)
+    warnings: list[Issue] = field(default_factory=list)
+    error_count: int = 0
+    warning_count: int = 0
+    detected: dict = field(default_factory=dict)
+    kpi_cells: int = 0
+    courts: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        d = {k: v for k, v in self.__dict__.items() if k not in ("errors", "warnings")}
+        d["errors"] = [i.as_dict() for i in self.errors]
+        d["warnings"] = [i.as_dict() for i in self.warnings]
+        return d
+
+
+class UndoRefused(Exception):
+    """The undo cannot be done; str(e) says why in a plain sentence."""
+
+
+def file_sha256(path: str | os.PathLike) -> tuple[str, int]:
+    h = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+            size += len(chunk)
+    return h.hexdigest(), size
+
+
+def context(conn: Connection) -> Context:
+    regions = frames.read_sql(conn, "SELECT region_code FROM regions")["region_code"]
+    courts = frames.read_sql(conn, "SELECT court_code FROM courts")["court_code"]
+    return Context(region_codes=frozenset(regions), court_codes=frozenset(courts),
+                   kpi_codes=frozenset(KPIS), statutory_days=statutory_days())
+
+
+def statutory_days() -> dict[str, int]:
+    """Category defaults for an empty statutory_days, overridable by environment."""
+    from data.store.schema import DEFAULT_STATUTORY_DAYS
+
+    out = dict(DEFAULT_STATUTORY_DAYS)
+    spec = os.environ.get("COURT_KPI_STATUTORY_DAYS", "")
+    for part in filter(None, (p.strip() for p in spec.split(","))):
+        name, _, days = part.partition("=")
+        if name.strip() in out and days.strip().isdigit():
+            out[name.strip()] = int(days)
+    return out
+
+
+def find_loaded(conn: Connection, sha256: str) -> int | None:
+    row = conn.execute(
+        text("SELECT id FROM uploads WHERE sha256 = :s AND status = 'loaded' ORDER BY id"),
+        {"s": sha256},
+    ).first()
+    return None if row is None else int(row[0])
+
+
+@dataclass
+class Checked:
+    """What reading and validating a file found, before anything is written.
+
+    ``report.status`` is "valid" (no error: it may be written), "rejected" or
+    "already_loaded"; ``result`` and ``raw`` are None when the file was not read.
+    """
+
+    report: LoadReport
+    result: Result | None = None
+    raw: RawTable | None = None
+    # The import profile applied (chosen by the caller, or picked for this file).
+    profile: object | None = None
+
+
+def check_file(
+    engine: Engine,
+    path: str | os.PathLike,
+    kind: str | None = None,
+    filename: str | None = None,
+    max_bytes: int | None = DEFAULT_MAX_BYTES,
+    progress: Progress | None = None,
+    profile=None,
+) -> Checked:
+    """Hash, look for the same file loaded before, read and validate; write nothing.
+
+    ``profile`` (data.profiles.Profile) maps a court's own names before validation; a
+    callable instead picks one for the file as read (``profiles.best_match``), or None.
+
+    The review step of the upload page and ``load_file`` share it, so what a person
+    reviews is exactly what the loader checks.
+    """
+    say = progress or (lambda _m, _f: None)
+    name = filename or Path(path).name
+    report = LoadReport("rejected", name, kind)
+    try:
+        report.sha256, report.size_bytes = file_sha256(path)
+    except OSError as exc:
+        report.errors = [Issue(None, None, None, "unreadable",
+                               {"detail": f"The file cannot be opened: {exc.strerror}."})]
+        report.error_count = 1
+        return Checked(report)
+    with engine.connect() as conn:
+        previous = find_loaded(conn, report.sha256)
+        if previous is not None:
+            report.status, report.upload_id = "already_loaded", previous
+            return Checked(report)
+        say("reading", 0.05)
+        try:
+            raw = read_table(path, filename=name, max_bytes=max_bytes)
+        except ReadError as exc:
+            report.errors = [Issue(None, None, None, "unreadable", {"detail": str(exc)})]
+            report.error_count = 1
+            return Checked(report)
+        if callable(profile):
+            profile = profile(raw)
+        if profile is not None:
+            from data.ingest.profiles import apply
+
+            raw = apply(raw, profile)
+        say("validating", 0.2)
+        result = validate(raw, kind, context(conn))
+        if result.ok and result.kind is not None:
+            for rule in KINDS[result.kind].db_rules:
+                DB_RULES[rule](conn, result)
+    report.kind, report.detected = result.kind, result.detected
+    report.rows = len(result.frame)
+    report.errors, report.warnings = result.errors, result.warnings
+    report.error_count, report.warning_count = result.error_count, result.warning_count
+    report.status = "valid" if result.ok else "rejected"
+    return Checked(report, result, raw, profile)
+
+
+def load_file(
+    engine: Engine,
+    path: str | os.PathLike,
+    kind: str | None = None,
+    user: str = "cli",
+    source: str = "cli",
+    filename: str | None = None,
+    max_bytes: int | None = DEFAULT_MAX_BYTES,
+    progress: Progress | None = None,
+    address: str | None = None,
+    profile=None,
+) -> LoadReport:
+    """Read, validate and (only if there is no error) load one file.
+
+    ``user`` and ``address`` (the client's, for browser uploads) go into the upload
+    record and the audit log.
+    """
+    say = progress or (lambda _m, _f: None)
+    checked = check_file(engine, path, kind, filename, max_bytes, say, profile)
+    report, result = checked.report, checked.result
+    del checked  # the raw strings are not needed for writing
+    if report.status != "valid" or result is None or result.kind is None:
+        return report
+    say("writing", 0.4)
+    return write_upload(engine, result.kind, result.frame, report, user=user, source=source,
+                        present=result.present, progress=say, address=address)
+
+
+def write_upload(
+    engine: Engine,
+    kind: str,
+    frame: pd.DataFrame,
+    report: LoadReport,
+    user: str,
+    source: str,
+    present: tuple[str, ...] | None = None,
+    progress: Progress | None = None,
+    address: str | None = None,
+    profile=None,
+) -> LoadReport:
+    """Write validated rows of ``kind`` as one upload, in one transaction."""
+    say = progress or (lambda _m, _f: None)
+    report.kind = kind
+    report.rows = len(frame)
+    with engine.begin() as conn:
+        upload_id = _insert_upload(conn, report, user, source)
+        changes = _upsert(conn, kind, frame, upload_id)
+        _fault_point("after-write")
+        say("refreshing KPIs", 0.75)
+        report.courts, report.kpi_cells = _refresh_after(conn, KINDS[kind], changes)
+        report.upload_id = upload_id
+        report.inserted, report.replaced, report.unchanged = (
+            changes.inserted, changes.replaced, changes.unchanged)
+        conn.execute(
+            text("UPDATE uploads SET inserted=:i, replaced=:r, unchanged=:u WHERE id=:id"),
+            {"i": changes.inserted, "r": changes.replaced, "u": changes.unchanged,
+             "id": upload_id},
+        )
+        audit.record(conn, user, "upload",
+                     f"#{upload_id} {report.filename} ({kind}): {changes.inserted} inserted, "
+                     f"{changes.replaced} replaced, {changes.unchanged} unchanged", address)
+        _fault_point("before-commit")
+    report.status = "loaded"
+    say("done", 1.0)
+    return report
+
+
+def _fault_point(name: str) -> None:
+    # Lets the atomicity test kill the process at a known point of a real load.
+    if os.environ.get("COURT_KPI_FAULT") == name:
+        os.kill(os.getpid(), 9)
+
+
+def _insert_upload(conn: Connection, report: LoadReport, user: str, source: str) -> int:
+    warnings = json.dumps([i.as_dict() for i in report.warnings], ensure_ascii=False)
+    params = {
+        "kind": report.kind, "filename": report.filename[:500], "sha256": report.sha256,
+        "size_bytes": report.size_bytes, "user": user[:120], "source": source,
+        "created_at": dt.datetime.now(dt.UTC), "status": "loaded", "rows": report.rows,
+        "warning_count": report.warning_count, "warnings": warnings,
+        "detected": json.dumps(report.detected, ensure_ascii=False),
+    }
+    cols = ", ".join(f'"{c}"' if c == "user" else c for c in params)
+    marks = ", ".join(f":{c}" for c in params)
+    row = conn.execute(
+        text(f"INSERT INTO uploads ({cols}, inserted, replaced, unchanged) "
+             f"VALUES ({marks}, 0, 0, 0) RETURNING id"), params
+    ).one()
+    return int(row[0])
+
+
+@dataclass
+class _Changes:
+    kind: str
+    inserted: int = 0
+    replaced: int = 0
+    unchanged: int = 0
+    # Rows written (new versions) and rows replaced (old versions), keys + data.
+    written: pd.DataFrame = field(default_factory=pd.DataFrame)
+    old: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # For cases: every case of the touched courts as now stored.
+    current_cases: pd.DataFrame | None = None
+
+
+def _existing(conn: Connection, kind: Kind, frame: pd.DataFrame) -> pd.DataFrame:
+    """The stored rows the file's keys can meet (of its courts only, for a clustered
+    kind of millions of rows), with ``Kind.written`` columns and the upload id."""
+    cols = [*kind.column_names, *(c for c, _ in kind.written), "upload_id"]
+    sql, params = f"SELECT {', '.join(cols)} FROM {kind.table}", dict[str, object]()
+    if kind.clustered:
+        cond, params = frames.in_list(kind.key[0], frame[kind.key[0]].dropna().unique())
+        sql += f" WHERE {cond}"
+    df = frames.read_sql(conn, sql, params)
+    if df.empty:
+        df = pd.DataFrame(columns=cols)
+    out = frames.typed(df, kind.table)
+    for col in kind.blank_key:
+        out[col] = out[col].fillna("")
+    return out
+
+
+def _equal(a: pd.Series, b: pd.Series) -> np.ndarray:
+    """Cell-wise equality where missing equals missing (NA-safe for nullable dtypes)."""
+    a_na = a.isna().to_numpy()
+    b_na = b.isna().to_numpy()
+    both = ~a_na & ~b_na
+    same = np.zeros(len(a), dtype=bool)
+    if a.dtype == b.dtype and a.dtype.kind == "M":
+        # Dates as integers: boxing each one as a Timestamp was most of the comparison.
+        same[both] = a.to_numpy().view("int64")[both] == b.to_numpy().view("int64")[both]
+    elif both.any():
+        av = a.to_numpy(dtype=object)[both]
+        bv = b.to_numpy(dtype=object)[both]
+        # Object arrays without NA compare element-wise in C.
+        same[both] = np.asarray(av == bv, dtype=bool)
+    return same | (a_na & b_na)
+
+
+def _upsert(conn: Connection, kind_name: str, frame: pd.DataFrame, upload_id: int) -> _Changes:
+    kind = KINDS[kind_name]
+    key = list(kind.key)
+    new = frame[list(kind.column_names)].copy()
+    data_cols = [c for c in kind.column_names if c not in key]
+    for col in kind.blank_key:
+        new[col] = new[col].fillna("")
+    for col, value in kind.written:
+        new[col] = pd.array([value] * len(new), dtype="boolean")
+        data_cols.append(col)
+    existing = _existing(conn, kind, new)
+    changes = _Changes(kind_name)
+    case_rows = kind.feeds == "case_facts"
+    if existing.empty:
+        write = new
+        old = existing
+        changes.inserted = len(new)
+        if case_rows:
+            changes.current_cases = new
+    else:
+        ekey = existing[key].astype(str)
+        nkey = new[key].astype(str)
+        e_idx = pd.MultiIndex.from_frame(ekey)
+        n_idx = pd.MultiIndex.from_frame(nkey)
+        pos = e_idx.get_indexer(n_idx)
+        exists = pos >= 0
+        old_aligned = existing.iloc[np.where(exists, pos, 0)].reset_index(drop=True)
+        same = exists.copy()
+        for c in data_cols:
+            same &= _equal(new[c].reset_index(drop=True), old_aligned[c])
+        changed = exists & ~same
+        write = new[~same]
+        old = existing.iloc[pos[changed]]
+        changes.inserted = int((~exists).sum())
+        changes.replaced = int(changed.sum())
+        changes.unchanged = int(same.sum())
+        if case_rows:
+            untouched = existing[~e_idx.isin(n_idx)]
+            changes.current_cases = pd.concat([untouched, new], ignore_index=True)
+    if len(old):
+        _record_history(conn, kind.table, old, upload_id)
+        frames.delete_keys(conn, kind.table, key, old[key])
+    if kind.clustered and len(write) > 10_000:
+        # Rows in key order go into the primary-key b-tree mostly as appends.
+        write = write.sort_values(key, kind="stable")
+    frames.insert_frame(conn, kind.table, write.assign(upload_id=upload_id))
+    changes.written, changes.old = write, old
+    return changes
+
+
+def _record_history(conn: Connection, table: str, old: pd.DataFrame, upload_id: int) -> None:
+    prev = old["upload_id"] if "upload_id" in old.columns else pd.Series([None] * len(old))
+    body = old.drop(columns=[c for c in ("upload_id",) if c in old.columns])
+    records = json.loads(body.to_json(orient="records", date_format="iso", date_unit="s"))
+    hist = pd.DataFrame({
+        "upload_id": upload_id,
+        "table_name": table,
+        "prev_upload_id": pd.array(prev.to_numpy(), dtype="Int64"),
+        "row": [json.dumps(r, ensure_ascii=False) for r in records],
+    })
+    frames.insert_frame(conn, "row_history", hist)
+
+
+def _refresh_after(conn: Connection, kind: Kind, ch: _Changes) -> tuple[list[str], int]:
+    """Recompute what the changed rows feed; return (courts touched, KPI cells written)."""
+    rows = pd.concat([ch.written, ch.old], ignore_index=True) if len(ch.old) else ch.written
+    return refresh.after_change(conn, kind.feeds, rows, ch.current_cases, statutory_days())
+
+
+def _no_case_rows(conn: Connection, result: Result) -> None:
+    """A caseload row's (court, year, category) must not have case-level data."""
+    f = result.frame
+    cond, params = frames.in_list("court_code", f["court_code"].dropna().unique())
+    taken = frames.read_sql(
+        conn, "SELECT court_code, year, category FROM facts WHERE source = 'cases' "
+              f"AND (incoming > 0 OR resolved > 0) AND {cond}", params)
+    if taken.empty:
+        return
+    idx = pd.MultiIndex.from_frame(taken.astype({"year": "int64"}).astype(str))
+    mine = pd.MultiIndex.from_frame(f[["court_code", "year", "category"]].astype(str))
+    for i in np.flatnonzero(mine.isin(idx)):
+        _add_error(result, Issue(int(result.lines[i]), "court_code", str(f["court_code"][i]),
+                                 "case_level_conflict",
+                                 {"court": f["court_code"][i], "year": int(f["year"][i]),
+                                  "category": f["category"][i]}))
+
+
+def _no_caseload_rows(conn: Connection, result: Result) -> None:
+    """A case's (court, year, category), by filing or resolution, must not have a
+    caseload row: a cell has one source."""
+    f = result.frame
+    cond, params = frames.in_list("court_code", f["court_code"].dropna().unique())
+    taken = frames.read_sql(
+        conn, f"SELECT court_code, year, category FROM caseload WHERE {cond}", params)
+    if taken.empty:
+        return
+    idx = pd.MultiIndex.from_frame(taken.astype({"year": "int64"}).astype(str))
+    for col in ("filed_date", "resolved_date"):
+        years = f[col].dt.year
+        ok = years.notna().to_numpy()
+        mine = pd.MultiIndex.from_arrays([
+            f["court_code"].astype(str).to_numpy(),
+            years.astype("Int64").astype(str).to_numpy(),
+            f["category"].astype(str).to_numpy(),
+        ])
+        for i in np.flatnonzero(mine.isin(idx) & ok):
+            _add_error(result, Issue(int(result.lines[i]), col, str(f[col][i].date()),
+                                     "caseload_conflict",
+                                     {"court": f["court_code"][i], "year": int(years[i]),
+                                      "category": f["category"][i]}))
+
+
+# The checks against loaded data a kind names in ``Kind.db_rules``.
+DB_RULES = {"no_case_rows": _no_case_rows, "no_caseload_rows": _no_caseload_rows}
+
+
+def _add_error(result: Result, issue: Issue) -> None:
+    result.error_count += 1
+    if len(result.errors) < 5000:
+        result.errors.append(issue)
+
+
+def undo(engine: Engine, upload_id: int, user: str = "cli",
+         address: str | None = None) -> LoadReport:
+    """Restore exactly what ``upload_id`` replaced and remove what it inserted.
+
+    Refused (UndoRefused, with the sentence of data.ingest.undo_rules) when a later,
+    still loaded upload changed the same rows, when rows it inserted are now held by
+    other data, or when rows it replaced were edited on a page since.
+    """
+    with engine.begin() as conn:
+        up = undo_rules.upload_row(conn, upload_id)
+        refused = undo_rules.refusal(conn, upload_id, up)
+        if refused is not None or up is None:
+            assert refused is not None
+            raise UndoRefused(refused.sentence(upload_id, up["filename"] if up else ""))
+        kind = KINDS[up["kind"]]
+        cols = ", ".join(kind.column_names)
+        current = frames.typed(frames.read_sql(
+            conn, f"SELECT {cols} FROM {kind.table} WHERE upload_id = :id", {"id": upload_id}),
+            kind.table)
+        hist = frames.read_sql(
+            conn, "SELECT prev_upload_id, row FROM row_history WHERE upload_id = :id "
+                  "ORDER BY id", {"id": upload_id})
+        restored = pd.DataFrame(columns=list(kind.column_names))
+        if not hist.empty:
+            restored = pd.DataFrame([json.loads(r) for r in hist["row"]])
+            restored["upload_id"] = pd.array(hist["prev_upload_id"].to_numpy(), dtype="Int64")
+            restored = frames.typed(restored, kind.table)
+        conn.execute(text(f"DELETE FROM {kind.table} WHERE upload_id = :id"), {"id": upload_id})
+        frames.insert_frame(conn, kind.table, restored)
+        conn.execute(text("UPDATE uploads SET status = 'undone', undone_at = :t, "
+                          "undone_by = :u WHERE id = :id"),
+                     {"t": dt.datetime.now(dt.UTC), "u": user[:120], "id": upload_id})
+        changes = _Changes(up["kind"], written=current, old=restored.drop(
+            columns=["upload_id"], errors="ignore"))
+        report = LoadReport("undone", up["filename"], up["kind"], upload_id=upload_id)
+        report.replaced = len(restored)
+        report.inserted = len(current) - len(restored)
+        report.courts, report.kpi_cells = _refresh_after(conn, kind, changes)
+        audit.record(conn, user, "undo",
+                     f"#{upload_id} {up['filename']} ({up['kind']}): {report.inserted} rows "
+                     f"removed, {report.replaced} restored", address)
+    return report

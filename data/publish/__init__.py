@@ -1,0 +1,2 @@
+"""What leaves the product: frozen releases and the data behind the PDF reports; uses
+data.store, data.accounts, data.derive and kpi/."""
