@@ -15,7 +15,7 @@ import pandas as pd
 from dash import Input, Output, State, html, no_update
 
 from callbacks.audit import fmt_times
-from callbacks.context import Services
+from callbacks.context import Services, unit_options
 from data.accounts import user_admin, users
 from data.accounts.access import MANAGE_USERS
 from data.accounts.user_admin import OwnAccount
@@ -92,179 +92,159 @@ def users_table(accounts: pd.DataFrame, court_names, lang: str) -> html.Table | 
                      className="small users-table")
 
 
-def register(app, services: Services) -> None:
-    def court_options(lang: str) -> list[dict]:
-        names = services.unit_names(lang)
-        return [{"label": f"{names.get(c, c)} ({c})", "value": c}
-                for c in services.courts()["court_code"]]
+# --- what the callbacks do (each checks MANAGE_USERS first) ----------------------------
 
+
+def court_options(services: Services, lang: str) -> list[dict]:
+    return unit_options(services.unit_names(lang), services.courts()["court_code"],
+                        with_code=True)
+
+
+def accounts_view(services: Services, lang: str) -> tuple:
+    """The account table, the accounts to choose from, the courts for both forms."""
+    require(MANAGE_USERS)
+    with services.connect() as conn:
+        accounts = users.listing(conn)
+    options = court_options(services, lang)
+    account_options = [{"label": name, "value": name} for name in accounts["username"]]
+    return (users_table(accounts, services.unit_names(lang), lang), account_options,
+            options, options)
+
+
+def court_for_role(role: str | None) -> tuple:
+    """Only a judge is bound to a court: the court field is off, and empty, otherwise."""
+    require(MANAGE_USERS)
+    return role != "judge", no_update if role == "judge" else None
+
+
+def chosen_account(services: Services, username: str | None) -> tuple:
+    """The chosen account's role and court in the form; the buttons that apply."""
+    require(MANAGE_USERS)
+    with services.connect() as conn:
+        account = users.get(conn, username) if username else None
+    if account is None:
+        return None, None, True, True, True, True
+    return account.role, account.court_code, False, not account.active, account.active, False
+
+
+def add_account(services: Services, state, username, role, court_code, password) -> tuple:
+    admin = require(MANAGE_USERS)
+    lang = state_lang(state)
+    username = (username or "").strip()
+    generated = not password
+    password = password or users.new_password()
+    try:
+        user_admin.add(services.engine, admin, username, role, password,
+                       court_code if role == "judge" else None, client_address())
+    except users.AccountError as exc:
+        return alert(account_error_text(str(exc), lang), "danger"), no_update, no_update, \
+            no_update
+    done = t("users.added", lang, name=username)
+    shown = (_password_alert(f"{done} {t('users.generated', lang, name=username)}", password)
+             if generated else alert(done, "success"))
+    return shown, _bumped(state), "", ""
+
+
+def change_account(services: Services, state, username: str | None, action: str,
+                   **values) -> tuple:
+    """One change to the chosen account ("save", "enable", "disable", "reset"), and what
+    to say: done, nothing to do, or why it is refused."""
+    admin = require(MANAGE_USERS)
+    lang = state_lang(state)
+    if not username:
+        return alert(t("users.choose_first", lang), "warning"), no_update
+    engine, address = services.engine, client_address()
+    try:
+        if action == "reset":
+            password = user_admin.reset_password(engine, admin, username, address)
+            return _password_alert(t("users.password_reset", lang, name=username), password), \
+                _bumped(state)
+        if action == "save":
+            changed = user_admin.save(engine, admin, username, values["role"],
+                                      values["court_code"], address)
+            if not changed:
+                return alert(t("users.unchanged", lang, name=username), "info"), no_update
+            key = "users.changed"
+        else:
+            user_admin.set_active(engine, admin, username, action == "enable", address)
+            key = "users.now_enabled" if action == "enable" else "users.now_disabled"
+    except users.AccountError as exc:
+        return alert(account_error_text(str(exc), lang), "danger"), no_update
+    except OwnAccount:
+        return alert(t("users.not_yourself", lang), "warning"), no_update
+    return alert(t(key, lang, name=username), "success"), _bumped(state)
+
+
+# --- the callbacks: which ids, and one line each ------------------------------------------
+
+
+def register(app, services: Services) -> None:
     @app.callback(
-        Output(ids.USERS_TABLE, "children"),
-        Output(ids.USERS_EDIT_USER, "options"),
-        Output(ids.USERS_ADD_COURT, "options"),
-        Output(ids.USERS_EDIT_COURT, "options"),
+        Output(ids.USERS_TABLE, "children"), Output(ids.USERS_EDIT_USER, "options"),
+        Output(ids.USERS_ADD_COURT, "options"), Output(ids.USERS_EDIT_COURT, "options"),
         Input(ids.USERS_STATE, "data"),
     )
     def refresh(state):
-        require(MANAGE_USERS)
-        lang = state_lang(state)
-        with services.connect() as conn:
-            accounts = users.listing(conn)
-        options = court_options(lang)
-        account_options = [{"label": name, "value": name} for name in accounts["username"]]
-        return (users_table(accounts, services.unit_names(lang), lang), account_options,
-                options, options)
+        return accounts_view(services, state_lang(state))
 
     @app.callback(
-        Output(ids.USERS_ADD_COURT, "disabled"),
-        Output(ids.USERS_ADD_COURT, "value"),
-        Input(ids.USERS_ADD_ROLE, "value"),
-        prevent_initial_call=True,
+        Output(ids.USERS_ADD_COURT, "disabled"), Output(ids.USERS_ADD_COURT, "value"),
+        Input(ids.USERS_ADD_ROLE, "value"), prevent_initial_call=True,
     )
     def add_role(role):
-        require(MANAGE_USERS)
-        return role != "judge", no_update if role == "judge" else None
+        return court_for_role(role)
 
     @app.callback(
         Output(ids.USERS_EDIT_COURT, "disabled"),
         Output(ids.USERS_EDIT_COURT, "value", allow_duplicate=True),
-        Input(ids.USERS_EDIT_ROLE, "value"),
-        prevent_initial_call=True,
+        Input(ids.USERS_EDIT_ROLE, "value"), prevent_initial_call=True,
     )
     def edit_role(role):
-        require(MANAGE_USERS)
-        return role != "judge", no_update if role == "judge" else None
+        return court_for_role(role)
 
     @app.callback(
         Output(ids.USERS_EDIT_ROLE, "value"),
         Output(ids.USERS_EDIT_COURT, "value", allow_duplicate=True),
-        Output(ids.USERS_EDIT_SAVE, "disabled"),
-        Output(ids.USERS_EDIT_DISABLE, "disabled"),
-        Output(ids.USERS_EDIT_ENABLE, "disabled"),
-        Output(ids.USERS_EDIT_RESET, "disabled"),
-        Input(ids.USERS_EDIT_USER, "value"),
-        Input(ids.USERS_STATE, "data"),
+        Output(ids.USERS_EDIT_SAVE, "disabled"), Output(ids.USERS_EDIT_DISABLE, "disabled"),
+        Output(ids.USERS_EDIT_ENABLE, "disabled"), Output(ids.USERS_EDIT_RESET, "disabled"),
+        Input(ids.USERS_EDIT_USER, "value"), Input(ids.USERS_STATE, "data"),
         prevent_initial_call=True,
     )
     def choose(username, _state):
-        """The chosen account's role and court in the form; the buttons that apply."""
-        require(MANAGE_USERS)
-        with services.connect() as conn:
-            account = users.get(conn, username) if username else None
-        if account is None:
-            return None, None, True, True, True, True
-        return (account.role, account.court_code, False, not account.active, account.active,
-                False)
+        return chosen_account(services, username)
 
     message = Output(ids.USERS_MESSAGE, "children", allow_duplicate=True)
     bump = Output(ids.USERS_STATE, "data", allow_duplicate=True)
+    chosen = (State(ids.USERS_STATE, "data"), State(ids.USERS_EDIT_USER, "value"))
 
     @app.callback(
-        message, bump,
-        Output(ids.USERS_ADD_NAME, "value"),
-        Output(ids.USERS_ADD_PASSWORD, "value"),
-        Input(ids.USERS_ADD_SUBMIT, "n_clicks"),
-        State(ids.USERS_STATE, "data"),
-        State(ids.USERS_ADD_NAME, "value"),
-        State(ids.USERS_ADD_ROLE, "value"),
-        State(ids.USERS_ADD_COURT, "value"),
-        State(ids.USERS_ADD_PASSWORD, "value"),
-        prevent_initial_call=True,
+        message, bump, Output(ids.USERS_ADD_NAME, "value"),
+        Output(ids.USERS_ADD_PASSWORD, "value"), Input(ids.USERS_ADD_SUBMIT, "n_clicks"),
+        State(ids.USERS_STATE, "data"), State(ids.USERS_ADD_NAME, "value"),
+        State(ids.USERS_ADD_ROLE, "value"), State(ids.USERS_ADD_COURT, "value"),
+        State(ids.USERS_ADD_PASSWORD, "value"), prevent_initial_call=True,
     )
     def add(_clicks, state, username, role, court_code, password):
-        admin = require(MANAGE_USERS)
-        lang = state_lang(state)
-        username = (username or "").strip()
-        court_code = court_code if role == "judge" else None
-        generated = not password
-        password = password or users.new_password()
-        try:
-            user_admin.add(services.engine, admin, username, role, password, court_code,
-                           client_address())
-        except users.AccountError as exc:
-            return alert(account_error_text(str(exc), lang), "danger"), no_update, \
-                no_update, no_update
-        done = t("users.added", lang, name=username)
-        shown = (_password_alert(f"{done} {t('users.generated', lang, name=username)}",
-                                 password) if generated else alert(done, "success"))
-        return shown, _bumped(state), "", ""
+        return add_account(services, state, username, role, court_code, password)
 
-    @app.callback(
-        message, bump,
-        Input(ids.USERS_EDIT_SAVE, "n_clicks"),
-        State(ids.USERS_STATE, "data"),
-        State(ids.USERS_EDIT_USER, "value"),
-        State(ids.USERS_EDIT_ROLE, "value"),
-        State(ids.USERS_EDIT_COURT, "value"),
-        prevent_initial_call=True,
-    )
+    @app.callback(message, bump, Input(ids.USERS_EDIT_SAVE, "n_clicks"), *chosen,
+                  State(ids.USERS_EDIT_ROLE, "value"), State(ids.USERS_EDIT_COURT, "value"),
+                  prevent_initial_call=True)
     def save(_clicks, state, username, role, court_code):
-        admin = require(MANAGE_USERS)
-        lang = state_lang(state)
-        if not username:
-            return alert(t("users.choose_first", lang), "warning"), no_update
-        try:
-            changed = user_admin.save(services.engine, admin, username, role, court_code,
-                                      client_address())
-        except users.AccountError as exc:
-            return alert(account_error_text(str(exc), lang), "danger"), no_update
-        except OwnAccount:
-            return alert(t("users.not_yourself", lang), "warning"), no_update
-        if not changed:
-            return alert(t("users.unchanged", lang, name=username), "info"), no_update
-        return alert(t("users.changed", lang, name=username), "success"), _bumped(state)
+        return change_account(services, state, username, "save", role=role,
+                              court_code=court_code)
 
-    def set_active(admin, state, username, active: bool):
-        lang = state_lang(state)
-        if not username:
-            return alert(t("users.choose_first", lang), "warning"), no_update
-        try:
-            user_admin.set_active(services.engine, admin, username, active, client_address())
-        except users.AccountError as exc:
-            return alert(account_error_text(str(exc), lang), "danger"), no_update
-        except OwnAccount:
-            return alert(t("users.not_yourself", lang), "warning"), no_update
-        key = "users.now_enabled" if active else "users.now_disabled"
-        return alert(t(key, lang, name=username), "success"), _bumped(state)
-
-    @app.callback(
-        message, bump,
-        Input(ids.USERS_EDIT_DISABLE, "n_clicks"),
-        State(ids.USERS_STATE, "data"),
-        State(ids.USERS_EDIT_USER, "value"),
-        prevent_initial_call=True,
-    )
+    @app.callback(message, bump, Input(ids.USERS_EDIT_DISABLE, "n_clicks"), *chosen,
+                  prevent_initial_call=True)
     def disable(_clicks, state, username):
-        admin = require(MANAGE_USERS)
-        return set_active(admin, state, username, False)
+        return change_account(services, state, username, "disable")
 
-    @app.callback(
-        message, bump,
-        Input(ids.USERS_EDIT_ENABLE, "n_clicks"),
-        State(ids.USERS_STATE, "data"),
-        State(ids.USERS_EDIT_USER, "value"),
-        prevent_initial_call=True,
-    )
+    @app.callback(message, bump, Input(ids.USERS_EDIT_ENABLE, "n_clicks"), *chosen,
+                  prevent_initial_call=True)
     def enable(_clicks, state, username):
-        admin = require(MANAGE_USERS)
-        return set_active(admin, state, username, True)
+        return change_account(services, state, username, "enable")
 
-    @app.callback(
-        message, bump,
-        Input(ids.USERS_EDIT_RESET, "n_clicks"),
-        State(ids.USERS_STATE, "data"),
-        State(ids.USERS_EDIT_USER, "value"),
-        prevent_initial_call=True,
-    )
+    @app.callback(message, bump, Input(ids.USERS_EDIT_RESET, "n_clicks"), *chosen,
+                  prevent_initial_call=True)
     def reset_password(_clicks, state, username):
-        admin = require(MANAGE_USERS)
-        lang = state_lang(state)
-        if not username:
-            return alert(t("users.choose_first", lang), "warning"), no_update
-        try:
-            password = user_admin.reset_password(services.engine, admin, username,
-                                                 client_address())
-        except users.AccountError as exc:
-            return alert(account_error_text(str(exc), lang), "danger"), no_update
-        return _password_alert(t("users.password_reset", lang, name=username), password), \
-            _bumped(state)
+        return change_account(services, state, username, "reset")

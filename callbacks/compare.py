@@ -5,7 +5,7 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import Input, Output, html
 
-from callbacks.context import Services
+from callbacks.context import Services, chart_outputs, unit_options
 from kpi.catalogue import CATALOGUE, KPIS
 from layouts import figures, ids
 from layouts.components import status_badge, table_data
@@ -18,8 +18,7 @@ def register(app, services: Services) -> None:
     @app.callback(
         Output(ids.control("units"), "options", allow_duplicate=True),
         Output(ids.COMPARE_GRID, "children"),
-        Output(ids.chart(ids.CHART_GRAPH, "compare"), "figure"),
-        Output(ids.chart(ids.CHART_DATA, "compare"), "data"),
+        *chart_outputs("compare"),
         Input(ids.page_state("compare"), "data"),
         prevent_initial_call="initial_duplicate",
     )
@@ -27,9 +26,8 @@ def register(app, services: Services) -> None:
         state = payload_state(state)
         lang, category = state["lang"], state["category"]
         names = services.unit_names(lang)
-        options = [{"label": f"{names.get(c, c)} ({c})", "value": c}
-                   for c in list(services.regions()["region_code"])
-                   + list(services.courts()["court_code"])]
+        options = unit_options(names, list(services.regions()["region_code"])
+                               + list(services.courts()["court_code"]), with_code=True)
         known = {o["value"] for o in options}
         units = [u for u in state["units"] if u in known]
         notes = []

@@ -15,6 +15,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import pandas as pd
+from dash import Output
 from flask import g, has_request_context
 from sqlalchemy import Engine
 
@@ -24,6 +25,7 @@ from data.store import repository
 from kpi import funnel
 from kpi.catalogue import KPIS
 from kpi.outlook import DEFAULT_HORIZON
+from layouts import ids
 from layouts.i18n import t
 
 # Inside a request with nobody signed in (the guard stops that earlier): national and
@@ -59,6 +61,18 @@ class UnitNames(dict):
             return self[code]
         except KeyError:
             return default
+
+
+def chart_outputs(name: str) -> tuple[Output, Output]:
+    """The two outputs of a chart (layouts.components): its figure and its data table."""
+    return (Output(ids.chart(ids.CHART_GRAPH, name), "figure"),
+            Output(ids.chart(ids.CHART_DATA, name), "data"))
+
+
+def unit_options(names, codes, with_code: bool = False) -> list[dict]:
+    """Dropdown options of regions or courts by name (and code, for courts)."""
+    return [{"label": f"{names.get(c, c)} ({c})" if with_code else names.get(c, c), "value": c}
+            for c in codes]
 
 
 def _query_key(filters: dict) -> tuple:

@@ -6,7 +6,7 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import Input, Output, html
 
-from callbacks.context import Services, request_viewer
+from callbacks.context import Services, chart_outputs, request_viewer
 from data.accounts.access import ANNOTATE
 from data.edits import annotations
 from data.store import repository
@@ -41,10 +41,8 @@ def register(app, services: Services) -> None:
         Output(ids.COURT_HEADER, "children"),
         Output(ids.COURT_SCORECARD, "children"),
         Output(ids.COURT_DATA_SENT, "children"),
-        Output(ids.chart(ids.CHART_GRAPH, "flow"), "figure"),
-        Output(ids.chart(ids.CHART_DATA, "flow"), "data"),
-        Output(ids.chart(ids.CHART_GRAPH, "trends"), "figure"),
-        Output(ids.chart(ids.CHART_DATA, "trends"), "data"),
+        *chart_outputs("flow"),
+        *chart_outputs("trends"),
         Input(ids.page_state("court"), "data"),
         prevent_initial_call="initial_duplicate",
     )
@@ -147,8 +145,7 @@ def register_notes(app, services: Services) -> None:
 
 def register_backlog(app, services: Services) -> None:
     @app.callback(
-        Output(ids.chart(ids.CHART_GRAPH, "court_backlog"), "figure"),
-        Output(ids.chart(ids.CHART_DATA, "court_backlog"), "data"),
+        *chart_outputs("court_backlog"),
         Output(ids.COURT_BACKLOG_NOTE, "children"),
         Input(ids.page_state("court"), "data"),
     )

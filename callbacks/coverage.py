@@ -8,7 +8,7 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import Input, Output, dcc, html
 
-from callbacks.context import Services
+from callbacks.context import Services, unit_options
 from data.accounts.access import VIEW_ALL
 from data.store import repository
 from kpi.catalogue import KPIS
@@ -40,7 +40,7 @@ def register(app, services: Services) -> None:
         lang = state["lang"]
         names = services.unit_names(lang)
         regions = services.regions()
-        options = [{"label": names.get(c, c), "value": c} for c in regions["region_code"]]
+        options = unit_options(names, regions["region_code"])
         year = services.latest_year(state["year"])
         with services.connect() as conn:
             national = services.kpi_values(level="national", year=year, category="all")

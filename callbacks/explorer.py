@@ -6,7 +6,7 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import Input, Output, html
 
-from callbacks.context import Services, request_viewer
+from callbacks.context import Services, chart_outputs, request_viewer, unit_options
 from data.accounts.access import ANNOTATE
 from data.edits import annotations
 from data.store import repository
@@ -59,10 +59,8 @@ def register(app, services: Services) -> None:
         Output(ids.BREADCRUMBS, "children", allow_duplicate=True),
         Output(ids.control("region"), "options"),
         Output(ids.control("units"), "options", allow_duplicate=True),
-        Output(ids.chart(ids.CHART_GRAPH, "trend"), "figure"),
-        Output(ids.chart(ids.CHART_DATA, "trend"), "data"),
-        Output(ids.chart(ids.CHART_GRAPH, "ranking"), "figure"),
-        Output(ids.chart(ids.CHART_DATA, "ranking"), "data"),
+        *chart_outputs("trend"),
+        *chart_outputs("ranking"),
         Output(ids.EXPLORER_OUTLOOK, "children"),
         Output(ids.EXPLORER_NOTES, "children"),
         Input(ids.page_state("explorer"), "data"),
@@ -76,7 +74,7 @@ def register(app, services: Services) -> None:
         year = services.latest_year(state["year"])
         names = services.unit_names(lang)
         regions = services.regions()
-        region_options = [{"label": names.get(c, c), "value": c} for c in regions["region_code"]]
+        region_options = unit_options(names, regions["region_code"])
         region = state["region"] if state["region"] in set(regions["region_code"]) else None
         crumbs = [(t("nav.national", lang), "/")]
         if region:
@@ -130,18 +128,16 @@ def register(app, services: Services) -> None:
                                 "status": t("col.status", lang),
                                 "coverage": t("col.coverage", lang)},
                                f"{kpi.code}-ranking-{year}")
-        unit_options = region_options + [
-            {"label": f"{names.get(c, c)} ({c})", "value": c}
-            for c in services.courts()["court_code"]]
+        units = region_options + unit_options(names, services.courts()["court_code"],
+                                              with_code=True)
         add = (f"/notes?unit={region or 'KZ'}&kpi={kpi.code}&year={year}"
                if viewer.can(ANNOTATE) else None)
-        return (definition(kpi, lang), breadcrumbs(crumbs), region_options, unit_options,
+        return (definition(kpi, lang), breadcrumbs(crumbs), region_options, units,
                 trend_fig, trend_data, rank_fig, rank_data, reading,
                 notes_view.notes_aside(notes, names, lang, add))
 
     @app.callback(
-        Output(ids.chart(ids.CHART_GRAPH, "backlog"), "figure"),
-        Output(ids.chart(ids.CHART_DATA, "backlog"), "data"),
+        *chart_outputs("backlog"),
         Output(ids.BACKLOG_NOTE, "children"),
         Input(ids.page_state("explorer"), "data"),
     )
@@ -154,8 +150,7 @@ def register(app, services: Services) -> None:
         return backlog_outputs(rows, f"{code}-backlog", state["lang"])
 
     @app.callback(
-        Output(ids.chart(ids.CHART_GRAPH, "funnel"), "figure"),
-        Output(ids.chart(ids.CHART_DATA, "funnel"), "data"),
+        *chart_outputs("funnel"),
         Input(ids.page_state("explorer"), "data"),
     )
     def funnel(state):

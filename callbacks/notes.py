@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dash import ALL, Input, Output, State, ctx, html, no_update
 
-from callbacks.context import Services
+from callbacks.context import Services, unit_options
 from data.accounts.access import ANNOTATE
 from data.edits import annotations
 from data.edits.annotations import Note, NoteError
@@ -71,7 +71,7 @@ def register(app, services: Services) -> None:
         names = services.unit_names(lang)
         codes = [annotations.NATIONAL_CODE, *sorted(regions()),
                  *services.courts()["court_code"]]
-        return [{"label": f"{names.get(c, c)} ({c})", "value": c} for c in codes], "", "d-none"
+        return unit_options(names, codes, with_code=True), "", "d-none"
 
     @app.callback(
         Output(v.LIST, "children"),

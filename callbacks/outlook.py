@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 from dash import Input, Output
 
-from callbacks.context import Services
+from callbacks.context import Services, chart_outputs, unit_options
 from kpi.catalogue import CATALOGUE, KPIS
 from kpi.cli import json_records
 from kpi.outlook import DEFAULT_HORIZON, OUTCOMES
@@ -68,8 +68,7 @@ def register(app, services: Services) -> None:
     @app.callback(
         Output(ids.control("region"), "options", allow_duplicate=True),
         Output(ids.OUTLOOK_SUMMARY, "children"),
-        Output(ids.chart(ids.CHART_GRAPH, "outlook"), "figure"),
-        Output(ids.chart(ids.CHART_DATA, "outlook"), "data"),
+        *chart_outputs("outlook"),
         Output(ids.OUTLOOK_GRID, "rowData"),
         Input(ids.page_state("outlook"), "data"),
         prevent_initial_call="initial_duplicate",
@@ -79,7 +78,7 @@ def register(app, services: Services) -> None:
         lang, category = state["lang"], state["category"]
         names = services.unit_names(lang)
         regions = list(services.regions()["region_code"])
-        options = [{"label": names.get(c, c), "value": c} for c in regions]
+        options = unit_options(names, regions)
         if state["region"] in regions:
             courts = services.courts()
             units = list(courts.loc[courts["region_code"] == state["region"], "court_code"])

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from dash import Input, Output, dcc, html
 
-from callbacks.context import Services
+from callbacks.context import Services, chart_outputs
 from data.store import repository
 from kpi.analysis import attention, change_from_previous
 from kpi.catalogue import CATALOGUE, KPIS, PILLARS
@@ -126,8 +126,7 @@ def attention_table(rows: pd.DataFrame, names: dict[str, str], lang: str):
 def register(app, services: Services) -> None:
     @app.callback(
         Output(ids.SCORECARD_TILES, "children"),
-        Output(ids.chart(ids.CHART_GRAPH, "map"), "figure"),
-        Output(ids.chart(ids.CHART_DATA, "map"), "data"),
+        *chart_outputs("map"),
         Output(ids.SCORECARD_ATTENTION, "children"),
         Input(ids.page_state("scorecard"), "data"),
     )

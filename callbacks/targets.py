@@ -11,7 +11,7 @@ import binascii
 
 from dash import Input, Output, State, dcc, html, no_update
 
-from callbacks.context import Services
+from callbacks.context import Services, unit_options
 from data.accounts.access import EDIT_TARGETS, VIEW_ALL
 from data.edits.targets_edit import (
     Checked,
@@ -68,8 +68,8 @@ def register(app, services: Services) -> None:
         with services.connect() as conn:
             targets = repository.targets(conn)
             changes = recent_changes(conn, v.LOG_ROWS)
-        options = [{"label": t("targets.national", lang), "value": ""}] + [
-            {"label": f"{names.get(c, c)} ({c})", "value": c} for c in courts["court_code"]]
+        options = [{"label": t("targets.national", lang), "value": ""}] + unit_options(
+            names, courts["court_code"], with_code=True)
         editable = viewer.can(EDIT_TARGETS)
         tools = "d-inline-flex align-items-center" if editable else "d-none"
         note = "py-2 small d-none" if editable else "py-2 small"

@@ -24,6 +24,8 @@ from __future__ import annotations
 import functools
 import json
 import logging
+from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 from dash import ALL, Input, Output, State, ctx, dcc, hooks, html, no_update
@@ -234,31 +236,268 @@ def _short(exc: Exception) -> str:
     return f"{type(exc).__name__}: {detail}".splitlines()[0][:300]
 
 
-# --- callbacks -------------------------------------------------------------------------
+# --- what the callbacks do, with the page's services passed in --------------------------
+
+
+@dataclass(frozen=True)
+class Desk:
+    """What the upload callbacks of one app use: its services, the per-user job
+    records, the staging folder and the size limit."""
+
+    services: Services
+    jobs: background.JobStore
+    root: Path
+    limit: int | None
+
+    @classmethod
+    def of(cls, app, services: Services) -> Desk:
+        server = app.server
+        return cls(services, background.job_store(server), uploads.staging_root(server.config),
+                   V.max_upload_bytes(server.config))
+
+    @property
+    def engine(self):
+        return self.services.engine
+
+    def running_job(self, user: str) -> dict | None:
+        record = self.jobs.get(user)
+        return record if background.job_state(record) == "running" else None
+
+
+def review_file(desk: Desk, set_progress, upload: dict | None, kind: str | None,
+                choice, mapping: dict | None, lang: str) -> tuple:
+    """Check the staged file as the loader would; keep what was found next to it."""
+    if not upload or not upload.get("token"):
+        raise PreventUpdate
+    viewer, _address = _requester()
+    if viewer is None or not viewer.can(UPLOAD):
+        return html.P(t("error.forbidden", lang)), None, True, None, "d-none"
+    staged = uploads.find(desk.root, upload["token"], viewer.username)
+    if staged is None:
+        return V.review_view({"status": "expired", "error_count": 0, "warning_count": 0},
+                             [], [], [], lang), None, True, None, "d-none"
+    _own_connections(desk.engine)
+
+    def say(step: str, _fraction: float) -> None:
+        set_progress((REVIEW_STEPS.get(step, 5), V.progress_label(step, lang)))
+
+    say("reading", 0)
+    mapping = own_mapping(mapping, staged.token)
+    with desk.services.connect() as conn:
+        saved = profiles.every(conn)
+    checked = check_file(desk.engine, staged.path, kind=_kind(kind), filename=staged.filename,
+                         max_bytes=desk.limit, progress=say, profile=profiles.chooser(
+                             saved, choice, mapping["columns"], mapping["values"]))
+    report = checked.report
+    if report.status == "valid":
+        set_progress((80, V.progress_label("preview", lang)))
+        uploads.save_checked(staged, checked.result.frame, checked_meta(
+            checked, desk.services.version()))
+    else:
+        uploads.discard_checked(staged)
+    uploads.save_review(staged, {
+        "errors": [i.as_dict() for i in report.errors],
+        "warnings": [i.as_dict() for i in report.warnings],
+        "error_count": report.error_count, "warning_count": report.warning_count})
+    set_progress((90, V.progress_label("preview", lang)))
+    busy = desk.running_job(viewer.username)
+    kept = max(len(report.errors), len(report.warnings))
+    summary = {"status": report.status, "upload_id": report.upload_id,
+               "error_count": report.error_count, "warning_count": report.warning_count,
+               "truncated": kept if (report.error_count > len(report.errors)
+                                     or report.warning_count > len(report.warnings)) else 0,
+               "busy": busy and busy.get("filename")}
+    header, rows = _preview(checked, lang)
+    plausibility = upload_flags(desk.services, checked, lang)
+    detected = V.detected_rows(report.detected, staged.filename, staged.size, lang)
+    profile = checked.profile
+    if profile is not None:
+        detected.append((t("profile.used", lang), profile.name or t("profile.this_mapping", lang)))
+    gap = profiles.unmapped(checked.raw) if checked.raw is not None else profiles.Unmapped()
+    words = [[c, w] for c, ws in gap.values.items() for w in ws]
+    ok = report.status == "valid" and not busy
+    out = {"token": staged.token, "filename": staged.filename, "kind": _kind(kind),
+           "detected_kind": report.kind, "status": report.status, "ok": ok,
+           "rows": report.rows, "error_count": report.error_count,
+           "warning_count": report.warning_count,
+           "profile": None if profile is None else profile_dict(profile),
+           "unmapped": {"columns": list(gap.columns), "values": words}}
+    fields = PV.mapping_rows(list(gap.columns), [tuple(w) for w in words],
+                             _kind(kind) or report.kind, mapping, lang)
+    show = bool(gap) or bool(mapping["columns"] or mapping["values"])
+    return (V.review_view(summary, detected, header, rows, lang, plausibility), out, not ok,
+            fields,
+            "border-top mt-3 pt-2" if show and report.status != "already_loaded" else "d-none")
+
+
+def upload_flags(services: Services, checked, lang: str):
+    """The plausibility flags the file would raise against what is loaded (issue 15):
+    warnings shown in the review, never a reason to refuse the file."""
+    from data.derive.flags import UPLOAD_KINDS, flags_for_upload
+
+    report = checked.report
+    if report.status != "valid" or report.kind not in UPLOAD_KINDS:
+        return None
+    with services.connect() as conn:
+        found = flags_for_upload(conn, report.kind, checked.result.frame)
+    # More judges in post than posts is already the row's warning (data contract).
+    found = found[found["rule"] != "posts_exceeded"].reset_index(drop=True)
+    return flags_view.flags_table(found, services.unit_names(lang), lang,
+                                  table_id="upload-flags") if len(found) else None, found
+
+
+def review_rows(desk: Desk, review_state: dict | None, viewer: Viewer,
+                lang: str) -> list[dict] | None:
+    if not review_state or review_state.get("status") not in ("valid", "rejected"):
+        return None
+    staged = uploads.find(desk.root, review_state.get("token"), viewer.username)
+    saved = uploads.load_review(staged) if staged else None
+    return None if saved is None else issue_rows(saved, lang)
+
+
+def issues_view(desk: Desk, review_state, query, severity, lang: str):
+    rows = review_rows(desk, review_state, require(UPLOAD), lang)
+    if rows is None:
+        return None, "d-none"
+    if not rows:
+        return V.issues_table([], 0, lang), ""
+    shown = filter_issues(rows, query, severity)
+    if not shown:
+        return html.P(t("upload.issues.no_match", lang), className="small text-muted"), ""
+    return V.issues_table(shown, len(shown), lang), ""
+
+
+def issues_download(desk: Desk, n_clicks, review_state, query, severity, lang: str):
+    viewer = require(UPLOAD)
+    rows = review_rows(desk, review_state, viewer, lang) if n_clicks else None
+    if rows is None:
+        return no_update
+    stem = review_state["filename"].rsplit(".", 1)[0] or "upload"
+    frame = report_frame(filter_issues(rows, query, severity), lang)
+    return dcc.send_bytes(to_csv_bytes(frame), f"{stem}-report.csv")
+
+
+def confirmation(review_state: dict | None, lang: str):
+    require(UPLOAD)
+    if ctx.triggered_id != V.LOAD or not review_state or not review_state.get("ok"):
+        return False, no_update
+    kind = review_state.get("detected_kind")
+    body = [html.P(t("upload.confirm.text", lang,
+                     rows=fmt_number(review_state.get("rows") or 0, 0, lang),
+                     kind=t(f"upload.kind.{kind}", lang) if kind in KINDS else "",
+                     file=review_state.get("filename", "")))]
+    if review_state.get("warning_count"):
+        body.append(html.P(t("upload.confirm.warnings", lang, count=fmt_number(
+            review_state["warning_count"], 0, lang))))
+    return True, body
+
+
+def load_file_of_review(desk: Desk, set_progress, n_clicks, review_state: dict | None,
+                        lang: str) -> tuple[dict, bool]:
+    """Load the reviewed file, reporting progress to the page and the job record."""
+    if not n_clicks or not review_state or not review_state.get("token"):
+        raise PreventUpdate
+    viewer, address = _requester()
+    if viewer is None or not viewer.can(UPLOAD):
+        return {"state": "failed", "error": t("error.forbidden", lang)}, True
+    staged = uploads.find(desk.root, review_state["token"], viewer.username)
+    if staged is None:
+        return {"state": "failed", "filename": review_state.get("filename"),
+                "error": t("upload.expired", lang)}, True
+    busy = desk.running_job(viewer.username)
+    if busy:
+        return busy, True
+    _own_connections(desk.engine)
+    record = {"filename": staged.filename, "sha256": staged.sha256, "size": staged.size,
+              "kind": review_state.get("kind")}
+    with background.JobLog(desk.jobs, viewer.username, record) as log:
+
+        def say(step: str, fraction: float) -> None:
+            log.step(step, fraction)
+            set_progress((round(100 * fraction), V.progress_label(step, lang)))
+
+        say("starting", 0.01)
+        try:
+            report = load_reviewed(desk, staged, review_state, viewer.username, address, say)
+        except Exception as exc:  # noqa: BLE001 - shown as a sentence, logged in full
+            LOG.exception("load of upload %s failed", staged.token)
+            log.finish("failed", error=_short(exc))
+            return log.record, True
+        log.finish("done", report=summarise(report))
+    if report.status in ("loaded", "already_loaded"):
+        uploads.discard(staged)
+    return log.record, True
+
+
+def load_reviewed(desk: Desk, staged, review_state: dict, user: str, address: str | None,
+                  say) -> LoadReport:
+    """Write the rows the review validated when nothing was loaded or undone since
+    (so the checks against the database would find the same); else read, check and
+    load the file again, exactly as the CLI does."""
+    saved = uploads.load_checked(staged)
+    if saved is not None:
+        frame, meta = saved
+        if meta.get("kind") == review_state.get("detected_kind") and \
+                meta.get("version") == list(desk.services.version()):
+            report = reviewed_report(meta, staged)
+            say("writing", 0.4)
+            return write_upload(desk.engine, report.kind, frame, report, user=user,
+                                source="web", present=tuple(meta["present"]), progress=say,
+                                address=address)
+    return load_file(desk.engine, staged.path, kind=review_state.get("kind") or None,
+                     user=user, source="web", filename=staged.filename, max_bytes=desk.limit,
+                     progress=say, address=address, profile=reviewed_profile(review_state))
+
+
+def settle(services: Services, record: dict) -> tuple[dict, str]:
+    """A record whose heartbeat stopped: loaded after all (the commit went through
+    just before the process died) or interrupted with nothing written."""
+    with services.connect() as conn:
+        upload_id = find_loaded(conn, record.get("sha256") or "")
+        row = None if upload_id is None else repository.upload_counts(conn, upload_id)
+    if row is None:
+        return record, "interrupted"
+    report = {"status": "loaded", "upload_id": upload_id, **row, "kpi_cells": None,
+              "courts": [], "warnings": []}
+    return {**record, "report": report, "finished": record.get("beat")}, "done"
+
+
+def job_view(desk: Desk, lang: str):
+    viewer = require(UPLOAD)
+    record = desk.jobs.get(viewer.username)
+    status = background.job_state(record)
+    if status == "interrupted":
+        record, status = settle(desk.services, record)
+    warnings = [f"{w.get('line') or ''} {w.get('column') or ''}: {issue_text(w, lang)}"
+                for w in ((record or {}).get("report") or {}).get("warnings") or []]
+    view = V.job_view(record, status, desk.services.unit_names(lang), lang, warnings)
+    return view, status != "running"
+
+
+def template_download(lang: str):
+    require(UPLOAD)
+    trigger = ctx.triggered_id
+    if not isinstance(trigger, dict) or not ctx.triggered[0].get("value"):
+        return no_update
+    kind, what = trigger.get("kind"), trigger.get("what")
+    if kind not in KINDS or what not in ("template", "example"):
+        return no_update
+    text = template_text(kind, lang) if what == "template" else example_text(kind, lang=lang)
+    suffix = "" if lang == "en" else f"-{lang}"
+    return dcc.send_string(text, f"{kind}-{what}{suffix}.csv")
+
+
+# --- the callbacks: which ids, and one line each ------------------------------------------
 
 
 def register(app, services: Services) -> None:
-    server = app.server
-    jobs = background.job_store(server)
-    root = uploads.staging_root(server.config)
-    limit = V.max_upload_bytes(server.config)
-    engine = services.engine
-
-    def running_job(user: str) -> dict | None:
-        record = jobs.get(user)
-        return record if background.job_state(record) == "running" else None
+    desk = Desk.of(app, services)
 
     @app.callback(
-        Output(V.REVIEW, "children"),
-        Output(V.REVIEW_STATE, "data"),
-        Output(V.LOAD, "disabled"),
-        Output(PV.FIELDS, "children"),
-        Output(PV.BOX, "className"),
-        Input(V.TOKEN, "data"),
-        Input(V.KIND, "value"),
-        Input(PV.SELECT, "value"),
-        Input(PV.MAPPING, "data"),
-        State(PAGE, "data"),
+        Output(V.REVIEW, "children"), Output(V.REVIEW_STATE, "data"),
+        Output(V.LOAD, "disabled"), Output(PV.FIELDS, "children"), Output(PV.BOX, "className"),
+        Input(V.TOKEN, "data"), Input(V.KIND, "value"), Input(PV.SELECT, "value"),
+        Input(PV.MAPPING, "data"), State(PAGE, "data"),
         background=True,
         progress=[Output(V.REVIEW_BAR, "value"), Output(V.REVIEW_BAR, "label")],
         progress_default=[0, ""],
@@ -266,168 +505,38 @@ def register(app, services: Services) -> None:
                  (Output(V.LOAD, "disabled"), True, True),
                  (Output(V.KIND, "disabled"), True, False),
                  (Output(PV.SELECT, "disabled"), True, False)],
-        interval=250,
-        prevent_initial_call=True,
+        interval=250, prevent_initial_call=True,
     )
     def review(set_progress, upload, kind, choice, mapping, state):
-        lang = state_lang(state)
-        if not upload or not upload.get("token"):
-            raise PreventUpdate
-        viewer, _address = _requester()
-        if viewer is None or not viewer.can(UPLOAD):
-            return html.P(t("error.forbidden", lang)), None, True, None, "d-none"
-        staged = uploads.find(root, upload["token"], viewer.username)
-        if staged is None:
-            return V.review_view({"status": "expired", "error_count": 0, "warning_count": 0},
-                                 [], [], [], lang), None, True, None, "d-none"
-        _own_connections(engine)
-
-        def say(step: str, _fraction: float) -> None:
-            set_progress((REVIEW_STEPS.get(step, 5), V.progress_label(step, lang)))
-
-        say("reading", 0)
-        mapping = own_mapping(mapping, staged.token)
-        with services.connect() as conn:
-            saved = profiles.every(conn)
-        checked = check_file(engine, staged.path, kind=_kind(kind), filename=staged.filename,
-                             max_bytes=limit, progress=say, profile=profiles.chooser(
-                                 saved, choice, mapping["columns"], mapping["values"]))
-        report = checked.report
-        if report.status == "valid":
-            set_progress((80, V.progress_label("preview", lang)))
-            uploads.save_checked(staged, checked.result.frame, checked_meta(
-                checked, services.version()))
-        else:
-            uploads.discard_checked(staged)
-        uploads.save_review(staged, {
-            "errors": [i.as_dict() for i in report.errors],
-            "warnings": [i.as_dict() for i in report.warnings],
-            "error_count": report.error_count, "warning_count": report.warning_count})
-        set_progress((90, V.progress_label("preview", lang)))
-        busy = running_job(viewer.username)
-        kept = max(len(report.errors), len(report.warnings))
-        summary = {"status": report.status, "upload_id": report.upload_id,
-                   "error_count": report.error_count, "warning_count": report.warning_count,
-                   "truncated": kept if (report.error_count > len(report.errors)
-                                         or report.warning_count > len(report.warnings))
-                   else 0,
-                   "busy": busy and busy.get("filename")}
-        header, rows = _preview(checked, lang)
-        plausibility = upload_flags(checked, lang)
-        detected = V.detected_rows(report.detected, staged.filename, staged.size, lang)
-        profile = checked.profile
-        if profile is not None:
-            detected.append((t("profile.used", lang),
-                             profile.name or t("profile.this_mapping", lang)))
-        gap = profiles.unmapped(checked.raw) if checked.raw is not None else profiles.Unmapped()
-        words = [[c, w] for c, ws in gap.values.items() for w in ws]
-        ok = report.status == "valid" and not busy
-        out = {"token": staged.token, "filename": staged.filename, "kind": _kind(kind),
-               "detected_kind": report.kind, "status": report.status, "ok": ok,
-               "rows": report.rows, "error_count": report.error_count,
-               "warning_count": report.warning_count,
-               "profile": None if profile is None else profile_dict(profile),
-               "unmapped": {"columns": list(gap.columns), "values": words}}
-        fields = PV.mapping_rows(list(gap.columns), [tuple(w) for w in words],
-                                 _kind(kind) or report.kind, mapping, lang)
-        show = bool(gap) or bool(mapping["columns"] or mapping["values"])
-        return (V.review_view(summary, detected, header, rows, lang, plausibility), out, not ok,
-                fields,
-                "border-top mt-3 pt-2" if show and report.status != "already_loaded"
-                else "d-none")
-
-    def upload_flags(checked, lang: str):
-        """The plausibility flags the file would raise against what is loaded (issue 15):
-        warnings shown in the review, never a reason to refuse the file."""
-        from data.derive.flags import UPLOAD_KINDS, flags_for_upload
-
-        report = checked.report
-        if report.status != "valid" or report.kind not in UPLOAD_KINDS:
-            return None
-        with services.connect() as conn:
-            found = flags_for_upload(conn, report.kind, checked.result.frame)
-        # More judges in post than posts is already the row's warning (data contract).
-        found = found[found["rule"] != "posts_exceeded"].reset_index(drop=True)
-        return flags_view.flags_table(found, services.unit_names(lang), lang,
-                                      table_id="upload-flags") if len(found) else None, found
-
-    def review_rows(review_state: dict | None, viewer: Viewer, lang: str) -> list[dict] | None:
-        if not review_state or review_state.get("status") not in ("valid", "rejected"):
-            return None
-        staged = uploads.find(root, review_state.get("token"), viewer.username)
-        saved = uploads.load_review(staged) if staged else None
-        return None if saved is None else issue_rows(saved, lang)
+        return review_file(desk, set_progress, upload, kind, choice, mapping, state_lang(state))
 
     @app.callback(
-        Output(V.ISSUES, "children"),
-        Output(V.ISSUES_BOX, "className"),
-        Input(V.REVIEW_STATE, "data"),
-        Input(V.ISSUE_FILTER, "value"),
-        Input(V.ISSUE_SEVERITY, "value"),
-        State(PAGE, "data"),
+        Output(V.ISSUES, "children"), Output(V.ISSUES_BOX, "className"),
+        Input(V.REVIEW_STATE, "data"), Input(V.ISSUE_FILTER, "value"),
+        Input(V.ISSUE_SEVERITY, "value"), State(PAGE, "data"),
     )
     def issues(review_state, query, severity, state):
-        viewer = require(UPLOAD)
-        lang = state_lang(state)
-        rows = review_rows(review_state, viewer, lang)
-        if rows is None:
-            return None, "d-none"
-        if not rows:
-            return V.issues_table([], 0, lang), ""
-        shown = filter_issues(rows, query, severity)
-        if not shown:
-            return html.P(t("upload.issues.no_match", lang), className="small text-muted"), ""
-        return V.issues_table(shown, len(shown), lang), ""
+        return issues_view(desk, review_state, query, severity, state_lang(state))
 
     @app.callback(
-        Output(V.REPORT_DOWNLOAD, "data"),
-        Input(V.ISSUES_CSV, "n_clicks"),
-        State(V.REVIEW_STATE, "data"),
-        State(V.ISSUE_FILTER, "value"),
-        State(V.ISSUE_SEVERITY, "value"),
-        State(PAGE, "data"),
-        prevent_initial_call=True,
+        Output(V.REPORT_DOWNLOAD, "data"), Input(V.ISSUES_CSV, "n_clicks"),
+        State(V.REVIEW_STATE, "data"), State(V.ISSUE_FILTER, "value"),
+        State(V.ISSUE_SEVERITY, "value"), State(PAGE, "data"), prevent_initial_call=True,
     )
     def issues_csv(n_clicks, review_state, query, severity, state):
-        viewer = require(UPLOAD)
-        lang = state_lang(state)
-        rows = review_rows(review_state, viewer, lang) if n_clicks else None
-        if rows is None:
-            return no_update
-        stem = review_state["filename"].rsplit(".", 1)[0] or "upload"
-        frame = report_frame(filter_issues(rows, query, severity), lang)
-        return dcc.send_bytes(to_csv_bytes(frame), f"{stem}-report.csv")
+        return issues_download(desk, n_clicks, review_state, query, severity, state_lang(state))
 
     @app.callback(
-        Output(V.CONFIRM, "is_open"),
-        Output(V.CONFIRM_BODY, "children"),
-        Input(V.LOAD, "n_clicks"),
-        Input(V.CONFIRM_CANCEL, "n_clicks"),
-        State(V.REVIEW_STATE, "data"),
-        State(PAGE, "data"),
-        prevent_initial_call=True,
+        Output(V.CONFIRM, "is_open"), Output(V.CONFIRM_BODY, "children"),
+        Input(V.LOAD, "n_clicks"), Input(V.CONFIRM_CANCEL, "n_clicks"),
+        State(V.REVIEW_STATE, "data"), State(PAGE, "data"), prevent_initial_call=True,
     )
     def confirm(_load, _cancel, review_state, state):
-        require(UPLOAD)
-        lang = state_lang(state)
-        if ctx.triggered_id != V.LOAD or not review_state or not review_state.get("ok"):
-            return False, no_update
-        kind = review_state.get("detected_kind")
-        body = [html.P(t("upload.confirm.text", lang,
-                         rows=fmt_number(review_state.get("rows") or 0, 0, lang),
-                         kind=t(f"upload.kind.{kind}", lang) if kind in KINDS else "",
-                         file=review_state.get("filename", "")))]
-        if review_state.get("warning_count"):
-            body.append(html.P(t("upload.confirm.warnings", lang, count=fmt_number(
-                review_state["warning_count"], 0, lang))))
-        return True, body
+        return confirmation(review_state, state_lang(state))
 
     @app.callback(
-        Output(V.RESULT_DATA, "data"),
-        Output(V.LOAD, "disabled", allow_duplicate=True),
-        Input(V.CONFIRM_OK, "n_clicks"),
-        State(V.REVIEW_STATE, "data"),
-        State(PAGE, "data"),
+        Output(V.RESULT_DATA, "data"), Output(V.LOAD, "disabled", allow_duplicate=True),
+        Input(V.CONFIRM_OK, "n_clicks"), State(V.REVIEW_STATE, "data"), State(PAGE, "data"),
         background=True,
         progress=[Output(V.LOAD_BAR, "value"), Output(V.LOAD_BAR, "label")],
         progress_default=[0, ""],
@@ -436,110 +545,22 @@ def register(app, services: Services) -> None:
                  (Output(V.LOAD, "disabled"), True, True),
                  (Output(V.KIND, "disabled"), True, False),
                  (Output(V.JOB, "className"), "d-none", "")],
-        interval=250,
-        prevent_initial_call=True,
+        interval=250, prevent_initial_call=True,
     )
     def load(set_progress, n_clicks, review_state, state):
-        lang = state_lang(state)
-        if not n_clicks or not review_state or not review_state.get("token"):
-            raise PreventUpdate
-        viewer, address = _requester()
-        if viewer is None or not viewer.can(UPLOAD):
-            return {"state": "failed", "error": t("error.forbidden", lang)}, True
-        staged = uploads.find(root, review_state["token"], viewer.username)
-        if staged is None:
-            return {"state": "failed", "filename": review_state.get("filename"),
-                    "error": t("upload.expired", lang)}, True
-        busy = running_job(viewer.username)
-        if busy:
-            return busy, True
-        _own_connections(engine)
-        record = {"filename": staged.filename, "sha256": staged.sha256, "size": staged.size,
-                  "kind": review_state.get("kind")}
-        with background.JobLog(jobs, viewer.username, record) as log:
-
-            def say(step: str, fraction: float) -> None:
-                log.step(step, fraction)
-                set_progress((round(100 * fraction), V.progress_label(step, lang)))
-
-            say("starting", 0.01)
-            try:
-                report = load_reviewed(staged, review_state, viewer.username, address, say)
-            except Exception as exc:  # noqa: BLE001 - shown as a sentence, logged in full
-                LOG.exception("load of upload %s failed", staged.token)
-                log.finish("failed", error=_short(exc))
-                return log.record, True
-            log.finish("done", report=summarise(report))
-        if report.status in ("loaded", "already_loaded"):
-            uploads.discard(staged)
-        return log.record, True
-
-    def load_reviewed(staged, review_state: dict, user: str, address: str | None,
-                      say) -> LoadReport:
-        """Write the rows the review validated when nothing was loaded or undone since
-        (so the checks against the database would find the same); else read, check and
-        load the file again, exactly as the CLI does."""
-        saved = uploads.load_checked(staged)
-        if saved is not None:
-            frame, meta = saved
-            if meta.get("kind") == review_state.get("detected_kind") and \
-                    meta.get("version") == list(services.version()):
-                report = reviewed_report(meta, staged)
-                say("writing", 0.4)
-                return write_upload(engine, report.kind, frame, report, user=user, source="web",
-                                    present=tuple(meta["present"]), progress=say,
-                                    address=address)
-        return load_file(engine, staged.path, kind=review_state.get("kind") or None, user=user,
-                         source="web", filename=staged.filename, max_bytes=limit, progress=say,
-                         address=address, profile=reviewed_profile(review_state))
-
-    def settle(record: dict) -> tuple[dict, str]:
-        """A record whose heartbeat stopped: loaded after all (the commit went through
-        just before the process died) or interrupted with nothing written."""
-        with services.connect() as conn:
-            upload_id = find_loaded(conn, record.get("sha256") or "")
-            row = None if upload_id is None else repository.upload_counts(conn, upload_id)
-        if row is None:
-            return record, "interrupted"
-        report = {"status": "loaded", "upload_id": upload_id, **row, "kpi_cells": None,
-                  "courts": [], "warnings": []}
-        return {**record, "report": report, "finished": record.get("beat")}, "done"
+        return load_file_of_review(desk, set_progress, n_clicks, review_state, state_lang(state))
 
     @app.callback(
-        Output(V.JOB, "children"),
-        Output(V.JOB_TICK, "disabled"),
-        Input(PAGE, "data"),
-        Input(V.JOB_TICK, "n_intervals"),
-        Input(V.RESULT_DATA, "data"),
+        Output(V.JOB, "children"), Output(V.JOB_TICK, "disabled"),
+        Input(PAGE, "data"), Input(V.JOB_TICK, "n_intervals"), Input(V.RESULT_DATA, "data"),
     )
     def job(state, _tick, _finished):
-        viewer = require(UPLOAD)
-        lang = state_lang(state)
-        record = jobs.get(viewer.username)
-        status = background.job_state(record)
-        if status == "interrupted":
-            record, status = settle(record)
-        warnings = [f"{w.get('line') or ''} {w.get('column') or ''}: {issue_text(w, lang)}"
-                    for w in ((record or {}).get("report") or {}).get("warnings") or []]
-        view = V.job_view(record, status, services.unit_names(lang), lang, warnings)
-        return view, status != "running"
+        return job_view(desk, state_lang(state))
 
     @app.callback(
         Output(V.DOWNLOAD, "data"),
-        Input({"type": V.TEMPLATE, "kind": ALL, "what": ALL}, "n_clicks"),
-        State(PAGE, "data"),
+        Input({"type": V.TEMPLATE, "kind": ALL, "what": ALL}, "n_clicks"), State(PAGE, "data"),
         prevent_initial_call=True,
     )
     def template(_clicks, state):
-        require(UPLOAD)
-        trigger = ctx.triggered_id
-        if not isinstance(trigger, dict) or not ctx.triggered[0].get("value"):
-            return no_update
-        kind, what = trigger.get("kind"), trigger.get("what")
-        if kind not in KINDS or what not in ("template", "example"):
-            return no_update
-        lang = state_lang(state)  # headers in the page's language (#19)
-        text = template_text(kind, lang) if what == "template" \
-            else example_text(kind, lang=lang)
-        suffix = "" if lang == "en" else f"-{lang}"
-        return dcc.send_string(text, f"{kind}-{what}{suffix}.csv")
+        return template_download(state_lang(state))  # headers in the page's language (#19)
