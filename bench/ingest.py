@@ -4,7 +4,7 @@
                            [--seed 0] [--repeats 3] [--profile]
 
 Builds one cases CSV of ``--rows`` synthetic national cases (data.demo, written with
-data.writers.write_csv), then for SQLite (a fresh file in ``--out``) and PostgreSQL
+data.ingest.writers.write_csv), then for SQLite (a fresh file in ``--out``) and PostgreSQL
 (a throw-away schema, dropped at the end) times:
 
 * ``load_file(engine, path, kind="cases", max_bytes=None)`` end to end (read,

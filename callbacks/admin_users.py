@@ -2,7 +2,7 @@
 
 Each callback checks MANAGE_USERS on the server before anything else, so a forged
 request from another role is refused whatever the page showed. Each change and its
-audit event are written in one transaction by data.user_admin (which checks the
+audit event are written in one transaction by data.accounts.user_admin (which checks the
 permission again): neither is kept without the other.
 """
 
@@ -26,7 +26,7 @@ from web.auth import client_address
 from web.guard import require
 
 _QUOTED = r"['\"](?P<{}>.*)['\"]"
-# data.users raises AccountError with English sentences; these patterns give each one
+# data.accounts.users raises AccountError with English sentences; these patterns give each one
 # its catalogue key (tests/test_admin_logic.py raises every one and checks the match).
 _ERRORS: list[tuple[re.Pattern, str]] = [(re.compile(pattern), key) for pattern, key in [
     (r"^A user name is 1-80 characters", "account.name_invalid"),

@@ -3,7 +3,7 @@
 Look-ups are cached per data version (uploads count and last id, last target edit),
 so an upload, an undo or a target edit shows at once and nothing stale survives it.
 
-Everything a callback reads about courts passes through ``data.access`` for the person
+Everything a callback reads about courts passes through ``data.accounts.access`` for the person
 asking (the signed-in viewer of the request): the cache holds the full data, each
 answer is scoped on the way out.
 """
@@ -143,7 +143,7 @@ class Services:
 
     def kpi_values(self, viewer: Viewer | None = None, anonymous: bool = False,
                    **filters) -> pd.DataFrame:
-        """KPI cells the viewer may see (see data.access.scope_values).
+        """KPI cells the viewer may see (see data.accounts.access.scope_values).
 
         Other courts than a judge's own are left out, or with ``anonymous=True``
         (rankings and funnel plots) kept without name or code.
@@ -197,7 +197,7 @@ class Services:
         return scope_values(viewer, rows.copy(), asked_by_code=filters.get("code") is not None)
 
     def backlog(self, level: str, code: str, category: str) -> pd.DataFrame:
-        """The backlog's age of one unit (data.backlog), every year; kept per data version.
+        """The backlog's age of one unit (data.derive.backlog), every year; kept per data version.
         Callers check the viewer may see ``code`` by name (a court's, a region's)."""
         from data.derive.backlog import backlog_age
 
@@ -205,7 +205,7 @@ class Services:
                             lambda conn: backlog_age(conn, level, code, category=category))
 
     def flags(self, viewer: Viewer | None = None) -> pd.DataFrame:
-        """Every plausibility flag on the loaded data (data.flags), with the note that
+        """Every plausibility flag on the loaded data (data.derive.flags), with the note that
         explains it if any; computed once per data version (the checks judge each court
         against all the others). A judge gets their own court's only."""
         from data.derive.flags import flags, mark_explained

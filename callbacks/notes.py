@@ -1,5 +1,5 @@
 """/notes callbacks: list the notes the viewer may read; add, edit and delete them for the
-roles that may (checked again in data.annotations, and audited there)."""
+roles that may (checked again in data.edits.annotations, and audited there)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""/releases callbacks: publish a year (checked and audited in data.releases) and list
+"""/releases callbacks: publish a year (checked and audited in data.publish.releases) and list
 the releases with their downloads."""
 
 from __future__ import annotations

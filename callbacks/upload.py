@@ -3,13 +3,13 @@
 A file arrives through ``POST /upload/file`` (web/uploads.py), which answers with a
 token that assets/upload.js puts into a store. Then:
 
-* review (background): ``data.load.check_file`` on the staged file, exactly the
+* review (background): ``data.ingest.load.check_file`` on the staged file, exactly the
   loader's read and validation; shows what was read, the verdict and the first rows,
   and keeps every issue next to the file for the filterable table and the CSV, and the
   validated rows of a clean file;
-* load (background, after a confirmation): ``data.load.write_upload`` of those rows
+* load (background, after a confirmation): ``data.ingest.load.write_upload`` of those rows
   when nothing was loaded or undone since the review (the checks against the database
-  would find the same), else ``data.load.load_file`` as the CLI does; with the user's
+  would find the same), else ``data.ingest.load.load_file`` as the CLI does; with the user's
   name, ``source="web"`` and the client's address, in one transaction, reporting its
   progress to the page and to the user's job record (web/background.py), so a person
   who leaves and comes back sees it running or finished.

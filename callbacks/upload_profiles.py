@@ -3,7 +3,7 @@
 The review itself (callbacks/upload.py) reads the file with the chosen profile and the
 applied mapping; these callbacks only collect the person's choices and store profiles.
 Every one checks the upload permission on the server (analysts and admins); saving
-and deleting are audited (data.profiles).
+and deleting are audited (data.ingest.profiles).
 """
 
 from __future__ import annotations

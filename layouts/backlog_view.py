@@ -1,4 +1,4 @@
-"""The backlog's age (data.backlog) as a page shows it: the chart, the sentence on the
+"""The backlog's age (data.derive.backlog) as a page shows it: the chart, the sentence on the
 time to disposition, the table behind both (pure)."""
 
 from __future__ import annotations

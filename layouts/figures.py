@@ -354,7 +354,7 @@ def trend_figure(series: pd.DataFrame, targets: pd.DataFrame | None, kpi: KpiDef
     ``illustrative`` column labels the line "Target (illustrative)"). ``projection``:
     year, fitted, lower, upper (kpi.outlook.projection_path) of the first series: its
     trend drawn dotted to the horizon inside the shaded 80 % band. ``notes``: year,
-    label, text (data.annotations): a star on the labelled line at that year, the
+    label, text (data.edits.annotations): a star on the labelled line at that year, the
     note's text on hover.
     """
     title = t("fig.trend.title", lang, kpi=kpi_name(kpi, lang))
@@ -993,7 +993,7 @@ def case_flow_figure(df: pd.DataFrame, lang: str = "en",
                      flags: pd.DataFrame | None = None) -> go.Figure:
     """Incoming and resolved cases per year (grouped bars) and pending at year end (line).
 
-    ``flags``: year, field, rule, message (data.flags with its sentences): a ✖ on each
+    ``flags``: year, field, rule, message (data.derive.flags with its sentences): a ✖ on each
     flagged figure of the flow, the check's sentence on hover (issue 15).
     """
     title = t("fig.case_flow.title", lang)
@@ -1228,7 +1228,7 @@ BACKLOG_COLORS = ("#C6DBEF", "#9ECAE1", "#6BAED6", "#3182BD", "#08519C")
 def backlog_age_figure(rows: pd.DataFrame, lang: str = "en") -> go.Figure:
     """Pending cases on 31 December of each year, stacked by age, with those past their
     statutory term as a line (CourTools measure 4). ``rows``: one unit and category of
-    data.backlog's columns. No rows: no case-level data, said so (never a zero)."""
+    data.derive.backlog's columns. No rows: no case-level data, said so (never a zero)."""
     title = t("backlog.title", lang)
     if rows is None or rows.empty:
         return empty_figure(t("backlog.none", lang), title, 320)

@@ -1,7 +1,7 @@
 """Plausibility flags where people read them (issue 15): the ranked table of /coverage,
 the court profile and the upload review, and the sentence of each flag.
 
-Builders only: the flags come from data.flags (through callbacks), already scoped.
+Builders only: the flags come from data.derive.flags (through callbacks), already scoped.
 """
 
 from __future__ import annotations

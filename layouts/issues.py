@@ -1,4 +1,4 @@
-"""A validation issue (data.validate.Issue, stored with an upload as a dict) as a sentence
+"""A validation issue (data.ingest.validate.Issue, stored with an upload as a dict) as a sentence
 in the reader's language: the upload review, the upload history, the targets import and
 the coverage page's warnings all word it the same way."""
 

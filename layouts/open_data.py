@@ -1,7 +1,7 @@
 """Open data of a release (issue 14): CSV files in a ZIP and one JSON document, each
 with the data dictionary and the licence, built from frames (pure; no I/O).
 
-The columns are the release tables' (``data.releases``) as they are; a data dictionary
+The columns are the release tables' (``data.publish.releases``) as they are; a data dictionary
 row says what each column holds, in English, Russian and Kazakh. The licence is
 Creative Commons Attribution 4.0: the product owner may choose another by editing
 LICENCE below; the text travels with every download.

@@ -30,7 +30,7 @@ P = CALLBACK_PREFIX
 
 def max_upload_bytes(config: dict | None = None) -> int:
     """The size limit of one upload: the app's MAX_UPLOAD_BYTES, else
-    COURT_KPI_MAX_UPLOAD_MB (data.load)."""
+    COURT_KPI_MAX_UPLOAD_MB (data.ingest.load)."""
     return int((config or {}).get("MAX_UPLOAD_BYTES") or DEFAULT_MAX_BYTES)
 DROP = P + "drop"  # the drop zone; assets/upload.js reads its data-* attributes
 PICK = P + "pick"  # opens the file picker (assets/upload.js)

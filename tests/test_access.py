@@ -1,4 +1,4 @@
-"""data.access: the permissions of each role and the judge's view of other courts.
+"""data.accounts.access: the permissions of each role and the judge's view of other courts.
 
 scope_values is checked on hand-made frames and, as properties, on random ones: a
 judge must never receive another court's code, and anonymised rankings must keep

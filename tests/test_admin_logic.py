@@ -67,7 +67,7 @@ def test_change_keeps_one_active_administrator(engine):
 
 
 def _every_account_error(engine) -> list[str]:
-    """The message of every AccountError data.users raises, each actually raised."""
+    """The message of every AccountError data.accounts.users raises, each actually raised."""
     with engine.begin() as conn:
         users.add_user(conn, "boss", "admin", PASSWORD)
     attempts = [

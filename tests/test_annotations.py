@@ -137,7 +137,7 @@ def test_missing_notes_say_so(units):
 
 
 def test_the_migrations_make_the_schema_the_models_declare(engine):
-    """Every table and column of data.models exists as the migrations made it."""
+    """Every table and column of data.store.models exists as the migrations made it."""
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 

@@ -1,4 +1,4 @@
-"""data.audit on SQLite and PostgreSQL: recording, filtering, the login-failure window."""
+"""data.accounts.audit on SQLite and PostgreSQL: recording, filtering, the login-failure window."""
 
 from __future__ import annotations
 

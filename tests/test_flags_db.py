@@ -1,4 +1,4 @@
-"""data.flags on SQLite and PostgreSQL: the loaded data's flags, filters, bad input, the
+"""data.derive.flags on SQLite and PostgreSQL: the loaded data's flags, filters, bad input, the
 flags an upload would raise, national size, and the demo data."""
 
 from __future__ import annotations

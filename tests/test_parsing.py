@@ -1,4 +1,4 @@
-"""Tests for data.parsing: the accepted forms of each type and the rejects."""
+"""Tests for data.ingest.parsing: the accepted forms of each type and the rejects."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Tests for data.readers: every container and dialect the data contract accepts."""
+"""Tests for data.ingest.readers: every container and dialect the data contract accepts."""
 
 from __future__ import annotations
 

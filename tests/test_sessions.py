@@ -1,4 +1,4 @@
-"""Server-side sessions (data.sessions, issue #17) on SQLite and PostgreSQL."""
+"""Server-side sessions (data.accounts.sessions, issue #17) on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 

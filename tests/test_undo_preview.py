@@ -1,4 +1,4 @@
-"""The undo confirmation's preview says what data.load.undo then really does."""
+"""The undo confirmation's preview says what data.ingest.load.undo then really does."""
 
 from __future__ import annotations
 

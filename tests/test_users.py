@@ -1,4 +1,4 @@
-"""data.users on SQLite and PostgreSQL: validation, Argon2 passwords, sessions, tokens."""
+"""data.accounts.users on SQLite and PostgreSQL: validation, Argon2 passwords, sessions, tokens."""
 
 from __future__ import annotations
 

@@ -141,7 +141,7 @@ def test_extra_columns_are_a_warning_naming_them(tmp_path):
 
 def test_caseload_balance_mismatch_is_no_warning_per_row(tmp_path):
     # 10 + 100 - 90 = 20, reported 25 and 60: the plausibility checks rank such rows with a
-    # tolerance (data.flags.flags_for_upload, tests/test_flags_db.py), not every row here.
+    # tolerance (data.derive.flags.flags_for_upload, tests/test_flags_db.py), not every row here.
     r = check(tmp_path, "court_code,year,category,pending_start,incoming,resolved,pending_end\n"
                         "C1,2024,civil,10,100,90,25\nC2,2024,civil,10,100,90,60\n")
     assert r.ok and r.warnings == [] and r.warning_count == 0

@@ -143,7 +143,7 @@ def annotations():
 
 @blueprint.get("/flags")
 def plausibility_flags():
-    """The plausibility flags (data.flags) the asker may see, most implausible first,
+    """The plausibility flags (data.derive.flags) the asker may see, most implausible first,
     with their sentence in ``lang`` and the note that explains each, if any. A judge
     gets their own court's only. ``code`` is a court; ``rule`` one of kpi.plausibility's."""
     from data.derive.flags import messages

@@ -1,7 +1,7 @@
 """Sign-in: Flask-Login sessions, API tokens, the /login page, throttling and audit.
 
 The session cookie holds only a random session id; whether it is still good is kept
-on the server (``data.sessions``): signing out, a password, role or court change,
+on the server (``data.accounts.sessions``): signing out, a password, role or court change,
 disabling the account, an idle time or the session's lifetime end it, and a copy of
 the cookie stops working with it. API tokens are accepted under ``/api/`` only: they
 are for other systems, not for driving the pages.

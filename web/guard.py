@@ -10,7 +10,7 @@
   else it is answered 401, so a token cannot drive pages or callbacks.
 * With the public view on (web/public.py), /public and below are open to everyone,
   read-only.
-* Data inside callbacks is scoped by ``data.access`` through ``callbacks.context``.
+* Data inside callbacks is scoped by ``data.accounts.access`` through ``callbacks.context``.
 """
 
 from __future__ import annotations

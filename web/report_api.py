@@ -28,7 +28,7 @@ def build_report(conn: Connection, level: str, code: str | None, year: int | Non
                  lang: str, viewer: Viewer = SYSTEM,
                  made: dt.date | None = None) -> tuple[str, bytes]:
     """(file name, PDF bytes) of the report of a unit and year (the latest when None)
-    in ``lang``, as ``viewer`` may see it. Raises data.report_data.ReportError for an
+    in ``lang``, as ``viewer`` may see it. Raises data.publish.report_data.ReportError for an
     unknown unit, one the viewer may not see or a year without data, ValueError for a
     level or language that does not exist."""
     from layouts.report import build_content, render_content

@@ -5,7 +5,7 @@ made before signing out would go on working. So the cookie carries only a random
 session id, and this table says whether that id is still good. A session ends when
 
 * its user signs out (the row is deleted);
-* the account's password, role or court changes, or it is disabled (``data.users``
+* the account's password, role or court changes, or it is disabled (``data.accounts.users``
   deletes every row of the account, and its ``session_version`` no longer matches);
 * nobody used it for ``idle`` (default 8 hours), or it is older than ``lifetime``
   (default 24 hours) however busy it was.

@@ -1,7 +1,7 @@
 """An administrator's changes to accounts (/admin/users): each change and its audit
 event in one transaction, so neither is kept without the other, and the permission
 checked here, so every caller is covered. The rules on accounts themselves (names,
-passwords, roles, the last administrator) are data.users'.
+passwords, roles, the last administrator) are data.accounts.users'.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def locks_self_out(admin: str, username: str, role: str | None = None,
     """Would this change take the administrator's own access away mid-session?
 
     Disabling or demoting oneself signs one out at once, with the page still open;
-    another administrator has to do it. Checked after data.users' own rules, so the
+    another administrator has to do it. Checked after data.accounts.users' own rules, so the
     last administrator hears that they are the last one.
     """
     return username == admin and (active is False or (role is not None and role != "admin"))

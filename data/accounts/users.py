@@ -148,7 +148,7 @@ def set_password(conn: Connection, username: str, password: str) -> None:
 
 
 def end_sessions(conn: Connection, user_id: int) -> None:
-    """Sign every browser session of the account out (see data.sessions)."""
+    """Sign every browser session of the account out (see data.accounts.sessions)."""
     conn.execute(delete(UserSession).where(UserSession.user_id == user_id))
 
 

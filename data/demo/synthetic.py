@@ -1,6 +1,6 @@
 """Synthetic, realistic-looking court data for Kazakhstan (demo and benchmarks).
 
-``generate(scale, seed)`` returns one DataFrame per upload kind of ``data.schema``
+``generate(scale, seed)`` returns one DataFrame per upload kind of ``data.store.schema``
 (columns in the schema's order) that passes the data contract's validation rules
 (../shared/spec/data-contract.md). Nothing here is real data: the 20 regions and
 their ISO 3166-2 codes and names are real, the courts are modelled on the real

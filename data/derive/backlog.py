@@ -16,8 +16,8 @@ Per court, year and category (and category ``all``), from the ``cases`` table:
 
   and ``over_term``: how many of them are older than their statutory term (age >
   statutory days, the case's own ``statutory_days`` or else its category's default,
-  :data:`data.schema.DEFAULT_STATUTORY_DAYS` as configured by
-  ``data.load.statutory_days``), the same cases as the ``pending_over_limit`` fact.
+  :data:`data.store.schema.DEFAULT_STATUTORY_DAYS` as configured by
+  ``data.ingest.load.statutory_days``), the same cases as the ``pending_over_limit`` fact.
   A case resolved exactly on 31 Dec is not pending at the end of that year.
 * the **time to disposition** of the cases resolved in the year (``resolved_date``
   in the year): ``resolved_date - filed_date`` in days, its 50th, 75th and 90th
@@ -39,7 +39,7 @@ category) whose facts come from an uploaded caseload row has no row of its own a
 is left out of the court's ``all`` (one source per cell, as in data/facts.py).
 Percentiles are NaN when no case was resolved in the year.
 
-Stored in ``backlog_age`` (:class:`data.models.BacklogAge`) for courts, regions and
+Stored in ``backlog_age`` (:class:`data.store.models.BacklogAge`) for courts, regions and
 the nation and kept current by data/refresh.py; read with :func:`backlog_age`.
 """
 
@@ -79,7 +79,7 @@ COLUMNS = [*KEY_COLUMNS, *COUNT_COLUMNS, *PERCENTILE_COLUMNS]
 
 level, code   ``court`` + court code, ``region`` + region code, ``national`` + ``KZ``
 year          the calendar year
-category      ``all`` or one of data.schema.CATEGORIES
+category      ``all`` or one of data.store.schema.CATEGORIES
 courts        courts whose cases are counted (1 for a court row)
 pending_total active pending cases on 31 Dec of the year (= sum of the five buckets)
 age_le_3m .. age_gt_2y   those cases by age on 31 Dec (see the module docstring)

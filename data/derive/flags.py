@@ -158,7 +158,7 @@ def mark_explained(found: pd.DataFrame, notes: pd.DataFrame,
 
     A flag is explained by a note on its court's year, or on its region's or the
     nation's year as a whole ("2024: the jurisdiction of economic cases moved"); notes
-    come from data.annotations.notes.
+    come from data.edits.annotations.notes.
     """
     out = found.copy()
     if out.empty or notes.empty:

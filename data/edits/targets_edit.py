@@ -1,7 +1,7 @@
 """Targets changed on the targets page: checked, applied, logged.
 
 Rows typed into the grid or read from an imported CSV are checked by exactly the
-rules of a ``targets`` upload (data.validate, see the data contract), so the page
+rules of a ``targets`` upload (data.ingest.validate, see the data contract), so the page
 and the loader can never disagree. Applying is one transaction: the new values
 replace the old ones (no longer *illustrative*, no upload behind them), one
 ``target_changes`` row per changed target says who changed what from what to what,

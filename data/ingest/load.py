@@ -127,7 +127,7 @@ def check_file(
 ) -> Checked:
     """Hash, look for the same file loaded before, read and validate; write nothing.
 
-    ``profile`` (data.profiles.Profile) maps a court's own names before validation; a
+    ``profile`` (data.ingest.profiles.Profile) maps a court's own names before validation; a
     callable instead picks one for the file as read (``profiles.best_match``), or None.
 
     The review step of the upload page and ``load_file`` share it, so what a person

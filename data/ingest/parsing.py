@@ -1,4 +1,4 @@
-"""Vectorised parsers of raw string columns (as read by data.readers).
+"""Vectorised parsers of raw string columns (as read by data.ingest.readers).
 
 Each parser takes a Series of str ("" = empty cell) and returns the parsed values
 and a boolean array `bad` marking non-empty cells that could not be parsed. An

@@ -1,5 +1,5 @@
 """Import profiles: a saved mapping of a court's own column names and words to the
-contract's fields and codes, for what data.names does not know.
+contract's fields and codes, for what data.ingest.names does not know.
 
 A profile says "'Рег. номер' is case_id; in category, 'ГПК' is civil". Applied to a
 file as it is read, before validation, so everything after (detection of the kind,
@@ -146,7 +146,7 @@ def mapped(profile: Profile | None, columns: dict[str, str],
 
 @dataclass(frozen=True)
 class Unmapped:
-    """What a read file says that neither the contract nor data.names knows."""
+    """What a read file says that neither the contract nor data.ingest.names knows."""
 
     columns: tuple[str, ...] = ()
     # enumerated field -> its words that are no code (the first MAX_WORDS of them)
@@ -179,7 +179,7 @@ def unmapped(raw: RawTable) -> Unmapped:
 def chooser(saved: list[Profile], choice: str | None, columns: dict[str, str],
             values: dict[str, dict[str, str]]):
     """What reads a file on the upload page: a function of the file as read giving the
-    profile to apply (or None), for ``data.load.check_file``.
+    profile to apply (or None), for ``data.ingest.load.check_file``.
 
     ``choice`` is "auto" (the saved profile that maps most of the file's names), "none"
     or a saved profile's name; the person's own mapping is added on top of it.

@@ -1,6 +1,6 @@
 """Turn an uploaded file (CSV/TXT or .xlsx) into a table of raw strings.
 
-Nothing here interprets a value: parsing and checking belong to data.parsing and
+Nothing here interprets a value: parsing and checking belong to data.ingest.parsing and
 the validator. This module only finds the container, encoding and delimiter,
 and keeps each row's true line number so errors can point into the file.
 See ../shared/spec/data-contract.md, "Files the product accepts".
@@ -47,7 +47,7 @@ class RawTable:
     decimal_comma: bool
     duplicate_columns: list[str] = field(default_factory=list)
     ragged_lines: list[int] = field(default_factory=list)
-    # Header cells read as another name: "Номер дела" -> "case_id" (data.names).
+    # Header cells read as another name: "Номер дела" -> "case_id" (data.ingest.names).
     read_as: dict[str, str] = field(default_factory=dict)
 
 

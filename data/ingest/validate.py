@@ -59,7 +59,7 @@ MESSAGES: dict[str, str] = {
     "unknown_court": "Court '{value}' is not known; load it in a courts file first.",
     "unknown_region": "Region '{value}' is not known; load it in a regions file first.",
     "unknown_kpi": "'{value}' is not a KPI code of the catalogue.",
-    # No longer raised (see data.flags); kept so the warnings stored with earlier
+    # No longer raised (see data.derive.flags); kept so the warnings stored with earlier
     # uploads still read as a sentence.
     "balance": "pending_end ({value}) differs from pending_start + incoming - resolved "
                "({expected}).",
@@ -366,7 +366,7 @@ def _check_rules(kind: Kind, f: pd.DataFrame, present, c: _Collector, ctx: Conte
     for pw in kind.parts:
         _part_whole(f, pw, c)
     # A caseload row whose pending cases do not balance is no longer a warning per row
-    # (real reports carry a few transferred or reopened cases): data.flags ranks the
+    # (real reports carry a few transferred or reopened cases): data.derive.flags ranks the
     # flow identity, with a tolerance, among the plausibility checks of the upload.
 
 

@@ -1,5 +1,5 @@
 """What a PDF report of a unit and year needs (issue 14), read with the queries the pages
-use (``data.repository``) and scoped for the person asking (``data.access``).
+use (``data.store.repository``) and scoped for the person asking (``data.accounts.access``).
 
 A report shows the nation, a region or a court: its KPIs of every year, its outlook to
 the horizon, its case flow, where its data came from, and the units one level below
@@ -73,7 +73,7 @@ class ReportData:
     source_years: dict[int, str] = field(default_factory=dict)
     synthetic: bool = False
     horizon: int = DEFAULT_HORIZON
-    # Notes on the figures (data.annotations) of the unit, its region and the nation, up
+    # Notes on the figures (data.edits.annotations) of the unit, its region and the nation, up
     # to the report year, as the viewer may read them.
     notes: pd.DataFrame = field(default_factory=pd.DataFrame)
 

@@ -346,7 +346,7 @@ class Release(Base):
     horizon: Mapped[int] = mapped_column(Integer)
     note: Mapped[str] = mapped_column(Text, default="")
     synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
-    # Cells of the previous release whose value this one changed (data.releases.revised).
+    # Cells of the previous release whose value this one changed (data.publish.releases.revised).
     revised: Mapped[int] = mapped_column(Integer, default=0)
     published_by: Mapped[str] = mapped_column(String(120))
     published_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

@@ -1,5 +1,5 @@
 """The PDF report of the nation, a region or a court (issue 14): a view like the pages,
-built from what ``data.report_data`` read, never querying.
+built from what ``data.publish.report_data`` read, never querying.
 
 * ``content``: the words and numbers (findings, scorecard, notes), pure;
 * ``charts``: case flow and the KPI trends as images (matplotlib, no browser);

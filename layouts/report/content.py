@@ -1,6 +1,6 @@
 """What a report says, in one language: title block, key findings, scorecard, chart
 data, rankings, definitions and notes on missing data. Pure: frames in
-(``data.report_data.ReportData``), words and numbers out.
+(``data.publish.report_data.ReportData``), words and numbers out.
 
 Every number is written by ``layouts.format`` exactly as the pages write it; a
 missing value reads "no data", never 0. The findings are sentences filled from the

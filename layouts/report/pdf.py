@@ -331,7 +331,7 @@ def _missing(pdf: _Document, c: ReportContent) -> None:
 
 
 def _notes(pdf: _Document, c: ReportContent) -> None:
-    """The notes analysts and staff wrote on these figures (data.annotations)."""
+    """The notes analysts and staff wrote on these figures (data.edits.annotations)."""
     if c.notes:
         _bullets(pdf, t("report.notes", c.lang), c.notes)
 
@@ -354,5 +354,5 @@ def render_content(content: ReportContent) -> bytes:
 
 
 def render_report(data: ReportData, lang: str, made: dt.date | None = None) -> bytes:
-    """The PDF report of ``data`` (``data.report_data.gather``) in ``lang``."""
+    """The PDF report of ``data`` (``data.publish.report_data.gather``) in ``lang``."""
     return render_content(build_content(data, lang, made))

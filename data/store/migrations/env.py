@@ -1,4 +1,4 @@
-"""Alembic environment: runs on the engine handed in by data.db.init_db."""
+"""Alembic environment: runs on the engine handed in by data.store.db.init_db."""
 
 from alembic import context
 
