@@ -234,17 +234,17 @@ def register(app, services: Services) -> None:
         return change_account(services, state, username, "save", role=role,
                               court_code=court_code)
 
-    @app.callback(message, bump, Input(ids.USERS_EDIT_DISABLE, "n_clicks"), *chosen,
-                  prevent_initial_call=True)
-    def disable(_clicks, state, username):
-        return change_account(services, state, username, "disable")
+    for action, button in (("disable", ids.USERS_EDIT_DISABLE), ("enable", ids.USERS_EDIT_ENABLE),
+                           ("reset", ids.USERS_EDIT_RESET)):
+        app.callback(message, bump, Input(button, "n_clicks"), *chosen,
+                     prevent_initial_call=True)(_one_click(services, action))
 
-    @app.callback(message, bump, Input(ids.USERS_EDIT_ENABLE, "n_clicks"), *chosen,
-                  prevent_initial_call=True)
-    def enable(_clicks, state, username):
-        return change_account(services, state, username, "enable")
 
-    @app.callback(message, bump, Input(ids.USERS_EDIT_RESET, "n_clicks"), *chosen,
-                  prevent_initial_call=True)
-    def reset_password(_clicks, state, username):
-        return change_account(services, state, username, "reset")
+def _one_click(services: Services, action: str):
+    """The callback of a button that changes the chosen account with no other input."""
+
+    def clicked(_clicks, state, username):
+        return change_account(services, state, username, action)
+
+    clicked.__name__ = f"account_{action}"
+    return clicked

@@ -490,6 +490,17 @@ def template_download(lang: str):
 # --- the callbacks: which ids, and one line each ------------------------------------------
 
 
+def _in_background(bar: str, busy: str, busy_class: str, *running) -> dict:
+    """A background callback's settings: its progress bar, its busy line, and the
+    controls it holds while it runs (the kind and the load button always)."""
+    return {"background": True, "progress": [Output(bar, "value"), Output(bar, "label")],
+            "progress_default": [0, ""],
+            "running": [(Output(busy, "className"), busy_class, "d-none"),
+                        (Output(V.LOAD, "disabled"), True, True),
+                        (Output(V.KIND, "disabled"), True, False), *running],
+            "interval": 250, "prevent_initial_call": True}
+
+
 def register(app, services: Services) -> None:
     desk = Desk.of(app, services)
 
@@ -498,14 +509,8 @@ def register(app, services: Services) -> None:
         Output(V.LOAD, "disabled"), Output(PV.FIELDS, "children"), Output(PV.BOX, "className"),
         Input(V.TOKEN, "data"), Input(V.KIND, "value"), Input(PV.SELECT, "value"),
         Input(PV.MAPPING, "data"), State(PAGE, "data"),
-        background=True,
-        progress=[Output(V.REVIEW_BAR, "value"), Output(V.REVIEW_BAR, "label")],
-        progress_default=[0, ""],
-        running=[(Output(V.REVIEW_BUSY, "className"), "mb-3", "d-none"),
-                 (Output(V.LOAD, "disabled"), True, True),
-                 (Output(V.KIND, "disabled"), True, False),
-                 (Output(PV.SELECT, "disabled"), True, False)],
-        interval=250, prevent_initial_call=True,
+        **_in_background(V.REVIEW_BAR, V.REVIEW_BUSY, "mb-3",
+                         (Output(PV.SELECT, "disabled"), True, False)),
     )
     def review(set_progress, upload, kind, choice, mapping, state):
         return review_file(desk, set_progress, upload, kind, choice, mapping, state_lang(state))
@@ -537,15 +542,9 @@ def register(app, services: Services) -> None:
     @app.callback(
         Output(V.RESULT_DATA, "data"), Output(V.LOAD, "disabled", allow_duplicate=True),
         Input(V.CONFIRM_OK, "n_clicks"), State(V.REVIEW_STATE, "data"), State(PAGE, "data"),
-        background=True,
-        progress=[Output(V.LOAD_BAR, "value"), Output(V.LOAD_BAR, "label")],
-        progress_default=[0, ""],
-        running=[(Output(V.LOAD_BUSY, "className"), "mt-3", "d-none"),
-                 (Output(V.CONFIRM, "is_open"), False, False),
-                 (Output(V.LOAD, "disabled"), True, True),
-                 (Output(V.KIND, "disabled"), True, False),
-                 (Output(V.JOB, "className"), "d-none", "")],
-        interval=250, prevent_initial_call=True,
+        **_in_background(V.LOAD_BAR, V.LOAD_BUSY, "mt-3",
+                         (Output(V.CONFIRM, "is_open"), False, False),
+                         (Output(V.JOB, "className"), "d-none", "")),
     )
     def load(set_progress, n_clicks, review_state, state):
         return load_file_of_review(desk, set_progress, n_clicks, review_state, state_lang(state))
