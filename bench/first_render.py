@@ -1,6 +1,6 @@
 """First render of the scorecard and the court profile against a minimal Dash page.
 
-    python -m bench.first_render [--db URL] [--court CODE] [--rounds 7]
+    python -m bench.first_render [--db URL] [--court CODE] [--rounds 7] [--profile]
 
 Starts the app (``app.py --no-demo`` on the national SQLite of ``bench.pages`` by
 default, signed in as its ``bench`` account) and ``bench.minimal_app`` (one dropdown,
@@ -34,20 +34,23 @@ from bench.pages import BENCH_PASSWORD, BENCH_USER, DEFAULT_SQLITE_URL, ensure_b
 
 TRACK = """
 window.__inflight = 0; window.__lastEnd = performance.now();
+window.__first = null; window.__busy = 0; window.__busyFrom = 0; window.__calls = 0;
+const started = () => { if (window.__first === null) window.__first = performance.now();
+  if (window.__inflight++ === 0) window.__busyFrom = performance.now(); window.__calls++; };
+const ended = () => { window.__lastEnd = performance.now();
+  if (--window.__inflight === 0) window.__busy += window.__lastEnd - window.__busyFrom; };
 const open = XMLHttpRequest.prototype.open, send = XMLHttpRequest.prototype.send;
 XMLHttpRequest.prototype.open = function (m, url) { this.__dash = String(url).includes(
   '_dash-update-component'); return open.apply(this, arguments); };
 XMLHttpRequest.prototype.send = function () {
-  if (this.__dash) { window.__inflight++; this.addEventListener('loadend', () => {
-    window.__inflight--; window.__lastEnd = performance.now(); }); }
+  if (this.__dash) { started(); this.addEventListener('loadend', ended); }
   return send.apply(this, arguments); };
 const fetch0 = window.fetch;
 window.fetch = function (input) {
   const url = String(input && input.url || input);
   if (!url.includes('_dash-update-component')) return fetch0.apply(this, arguments);
-  window.__inflight++;
-  return fetch0.apply(this, arguments).finally(() => {
-    window.__inflight--; window.__lastEnd = performance.now(); }); };
+  started();
+  return fetch0.apply(this, arguments).finally(ended); };
 """
 # Drawn: something rendered, nothing loading, every Plotly chart has its SVG, every
 # chart image has loaded, no callback in flight for 300 ms (so none is about to chain).
@@ -111,6 +114,40 @@ def visit(browser, base: str, path: str, signed_in: bool, warm: bool) -> float:
         context.close()
 
 
+# Chromium's own counters of the main thread (CDP Performance.getMetrics), in seconds.
+CDP_METRICS = {"ScriptDuration": "script", "LayoutDuration": "layout",
+               "RecalcStyleDuration": "style", "TaskDuration": "all tasks"}
+
+
+def profile_visit(browser, base: str, path: str, signed_in: bool) -> dict:
+    """Where a warm first render's time goes: before the first callback is sent (page,
+    bundles, layout), with callbacks in flight (server and network), the rest (drawing
+    after them); and Chromium's main-thread counters for the same visit."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    try:
+        if signed_in:
+            login(context, base, BENCH_USER, BENCH_PASSWORD)
+        context.add_init_script(TRACK)
+        page = context.new_page()
+        _timed(page, base + path)  # fills the browser's cache
+        cdp = context.new_cdp_session(page)
+        cdp.send("Performance.enable")
+        before = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
+        total = _timed(page, base + path)
+        after = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
+        track = page.evaluate("({first: window.__first, busy: window.__busy, "
+                              "calls: window.__calls})")
+    finally:
+        context.close()
+    first = (track["first"] or 0.0) / 1000.0
+    busy = track["busy"] / 1000.0
+    out = {"total": total, "before first callback": first, "callbacks in flight": busy,
+           "rest": max(0.0, total - first - busy), "callbacks": track["calls"]}
+    for key, label in CDP_METRICS.items():
+        out[label] = after.get(key, 0.0) - before.get(key, 0.0)
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--db", default=DEFAULT_SQLITE_URL)
@@ -118,6 +155,10 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=7, help="rounds, the first a warm-up")
     ap.add_argument("--base", default=None,
                     help="time the app of this git revision instead of this checkout")
+    ap.add_argument("--profile", action="store_true",
+                    help="also split one warm visit of each page: before the first callback, "
+                         "callbacks in flight, the rest; and the main thread's script, "
+                         "layout and style time")
     args = ap.parse_args()
     ensure_bench_user(args.db)
     court = args.court
@@ -136,8 +177,13 @@ def main() -> None:
                                                  for m in ("warm", "cold")}
     logs = Path(tempfile.mkdtemp(prefix="first-render-"))
     tree = _worktree(args.base) if args.base else contextlib.nullcontext(ROOT)
+    profiles = {}
     with tree as root, running_app(args.db, logs / "app.log", root) as app_url, \
             minimal_server(logs / "minimal.log") as minimal_url, chromium() as browser:
+        if args.profile:
+            for name, path in pages.items():
+                base, signed = (minimal_url, False) if path is None else (app_url, True)
+                profiles[name] = profile_visit(browser, base, path or "/", signed)
         for i in range(args.rounds):
             for mode in ("warm", "cold"):
                 for name, path in pages.items():
@@ -154,6 +200,13 @@ def main() -> None:
             median = statistics.median(runs)
             print(f"  {mode:<4} {name:<9} median {median:.2f} s  ({median / floor:.1f}x the "
                   f"minimal page)  runs " + ", ".join(f"{r:.2f}" for r in runs))
+    if profiles:
+        keys = [k for k in next(iter(profiles.values())) if k != "callbacks"]
+        print("one warm visit, split (s):" + "".join(f"{k:>24}" for k in profiles))
+        for key in keys:
+            print(f"  {key:<23}" + "".join(f"{p[key]:>24.2f}" for p in profiles.values()))
+        print(f"  {'callbacks sent':<23}" + "".join(f"{p['callbacks']:>24}"
+                                                    for p in profiles.values()))
 
 
 if __name__ == "__main__":

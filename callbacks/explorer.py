@@ -10,7 +10,7 @@ from callbacks.context import Services, chart_outputs, request_viewer, unit_opti
 from data.accounts.access import ANNOTATE
 from data.edits import annotations
 from data.store import repository
-from kpi.catalogue import KPIS
+from kpi.catalogue import KPIS, KpiDef
 from kpi.cli import json_records
 from kpi.outlook import BOUNDS, DEFAULT_HORIZON, projection_path
 from layouts import figures, ids, notes_view, outlook_view
@@ -53,6 +53,15 @@ def filter_courts(courts: pd.DataFrame, state: dict) -> pd.DataFrame:
     return courts[keep]
 
 
+def read_state(services: Services, state) -> tuple[dict, KpiDef, str, int | None]:
+    """The page state checked, its KPI, the category it is read in (all categories for a
+    court-level KPI) and the year (the latest with data when none is chosen)."""
+    state = payload_state(state)
+    kpi = KPIS[state["kpi"]]
+    category = "all" if kpi.grain == "court" else state["category"]
+    return state, kpi, category, services.latest_year(state["year"])
+
+
 def register(app, services: Services) -> None:
     @app.callback(
         Output(ids.EXPLORER_DEFINITION, "children"),
@@ -67,11 +76,8 @@ def register(app, services: Services) -> None:
         prevent_initial_call="initial_duplicate",
     )
     def explorer(state):
-        state = payload_state(state)
+        state, kpi, category, year = read_state(services, state)
         lang = state["lang"]
-        kpi = KPIS[state["kpi"]]
-        category = "all" if kpi.grain == "court" else state["category"]
-        year = services.latest_year(state["year"])
         names = services.unit_names(lang)
         regions = services.regions()
         region_options = unit_options(names, regions["region_code"])
@@ -154,11 +160,8 @@ def register(app, services: Services) -> None:
         Input(ids.page_state("explorer"), "data"),
     )
     def funnel(state):
-        state = payload_state(state)
+        state, kpi, category, year = read_state(services, state)
         lang = state["lang"]
-        kpi = KPIS[state["kpi"]]
-        category = "all" if kpi.grain == "court" else state["category"]
-        year = services.latest_year(state["year"])
         names = services.unit_names(lang)
         courts = filter_courts(services.directory(), state)
         nat = services.kpi_values(level="national", year=year, kpi=kpi.code, category=category)

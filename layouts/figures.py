@@ -438,11 +438,18 @@ def _add_notes(fig: go.Figure, series: pd.DataFrame, notes: pd.DataFrame, lang: 
         ys.append(y)
         hover.append(f"<b>{_esc(t('fig.notes', lang))}: {_esc(label)}, {int(year)}</b>"
                      f"<br>{texts}")
+    _add_marks(fig, xs, ys, hover, t("fig.notes", lang), "notes", "star", 14, "#212529")
+
+
+def _add_marks(fig: go.Figure, xs: list, ys: list, hover: list[str], name: str, what: str,
+               symbol: str, size: int, color: str) -> None:
+    """One trace of marks on points of a chart (notes, flags), each with its hover text;
+    ``meta`` counts them for tests and the text summary."""
     if xs:
         fig.add_trace(go.Scatter(
-            x=xs, y=ys, name=t("fig.notes", lang), mode="markers", hovertext=hover,
-            hovertemplate="%{hovertext}<extra></extra>", meta={"notes": len(xs)},
-            marker={"symbol": "star", "size": 14, "color": "#212529",
+            x=xs, y=ys, name=name, mode="markers", hovertext=hover,
+            hovertemplate="%{hovertext}<extra></extra>", meta={what: len(xs)},
+            marker={"symbol": symbol, "size": size, "color": color,
                     "line": {"color": "#ffffff", "width": 1}}))
 
 
@@ -467,12 +474,7 @@ def _add_flags(fig: go.Figure, frame: pd.DataFrame, flags: pd.DataFrame, lang: s
         xs.append(int(year))
         ys.append(float(value))
         hover.append(f"<b>{_esc(t('flags.chart', lang))}</b><br>{lines}")
-    if xs:
-        fig.add_trace(go.Scatter(
-            x=xs, y=ys, name=t("flags.chart", lang), mode="markers", hovertext=hover,
-            hovertemplate="%{hovertext}<extra></extra>", meta={"flags": len(xs)},
-            marker={"symbol": "x", "size": 13, "color": "#a33f00",
-                    "line": {"color": "#ffffff", "width": 1}}))
+    _add_marks(fig, xs, ys, hover, t("flags.chart", lang), "flags", "x", 13, "#a33f00")
 
 
 def _add_projection(fig: go.Figure, path: pd.DataFrame, kpi: KpiDef, lang: str) -> None:

@@ -38,56 +38,53 @@ def _court_dropdown(component_id: str, lang: str) -> dcc.Dropdown:
                                                                    lang), disabled=True)
 
 
-def _add_form(lang: str) -> dbc.Card:
+def _form(title: str, fields: list, *below) -> dbc.Card:
+    """A card with a heading, one row of fields and what goes under them."""
     return dbc.Card([
-        dbc.CardHeader(html.H2(t("users.add", lang), className="h6 mb-0")),
-        dbc.CardBody([
-            dbc.Row([
-                _field(t("users.username", lang),
-                       dbc.Input(id=ids.USERS_ADD_NAME, type="text", maxlength=80,
-                                 autocomplete="off"), t("users.username_help", lang)),
-                _field(t("users.role", lang),
-                       dbc.Select(id=ids.USERS_ADD_ROLE, options=role_options(lang),
-                                  value="analyst"), md=2),
-                _field(t("users.court", lang), _court_dropdown(ids.USERS_ADD_COURT, lang),
-                       md=4),
-                _field(t("users.password", lang),
-                       dbc.Input(id=ids.USERS_ADD_PASSWORD, type="password",
-                                 autocomplete="new-password"),
-                       t("users.password_help", lang, n=MIN_PASSWORD_LENGTH)),
-            ], className="g-2 mb-2"),
-            dbc.Button(t("users.add_submit", lang), id=ids.USERS_ADD_SUBMIT, color="primary"),
-        ]),
+        dbc.CardHeader(html.H2(title, className="h6 mb-0")),
+        dbc.CardBody([dbc.Row(fields, className="g-2 mb-2"), *below]),
     ], className="mb-3")
+
+
+def _add_form(lang: str) -> dbc.Card:
+    return _form(t("users.add", lang), [
+        _field(t("users.username", lang),
+               dbc.Input(id=ids.USERS_ADD_NAME, type="text", maxlength=80,
+                         autocomplete="off"), t("users.username_help", lang)),
+        _field(t("users.role", lang),
+               dbc.Select(id=ids.USERS_ADD_ROLE, options=role_options(lang),
+                          value="analyst"), md=2),
+        _field(t("users.court", lang), _court_dropdown(ids.USERS_ADD_COURT, lang),
+               md=4),
+        _field(t("users.password", lang),
+               dbc.Input(id=ids.USERS_ADD_PASSWORD, type="password",
+                         autocomplete="new-password"),
+               t("users.password_help", lang, n=MIN_PASSWORD_LENGTH)),
+    ], dbc.Button(t("users.add_submit", lang), id=ids.USERS_ADD_SUBMIT, color="primary"))
 
 
 def _edit_form(lang: str) -> dbc.Card:
-    return dbc.Card([
-        dbc.CardHeader(html.H2(t("users.edit", lang), className="h6 mb-0")),
-        dbc.CardBody([
-            dbc.Row([
-                _field(t("users.account", lang),
-                       dcc.Dropdown(id=ids.USERS_EDIT_USER, options=[],
-                                    placeholder=t("users.account_placeholder", lang)), md=3),
-                _field(t("users.role", lang),
-                       dbc.Select(id=ids.USERS_EDIT_ROLE, options=role_options(lang)), md=2),
-                _field(t("users.court", lang), _court_dropdown(ids.USERS_EDIT_COURT, lang),
-                       md=4),
-            ], className="g-2 mb-2"),
-            # Enabled once an account is chosen: disable or enable, whichever applies.
-            html.Div([
-                dbc.Button(t("users.save", lang), id=ids.USERS_EDIT_SAVE, color="primary",
-                           disabled=True),
-                dbc.Button(t("users.disable", lang), id=ids.USERS_EDIT_DISABLE,
-                           color="danger", outline=True, disabled=True),
-                dbc.Button(t("users.enable", lang), id=ids.USERS_EDIT_ENABLE,
-                           color="success", outline=True, disabled=True),
-                dbc.Button(t("users.reset_password", lang), id=ids.USERS_EDIT_RESET,
-                           color="secondary", outline=True, disabled=True),
-            ], className="d-flex flex-wrap gap-2 mb-1"),
-            dbc.FormText(t("users.edit_help", lang)),
-        ]),
-    ], className="mb-3")
+    return _form(t("users.edit", lang), [
+        _field(t("users.account", lang),
+               dcc.Dropdown(id=ids.USERS_EDIT_USER, options=[],
+                            placeholder=t("users.account_placeholder", lang)), md=3),
+        _field(t("users.role", lang),
+               dbc.Select(id=ids.USERS_EDIT_ROLE, options=role_options(lang)), md=2),
+        _field(t("users.court", lang), _court_dropdown(ids.USERS_EDIT_COURT, lang),
+               md=4),
+    ],
+    # Enabled once an account is chosen: disable or enable, whichever applies.
+    html.Div([
+        dbc.Button(t("users.save", lang), id=ids.USERS_EDIT_SAVE, color="primary",
+                   disabled=True),
+        dbc.Button(t("users.disable", lang), id=ids.USERS_EDIT_DISABLE,
+                   color="danger", outline=True, disabled=True),
+        dbc.Button(t("users.enable", lang), id=ids.USERS_EDIT_ENABLE,
+                   color="success", outline=True, disabled=True),
+        dbc.Button(t("users.reset_password", lang), id=ids.USERS_EDIT_RESET,
+                   color="secondary", outline=True, disabled=True),
+    ], className="d-flex flex-wrap gap-2 mb-1"),
+    dbc.FormText(t("users.edit_help", lang)))
 
 
 def layout(**query) -> html.Div:
