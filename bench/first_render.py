@@ -45,12 +45,17 @@ XMLHttpRequest.prototype.open = function (m, url) { this.__dash = String(url).in
 XMLHttpRequest.prototype.send = function () {
   if (this.__dash) { started(); this.addEventListener('loadend', ended); }
   return send.apply(this, arguments); };
+window.__log = [];
 const fetch0 = window.fetch;
-window.fetch = function (input) {
+window.fetch = function (input, init) {
   const url = String(input && input.url || input);
   if (!url.includes('_dash-update-component')) return fetch0.apply(this, arguments);
+  let output = '?';
+  try { output = JSON.parse(init.body).output; } catch (e) {}
+  const t0 = performance.now();
   started();
-  return fetch0.apply(this, arguments).finally(ended); };
+  return fetch0.apply(this, arguments).finally(() => {
+    window.__log.push([output, t0, performance.now()]); ended(); }); };
 """
 # Drawn: something rendered, nothing loading, every Plotly chart has its SVG, every
 # chart image has loaded, no callback in flight for 300 ms (so none is about to chain).
@@ -136,13 +141,14 @@ def profile_visit(browser, base: str, path: str, signed_in: bool) -> dict:
         total = _timed(page, base + path)
         after = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
         track = page.evaluate("({first: window.__first, busy: window.__busy, "
-                              "calls: window.__calls})")
+                              "calls: window.__calls, log: window.__log})")
     finally:
         context.close()
     first = (track["first"] or 0.0) / 1000.0
     busy = track["busy"] / 1000.0
     out = {"total": total, "before first callback": first, "callbacks in flight": busy,
-           "rest": max(0.0, total - first - busy), "callbacks": track["calls"]}
+           "rest": max(0.0, total - first - busy), "callbacks": track["calls"],
+           "log": [(str(o)[:70], a / 1000.0, b / 1000.0) for o, a, b in track["log"] or []]}
     for key, label in CDP_METRICS.items():
         out[label] = after.get(key, 0.0) - before.get(key, 0.0)
     return out
@@ -201,12 +207,16 @@ def main() -> None:
             print(f"  {mode:<4} {name:<9} median {median:.2f} s  ({median / floor:.1f}x the "
                   f"minimal page)  runs " + ", ".join(f"{r:.2f}" for r in runs))
     if profiles:
-        keys = [k for k in next(iter(profiles.values())) if k != "callbacks"]
+        keys = [k for k in next(iter(profiles.values())) if k not in ("callbacks", "log")]
         print("one warm visit, split (s):" + "".join(f"{k:>24}" for k in profiles))
         for key in keys:
             print(f"  {key:<23}" + "".join(f"{p[key]:>24.2f}" for p in profiles.values()))
         print(f"  {'callbacks sent':<23}" + "".join(f"{p['callbacks']:>24}"
                                                     for p in profiles.values()))
+        for name, prof in profiles.items():
+            print(f"callbacks of the {name} page (sent, answered, seconds after goto):")
+            for output, sent, answered in sorted(prof["log"], key=lambda r: r[1]):
+                print(f"  {sent:6.2f} {answered:6.2f}  {answered - sent:5.2f}  {output}")
 
 
 if __name__ == "__main__":

@@ -187,20 +187,13 @@ def register(app, services: Services) -> None:
     def refresh(state):
         return accounts_view(services, state_lang(state))
 
-    @app.callback(
-        Output(ids.USERS_ADD_COURT, "disabled"), Output(ids.USERS_ADD_COURT, "value"),
-        Input(ids.USERS_ADD_ROLE, "value"), prevent_initial_call=True,
-    )
-    def add_role(role):
-        return court_for_role(role)
-
-    @app.callback(
-        Output(ids.USERS_EDIT_COURT, "disabled"),
-        Output(ids.USERS_EDIT_COURT, "value", allow_duplicate=True),
-        Input(ids.USERS_EDIT_ROLE, "value"), prevent_initial_call=True,
-    )
-    def edit_role(role):
-        return court_for_role(role)
+    # The role of either form switches its court field (the edit form's court is also
+    # set when an account is chosen, hence the duplicate output there).
+    for role, court, chosen_too in ((ids.USERS_ADD_ROLE, ids.USERS_ADD_COURT, False),
+                                    (ids.USERS_EDIT_ROLE, ids.USERS_EDIT_COURT, True)):
+        app.callback(Output(court, "disabled"),
+                     Output(court, "value", allow_duplicate=chosen_too),
+                     Input(role, "value"), prevent_initial_call=True)(court_for_role)
 
     @app.callback(
         Output(ids.USERS_EDIT_ROLE, "value"),

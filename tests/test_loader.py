@@ -307,3 +307,32 @@ def test_page_cache_serves_fresh_values_after_an_upload_and_an_undo(base, tmp_pa
     pd.testing.assert_frame_equal(after, kv(base, level="national", year=2024))
     undo(base, r.upload_id)
     assert services.kpi_values(level="national", year=2024).empty
+
+
+@pytest.mark.parametrize("overlap_rows", [0, 10**9])
+def test_facts_derived_beside_the_write_are_the_facts_derived_after_it(
+        base, tmp_path, monkeypatch, overlap_rows):
+    """Big case uploads derive their facts in a thread while the rows are written
+    (load.OVERLAP_ROWS); the facts, durations and KPI cells are the same either way, and
+    the same as a full rebuild from the stored cases."""
+    from data.derive.refresh import refresh_all
+    from data.ingest import load as load_module
+
+    monkeypatch.setattr(load_module, "OVERLAP_ROWS", overlap_rows)
+    assert load(base, tmp_path, "cases.csv", CASES).status == "loaded"
+    assert load(base, tmp_path, "cases2.csv", CASES.replace("2024-09-01", "2024-08-01")
+                ).replaced == 1
+
+    def tables():
+        with base.connect() as conn:
+            return [pd.read_sql_query(text(f"SELECT * FROM {t} ORDER BY 1, 2, 3, 4"), conn)
+                    for t in ("facts", "durations")] + [kpi_values(conn)]
+
+    incremental = tables()
+    with base.begin() as conn:
+        refresh_all(conn)
+    for got, want in zip(incremental, tables()):
+        pd.testing.assert_frame_equal(got.reset_index(drop=True), want.reset_index(drop=True))
+    b2 = one(kv(base, level="court", code="B", year=2024, kpi="clearance_rate",
+                category="all"), level="court")
+    assert b2["value"] == pytest.approx(100.0)  # both of its 2024 cases resolved in 2024

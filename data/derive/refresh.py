@@ -77,18 +77,20 @@ def rebuild_facts(
     courts: Iterable[str],
     cases: pd.DataFrame | None = None,
     statutory_days: dict[str, int] | None = None,
+    derived: tuple[pd.DataFrame, pd.DataFrame] | None = None,
 ) -> Rebuilt:
     """Recompute facts and durations of ``courts``; report the (court, year) that changed.
 
     ``cases``, when given, must be every case of those courts as now stored (the
-    loader has them in memory already, which saves reading them back).
+    loader has them in memory already, which saves reading them back); ``derived``,
+    when given, is ``derive_facts(cases, statutory_days)`` worked out already.
     """
     courts = sorted(set(courts))
     if not courts:
         return Rebuilt(set())
     if cases is None:
         cases = read_cases(conn, courts)
-    case_facts, durations = derive_facts(cases, statutory_days)
+    case_facts, durations = derived or derive_facts(cases, statutory_days)
     cond, params = frames.in_list("court_code", courts)
     caseload = frames.typed(
         frames.read_sql(conn, f"SELECT * FROM caseload WHERE {cond}", params), "caseload"
@@ -325,11 +327,13 @@ def relabel_regions(conn: Connection) -> None:
 
 
 def after_change(conn: Connection, feeds: Feeds, rows: pd.DataFrame,
-                 cases: pd.DataFrame | None, statutory_days: dict[str, int]
+                 cases: pd.DataFrame | None, statutory_days: dict[str, int],
+                 derived: tuple[pd.DataFrame, pd.DataFrame] | None = None
                  ) -> tuple[list[str], int]:
     """Recompute what changed rows of a kind feed (``Kind.feeds``): ``rows`` are the rows
     written and the rows they replaced; ``cases`` every case of the touched courts as
-    now stored, when the caller has them. Returns (courts touched, KPI cells written)."""
+    now stored, when the caller has them, and ``derived`` their facts (rebuild_facts).
+    Returns (courts touched, KPI cells written)."""
     if rows.empty:
         return [], 0
     courts: list[str] = sorted(rows["court_code"].replace("", np.nan).dropna().unique()) \
@@ -340,8 +344,10 @@ def after_change(conn: Connection, feeds: Feeds, rows: pd.DataFrame,
         relabel_regions(conn)
         return courts, rebuild_all_kpis(conn)
     if feeds in ("case_facts", "facts"):
-        rebuilt = rebuild_facts(conn, courts, cases=cases if feeds == "case_facts" else None,
-                                statutory_days=statutory_days)
+        case_rows = feeds == "case_facts"
+        rebuilt = rebuild_facts(conn, courts, cases=cases if case_rows else None,
+                                statutory_days=statutory_days,
+                                derived=derived if case_rows else None)
         return courts, rebuild_kpis(conn, rebuilt.changed, rebuilt)
     pairs = {(c, int(y)) for c, y in zip(rows["court_code"], rows["year"])}
     return courts, rebuild_kpis(conn, pairs)

@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,12 +22,17 @@ from sqlalchemy import Connection, Engine, text
 
 from data.accounts import audit
 from data.derive import refresh
+from data.derive.facts import derive_facts
 from data.ingest import undo_rules
 from data.ingest.readers import RawTable, ReadError, read_table
 from data.ingest.validate import Context, Issue, Result, validate
 from data.store import frames
 from data.store.schema import KINDS, Kind
 from kpi.catalogue import KPIS
+
+# Case uploads at least this big derive their facts in a thread while their rows are
+# written (bench.ingest); smaller ones are quicker without the hand-over.
+OVERLAP_ROWS = 50_000
 
 DEFAULT_MAX_BYTES = int(os.environ.get("COURT_KPI_MAX_UPLOAD_MB", "200")) * 1024 * 1024
 Progress = Callable[[str, float], None]
@@ -218,9 +224,11 @@ def write_upload(
     say = progress or (lambda _m, _f: None)
     report.kind = kind
     report.rows = len(frame)
-    with engine.begin() as conn:
+    # A thread of this load only (a pool kept across loads would not survive the fork of
+    # a background callback).
+    with engine.begin() as conn, ThreadPoolExecutor(1, "derive-facts") as deriver:
         upload_id = _insert_upload(conn, report, user, source)
-        changes = _upsert(conn, kind, frame, upload_id)
+        changes = _upsert(conn, kind, frame, upload_id, deriver)
         _fault_point("after-write")
         say("refreshing KPIs", 0.75)
         report.courts, report.kpi_cells = _refresh_after(conn, KINDS[kind], changes)
@@ -274,8 +282,10 @@ class _Changes:
     # Rows written (new versions) and rows replaced (old versions), keys + data.
     written: pd.DataFrame = field(default_factory=pd.DataFrame)
     old: pd.DataFrame = field(default_factory=pd.DataFrame)
-    # For cases: every case of the touched courts as now stored.
+    # For cases: every case of the touched courts as now stored, and their yearly facts
+    # and durations, derived in a worker thread while the rows are written.
     current_cases: pd.DataFrame | None = None
+    derived: Future | None = None
 
 
 def _existing(conn: Connection, kind: Kind, frame: pd.DataFrame) -> pd.DataFrame:
@@ -312,7 +322,8 @@ def _equal(a: pd.Series, b: pd.Series) -> np.ndarray:
     return same | (a_na & b_na)
 
 
-def _upsert(conn: Connection, kind_name: str, frame: pd.DataFrame, upload_id: int) -> _Changes:
+def _upsert(conn: Connection, kind_name: str, frame: pd.DataFrame, upload_id: int,
+            deriver: ThreadPoolExecutor) -> _Changes:
     kind = KINDS[kind_name]
     key = list(kind.key)
     new = frame[list(kind.column_names)].copy()
@@ -357,6 +368,11 @@ def _upsert(conn: Connection, kind_name: str, frame: pd.DataFrame, upload_id: in
     if kind.clustered and len(write) > 10_000:
         # Rows in key order go into the primary-key b-tree mostly as appends.
         write = write.sort_values(key, kind="stable")
+    if changes.current_cases is not None and len(write) >= OVERLAP_ROWS:
+        # The facts need only the cases in memory: the database driver lets go of the
+        # GIL while it writes, so a second core derives them meanwhile.
+        changes.derived = deriver.submit(derive_facts, changes.current_cases,
+                                         statutory_days())
     frames.insert_frame(conn, kind.table, write.assign(upload_id=upload_id))
     changes.written, changes.old = write, old
     return changes
@@ -378,7 +394,9 @@ def _record_history(conn: Connection, table: str, old: pd.DataFrame, upload_id: 
 def _refresh_after(conn: Connection, kind: Kind, ch: _Changes) -> tuple[list[str], int]:
     """Recompute what the changed rows feed; return (courts touched, KPI cells written)."""
     rows = pd.concat([ch.written, ch.old], ignore_index=True) if len(ch.old) else ch.written
-    return refresh.after_change(conn, kind.feeds, rows, ch.current_cases, statutory_days())
+    derived = ch.derived.result() if ch.derived is not None else None
+    return refresh.after_change(conn, kind.feeds, rows, ch.current_cases, statutory_days(),
+                                derived)
 
 
 def _no_case_rows(conn: Connection, result: Result) -> None:
