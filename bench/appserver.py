@@ -14,6 +14,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from sqlalchemy import create_engine, text
+
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
 # Without the background-networking flags Chromium keeps dialling out on a closed network.
@@ -125,3 +127,16 @@ def chromium():
             yield browser
         finally:
             browser.close()
+
+
+def pg_reachable(url: str) -> str | None:
+    try:
+        eng = create_engine(url)
+        try:
+            with eng.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        finally:
+            eng.dispose()
+        return None
+    except Exception as exc:  # any failure to reach the server
+        return str(exc).strip().splitlines()[0]

@@ -55,6 +55,7 @@ import sqlalchemy
 from sqlalchemy import Engine, MetaData, create_engine, text
 from sqlalchemy.engine import make_url
 
+from bench.appserver import pg_reachable
 from data.demo import synthetic
 from data.derive import refresh
 from data.ingest.load import LoadReport, load_file, undo
@@ -355,19 +356,6 @@ def run_sqlite(out: Path, inp: dict, reload_paths: list[Path], repeats: int) -> 
 def _remove_sqlite(db: Path) -> None:
     for suffix in ("", "-wal", "-shm", "-journal"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
-
-
-def pg_reachable(url: str) -> str | None:
-    try:
-        eng = create_engine(url)
-        try:
-            with eng.connect() as conn:
-                conn.execute(text("SELECT 1"))
-        finally:
-            eng.dispose()
-        return None
-    except Exception as exc:  # any failure to reach the server
-        return str(exc).strip().splitlines()[0]
 
 
 def run_postgres(url: str, inp: dict, reload_paths: list[Path], repeats: int) -> dict:

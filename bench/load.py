@@ -53,8 +53,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from sqlalchemy import text
 
-from bench.appserver import free_port
-from bench.ingest import pg_reachable
+from bench.appserver import free_port, pg_reachable
 from bench.pages import (
     BENCH_PASSWORD,
     BENCH_USER,

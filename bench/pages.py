@@ -63,8 +63,7 @@ import sqlalchemy
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from bench.appserver import chromium, login, running_app
-from bench.ingest import pg_reachable
+from bench.appserver import chromium, login, pg_reachable, running_app
 from data.accounts import users
 from data.store.db import ROOT, database_url, init_db, make_engine
 

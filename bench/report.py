@@ -34,7 +34,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.ingest import pg_reachable
+from bench.appserver import pg_reachable
 from bench.pages import DEFAULT_SQLITE_URL, ensure_pg_national, log, scoped_pg_url
 from data.store.db import ROOT, make_engine
 
