@@ -85,13 +85,25 @@ def register(app, services: Services) -> None:
     def toggle_table(_n, is_open):
         return not is_open
 
+    # A chart's new data asks the server for its table only while the table is open: a
+    # closed table costs no round trip after every chart of a page is drawn.
+    app.clientside_callback(
+        "(payload, isOpen) => isOpen ? Date.now() : window.dash_clientside.no_update",
+        Output(ids.chart(ids.CHART_TABLE_STALE, MATCH), "data"),
+        Input(ids.chart(ids.CHART_DATA, MATCH), "data"),
+        State(ids.chart(ids.CHART_TABLE_COLLAPSE, MATCH), "is_open"),
+        prevent_initial_call=True,
+    )
+
     @app.callback(
         Output(ids.chart(ids.CHART_TABLE, MATCH), "children"),
         Input(ids.chart(ids.CHART_TABLE_COLLAPSE, MATCH), "is_open"),
-        Input(ids.chart(ids.CHART_DATA, MATCH), "data"),
+        Input(ids.chart(ids.CHART_TABLE_STALE, MATCH), "data"),
+        State(ids.chart(ids.CHART_DATA, MATCH), "data"),
         State({"type": ids.PAGE_STATE, "page": ALL}, "data"),
+        prevent_initial_call=True,
     )
-    def table_view(is_open, payload, states):
+    def table_view(is_open, _stale, payload, states):
         # Built only when shown: a ranking of 400 courts is 400 rows of DOM.
         if not is_open:
             return None

@@ -11,6 +11,8 @@ CHART_DATA = "chart-data"
 CHART_TABLE = "chart-table"
 CHART_TABLE_TOGGLE = "chart-table-toggle"
 CHART_TABLE_COLLAPSE = "chart-table-collapse"
+# Set in the browser when a chart's data changes while its table is open.
+CHART_TABLE_STALE = "chart-table-stale"
 CHART_CSV = "chart-csv"
 CHART_XLSX = "chart-xlsx"
 CHART_DOWNLOAD = "chart-download"

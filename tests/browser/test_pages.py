@@ -241,6 +241,24 @@ def test_ranking_table_view_and_downloads(page: Page):
         assert f.read(2) == b"PK"
 
 
+def test_a_chart_table_is_asked_for_only_when_opened(page: Page):
+    """A chart's table is built on the server only while it is open: drawing a page or a
+    new year's charts sends no request for the closed tables; opening one sends one."""
+    asked = []
+    page.on("request", lambda r: asked.append(r.post_data or "")
+            if "_dash-update-component" in r.url else None)
+    open_page(page, "/kpi/clearance_rate")
+    choose(page, "year", "2023")
+    expect(page).to_have_url(re.compile(r"[?&]year=2023\b"))
+    wait_idle(page)
+    assert asked and not any('"chart-table"' in body for body in asked), asked
+
+    ranking = card(page, "Regions ranked")
+    ranking.get_by_role("button", name="Table", exact=True).click()
+    expect(ranking.locator("table tbody tr")).to_have_count(20)
+    assert sum('"chart-table"' in body for body in asked) == 1
+
+
 def test_unknown_kpi_says_not_found(page: Page):
     open_page(page, "/kpi/nonsense")
     expect(page.get_by_text("Not found: nonsense.")).to_be_visible()
