@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
-from dash import ALL, MATCH, Input, Output, State, ctx, dcc, no_update
+from dash import ALL, MATCH, ClientsideFunction, Input, Output, State, ctx, dcc, no_update
 
 from callbacks.context import Services
 from data.accounts.access import anonymous_position
@@ -12,29 +12,6 @@ from layouts.components import data_table, synthetic_banner
 from layouts.export import to_csv_bytes, to_xlsx_bytes
 from layouts.i18n import request_language
 from layouts.params import query_string
-
-# Page-state keys that travel in the URL (others, like "page", are internal). The
-# language is not among them: a ?lang= link sets the language cookie once.
-KEPT_IN_URL = ("year", "category", "kpi", "region", "level", "spec", "units", "view")
-
-
-def _same(a, b) -> bool:
-    empty = (None, "", [])
-    return (a in empty and b in empty) or a == b
-
-
-def merge_query(state: dict, names: list[str], values: list) -> str | None:
-    """The query string for the controls' values, or None when they match the page state.
-
-    Controls first render with the values the URL gave them; only a value that
-    differs from the page state is a user's change worth a new URL (pure).
-    """
-    if all(_same(state.get(n), v) for n, v in zip(names, values)):
-        return None
-    params = {k: v for k, v in state.items() if k in KEPT_IN_URL}
-    for name, value in zip(names, values):
-        params[name] = value
-    return query_string(params)
 
 
 def register(app, services: Services) -> None:
@@ -48,18 +25,16 @@ def register(app, services: Services) -> None:
         prevent_initial_call=True,
     )
 
-    @app.callback(
+    # The controls' values into the URL (assets/url_state.js): in the browser, so the
+    # controls of a page that appears cost no round trip.
+    app.clientside_callback(
+        ClientsideFunction("court_kpi", "controls_to_url"),
         Output(ids.URL, "search", allow_duplicate=True),
         Input(ids.control(ALL), "value"),
         State(ids.control(ALL), "id"),
         State({"type": ids.PAGE_STATE, "page": ALL}, "data"),
         prevent_initial_call=True,
     )
-    def controls_to_url(values, control_ids, states):
-        # The URL is the page state, so links reproduce the view and back works.
-        names = [c["name"] for c in control_ids]
-        new = merge_query(states[0] if states else {}, names, values)
-        return no_update if new is None else new
 
     @app.callback(
         Output(ids.control("year"), "options"),

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from callbacks.navigation import clicked_code, drill_href, merge_query
+from callbacks.navigation import clicked_code, drill_href
 from kpi.analysis import attention, change_from_previous, peer_percentile
 from layouts.format import fmt_number, fmt_value
 from layouts.params import page_state, query_string
@@ -26,13 +26,6 @@ def test_query_string_is_stable_and_skips_empty():
     assert query_string({"year": 2024, "region": None, "units": ["A", "B"]}) == \
         "?units=A%2CB&year=2024"
     assert query_string({}) == ""
-
-
-def test_controls_change_the_url_only_when_the_user_changed_something():
-    state = page_state({"year": "2024"})
-    assert merge_query(state, ["year", "category"], [2024, "all"]) is None
-    assert merge_query(state, ["year", "category"], [2023, "all"]) == \
-        "?category=all&kpi=clearance_rate&view=regions&year=2023"
 
 
 def test_drill_down_targets():

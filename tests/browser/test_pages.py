@@ -241,6 +241,24 @@ def test_ranking_table_view_and_downloads(page: Page):
         assert f.read(2) == b"PK"
 
 
+def test_controls_change_the_url_only_when_the_user_changed_something(page: Page):
+    """assets/url_state.js, evaluated in Chromium on the page states the server makes."""
+    from layouts.params import page_state
+
+    open_page(page, "/")
+    state = page_state({"year": "2024"})
+    call = """([values, names, state]) => {
+        const f = window.dash_clientside.court_kpi.controls_to_url;
+        const out = f(values, names.map(name => ({name, type: "control"})), [state]);
+        return out === window.dash_clientside.no_update ? null : out; }"""
+    assert page.evaluate(call, [[2024, "all"], ["year", "category"], state]) is None
+    assert page.evaluate(call, [[2023, "all"], ["year", "category"], state]) == \
+        "?category=all&kpi=clearance_rate&view=regions&year=2023"
+    # Lists join with commas, empty values drop out, as layouts.params.query_string.
+    assert page.evaluate(call, [[["KZ-75", "KZ10-D01"], None], ["units", "region"], state]) \
+        == "?category=all&kpi=clearance_rate&units=KZ-75%2CKZ10-D01&view=regions&year=2024"
+
+
 def test_a_chart_table_is_asked_for_only_when_opened(page: Page):
     """A chart's table is built on the server only while it is open: drawing a page or a
     new year's charts sends no request for the closed tables; opening one sends one."""
