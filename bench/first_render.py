@@ -105,18 +105,24 @@ def _timed(page, url: str) -> float:
     return max(0.0, waited - idle_ms / 1000.0)
 
 
-def visit(browser, base: str, path: str, signed_in: bool, warm: bool) -> float:
+@contextlib.contextmanager
+def tracked_page(browser, base: str, signed_in: bool):
+    """A page of a fresh browser context (signed in when asked) that tracks callbacks."""
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     try:
         if signed_in:
             login(context, base, BENCH_USER, BENCH_PASSWORD)
         context.add_init_script(TRACK)
-        page = context.new_page()
+        yield context, context.new_page()
+    finally:
+        context.close()
+
+
+def visit(browser, base: str, path: str, signed_in: bool, warm: bool) -> float:
+    with tracked_page(browser, base, signed_in) as (_context, page):
         if warm:
             _timed(page, base + path)  # fills the browser's cache
         return _timed(page, base + path)
-    finally:
-        context.close()
 
 
 # Chromium's own counters of the main thread (CDP Performance.getMetrics), in seconds.
@@ -128,12 +134,7 @@ def profile_visit(browser, base: str, path: str, signed_in: bool) -> dict:
     """Where a warm first render's time goes: before the first callback is sent (page,
     bundles, layout), with callbacks in flight (server and network), the rest (drawing
     after them); and Chromium's main-thread counters for the same visit."""
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
-    try:
-        if signed_in:
-            login(context, base, BENCH_USER, BENCH_PASSWORD)
-        context.add_init_script(TRACK)
-        page = context.new_page()
+    with tracked_page(browser, base, signed_in) as (context, page):
         _timed(page, base + path)  # fills the browser's cache
         cdp = context.new_cdp_session(page)
         cdp.send("Performance.enable")
@@ -142,8 +143,6 @@ def profile_visit(browser, base: str, path: str, signed_in: bool) -> dict:
         after = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
         track = page.evaluate("({first: window.__first, busy: window.__busy, "
                               "calls: window.__calls, log: window.__log})")
-    finally:
-        context.close()
     first = (track["first"] or 0.0) / 1000.0
     busy = track["busy"] / 1000.0
     out = {"total": total, "before first callback": first, "callbacks in flight": busy,
