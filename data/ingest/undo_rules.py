@@ -107,7 +107,7 @@ def _held(conn: Connection, kind_name: str, upload_id: int) -> Refusal | None:
     holders = kind.holders()
     if not holders:
         return None
-    col = holders[0][1]
+    col = kind.key[0]  # the code other kinds name (a region's, a court's)
     mine = frames.read_sql(conn, f"SELECT {col} FROM {kind.table} WHERE upload_id = :id",
                            {"id": upload_id})
     hist = frames.read_sql(conn, "SELECT row FROM row_history WHERE upload_id = :id",
