@@ -111,25 +111,17 @@ def _table(shown: pd.DataFrame) -> dbc.Table:
 
 
 def register(app, services: Services) -> None:
-    @app.callback(
-        Output(ids.AUDIT_USER_LIST, "children"),
-        Input(ids.AUDIT_STATE, "data"),
-    )
+    @app.callback(Output(ids.AUDIT_USER_LIST, "children"), Input(ids.AUDIT_STATE, "data"))
     def user_suggestions(_state):
         require(READ_AUDIT)
         with services.connect() as conn:
             names = users.listing(conn)["username"].tolist()
         return [html.Option(value=name) for name in names]
 
-    @app.callback(
-        Output(ids.AUDIT_TABLE, "children"),
-        Output(ids.AUDIT_COUNT, "children"),
-        Input(ids.AUDIT_STATE, "data"),
-        Input(ids.AUDIT_USER, "value"),
-        Input(ids.AUDIT_ACTION, "value"),
-        Input(ids.AUDIT_FROM, "value"),
-        Input(ids.AUDIT_TO, "value"),
-    )
+    @app.callback(Output(ids.AUDIT_TABLE, "children"), Output(ids.AUDIT_COUNT, "children"),
+                  Input(ids.AUDIT_STATE, "data"), Input(ids.AUDIT_USER, "value"),
+                  Input(ids.AUDIT_ACTION, "value"), Input(ids.AUDIT_FROM, "value"),
+                  Input(ids.AUDIT_TO, "value"))
     def events(state, username, action, date_from, date_to):
         require(READ_AUDIT)
         lang = state_lang(state)
@@ -144,16 +136,10 @@ def register(app, services: Services) -> None:
                  else t("audit.count", lang, n=len(found)))
         return _table(readable(found.head(MAX_SHOWN), lang)), count
 
-    @app.callback(
-        Output(ids.AUDIT_DOWNLOAD, "data"),
-        Input(ids.AUDIT_CSV, "n_clicks"),
-        State(ids.AUDIT_STATE, "data"),
-        State(ids.AUDIT_USER, "value"),
-        State(ids.AUDIT_ACTION, "value"),
-        State(ids.AUDIT_FROM, "value"),
-        State(ids.AUDIT_TO, "value"),
-        prevent_initial_call=True,
-    )
+    @app.callback(Output(ids.AUDIT_DOWNLOAD, "data"), Input(ids.AUDIT_CSV, "n_clicks"),
+                  State(ids.AUDIT_STATE, "data"), State(ids.AUDIT_USER, "value"),
+                  State(ids.AUDIT_ACTION, "value"), State(ids.AUDIT_FROM, "value"),
+                  State(ids.AUDIT_TO, "value"), prevent_initial_call=True)
     def download(_clicks, state, username, action, date_from, date_to):
         require(READ_AUDIT)
         lang = state_lang(state)

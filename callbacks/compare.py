@@ -15,13 +15,10 @@ from layouts.params import MAX_COMPARE, payload_state
 
 
 def register(app, services: Services) -> None:
-    @app.callback(
-        Output(ids.control("units"), "options", allow_duplicate=True),
-        Output(ids.COMPARE_GRID, "children"),
-        *chart_outputs("compare"),
-        Input(ids.page_state("compare"), "data"),
-        prevent_initial_call="initial_duplicate",
-    )
+    @app.callback(Output(ids.control("units"), "options", allow_duplicate=True),
+                  Output(ids.COMPARE_GRID, "children"), *chart_outputs("compare"),
+                  Input(ids.page_state("compare"), "data"),
+                  prevent_initial_call="initial_duplicate")
     def compare(state):
         state = payload_state(state)
         lang, category = state["lang"], state["category"]

@@ -36,16 +36,11 @@ def register(app, services: Services) -> None:
     register_backlog(app, services)
     register_notes(app, services)
 
-    @app.callback(
-        Output(ids.BREADCRUMBS, "children", allow_duplicate=True),
-        Output(ids.COURT_HEADER, "children"),
-        Output(ids.COURT_SCORECARD, "children"),
-        Output(ids.COURT_DATA_SENT, "children"),
-        *chart_outputs("flow"),
-        *chart_outputs("trends"),
-        Input(ids.page_state("court"), "data"),
-        prevent_initial_call="initial_duplicate",
-    )
+    @app.callback(Output(ids.BREADCRUMBS, "children", allow_duplicate=True),
+                  Output(ids.COURT_HEADER, "children"), Output(ids.COURT_SCORECARD, "children"),
+                  Output(ids.COURT_DATA_SENT, "children"), *chart_outputs("flow"),
+                  *chart_outputs("trends"), Input(ids.page_state("court"), "data"),
+                  prevent_initial_call="initial_duplicate")
     def court_profile(state):
         state = payload_state(state)
         lang, category = state["lang"], state["category"]
@@ -115,10 +110,7 @@ def register(app, services: Services) -> None:
 
 
 def register_notes(app, services: Services) -> None:
-    @app.callback(
-        Output(ids.COURT_NOTES, "children"),
-        Input(ids.page_state("court"), "data"),
-    )
+    @app.callback(Output(ids.COURT_NOTES, "children"), Input(ids.page_state("court"), "data"))
     def court_notes(state):
         state = payload_state(state)
         lang, code = state["lang"], state["court"]
@@ -144,11 +136,8 @@ def register_notes(app, services: Services) -> None:
 
 
 def register_backlog(app, services: Services) -> None:
-    @app.callback(
-        *chart_outputs("court_backlog"),
-        Output(ids.COURT_BACKLOG_NOTE, "children"),
-        Input(ids.page_state("court"), "data"),
-    )
+    @app.callback(*chart_outputs("court_backlog"), Output(ids.COURT_BACKLOG_NOTE, "children"),
+                  Input(ids.page_state("court"), "data"))
     def court_backlog(state):
         state = payload_state(state)
         code = state.get("court", "")

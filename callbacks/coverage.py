@@ -26,14 +26,11 @@ MAX_COURT_ROWS = 100
 def register(app, services: Services) -> None:
     register_flags(app, services)
 
-    @app.callback(
-        Output(ids.control("region"), "options", allow_duplicate=True),
-        Output(ids.COVERAGE_LOW, "children"),
-        Output(ids.COVERAGE_MATRIX, "children"),
-        Output(ids.COVERAGE_WARNINGS, "children"),
-        Input(ids.page_state("coverage"), "data"),
-        prevent_initial_call="initial_duplicate",
-    )
+    @app.callback(Output(ids.control("region"), "options", allow_duplicate=True),
+                  Output(ids.COVERAGE_LOW, "children"), Output(ids.COVERAGE_MATRIX, "children"),
+                  Output(ids.COVERAGE_WARNINGS, "children"),
+                  Input(ids.page_state("coverage"), "data"),
+                  prevent_initial_call="initial_duplicate")
     def coverage(state):
         state = payload_state(state)
         require(VIEW_ALL)
@@ -71,10 +68,8 @@ def register(app, services: Services) -> None:
 
 
 def register_flags(app, services: Services) -> None:
-    @app.callback(
-        Output(ids.COVERAGE_FLAGS, "children"),
-        Input(ids.page_state("coverage"), "data"),
-    )
+    @app.callback(Output(ids.COVERAGE_FLAGS, "children"),
+                  Input(ids.page_state("coverage"), "data"))
     def coverage_flags(state):
         state = payload_state(state)
         require(VIEW_ALL)

@@ -63,18 +63,15 @@ def read_state(services: Services, state) -> tuple[dict, KpiDef, str, int | None
 
 
 def register(app, services: Services) -> None:
-    @app.callback(
-        Output(ids.EXPLORER_DEFINITION, "children"),
-        Output(ids.BREADCRUMBS, "children", allow_duplicate=True),
-        Output(ids.control("region"), "options"),
-        Output(ids.control("units"), "options", allow_duplicate=True),
-        *chart_outputs("trend"),
-        *chart_outputs("ranking"),
-        Output(ids.EXPLORER_OUTLOOK, "children"),
-        Output(ids.EXPLORER_NOTES, "children"),
-        Input(ids.page_state("explorer"), "data"),
-        prevent_initial_call="initial_duplicate",
-    )
+    @app.callback(Output(ids.EXPLORER_DEFINITION, "children"),
+                  Output(ids.BREADCRUMBS, "children", allow_duplicate=True),
+                  Output(ids.control("region"), "options"),
+                  Output(ids.control("units"), "options", allow_duplicate=True),
+                  *chart_outputs("trend"), *chart_outputs("ranking"),
+                  Output(ids.EXPLORER_OUTLOOK, "children"),
+                  Output(ids.EXPLORER_NOTES, "children"),
+                  Input(ids.page_state("explorer"), "data"),
+                  prevent_initial_call="initial_duplicate")
     def explorer(state):
         state, kpi, category, year = read_state(services, state)
         lang = state["lang"]
@@ -142,11 +139,8 @@ def register(app, services: Services) -> None:
                 trend_fig, trend_data, rank_fig, rank_data, reading,
                 notes_view.notes_aside(notes, names, lang, add))
 
-    @app.callback(
-        *chart_outputs("backlog"),
-        Output(ids.BACKLOG_NOTE, "children"),
-        Input(ids.page_state("explorer"), "data"),
-    )
+    @app.callback(*chart_outputs("backlog"), Output(ids.BACKLOG_NOTE, "children"),
+                  Input(ids.page_state("explorer"), "data"))
     def backlog(state):
         state = payload_state(state)
         region = state["region"] if state["region"] in set(
@@ -155,10 +149,7 @@ def register(app, services: Services) -> None:
         rows = services.backlog(level, code, state["category"])
         return backlog_outputs(rows, f"{code}-backlog", state["lang"])
 
-    @app.callback(
-        *chart_outputs("funnel"),
-        Input(ids.page_state("explorer"), "data"),
-    )
+    @app.callback(*chart_outputs("funnel"), Input(ids.page_state("explorer"), "data"))
     def funnel(state):
         state, kpi, category, year = read_state(services, state)
         lang = state["lang"]

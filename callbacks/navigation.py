@@ -36,11 +36,8 @@ def register(app, services: Services) -> None:
         prevent_initial_call=True,
     )
 
-    @app.callback(
-        Output(ids.control("year"), "options"),
-        Output(ids.control("year"), "placeholder"),
-        Input(ids.control("year"), "id"),
-    )
+    @app.callback(Output(ids.control("year"), "options"),
+                  Output(ids.control("year"), "placeholder"), Input(ids.control("year"), "id"))
     def year_options(_id):
         years = services.years()
         options = [{"label": str(y), "value": y} for y in reversed(years)]
@@ -51,12 +48,10 @@ def register(app, services: Services) -> None:
     def banner(_path, search):
         return synthetic_banner(services.synthetic(), request_language())
 
-    @app.callback(
-        Output(ids.chart(ids.CHART_TABLE_COLLAPSE, MATCH), "is_open"),
-        Input(ids.chart(ids.CHART_TABLE_TOGGLE, MATCH), "n_clicks"),
-        State(ids.chart(ids.CHART_TABLE_COLLAPSE, MATCH), "is_open"),
-        prevent_initial_call=True,
-    )
+    @app.callback(Output(ids.chart(ids.CHART_TABLE_COLLAPSE, MATCH), "is_open"),
+                  Input(ids.chart(ids.CHART_TABLE_TOGGLE, MATCH), "n_clicks"),
+                  State(ids.chart(ids.CHART_TABLE_COLLAPSE, MATCH), "is_open"),
+                  prevent_initial_call=True)
     def toggle_table(_n, is_open):
         return not is_open
 
@@ -70,14 +65,12 @@ def register(app, services: Services) -> None:
         prevent_initial_call=True,
     )
 
-    @app.callback(
-        Output(ids.chart(ids.CHART_TABLE, MATCH), "children"),
-        Input(ids.chart(ids.CHART_TABLE_COLLAPSE, MATCH), "is_open"),
-        Input(ids.chart(ids.CHART_TABLE_STALE, MATCH), "data"),
-        State(ids.chart(ids.CHART_DATA, MATCH), "data"),
-        State({"type": ids.PAGE_STATE, "page": ALL}, "data"),
-        prevent_initial_call=True,
-    )
+    @app.callback(Output(ids.chart(ids.CHART_TABLE, MATCH), "children"),
+                  Input(ids.chart(ids.CHART_TABLE_COLLAPSE, MATCH), "is_open"),
+                  Input(ids.chart(ids.CHART_TABLE_STALE, MATCH), "data"),
+                  State(ids.chart(ids.CHART_DATA, MATCH), "data"),
+                  State({"type": ids.PAGE_STATE, "page": ALL}, "data"),
+                  prevent_initial_call=True)
     def table_view(is_open, _stale, payload, states):
         # Built only when shown: a ranking of 400 courts is 400 rows of DOM.
         if not is_open:
@@ -85,13 +78,10 @@ def register(app, services: Services) -> None:
         return data_table(payload, (states[0] if states else {}).get("lang")
                           or request_language())
 
-    @app.callback(
-        Output(ids.chart(ids.CHART_DOWNLOAD, MATCH), "data"),
-        Input(ids.chart(ids.CHART_CSV, MATCH), "n_clicks"),
-        Input(ids.chart(ids.CHART_XLSX, MATCH), "n_clicks"),
-        State(ids.chart(ids.CHART_DATA, MATCH), "data"),
-        prevent_initial_call=True,
-    )
+    @app.callback(Output(ids.chart(ids.CHART_DOWNLOAD, MATCH), "data"),
+                  Input(ids.chart(ids.CHART_CSV, MATCH), "n_clicks"),
+                  Input(ids.chart(ids.CHART_XLSX, MATCH), "n_clicks"),
+                  State(ids.chart(ids.CHART_DATA, MATCH), "data"), prevent_initial_call=True)
     def download(_csv, _xlsx, payload):
         if not payload:
             return no_update
@@ -124,12 +114,9 @@ def drill_href(code: str, region_codes: set[str], state: dict) -> str:
 
 def register_drilldown(app, services: Services) -> None:
     for chart, page in (("ranking", "explorer"), ("funnel", "explorer"), ("map", "scorecard")):
-        @app.callback(
-            Output(ids.URL, "href", allow_duplicate=True),
-            Input(ids.chart(ids.CHART_GRAPH, chart), "clickData"),
-            State(ids.page_state(page), "data"),
-            prevent_initial_call=True,
-        )
+        @app.callback(Output(ids.URL, "href", allow_duplicate=True),
+                      Input(ids.chart(ids.CHART_GRAPH, chart), "clickData"),
+                      State(ids.page_state(page), "data"), prevent_initial_call=True)
         def drill(click, state):
             code = clicked_code(click)
             if not code or anonymous_position(code):

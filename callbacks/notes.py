@@ -46,139 +46,138 @@ def _year(value) -> int | None:
         return None
 
 
-def register(app, services: Services) -> None:
-    engine = services.engine
+# --- what the callbacks do --------------------------------------------------------------
 
-    def regions() -> set[str]:
-        return set(services.regions()["region_code"])
 
-    def clicked_note(trigger: dict, viewer) -> dict | NoteError:
-        """The note whose Edit or Delete button was pressed, or why there is none."""
-        with services.connect() as conn:
-            note = annotations.get(conn, trigger.get("index"), viewer)
-        return NoteError("missing", id=trigger.get("index")) if note is None else note
+def _regions(services: Services) -> set[str]:
+    return set(services.regions()["region_code"])
 
-    @app.callback(
-        Output(v.UNIT, "options"),
-        Output(v.FORM, "className"),
-        Output(v.READONLY, "className"),
-        Input(PAGE, "data"),
-    )
-    def setup(state):
-        lang = payload_state(state)["lang"]
-        if not _viewer().can(ANNOTATE):
-            return [], "d-none", "small text-muted mb-0"
-        names = services.unit_names(lang)
-        codes = [annotations.NATIONAL_CODE, *sorted(regions()),
-                 *services.courts()["court_code"]]
-        return unit_options(names, codes, with_code=True), "", "d-none"
 
-    @app.callback(
-        Output(v.LIST, "children"),
-        Input(PAGE, "data"),
-        Input(v.CHANGED, "data"),
-        Input(v.FILTER_YEAR, "value"),
-    )
-    def listing(state, _changed, year):
-        viewer = _viewer()
-        lang = payload_state(state)["lang"]
-        with services.connect() as conn:
-            rows = annotations.notes(conn, viewer, year=_year(year))
-        return v.notes_table(rows, services.unit_names(lang), lang, viewer.can(ANNOTATE))
+def clicked_note(services: Services, trigger: dict, viewer) -> dict | NoteError:
+    """The note whose Edit or Delete button was pressed, or why there is none."""
+    with services.connect() as conn:
+        note = annotations.get(conn, trigger.get("index"), viewer)
+    return NoteError("missing", id=trigger.get("index")) if note is None else note
 
-    @app.callback(
-        Output(v.MESSAGE, "children"),
-        Output(v.CHANGED, "data"),
-        Output(v.EDITING, "data"),
-        Output(v.TEXT, "value"),
-        Input(v.SAVE, "n_clicks"),
-        State(v.UNIT, "value"),
-        State(v.YEAR, "value"),
-        State(v.KPI, "value"),
-        State(v.TEXT, "value"),
-        State(v.EDITING, "data"),
-        State(v.CHANGED, "data"),
-        State(PAGE, "data"),
-        prevent_initial_call=True,
-    )
-    def save(n_clicks, unit, year, kpi, text, editing, changed, state):
-        viewer = require(ANNOTATE)
-        lang = payload_state(state)["lang"]
-        if not n_clicks:
-            return no_update, no_update, no_update, no_update
-        code = str(unit or "")[:64]
-        note = Note(level_of(code, regions()), code, _year(year) or 0,
-                    "" if kpi in (None, v.WHOLE_YEAR) else str(kpi)[:64], str(text or ""))
-        try:
-            if annotations.is_id(editing):
-                annotations.edit(engine, editing, note, viewer, client_address())
-            else:
-                annotations.add(engine, note, viewer, client_address())
-        except NoteError as exc:
-            return error_text(exc, lang), no_update, no_update, no_update
-        done = html.Span(t("notes.saved", lang), className="text-success")
-        return done, (changed or 0) + 1, None, ""
 
-    @app.callback(
-        Output(v.EDITING, "data", allow_duplicate=True),
-        Output(v.UNIT, "value"),
-        Output(v.YEAR, "value"),
-        Output(v.KPI, "value"),
-        Output(v.TEXT, "value", allow_duplicate=True),
-        Output(v.MESSAGE, "children", allow_duplicate=True),
-        Input({"type": v.EDIT, "index": ALL}, "n_clicks"),
-        Input(v.CANCEL, "n_clicks"),
-        State(PAGE, "data"),
-        prevent_initial_call=True,
-    )
-    def start_edit(_edits, _cancel, state):
-        viewer = require(ANNOTATE)
-        lang = payload_state(state)["lang"]
-        trigger = ctx.triggered_id
-        if trigger == v.CANCEL:
-            return None, no_update, no_update, no_update, "", ""
-        if not isinstance(trigger, dict) or not ctx.triggered[0].get("value"):
-            return (no_update,) * 6
-        note = clicked_note(trigger, viewer)
-        if isinstance(note, NoteError):
-            return None, no_update, no_update, no_update, no_update, error_text(note, lang)
-        return (int(note["id"]), note["code"], int(note["year"]), note["kpi"] or v.WHOLE_YEAR,
-                note["text"], t("notes.editing", lang, id=int(note["id"])))
+def form_setup(services: Services, state) -> tuple:
+    """The units a note can be on, and the form or the read-only line for the viewer."""
+    lang = payload_state(state)["lang"]
+    if not _viewer().can(ANNOTATE):
+        return [], "d-none", "small text-muted mb-0"
+    codes = [annotations.NATIONAL_CODE, *sorted(_regions(services)),
+             *services.courts()["court_code"]]
+    return unit_options(services.unit_names(lang), codes, with_code=True), "", "d-none"
 
-    @app.callback(
-        Output(v.CONFIRM, "is_open"),
-        Output(v.CONFIRM_BODY, "children"),
-        Output(v.PENDING, "data"),
-        Output(v.CHANGED, "data", allow_duplicate=True),
-        Output(v.MESSAGE, "children", allow_duplicate=True),
-        Input({"type": v.DELETE, "index": ALL}, "n_clicks"),
-        Input(v.CONFIRM_OK, "n_clicks"),
-        Input(v.CONFIRM_CANCEL, "n_clicks"),
-        State(v.PENDING, "data"),
-        State(v.CHANGED, "data"),
-        State(PAGE, "data"),
-        prevent_initial_call=True,
-    )
-    def delete(_deletes, _ok, _cancel, pending, changed, state):
-        viewer = require(ANNOTATE)
-        lang = payload_state(state)["lang"]
-        trigger = ctx.triggered_id
-        if trigger == v.CONFIRM_CANCEL:
+
+def notes_list(services: Services, state, year):
+    viewer = _viewer()
+    lang = payload_state(state)["lang"]
+    with services.connect() as conn:
+        rows = annotations.notes(conn, viewer, year=_year(year))
+    return v.notes_table(rows, services.unit_names(lang), lang, viewer.can(ANNOTATE))
+
+
+def save_note(services: Services, n_clicks, unit, year, kpi, text, editing, changed,
+              state) -> tuple:
+    """Add a note, or save the one being edited; a refusal says why in the page."""
+    viewer = require(ANNOTATE)
+    lang = payload_state(state)["lang"]
+    if not n_clicks:
+        return no_update, no_update, no_update, no_update
+    code = str(unit or "")[:64]
+    note = Note(level_of(code, _regions(services)), code, _year(year) or 0,
+                "" if kpi in (None, v.WHOLE_YEAR) else str(kpi)[:64], str(text or ""))
+    try:
+        if annotations.is_id(editing):
+            annotations.edit(services.engine, editing, note, viewer, client_address())
+        else:
+            annotations.add(services.engine, note, viewer, client_address())
+    except NoteError as exc:
+        return error_text(exc, lang), no_update, no_update, no_update
+    done = html.Span(t("notes.saved", lang), className="text-success")
+    return done, (changed or 0) + 1, None, ""
+
+
+def start_edit(services: Services, state) -> tuple:
+    """The clicked note into the form to edit it, or the form emptied on Cancel."""
+    viewer = require(ANNOTATE)
+    lang = payload_state(state)["lang"]
+    trigger = ctx.triggered_id
+    if trigger == v.CANCEL:
+        return None, no_update, no_update, no_update, "", ""
+    if not isinstance(trigger, dict) or not ctx.triggered[0].get("value"):
+        return (no_update,) * 6
+    note = clicked_note(services, trigger, viewer)
+    if isinstance(note, NoteError):
+        return None, no_update, no_update, no_update, no_update, error_text(note, lang)
+    return (int(note["id"]), note["code"], int(note["year"]), note["kpi"] or v.WHOLE_YEAR,
+            note["text"], t("notes.editing", lang, id=int(note["id"])))
+
+
+def delete_note(services: Services, pending, changed, state) -> tuple:
+    """Delete asks first (the note shown in the dialog); OK deletes, Cancel closes."""
+    viewer = require(ANNOTATE)
+    lang = payload_state(state)["lang"]
+    trigger = ctx.triggered_id
+    if trigger == v.CONFIRM_CANCEL:
+        return False, no_update, None, no_update, no_update
+    if trigger == v.CONFIRM_OK:
+        if not annotations.is_id(pending):
             return False, no_update, None, no_update, no_update
-        if trigger == v.CONFIRM_OK:
-            if not annotations.is_id(pending):
-                return False, no_update, None, no_update, no_update
-            try:
-                annotations.remove(engine, pending, viewer, client_address())
-            except NoteError as exc:
-                return False, no_update, None, no_update, error_text(exc, lang)
-            return False, no_update, None, (changed or 0) + 1, t("notes.deleted", lang)
-        if not isinstance(trigger, dict) or not ctx.triggered[0].get("value"):
-            return (no_update,) * 5
-        note = clicked_note(trigger, viewer)
-        if isinstance(note, NoteError):
-            return False, no_update, None, no_update, error_text(note, lang)
-        body = [html.P(t("notes.delete.text", lang)),
-                html.Blockquote(note["text"], className="border-start ps-2 small",
-                                style={"whiteSpace": "pre-wrap"})]
-        return True, body, int(note["id"]), no_update, no_update
+        try:
+            annotations.remove(services.engine, pending, viewer, client_address())
+        except NoteError as exc:
+            return False, no_update, None, no_update, error_text(exc, lang)
+        return False, no_update, None, (changed or 0) + 1, t("notes.deleted", lang)
+    if not isinstance(trigger, dict) or not ctx.triggered[0].get("value"):
+        return (no_update,) * 5
+    note = clicked_note(services, trigger, viewer)
+    if isinstance(note, NoteError):
+        return False, no_update, None, no_update, error_text(note, lang)
+    body = [html.P(t("notes.delete.text", lang)),
+            html.Blockquote(note["text"], className="border-start ps-2 small",
+                            style={"whiteSpace": "pre-wrap"})]
+    return True, body, int(note["id"]), no_update, no_update
+
+
+# --- the callbacks: which ids, and one line each ------------------------------------------
+
+
+def register(app, services: Services) -> None:
+    @app.callback(Output(v.UNIT, "options"), Output(v.FORM, "className"),
+                  Output(v.READONLY, "className"), Input(PAGE, "data"))
+    def setup(state):
+        return form_setup(services, state)
+
+    @app.callback(Output(v.LIST, "children"), Input(PAGE, "data"), Input(v.CHANGED, "data"),
+                  Input(v.FILTER_YEAR, "value"))
+    def listing(state, _changed, year):
+        return notes_list(services, state, year)
+
+    @app.callback(Output(v.MESSAGE, "children"), Output(v.CHANGED, "data"),
+                  Output(v.EDITING, "data"), Output(v.TEXT, "value"), Input(v.SAVE, "n_clicks"),
+                  State(v.UNIT, "value"), State(v.YEAR, "value"), State(v.KPI, "value"),
+                  State(v.TEXT, "value"), State(v.EDITING, "data"), State(v.CHANGED, "data"),
+                  State(PAGE, "data"), prevent_initial_call=True)
+    def save(n_clicks, unit, year, kpi, text, editing, changed, state):
+        return save_note(services, n_clicks, unit, year, kpi, text, editing, changed, state)
+
+    @app.callback(Output(v.EDITING, "data", allow_duplicate=True), Output(v.UNIT, "value"),
+                  Output(v.YEAR, "value"), Output(v.KPI, "value"),
+                  Output(v.TEXT, "value", allow_duplicate=True),
+                  Output(v.MESSAGE, "children", allow_duplicate=True),
+                  Input({"type": v.EDIT, "index": ALL}, "n_clicks"), Input(v.CANCEL, "n_clicks"),
+                  State(PAGE, "data"), prevent_initial_call=True)
+    def edit(_edits, _cancel, state):
+        return start_edit(services, state)
+
+    @app.callback(Output(v.CONFIRM, "is_open"), Output(v.CONFIRM_BODY, "children"),
+                  Output(v.PENDING, "data"), Output(v.CHANGED, "data", allow_duplicate=True),
+                  Output(v.MESSAGE, "children", allow_duplicate=True),
+                  Input({"type": v.DELETE, "index": ALL}, "n_clicks"),
+                  Input(v.CONFIRM_OK, "n_clicks"), Input(v.CONFIRM_CANCEL, "n_clicks"),
+                  State(v.PENDING, "data"), State(v.CHANGED, "data"), State(PAGE, "data"),
+                  prevent_initial_call=True)
+    def delete(_deletes, _ok, _cancel, pending, changed, state):
+        return delete_note(services, pending, changed, state)

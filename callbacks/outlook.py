@@ -65,14 +65,10 @@ def summary(rows: pd.DataFrame, lang: str) -> str:
 
 
 def register(app, services: Services) -> None:
-    @app.callback(
-        Output(ids.control("region"), "options", allow_duplicate=True),
-        Output(ids.OUTLOOK_SUMMARY, "children"),
-        *chart_outputs("outlook"),
-        Output(ids.OUTLOOK_GRID, "rowData"),
-        Input(ids.page_state("outlook"), "data"),
-        prevent_initial_call="initial_duplicate",
-    )
+    @app.callback(Output(ids.control("region"), "options", allow_duplicate=True),
+                  Output(ids.OUTLOOK_SUMMARY, "children"), *chart_outputs("outlook"),
+                  Output(ids.OUTLOOK_GRID, "rowData"), Input(ids.page_state("outlook"), "data"),
+                  prevent_initial_call="initial_duplicate")
     def outlook(state):
         state = payload_state(state)
         lang, category = state["lang"], state["category"]

@@ -37,61 +37,71 @@ def _error(text: str) -> html.Span:
     return html.Span(text, className="text-danger")
 
 
+# --- what the callbacks do --------------------------------------------------------------
+
+
+def form_setup(services: Services, state) -> tuple:
+    require(PUBLISH)
+    lang = payload_state(state)["lang"]
+    return v.public_status(lang, _public()), v.form(lang, services.years())
+
+
+def releases_list(services: Services, state):
+    require(PUBLISH)
+    with services.connect() as conn:
+        rows = releases.listing(conn)
+    revised = {int(r.id): int(r.revised) for r in rows.itertuples(index=False)
+               if int(r.id) != rows["id"].min()}
+    return v.releases_table(rows, revised, payload_state(state)["lang"], _public())
+
+
+def publish_year(services: Services, year, note, changed, state) -> tuple:
+    """Publish asks first, naming the release it will make; OK publishes, Cancel closes."""
+    viewer = require(PUBLISH)
+    lang = payload_state(state)["lang"]
+    trigger = ctx.triggered_id
+    if trigger == v.CONFIRM_CANCEL or not ctx.triggered[0].get("value"):
+        return False, no_update, no_update, no_update, no_update
+    chosen = _year(year, services.years())
+    if chosen is None:
+        return False, no_update, _error(t("releases.error.year", lang,
+                                          year=str(year)[:8])), no_update, no_update
+    if trigger == v.PUBLISH:
+        with services.connect() as conn:
+            latest = releases.latest(conn)
+        number = 1 if latest is None else latest["id"] + 1
+        return True, t("releases.confirm_body", lang, year=chosen, number=number), "", \
+            no_update, no_update
+    try:
+        done = releases.publish(services.engine, chosen, note, viewer, client_address())
+    except ReleaseError as exc:
+        return False, no_update, _error(t(f"releases.error.{exc.code}", lang,
+                                          **exc.params)), no_update, no_update
+    message = t("releases.done", lang, number=done["id"], year=chosen,
+                values=done["values"], revised=done["revised"])
+    # The note went with the release; the form is ready for the next one.
+    return False, no_update, html.Span(message, className="text-success"), \
+        (changed or 0) + 1, ""
+
+
+# --- the callbacks: which ids, and one line each ------------------------------------------
+
+
 def register(app, services: Services) -> None:
     @app.callback(Output(v.P + "public", "children"), Output(v.P + "form", "children"),
                   Input(PAGE, "data"))
     def setup(state):
-        require(PUBLISH)
-        lang = payload_state(state)["lang"]
-        return v.public_status(lang, _public()), v.form(lang, services.years())
+        return form_setup(services, state)
 
     @app.callback(Output(v.LIST, "children"), Input(PAGE, "data"), Input(v.CHANGED, "data"))
     def listing(state, _changed):
-        require(PUBLISH)
-        with services.connect() as conn:
-            rows = releases.listing(conn)
-        revised = {int(r.id): int(r.revised) for r in rows.itertuples(index=False)
-                   if int(r.id) != rows["id"].min()}
-        return v.releases_table(rows, revised, payload_state(state)["lang"], _public())
+        return releases_list(services, state)
 
-    @app.callback(
-        Output(v.CONFIRM, "is_open"),
-        Output(v.CONFIRM_BODY, "children"),
-        Output(v.MESSAGE, "children"),
-        Output(v.CHANGED, "data"),
-        Output(v.NOTE, "value"),
-        Input(v.PUBLISH, "n_clicks"),
-        Input(v.CONFIRM_OK, "n_clicks"),
-        Input(v.CONFIRM_CANCEL, "n_clicks"),
-        State(v.YEAR, "value"),
-        State(v.NOTE, "value"),
-        State(v.CHANGED, "data"),
-        State(PAGE, "data"),
-        prevent_initial_call=True,
-    )
+    @app.callback(Output(v.CONFIRM, "is_open"), Output(v.CONFIRM_BODY, "children"),
+                  Output(v.MESSAGE, "children"), Output(v.CHANGED, "data"),
+                  Output(v.NOTE, "value"), Input(v.PUBLISH, "n_clicks"),
+                  Input(v.CONFIRM_OK, "n_clicks"), Input(v.CONFIRM_CANCEL, "n_clicks"),
+                  State(v.YEAR, "value"), State(v.NOTE, "value"), State(v.CHANGED, "data"),
+                  State(PAGE, "data"), prevent_initial_call=True)
     def publish(_ask, _ok, _cancel, year, note, changed, state):
-        viewer = require(PUBLISH)
-        lang = payload_state(state)["lang"]
-        trigger = ctx.triggered_id
-        if trigger == v.CONFIRM_CANCEL or not ctx.triggered[0].get("value"):
-            return False, no_update, no_update, no_update, no_update
-        chosen = _year(year, services.years())
-        if chosen is None:
-            return False, no_update, _error(t("releases.error.year", lang,
-                                              year=str(year)[:8])), no_update, no_update
-        if trigger == v.PUBLISH:
-            with services.connect() as conn:
-                latest = releases.latest(conn)
-            number = 1 if latest is None else latest["id"] + 1
-            return True, t("releases.confirm_body", lang, year=chosen, number=number), "", \
-                no_update, no_update
-        try:
-            done = releases.publish(services.engine, chosen, note, viewer, client_address())
-        except ReleaseError as exc:
-            return False, no_update, _error(t(f"releases.error.{exc.code}", lang,
-                                              **exc.params)), no_update, no_update
-        message = t("releases.done", lang, number=done["id"], year=chosen,
-                    values=done["values"], revised=done["revised"])
-        # The note went with the release; the form is ready for the next one.
-        return False, no_update, html.Span(message, className="text-success"), \
-            (changed or 0) + 1, ""
+        return publish_year(services, year, note, changed, state)

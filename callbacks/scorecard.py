@@ -124,12 +124,9 @@ def attention_table(rows: pd.DataFrame, names: dict[str, str], lang: str):
 
 
 def register(app, services: Services) -> None:
-    @app.callback(
-        Output(ids.SCORECARD_TILES, "children"),
-        *chart_outputs("map"),
-        Output(ids.SCORECARD_ATTENTION, "children"),
-        Input(ids.page_state("scorecard"), "data"),
-    )
+    @app.callback(Output(ids.SCORECARD_TILES, "children"), *chart_outputs("map"),
+                  Output(ids.SCORECARD_ATTENTION, "children"),
+                  Input(ids.page_state("scorecard"), "data"))
     def scorecard(state):
         state = payload_state(state)
         lang, category = state["lang"], state["category"]

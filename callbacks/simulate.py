@@ -201,27 +201,23 @@ def run(services: Services, viewer: Viewer, lang: str, values: tuple, base) -> O
 
 
 def register(app, services: Services) -> None:
-    @app.callback(
-        Output(v.UNIT, "options"),
-        Input(ids.page_state("simulate"), "data"),
-    )
+    @app.callback(Output(v.UNIT, "options"), Input(ids.page_state("simulate"), "data"))
     def units(state):
         lang = payload_state(state)["lang"]
         return unit_options(services.unit_names(lang), list(services.regions()["region_code"]),
                             list(services.courts()["court_code"]), lang)
 
-    @app.callback(
-        Output(v.CLEARANCE, "value"), Output(v.JUDGES, "value"),
-        Output(v.JUDGES, "disabled"), Output(v.CLEARANCE_HINT, "children"),
-        Output(v.JUDGES_HINT, "children"), Output(v.BASE, "data"),
-        Output(v.SENTENCE, "children"),
-        Output(ids.chart(ids.CHART_GRAPH, v.CHART), "figure"),
-        Output(ids.chart(ids.CHART_DATA, v.CHART), "data"),
-        Output(v.CHANGE_VALUE, "children"),
-        Input(v.UNIT, "value"), Input(v.CATEGORY, "value"), Input(v.HORIZON, "value"),
-        Input(v.CHANGE, "value"), Input(v.CLEARANCE, "value"), Input(v.JUDGES, "value"),
-        State(ids.page_state("simulate"), "data"), State(v.BASE, "data"),
-    )
+    @app.callback(Output(v.CLEARANCE, "value"), Output(v.JUDGES, "value"),
+                  Output(v.JUDGES, "disabled"), Output(v.CLEARANCE_HINT, "children"),
+                  Output(v.JUDGES_HINT, "children"), Output(v.BASE, "data"),
+                  Output(v.SENTENCE, "children"),
+                  Output(ids.chart(ids.CHART_GRAPH, v.CHART), "figure"),
+                  Output(ids.chart(ids.CHART_DATA, v.CHART), "data"),
+                  Output(v.CHANGE_VALUE, "children"), Input(v.UNIT, "value"),
+                  Input(v.CATEGORY, "value"), Input(v.HORIZON, "value"),
+                  Input(v.CHANGE, "value"), Input(v.CLEARANCE, "value"),
+                  Input(v.JUDGES, "value"), State(ids.page_state("simulate"), "data"),
+                  State(v.BASE, "data"))
     def simulate_page(unit, category, horizon, change, clearance, judges, state, base):
         lang = payload_state(state)["lang"]
         return run(services, request_viewer(), lang,

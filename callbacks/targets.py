@@ -30,12 +30,11 @@ from layouts.components import alert
 from layouts.export import to_csv_bytes
 from layouts.i18n import state_lang, t
 from layouts.issues import issue_text
+from web.auth import client_address
 from web.guard import require
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 ERRORS_SHOWN = 50
-
-
 
 
 def _error_list(items: list[str], total: int, lang: str) -> html.Ul:
@@ -45,144 +44,140 @@ def _error_list(items: list[str], total: int, lang: str) -> html.Ul:
     return html.Ul(lines, className="mb-0 small")
 
 
-def register(app, services: Services) -> None:
-    @app.callback(
-        Output(v.GRID, "rowData"),
-        Output(v.GRID, "columnDefs"),
-        Output(v.SCOPE, "options"),
-        Output(v.EDIT_TOOLS, "className"),
-        Output(v.READONLY_NOTE, "className"),
-        Output(v.LOG, "children"),
-        Output(v.PENDING, "data"),
-        Input(ids.page_state("targets"), "data"),
-        Input(v.SCOPE, "value"),
-        Input(v.REFRESH, "data"),
-        Input(v.DISCARD, "n_clicks"),
-    )
-    def targets_grid(state, scope, _refresh, _discard):
-        viewer = require(VIEW_ALL)
-        lang = state_lang(state)
-        names = services.unit_names(lang)
-        courts = services.courts()
-        scope = scope if scope in set(courts["court_code"]) else ""
-        with services.connect() as conn:
-            targets = repository.targets(conn)
-            changes = recent_changes(conn, v.LOG_ROWS)
-        options = [{"label": t("targets.national", lang), "value": ""}] + unit_options(
-            names, courts["court_code"], with_code=True)
-        editable = viewer.can(EDIT_TARGETS)
-        tools = "d-inline-flex align-items-center" if editable else "d-none"
-        note = "py-2 small d-none" if editable else "py-2 small"
-        return (v.grid_rows(targets, scope, lang), v.column_defs(lang, bool(scope), editable),
-                options, tools, note, v.change_log(changes, names, lang), {})
+# --- what the callbacks do --------------------------------------------------------------
 
-    @app.callback(
-        Output(v.PENDING, "data", allow_duplicate=True),
-        Input(v.GRID, "cellValueChanged"),
-        State(v.PENDING, "data"),
-        prevent_initial_call=True,
-    )
-    def track(events, pending):
-        require(VIEW_ALL)
-        return v.add_pending(pending, events)
 
-    @app.callback(
-        Output(v.MESSAGE, "children"),
-        Output(v.REFRESH, "data"),
-        Input(v.SAVE, "n_clicks"),
-        State(v.PENDING, "data"),
-        State(ids.page_state("targets"), "data"),
-        State(v.REFRESH, "data"),
-        prevent_initial_call=True,
-    )
-    def save(_n, pending, state, refresh):
-        viewer = require(EDIT_TARGETS)
-        from web.auth import client_address
+def targets_grid(services: Services, state, scope) -> tuple:
+    """The grid of one scope (national or a court), the scopes, the edit tools when the
+    viewer may edit, and the change log."""
+    viewer = require(VIEW_ALL)
+    lang = state_lang(state)
+    names = services.unit_names(lang)
+    courts = services.courts()
+    scope = scope if scope in set(courts["court_code"]) else ""
+    with services.connect() as conn:
+        targets = repository.targets(conn)
+        changes = recent_changes(conn, v.LOG_ROWS)
+    options = [{"label": t("targets.national", lang), "value": ""}] + unit_options(
+        names, courts["court_code"], with_code=True)
+    editable = viewer.can(EDIT_TARGETS)
+    tools = "d-inline-flex align-items-center" if editable else "d-none"
+    note = "py-2 small d-none" if editable else "py-2 small"
+    return (v.grid_rows(targets, scope, lang), v.column_defs(lang, bool(scope), editable),
+            options, tools, note, v.change_log(changes, names, lang), {})
 
-        lang = state_lang(state)
-        edited = v.edited_rows(list((pending or {}).values()) if isinstance(pending, dict)
-                               else [])
-        if not edited:
-            return alert(t("targets.nothing", lang), "secondary"), no_update
-        with services.connect() as conn:
-            checked = check_rows(edited, context(conn), decimal_comma=lang in ("kk", "ru"))
-        if not checked.ok:
-            names = services.unit_names(lang)
-            items = [f"{v.row_label(edited[e.line - 1], names, lang)}: "
-                     f"{issue_text(e.as_dict(), lang)}" for e in checked.errors
-                     if e.line and 0 < e.line <= len(edited)]
-            return alert(t("targets.errors", lang, n=len(checked.errors)), "danger",
-                          _error_list(items, len(items), lang)), no_update
-        try:
-            applied = apply_edits(services.engine, checked.edits, user=viewer.username,
-                                  address=client_address(), expected=v.expected_values(edited))
-        except StaleTargets as exc:
-            names = services.unit_names(lang)
-            shown = "; ".join(v.row_label({"kpi": k, "year": y, "court_code": c}, names, lang)
-                              for k, y, c in exc.keys[:10])
-            return alert(t("targets.stale", lang, targets=shown), "warning"), (refresh or 0) + 1
-        return alert(t("targets.saved", lang, n=len(applied.changed)), "success"), \
-            (refresh or 0) + 1
 
-    @app.callback(
-        Output(v.MESSAGE, "children", allow_duplicate=True),
-        Output(v.REFRESH, "data", allow_duplicate=True),
-        Output(v.IMPORT, "contents"),
-        Input(v.IMPORT, "contents"),
-        State(v.IMPORT, "filename"),
-        State(ids.page_state("targets"), "data"),
-        State(v.REFRESH, "data"),
-        prevent_initial_call=True,
-    )
-    def import_file(contents, filename, state, refresh):
-        viewer = require(EDIT_TARGETS)
-        from web.auth import client_address
-
-        lang = state_lang(state)
-        if not contents:
-            return no_update, no_update, no_update
-        name = str(filename or "targets.csv")[:200]
-        try:
-            data = base64.b64decode(str(contents).split(",", 1)[-1], validate=True)
-        except (binascii.Error, ValueError):
-            return alert(t("targets.import_unreadable", lang, file=name, detail=""), "danger"), \
-                no_update, None
-        try:
-            raw = read_table(data, filename=name, max_bytes=MAX_IMPORT_BYTES)
-        except ReadError as exc:
-            return alert(t("targets.import_unreadable", lang, file=name, detail=str(exc)),
-                          "danger"), no_update, None
-        with services.connect() as conn:
-            checked: Checked = check_table(raw, context(conn))
-        if not checked.ok:
-            items = [_file_issue(e, lang) for e in checked.errors]
-            total = max(len(items), len(checked.errors))
-            return alert(t("targets.import_errors", lang, file=name, n=total), "danger",
-                          _error_list(items, total, lang)), no_update, None
+def save_edits(services: Services, pending, state, refresh) -> tuple:
+    """Check the edited rows as a targets upload is checked; apply them all or none."""
+    viewer = require(EDIT_TARGETS)
+    lang = state_lang(state)
+    edited = v.edited_rows(list((pending or {}).values()) if isinstance(pending, dict)
+                           else [])
+    if not edited:
+        return alert(t("targets.nothing", lang), "secondary"), no_update
+    with services.connect() as conn:
+        checked = check_rows(edited, context(conn), decimal_comma=lang in ("kk", "ru"))
+    names = services.unit_names(lang)
+    if not checked.ok:
+        items = [f"{v.row_label(edited[e.line - 1], names, lang)}: "
+                 f"{issue_text(e.as_dict(), lang)}" for e in checked.errors
+                 if e.line and 0 < e.line <= len(edited)]
+        return alert(t("targets.errors", lang, n=len(checked.errors)), "danger",
+                     _error_list(items, len(items), lang)), no_update
+    try:
         applied = apply_edits(services.engine, checked.edits, user=viewer.username,
-                              address=client_address())
-        text = t("targets.imported", lang, file=name, n=len(applied.changed),
-                 unchanged=applied.unchanged)
-        details = None
-        if checked.warnings:
-            details = _error_list([_file_issue(w, lang) for w in checked.warnings],
-                                  len(checked.warnings), lang)
-        return alert(text, "success", details), (refresh or 0) + 1, None
+                              address=client_address(), expected=v.expected_values(edited))
+    except StaleTargets as exc:
+        shown = "; ".join(v.row_label({"kpi": k, "year": y, "court_code": c}, names, lang)
+                          for k, y, c in exc.keys[:10])
+        return alert(t("targets.stale", lang, targets=shown), "warning"), (refresh or 0) + 1
+    return alert(t("targets.saved", lang, n=len(applied.changed)), "success"), \
+        (refresh or 0) + 1
+
+
+def import_targets(services: Services, contents, filename, state, refresh) -> tuple:
+    """A targets CSV or Excel file, checked as an upload and applied as one edit."""
+    viewer = require(EDIT_TARGETS)
+    lang = state_lang(state)
+    if not contents:
+        return no_update, no_update, no_update
+    name = str(filename or "targets.csv")[:200]
+    try:
+        data = base64.b64decode(str(contents).split(",", 1)[-1], validate=True)
+        raw = read_table(data, filename=name, max_bytes=MAX_IMPORT_BYTES)
+    except (binascii.Error, ValueError, ReadError) as exc:
+        detail = str(exc) if isinstance(exc, ReadError) else ""
+        return alert(t("targets.import_unreadable", lang, file=name, detail=detail),
+                     "danger"), no_update, None
+    with services.connect() as conn:
+        checked: Checked = check_table(raw, context(conn))
+    if not checked.ok:
+        items = [_file_issue(e, lang) for e in checked.errors]
+        total = max(len(items), len(checked.errors))
+        return alert(t("targets.import_errors", lang, file=name, n=total), "danger",
+                     _error_list(items, total, lang)), no_update, None
+    applied = apply_edits(services.engine, checked.edits, user=viewer.username,
+                          address=client_address())
+    text = t("targets.imported", lang, file=name, n=len(applied.changed),
+             unchanged=applied.unchanged)
+    details = None
+    if checked.warnings:
+        details = _error_list([_file_issue(w, lang) for w in checked.warnings],
+                              len(checked.warnings), lang)
+    return alert(text, "success", details), (refresh or 0) + 1, None
+
+
+def export_targets(services: Services, scope):
+    require(VIEW_ALL)
+    scope = scope if scope in set(services.courts()["court_code"]) else ""
+    with services.connect() as conn:
+        targets = repository.targets(conn)
+    frame = v.export_frame(targets, scope)
+    return dcc.send_bytes(to_csv_bytes(frame), f"targets-{scope or 'national'}.csv")
+
+
+def track_edit(events, pending):
+    require(VIEW_ALL)
+    return v.add_pending(pending, events)
+
+
+# --- the callbacks: which ids, and one line each ------------------------------------------
+
+
+def register(app, services: Services) -> None:
+    state = State(ids.page_state("targets"), "data")
 
     @app.callback(
-        Output(v.EXPORT_DOWNLOAD, "data"),
-        Input(v.EXPORT, "n_clicks"),
-        State(v.SCOPE, "value"),
-        prevent_initial_call=True,
+        Output(v.GRID, "rowData"), Output(v.GRID, "columnDefs"), Output(v.SCOPE, "options"),
+        Output(v.EDIT_TOOLS, "className"), Output(v.READONLY_NOTE, "className"),
+        Output(v.LOG, "children"), Output(v.PENDING, "data"),
+        Input(ids.page_state("targets"), "data"), Input(v.SCOPE, "value"),
+        Input(v.REFRESH, "data"), Input(v.DISCARD, "n_clicks"),
     )
+    def grid(page, scope, _refresh, _discard):
+        return targets_grid(services, page, scope)
+
+    app.callback(Output(v.PENDING, "data", allow_duplicate=True),
+                 Input(v.GRID, "cellValueChanged"), State(v.PENDING, "data"),
+                 prevent_initial_call=True)(track_edit)
+
+    @app.callback(Output(v.MESSAGE, "children"), Output(v.REFRESH, "data"),
+                  Input(v.SAVE, "n_clicks"), State(v.PENDING, "data"), state,
+                  State(v.REFRESH, "data"), prevent_initial_call=True)
+    def save(_n, pending, page, refresh):
+        return save_edits(services, pending, page, refresh)
+
+    @app.callback(Output(v.MESSAGE, "children", allow_duplicate=True),
+                  Output(v.REFRESH, "data", allow_duplicate=True), Output(v.IMPORT, "contents"),
+                  Input(v.IMPORT, "contents"), State(v.IMPORT, "filename"), state,
+                  State(v.REFRESH, "data"), prevent_initial_call=True)
+    def import_file(contents, filename, page, refresh):
+        return import_targets(services, contents, filename, page, refresh)
+
+    @app.callback(Output(v.EXPORT_DOWNLOAD, "data"), Input(v.EXPORT, "n_clicks"),
+                  State(v.SCOPE, "value"), prevent_initial_call=True)
     def export(_n, scope):
-        require(VIEW_ALL)
-        courts = set(services.courts()["court_code"])
-        scope = scope if scope in courts else ""
-        with services.connect() as conn:
-            targets = repository.targets(conn)
-        frame = v.export_frame(targets, scope)
-        return dcc.send_bytes(to_csv_bytes(frame), f"targets-{scope or 'national'}.csv")
+        return export_targets(services, scope)
 
 
 def _file_issue(issue, lang: str) -> str:

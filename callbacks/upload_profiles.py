@@ -54,12 +54,8 @@ def _by_index(states: list) -> dict[int, str]:
 def register(app, services: Services) -> None:
     engine = services.engine
 
-    @app.callback(
-        Output(PV.SELECT, "options"),
-        Output(PV.SELECT, "value"),
-        Input(PAGE, "data"),
-        Input(PV.SAVED, "data"),
-    )
+    @app.callback(Output(PV.SELECT, "options"), Output(PV.SELECT, "value"), Input(PAGE, "data"),
+                  Input(PV.SAVED, "data"))
     def options(state, saved):
         require(UPLOAD)
         with services.connect() as conn:
@@ -68,17 +64,12 @@ def register(app, services: Services) -> None:
         value = chosen_name if chosen_name in names else PV.AUTO
         return PV.select_options(names, state_lang(state)), value
 
-    @app.callback(
-        Output(PV.MAPPING, "data"),
-        Output(PV.SAVE_MSG, "children"),
-        Input(PV.APPLY, "n_clicks"),
-        State({"type": PV.COLUMN, "index": ALL}, "value"),
-        State({"type": PV.VALUE, "index": ALL}, "value"),
-        State(V.REVIEW_STATE, "data"),
-        State(PV.MAPPING, "data"),
-        State(PAGE, "data"),
-        prevent_initial_call=True,
-    )
+    @app.callback(Output(PV.MAPPING, "data"), Output(PV.SAVE_MSG, "children"),
+                  Input(PV.APPLY, "n_clicks"),
+                  State({"type": PV.COLUMN, "index": ALL}, "value"),
+                  State({"type": PV.VALUE, "index": ALL}, "value"),
+                  State(V.REVIEW_STATE, "data"), State(PV.MAPPING, "data"), State(PAGE, "data"),
+                  prevent_initial_call=True)
     def apply(n_clicks, _columns, _values, review_state, current, state):
         require(UPLOAD)
         lang = state_lang(state)
@@ -94,17 +85,12 @@ def register(app, services: Services) -> None:
         return ({"token": review_state["token"], "columns": columns, "values": values},
                 html.Span(t("profile.map.applied", lang), className="text-success"))
 
-    @app.callback(
-        Output(PV.SAVED, "data"),
-        Output(PV.SAVE_MSG, "children", allow_duplicate=True),
-        Input(PV.SAVE, "n_clicks"),
-        State(PV.NAME, "value"),
-        State({"type": PV.COLUMN, "index": ALL}, "value"),
-        State({"type": PV.VALUE, "index": ALL}, "value"),
-        State(V.REVIEW_STATE, "data"),
-        State(PAGE, "data"),
-        prevent_initial_call=True,
-    )
+    @app.callback(Output(PV.SAVED, "data"),
+                  Output(PV.SAVE_MSG, "children", allow_duplicate=True),
+                  Input(PV.SAVE, "n_clicks"), State(PV.NAME, "value"),
+                  State({"type": PV.COLUMN, "index": ALL}, "value"),
+                  State({"type": PV.VALUE, "index": ALL}, "value"),
+                  State(V.REVIEW_STATE, "data"), State(PAGE, "data"), prevent_initial_call=True)
     def save(n_clicks, name, _columns, _values, review_state, state):
         viewer = require(UPLOAD)
         lang = state_lang(state)
@@ -126,14 +112,9 @@ def register(app, services: Services) -> None:
                 html.Span(t("profile.save.done", lang, name=profile.name),
                           className="text-success"))
 
-    @app.callback(
-        Output(PV.SAVED, "data", allow_duplicate=True),
-        Output(PV.MANAGE_MSG, "children"),
-        Input(PV.DELETE, "n_clicks"),
-        State(PV.SELECT, "value"),
-        State(PAGE, "data"),
-        prevent_initial_call=True,
-    )
+    @app.callback(Output(PV.SAVED, "data", allow_duplicate=True),
+                  Output(PV.MANAGE_MSG, "children"), Input(PV.DELETE, "n_clicks"),
+                  State(PV.SELECT, "value"), State(PAGE, "data"), prevent_initial_call=True)
     def delete(n_clicks, choice, state):
         viewer = require(UPLOAD)
         lang = state_lang(state)
@@ -146,14 +127,10 @@ def register(app, services: Services) -> None:
                                         className="text-danger")
         return {"name": None, "n": n_clicks}, t("profile.deleted", lang, name=choice)
 
-    @app.callback(
-        Output(PV.EXPORT_DOWNLOAD, "data"),
-        Output(PV.MANAGE_MSG, "children", allow_duplicate=True),
-        Input(PV.EXPORT, "n_clicks"),
-        State(PV.SELECT, "value"),
-        State(PAGE, "data"),
-        prevent_initial_call=True,
-    )
+    @app.callback(Output(PV.EXPORT_DOWNLOAD, "data"),
+                  Output(PV.MANAGE_MSG, "children", allow_duplicate=True),
+                  Input(PV.EXPORT, "n_clicks"), State(PV.SELECT, "value"), State(PAGE, "data"),
+                  prevent_initial_call=True)
     def export(n_clicks, choice, state):
         require(UPLOAD)
         lang = state_lang(state)

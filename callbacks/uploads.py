@@ -19,6 +19,7 @@ from layouts import uploads_view as v
 from layouts.export import to_csv_bytes
 from layouts.i18n import state_lang, t
 from layouts.issues import issue_text
+from web.auth import client_address
 from web.guard import require
 
 
@@ -32,131 +33,127 @@ def _upload_id(selected) -> int | None:
         return None
 
 
+# --- what the callbacks do --------------------------------------------------------------
+
+
+def history(services: Services, state) -> tuple:
+    viewer = require(VIEW_ALL)
+    with services.connect() as conn:
+        uploads = repository.uploads(conn)
+    # Undo is offered only to roles that may do it; the server checks it anyway.
+    undo_class = "me-3" if viewer.can(UPLOAD) else "d-none"
+    return v.upload_rows(uploads, state_lang(state)), undo_class
+
+
+def selection(rows, state) -> tuple:
+    """What the buttons may do with the selected upload, and a line that names it."""
+    require(VIEW_ALL)
+    lang = state_lang(state)
+    upload_id = _upload_id(rows)
+    if upload_id is None:
+        return True, True, t("history.select_hint", lang)
+    row = rows[0]
+    undone = row.get("status_code") != "loaded"
+    text = t("history.selected", lang, id=upload_id, file=str(row.get("filename", "")))
+    if undone:
+        text += " " + t("history.already_undone", lang)
+    return False, undone, text
+
+
+def report_download(services: Services, rows, state):
+    """The stored validation report of the selected upload, as a CSV."""
+    require(VIEW_ALL)
+    upload_id = _upload_id(rows)
+    with services.connect() as conn:
+        record = None if upload_id is None else repository.upload_record(conn, upload_id)
+    if record is None:
+        return no_update
+    frame = v.report_frame(record, state_lang(state), issue_text)
+    return dcc.send_bytes(to_csv_bytes(frame), f"upload-{upload_id}-report.csv")
+
+
+def undo_question(services: Services, rows, state) -> tuple:
+    """The confirmation: what the undo would remove and restore, or why it cannot."""
+    require(UPLOAD)
+    lang = state_lang(state)
+    upload_id = _upload_id(rows)
+    if upload_id is None:
+        return no_update, no_update, no_update, no_update
+    with services.connect() as conn:
+        preview = undo_preview(conn, upload_id)
+    head = html.P(t("history.undo_question", lang, id=upload_id, file=preview.filename,
+                    kind=v.kind_name(preview.kind, lang)), className="fw-semibold")
+    if not preview.allowed:
+        body = [head, dbc.Alert(v.refusal_text(preview.refusal, lang), color="danger",
+                                id="uploads-undo-refusal", className="mb-0")]
+        return True, body, True, None
+    body = [head, html.Ul([html.Li(line) for line in v.preview_lines(preview, lang)],
+                          id="uploads-undo-preview"),
+            html.P(t("history.undo_after", lang), className="small text-muted mb-0")]
+    return True, body, False, upload_id
+
+
+def confirmed_undo(services: Services, pending, state, refresh) -> tuple:
+    viewer = require(UPLOAD)
+    lang = state_lang(state)
+    try:
+        upload_id = int(pending)
+    except (TypeError, ValueError):
+        return False, no_update, no_update, None
+    try:
+        report = undo(services.engine, upload_id, user=viewer.username,
+                      address=client_address())
+    except UndoRefused as exc:
+        # Said in the reader's language when the preview knows the reason.
+        with services.connect() as conn:
+            preview = undo_preview(conn, upload_id)
+        text = (v.refusal_text(preview.refusal, lang) if preview.refusal
+                else t("history.refused.other", lang, detail=str(exc)))
+        return False, dbc.Alert(text, color="danger", dismissable=True), no_update, None
+    done = t("history.undone_ok", lang, id=upload_id, file=report.filename,
+             removed=report.inserted, restored=report.replaced)
+    return False, dbc.Alert(done, color="success", dismissable=True), (refresh or 0) + 1, None
+
+
+def cancel(_n):
+    require(VIEW_ALL)
+    return False if ctx.triggered_id == v.CANCEL else no_update
+
+
+# --- the callbacks: which ids, and one line each ------------------------------------------
 
 
 def register(app, services: Services) -> None:
-    @app.callback(
-        Output(v.GRID, "rowData"),
-        Output(v.UNDO, "className"),
-        Input(ids.page_state("uploads"), "data"),
-        Input(v.REFRESH, "data"),
-    )
-    def history(state, _refresh):
-        viewer = require(VIEW_ALL)
-        with services.connect() as conn:
-            uploads = repository.uploads(conn)
-        # Undo is offered only to roles that may do it; the server checks it anyway.
-        undo_class = "me-3" if viewer.can(UPLOAD) else "d-none"
-        return v.upload_rows(uploads, state_lang(state)), undo_class
+    state = State(ids.page_state("uploads"), "data")
+    chosen = (State(v.GRID, "selectedRows"), state)
 
-    @app.callback(
-        Output(v.REPORT, "disabled"),
-        Output(v.UNDO, "disabled"),
-        Output(v.SELECTED, "children"),
-        Input(v.GRID, "selectedRows"),
-        State(ids.page_state("uploads"), "data"),
-    )
-    def selected(rows, state):
-        require(VIEW_ALL)
-        lang = state_lang(state)
-        upload_id = _upload_id(rows)
-        if upload_id is None:
-            return True, True, t("history.select_hint", lang)
-        row = rows[0]
-        undone = row.get("status_code") != "loaded"
-        text = t("history.selected", lang, id=upload_id, file=str(row.get("filename", "")))
-        if undone:
-            text += " " + t("history.already_undone", lang)
-        return False, undone, text
+    @app.callback(Output(v.GRID, "rowData"), Output(v.UNDO, "className"),
+                  Input(ids.page_state("uploads"), "data"), Input(v.REFRESH, "data"))
+    def listing(page, _refresh):
+        return history(services, page)
 
-    @app.callback(
-        Output(v.REPORT_DOWNLOAD, "data"),
-        Input(v.REPORT, "n_clicks"),
-        State(v.GRID, "selectedRows"),
-        State(ids.page_state("uploads"), "data"),
-        prevent_initial_call=True,
-    )
-    def report(_n, rows, state):
-        require(VIEW_ALL)
-        upload_id = _upload_id(rows)
-        if upload_id is None:
-            return no_update
-        with services.connect() as conn:
-            record = repository.upload_record(conn, upload_id)
-        if record is None:
-            return no_update
-        frame = v.report_frame(record, state_lang(state), issue_text)
-        return dcc.send_bytes(to_csv_bytes(frame), f"upload-{upload_id}-report.csv")
+    app.callback(Output(v.REPORT, "disabled"), Output(v.UNDO, "disabled"),
+                 Output(v.SELECTED, "children"), Input(v.GRID, "selectedRows"),
+                 state)(selection)
 
-    @app.callback(
-        Output(v.MODAL, "is_open"),
-        Output(v.MODAL_BODY, "children"),
-        Output(v.CONFIRM, "disabled"),
-        Output(v.PENDING, "data"),
-        Input(v.UNDO, "n_clicks"),
-        State(v.GRID, "selectedRows"),
-        State(ids.page_state("uploads"), "data"),
-        prevent_initial_call=True,
-    )
-    def ask(_n, rows, state):
-        require(UPLOAD)
-        lang = state_lang(state)
-        upload_id = _upload_id(rows)
-        if upload_id is None:
-            return no_update, no_update, no_update, no_update
-        with services.connect() as conn:
-            preview = undo_preview(conn, upload_id)
-        head = html.P(t("history.undo_question", lang, id=upload_id, file=preview.filename,
-                        kind=v.kind_name(preview.kind, lang)), className="fw-semibold")
-        if not preview.allowed:
-            body = [head, dbc.Alert(v.refusal_text(preview.refusal, lang), color="danger",
-                                    id="uploads-undo-refusal", className="mb-0")]
-            return True, body, True, None
-        body = [head, html.Ul([html.Li(line) for line in v.preview_lines(preview, lang)],
-                              id="uploads-undo-preview"),
-                html.P(t("history.undo_after", lang), className="small text-muted mb-0")]
-        return True, body, False, upload_id
+    @app.callback(Output(v.REPORT_DOWNLOAD, "data"), Input(v.REPORT, "n_clicks"), *chosen,
+                  prevent_initial_call=True)
+    def report(_n, rows, page):
+        return report_download(services, rows, page)
 
-    @app.callback(
-        Output(v.MODAL, "is_open", allow_duplicate=True),
-        Output(v.MESSAGE, "children"),
-        Output(v.REFRESH, "data"),
-        Output(v.PENDING, "data", allow_duplicate=True),
-        Input(v.CONFIRM, "n_clicks"),
-        State(v.PENDING, "data"),
-        State(ids.page_state("uploads"), "data"),
-        State(v.REFRESH, "data"),
-        prevent_initial_call=True,
-    )
-    def confirm(_n, pending, state, refresh):
-        viewer = require(UPLOAD)
-        from web.auth import client_address
+    @app.callback(Output(v.MODAL, "is_open"), Output(v.MODAL_BODY, "children"),
+                  Output(v.CONFIRM, "disabled"), Output(v.PENDING, "data"),
+                  Input(v.UNDO, "n_clicks"), *chosen, prevent_initial_call=True)
+    def ask(_n, rows, page):
+        return undo_question(services, rows, page)
 
-        lang = state_lang(state)
-        try:
-            upload_id = int(pending)
-        except (TypeError, ValueError):
-            return False, no_update, no_update, None
-        try:
-            report = undo(services.engine, upload_id, user=viewer.username,
-                          address=client_address())
-        except UndoRefused as exc:
-            # Said in the reader's language when the preview knows the reason.
-            with services.connect() as conn:
-                preview = undo_preview(conn, upload_id)
-            text = (v.refusal_text(preview.refusal, lang) if preview.refusal
-                    else t("history.refused.other", lang, detail=str(exc)))
-            return False, dbc.Alert(text, color="danger", dismissable=True), no_update, None
-        done = t("history.undone_ok", lang, id=upload_id, file=report.filename,
-                 removed=report.inserted, restored=report.replaced)
-        return False, dbc.Alert(done, color="success", dismissable=True), (refresh or 0) + 1, \
-            None
+    @app.callback(Output(v.MODAL, "is_open", allow_duplicate=True),
+                  Output(v.MESSAGE, "children"), Output(v.REFRESH, "data"),
+                  Output(v.PENDING, "data", allow_duplicate=True), Input(v.CONFIRM, "n_clicks"),
+                  State(v.PENDING, "data"), state, State(v.REFRESH, "data"),
+                  prevent_initial_call=True)
+    def confirm(_n, pending, page, refresh):
+        return confirmed_undo(services, pending, page, refresh)
 
-    @app.callback(
-        Output(v.MODAL, "is_open", allow_duplicate=True),
-        Input(v.CANCEL, "n_clicks"),
-        prevent_initial_call=True,
-    )
-    def cancel(_n):
-        require(VIEW_ALL)
-        return False if ctx.triggered_id == v.CANCEL else no_update
+    app.callback(Output(v.MODAL, "is_open", allow_duplicate=True), Input(v.CANCEL, "n_clicks"),
+                 prevent_initial_call=True)(cancel)
