@@ -186,3 +186,8 @@ def forbidden() -> dbc.Alert:
 
     return dbc.Alert(t("error.forbidden", request_language()), color="warning",
                      id="forbidden", className="mt-3")
+
+
+def page_store(name: str, state: dict, **extra) -> dcc.Store:
+    """The page's state (from its URL) that its callbacks start from."""
+    return dcc.Store(id=ids.page_state(name), data={**state, "page": name, **extra})

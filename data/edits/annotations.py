@@ -20,6 +20,7 @@ from sqlalchemy import Connection, Engine, delete, insert, select, update
 
 from data.accounts import audit
 from data.accounts.access import ANNOTATE, Viewer
+from data.coded import CodedError
 from data.store.models import Annotation, Court, Region
 
 MAX_TEXT = 2000
@@ -32,7 +33,7 @@ COLUMNS = ["id", "level", "code", "year", "kpi", "text", "created_by", "created_
            "updated_by", "updated_at"]
 
 
-class NoteError(ValueError):
+class NoteError(CodedError):
     """A note that cannot be saved: ``code`` and ``params`` say why (translated by pages)."""
 
     MESSAGES = {
@@ -46,10 +47,6 @@ class NoteError(ValueError):
         "kpi": "'{kpi}' is not a KPI of the catalogue.",
         "missing": "There is no note #{id}.",
     }
-
-    def __init__(self, reason: str, **params):
-        self.code, self.params = reason, params
-        super().__init__(self.MESSAGES[reason].format(**params))
 
 
 @dataclass(frozen=True)

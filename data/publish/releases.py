@@ -22,6 +22,7 @@ from sqlalchemy import Connection, Engine, func, insert, select, update
 
 from data.accounts import audit
 from data.accounts.access import PUBLISH, Viewer
+from data.coded import CodedError
 from data.edits.annotations import clean_text, markup_in
 from data.store import frames, repository
 from data.store.models import Release
@@ -42,7 +43,7 @@ REVISION_COLUMNS = KEYS + ["before", "after"]
 _SAME = 1e-9
 
 
-class ReleaseError(ValueError):
+class ReleaseError(CodedError):
     """A release that cannot be made or found: ``code`` and ``params`` say why."""
 
     MESSAGES = {
@@ -52,10 +53,6 @@ class ReleaseError(ValueError):
         "markup": "A release note is plain text: markup such as '{found}' is not accepted.",
         "missing": "There is no release #{number}.",
     }
-
-    def __init__(self, reason: str, **params):
-        self.code, self.params = reason, params
-        super().__init__(self.MESSAGES[reason].format(**params))
 
 
 def is_number(value) -> bool:
@@ -173,24 +170,30 @@ def _read(conn: Connection, table: str, columns: list[str], number: int,
     return frame.reindex(columns=columns)
 
 
+def _typed(frame: pd.DataFrame, dtypes: dict[str, str]) -> pd.DataFrame:
+    """Columns as the release tables mean them (drivers give numbers as they like)."""
+    for column, dtype in dtypes.items():
+        values = frame[column] if dtype == "boolean" else pd.to_numeric(frame[column])
+        frame[column] = values.astype(dtype)
+    return frame
+
+
 def values(conn: Connection, number: int, levels: tuple[str, ...] | None = None
            ) -> pd.DataFrame:
     """The KPI cells of a release (VALUE_COLUMNS), nation first, KPIs in catalogue order."""
-    frame = _read(conn, "release_values", VALUE_COLUMNS, number, levels)
-    for c in ("value", "coverage", "numerator", "denominator", "target", "tolerance"):
-        frame[c] = pd.to_numeric(frame[c]).astype("float64")
-    frame["year"] = frame["year"].astype("int64")
-    frame["illustrative"] = frame["illustrative"].astype("boolean")
+    frame = _typed(_read(conn, "release_values", VALUE_COLUMNS, number, levels),
+                   {"value": "float64", "coverage": "float64", "numerator": "float64",
+                    "denominator": "float64", "target": "float64", "tolerance": "float64",
+                    "year": "int64", "illustrative": "boolean"})
     return _ordered(frame, ["code", "year", "category"])
 
 
 def outlook(conn: Connection, number: int, levels: tuple[str, ...] | None = None
             ) -> pd.DataFrame:
-    frame = _read(conn, "release_outlook", OUTLOOK_COLUMNS, number, levels)
-    for c in ("last_value", "slope", "projected", "lower", "upper", "target"):
-        frame[c] = pd.to_numeric(frame[c]).astype("float64")
-    frame["points"] = frame["points"].astype("int64")
-    frame["last_year"] = pd.to_numeric(frame["last_year"]).astype("Int64")
+    frame = _typed(_read(conn, "release_outlook", OUTLOOK_COLUMNS, number, levels),
+                   {"last_value": "float64", "slope": "float64", "projected": "float64",
+                    "lower": "float64", "upper": "float64", "target": "float64",
+                    "points": "int64", "last_year": "Int64"})
     return _ordered(frame, ["code", "category"])
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import dcc, html
+from dash import html
 
 from kpi.catalogue import KPIS
 from layouts import controls, ids
-from layouts.components import chart_card
+from layouts.components import chart_card, page_store
 from layouts.i18n import page_title, t
 from layouts.params import page_state
 
@@ -20,7 +20,7 @@ def layout(**query) -> html.Div:
     state = page_state(query)
     lang = state["lang"]
     return html.Div([
-        dcc.Store(id=ids.page_state("compare"), data={**state, "page": "compare"}),
+        page_store("compare", state),
         html.H1(t("compare.title", lang), className="h3 mt-3"),
         dbc.Row([controls.units_control(state["units"], lang)], className="mb-2 g-2"),
         dbc.Row([controls.year_control(state["year"], lang),

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import dcc, html
+from dash import html
 
 from layouts import controls, ids
-from layouts.components import chart_card
+from layouts.components import chart_card, page_store
 from layouts.i18n import page_title, t
 from layouts.params import page_state
 
@@ -19,8 +19,7 @@ def layout(code: str | None = None, **query) -> html.Div:
     state = page_state(query)
     lang = state["lang"]
     return html.Div([
-        dcc.Store(id=ids.page_state("court"), data={**state, "page": "court",
-                                           "court": str(code or "")[:64]}),
+        page_store("court", state, court=str(code or "")[:64]),
         html.Div(id=ids.BREADCRUMBS),
         html.Div(id=ids.COURT_HEADER),
         dbc.Row([controls.year_control(state["year"], lang),

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import dcc, html
+from dash import html
 
 from data.accounts.access import VIEW_ALL
 from layouts import controls, ids
+from layouts.components import page_store
 from layouts.i18n import page_title, t
 from layouts.params import page_state
 
@@ -27,7 +28,7 @@ def layout(**query) -> html.Div:
     state = page_state(query)
     lang = state["lang"]
     return html.Div([
-        dcc.Store(id=ids.page_state("coverage"), data={**state, "page": "coverage"}),
+        page_store("coverage", state),
         html.H1(t("coverage.title", lang), className="h3 mt-3"),
         dbc.Row([controls.year_control(state["year"], lang),
                  controls.region_control(state["region"], lang)], className="mb-3 g-2"),

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import dcc, html
+from dash import html
 
 from kpi.catalogue import KPIS
 from layouts import controls, ids
-from layouts.components import chart_card, report_link
+from layouts.components import chart_card, page_store, report_link
 from layouts.i18n import page_title, t
 from layouts.params import page_state
 
@@ -37,7 +37,7 @@ def layout(code: str | None = None, **query) -> html.Div:
         charts.append(chart_card("funnel", t("explorer.funnel", lang), lang, extra=[
             html.P(t("explorer.funnel_note", lang), className="small text-muted mb-1")]))
     return html.Div([
-        dcc.Store(id=ids.page_state("explorer"), data={**state, "page": "explorer"}),
+        page_store("explorer", state),
         html.Div(id=ids.BREADCRUMBS),
         html.Div([html.H1(kpi.names.get(lang, kpi.names["en"]), className="h3 mb-0 me-auto"),
                   # The chosen region's annual report (every KPI, not only this one).

@@ -11,8 +11,8 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from layouts import ids
 from layouts import notes_view as v
+from layouts.components import page_store
 from layouts.i18n import page_title, t
 from layouts.params import page_state
 
@@ -26,7 +26,7 @@ def layout(**query) -> html.Div:
     unit = str(query.get("unit") or "")[:64] or None
     kpi = str(query.get("kpi") or "")[:64] or None
     return html.Div([
-        dcc.Store(id=ids.page_state("notes"), data={**state, "page": "notes"}),
+        page_store("notes", state),
         dcc.Store(id=v.EDITING),
         dcc.Store(id=v.CHANGED, data=0),
         dcc.Store(id=v.PENDING),

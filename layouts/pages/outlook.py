@@ -6,11 +6,11 @@ from __future__ import annotations
 import dash
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
-from dash import dcc, html
+from dash import html
 
 from kpi.outlook import DEFAULT_HORIZON
 from layouts import controls, ids
-from layouts.components import chart_card
+from layouts.components import chart_card, page_store
 from layouts.grid_locale import locale_text
 from layouts.i18n import page_title, t
 from layouts.params import page_state
@@ -42,7 +42,7 @@ def layout(**query) -> html.Div:
     state = page_state(query)
     lang = state["lang"]
     return html.Div([
-        dcc.Store(id=ids.page_state("outlook"), data={**state, "page": "outlook"}),
+        page_store("outlook", state),
         html.H1(t("outlook.title", lang, horizon=DEFAULT_HORIZON), className="h3 mt-3"),
         html.P(t("outlook.intro", lang, horizon=DEFAULT_HORIZON), className="small text-muted"),
         dbc.Row([controls.category_control(state["category"], lang),

@@ -7,8 +7,8 @@ import dash
 from dash import dcc, html
 
 from data.accounts.access import PUBLISH
-from layouts import ids
 from layouts import releases_view as v
+from layouts.components import page_store
 from layouts.i18n import page_title, t
 from layouts.params import page_state
 
@@ -21,7 +21,7 @@ def layout(**query) -> html.Div:
     state = page_state(query)
     lang = state["lang"]
     return html.Div([
-        dcc.Store(id=ids.page_state("releases"), data={**state, "page": "releases"}),
+        page_store("releases", state),
         dcc.Store(id=v.CHANGED, data=0),
         v.confirm_modal(lang),
         html.H1(t("releases.title", lang), className="h3 mt-3"),

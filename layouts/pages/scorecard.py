@@ -8,7 +8,7 @@ from dash import dcc, html
 
 from kpi.catalogue import KPIS
 from layouts import controls, ids
-from layouts.components import chart_card, report_link
+from layouts.components import chart_card, page_store, report_link
 from layouts.i18n import page_title, t
 from layouts.params import page_state
 
@@ -21,7 +21,7 @@ def layout(**query) -> html.Div:
     lang = state["lang"]
     kpi_name = KPIS[state["kpi"]].names.get(lang, KPIS[state["kpi"]].names["en"])
     return html.Div([
-        dcc.Store(id=ids.page_state("scorecard"), data={**state, "page": "scorecard"}),
+        page_store("scorecard", state),
         html.Div([html.H1(t("scorecard.title", lang), className="h3 mb-0 me-auto"),
                   report_link("national", None, state["year"], lang)],
                  className="d-flex align-items-center flex-wrap gap-2 mt-3 mb-2"),

@@ -11,9 +11,8 @@ from dash import dcc, html
 
 from data.accounts.access import Viewer
 from kpi.outlook import DEFAULT_HORIZON, HORIZONS
-from layouts import ids
 from layouts import simulate_view as v
-from layouts.components import chart_card
+from layouts.components import chart_card, page_store
 from layouts.i18n import page_title, t
 from layouts.params import page_state
 
@@ -93,7 +92,7 @@ def layout(viewer: Viewer | None = None, **query) -> html.Div:
     unit = _default_unit(query, viewer)
     categories = [{"label": t(f"category.{c}", lang), "value": c} for c in v.CATEGORY_CHOICES]
     return html.Div([
-        dcc.Store(id=ids.page_state("simulate"), data={**state, "page": "simulate"}),
+        page_store("simulate", state),
         dcc.Store(id=v.BASE),
         html.H1(t("simulate.title", lang), className="h3 mt-3"),
         html.P(t("simulate.intro", lang), className="small text-muted"),

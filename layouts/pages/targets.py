@@ -9,8 +9,8 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from data.accounts.access import VIEW_ALL
-from layouts import ids
 from layouts import targets_view as v
+from layouts.components import page_store
 from layouts.grid_locale import locale_text
 from layouts.i18n import page_title, t
 from layouts.params import page_state
@@ -25,7 +25,7 @@ def layout(**query) -> html.Div:
     lang = state["lang"]
     scope = str(query.get("court") or "")[:64]
     return html.Div([
-        dcc.Store(id=ids.page_state("targets"), data={**state, "page": "targets"}),
+        page_store("targets", state),
         dcc.Store(id=v.REFRESH, data=0),
         dcc.Store(id=v.PENDING, data={}),
         dcc.Download(id=v.EXPORT_DOWNLOAD),

@@ -8,8 +8,8 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from data.accounts.access import VIEW_ALL
-from layouts import ids
 from layouts import uploads_view as v
+from layouts.components import page_store
 from layouts.grid_locale import locale_text
 from layouts.i18n import page_title, t
 from layouts.params import page_state
@@ -35,7 +35,7 @@ def layout(**query) -> html.Div:
     state = page_state(query)
     lang = state["lang"]
     return html.Div([
-        dcc.Store(id=ids.page_state("uploads"), data={**state, "page": "uploads"}),
+        page_store("uploads", state),
         dcc.Store(id=v.PENDING),
         dcc.Store(id=v.REFRESH, data=0),
         dcc.Download(id=v.REPORT_DOWNLOAD),
