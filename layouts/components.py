@@ -191,3 +191,8 @@ def forbidden() -> dbc.Alert:
 def page_store(name: str, state: dict, **extra) -> dcc.Store:
     """The page's state (from its URL) that its callbacks start from."""
     return dcc.Store(id=ids.page_state(name), data={**state, "page": name, **extra})
+
+
+def page_top(name: str, state: dict, title: str) -> list:
+    """What a page begins with: its state and its heading."""
+    return [page_store(name, state), html.H1(title, className="h3 mt-3")]

@@ -178,23 +178,27 @@ def _typed(frame: pd.DataFrame, dtypes: dict[str, str]) -> pd.DataFrame:
     return frame
 
 
+# Column types of the frozen tables, as the pages and downloads read them.
+VALUE_TYPES = {"value": "float64", "coverage": "float64", "numerator": "float64",
+               "denominator": "float64", "target": "float64", "tolerance": "float64",
+               "year": "int64", "illustrative": "boolean"}
+OUTLOOK_TYPES = {"last_value": "float64", "slope": "float64", "projected": "float64",
+                 "lower": "float64", "upper": "float64", "target": "float64",
+                 "points": "int64", "last_year": "Int64"}
+
+
 def values(conn: Connection, number: int, levels: tuple[str, ...] | None = None
            ) -> pd.DataFrame:
     """The KPI cells of a release (VALUE_COLUMNS), nation first, KPIs in catalogue order."""
-    frame = _typed(_read(conn, "release_values", VALUE_COLUMNS, number, levels),
-                   {"value": "float64", "coverage": "float64", "numerator": "float64",
-                    "denominator": "float64", "target": "float64", "tolerance": "float64",
-                    "year": "int64", "illustrative": "boolean"})
-    return _ordered(frame, ["code", "year", "category"])
+    return _ordered(_typed(_read(conn, "release_values", VALUE_COLUMNS, number, levels),
+                           VALUE_TYPES), ["code", "year", "category"])
 
 
 def outlook(conn: Connection, number: int, levels: tuple[str, ...] | None = None
             ) -> pd.DataFrame:
-    frame = _typed(_read(conn, "release_outlook", OUTLOOK_COLUMNS, number, levels),
-                   {"last_value": "float64", "slope": "float64", "projected": "float64",
-                    "lower": "float64", "upper": "float64", "target": "float64",
-                    "points": "int64", "last_year": "Int64"})
-    return _ordered(frame, ["code", "category"])
+    """The outlook to 2029 frozen with a release, in the same order."""
+    return _ordered(_typed(_read(conn, "release_outlook", OUTLOOK_COLUMNS, number, levels),
+                           OUTLOOK_TYPES), ["code", "category"])
 
 
 def units(conn: Connection, number: int, levels: tuple[str, ...] | None = None

@@ -8,7 +8,7 @@ from dash import html
 
 from kpi.catalogue import KPIS
 from layouts import controls, ids
-from layouts.components import chart_card, page_store
+from layouts.components import chart_card, page_top
 from layouts.i18n import page_title, t
 from layouts.params import page_state
 
@@ -20,8 +20,7 @@ def layout(**query) -> html.Div:
     state = page_state(query)
     lang = state["lang"]
     return html.Div([
-        page_store("compare", state),
-        html.H1(t("compare.title", lang), className="h3 mt-3"),
+        *page_top("compare", state, t("compare.title", lang)),
         dbc.Row([controls.units_control(state["units"], lang)], className="mb-2 g-2"),
         dbc.Row([controls.year_control(state["year"], lang),
                  controls.category_control(state["category"], lang),

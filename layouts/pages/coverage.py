@@ -8,7 +8,7 @@ from dash import html
 
 from data.accounts.access import VIEW_ALL
 from layouts import controls, ids
-from layouts.components import page_store
+from layouts.components import page_top
 from layouts.i18n import page_title, t
 from layouts.params import page_state
 
@@ -28,8 +28,7 @@ def layout(**query) -> html.Div:
     state = page_state(query)
     lang = state["lang"]
     return html.Div([
-        page_store("coverage", state),
-        html.H1(t("coverage.title", lang), className="h3 mt-3"),
+        *page_top("coverage", state, t("coverage.title", lang)),
         dbc.Row([controls.year_control(state["year"], lang),
                  controls.region_control(state["region"], lang)], className="mb-3 g-2"),
         _card(t("coverage.low", lang), ids.COVERAGE_LOW),

@@ -10,7 +10,7 @@ from dash import html
 
 from kpi.outlook import DEFAULT_HORIZON
 from layouts import controls, ids
-from layouts.components import chart_card, page_store
+from layouts.components import chart_card, page_top
 from layouts.grid_locale import locale_text
 from layouts.i18n import page_title, t
 from layouts.params import page_state
@@ -42,8 +42,7 @@ def layout(**query) -> html.Div:
     state = page_state(query)
     lang = state["lang"]
     return html.Div([
-        page_store("outlook", state),
-        html.H1(t("outlook.title", lang, horizon=DEFAULT_HORIZON), className="h3 mt-3"),
+        *page_top("outlook", state, t("outlook.title", lang, horizon=DEFAULT_HORIZON)),
         html.P(t("outlook.intro", lang, horizon=DEFAULT_HORIZON), className="small text-muted"),
         dbc.Row([controls.category_control(state["category"], lang),
                  controls.region_control(state["region"], lang)], className="mb-2 g-2"),
