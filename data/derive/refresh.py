@@ -345,9 +345,9 @@ def after_change(conn: Connection, feeds: Feeds, rows: pd.DataFrame,
         return courts, rebuild_all_kpis(conn)
     if feeds in ("case_facts", "facts"):
         case_rows = feeds == "case_facts"
+        # Only case rows come with their cases (and maybe their facts) in memory.
         rebuilt = rebuild_facts(conn, courts, cases=cases if case_rows else None,
-                                statutory_days=statutory_days,
-                                derived=derived if case_rows else None)
+                                statutory_days=statutory_days, derived=derived)
         return courts, rebuild_kpis(conn, rebuilt.changed, rebuilt)
     pairs = {(c, int(y)) for c, y in zip(rows["court_code"], rows["year"])}
     return courts, rebuild_kpis(conn, pairs)
