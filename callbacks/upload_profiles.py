@@ -31,12 +31,17 @@ def chosen(review_state: dict | None, columns: list, values: list) -> tuple[dict
     """The person's choices in the mapping selects, keyed by the names the review found
     (pure). Selects left as they are, and indexes the review did not list, are dropped."""
     gap = (review_state or {}).get("unmapped") or {}
+    gap = gap if isinstance(gap, dict) else {}
     headers, words = gap.get("columns") or [], gap.get("values") or []
+    headers = headers if isinstance(headers, list) else []
+    words = words if isinstance(words, list) else []
     picked_columns = {headers[i]: v for i, v in _by_index(columns).items()
-                      if v and v != PV.LEAVE and i < len(headers)}
+                      if v and v != PV.LEAVE and i < len(headers)
+                      and isinstance(headers[i], str)}
     picked_values: dict[str, dict[str, str]] = {}
     for i, v in _by_index(values).items():
-        if v and v != PV.LEAVE and i < len(words):
+        if v and v != PV.LEAVE and i < len(words) and isinstance(words[i], list) \
+                and len(words[i]) == 2 and all(isinstance(x, str) for x in words[i]):
             column, word = words[i]
             picked_values.setdefault(column, {})[word] = v
     return picked_columns, picked_values
@@ -73,12 +78,14 @@ def register(app, services: Services) -> None:
     def apply(n_clicks, _columns, _values, review_state, current, state):
         require(UPLOAD)
         lang = state_lang(state)
-        if not n_clicks or not review_state or not review_state.get("token"):
+        if not n_clicks or not isinstance(review_state, dict) or not review_state.get("token"):
             return no_update, no_update
         columns, values = chosen(review_state, ctx.states_list[0], ctx.states_list[1])
-        mine = current if (current or {}).get("token") == review_state["token"] else {}
-        columns = {**(mine.get("columns") or {}), **columns}
-        values = _merge_values(mine.get("values") or {}, values)
+        mine = current if isinstance(current, dict) and \
+            current.get("token") == review_state["token"] else {}
+        before = mine.get("columns")
+        columns = {**(before if isinstance(before, dict) else {}), **columns}
+        values = _merge_values(mine.get("values"), values)
         found = profiles.problems(profiles.Profile("", columns, values), named=False)
         if found:
             return no_update, PV.problems_view(found, lang)
@@ -94,14 +101,15 @@ def register(app, services: Services) -> None:
     def save(n_clicks, name, _columns, _values, review_state, state):
         viewer = require(UPLOAD)
         lang = state_lang(state)
-        if not n_clicks or not review_state:
+        if not n_clicks or not isinstance(review_state, dict) or not review_state:
             return no_update, no_update
         columns, values = chosen(review_state, ctx.states_list[1], ctx.states_list[2])
-        base = review_state.get("profile") or {}
-        profile = profiles.mapped(
-            profiles.Profile("", dict(base.get("columns") or {}),
-                             {c: dict(w) for c, w in (base.get("values") or {}).items()}),
-            columns, values, name=(name or "").strip())
+        try:  # the profile the review used, as the browser sends it back: checked again
+            base = _reviewed(review_state.get("profile"))
+        except profiles.ProfileError as exc:
+            return no_update, PV.problems_view(exc.problems or [("not_text", {})], lang)
+        profile = profiles.mapped(base, columns, values,
+                                  name=name.strip() if isinstance(name, str) else "")
         if not profile.columns and not profile.values:
             return no_update, html.Span(t("profile.save.empty", lang), className="text-danger")
         found = profiles.problems(profile)
@@ -140,6 +148,9 @@ def register(app, services: Services) -> None:
             return no_update, html.Span(t("profile.pick_first", lang), className="text-danger")
         with services.connect() as conn:
             profile = profiles.get(conn, choice)
+            refused = None if profile is not None else profiles.refusal(conn, choice)
+        if refused is not None:  # stored before today's rules, which refuse it
+            return no_update, PV.problems_view(refused.problems or [("not_text", {})], lang)
         if profile is None:
             return no_update, html.Span(t("profile.missing", lang, name=choice),
                                         className="text-danger")
@@ -147,7 +158,18 @@ def register(app, services: Services) -> None:
         return dcc.send_string(profiles.to_json(profile) + "\n", f"{stem}.json"), ""
 
 
-def _merge_values(old: dict, new: dict) -> dict:
+def _reviewed(body: object) -> profiles.Profile:
+    """The profile a review state names (an empty one when none); ProfileError when it
+    is not one."""
+    if not body:
+        return profiles.Profile("")
+    if not isinstance(body, dict):
+        raise profiles.ProfileError("not a profile")
+    return profiles.from_data({**body, "name": ""}, named=False)
+
+
+def _merge_values(old: object, new: dict) -> dict:
+    old = old if isinstance(old, dict) else {}
     out = {c: dict(w) for c, w in old.items() if isinstance(w, dict)}
     for column, words in new.items():
         out.setdefault(column, {}).update(words)

@@ -186,3 +186,77 @@ def test_forged_review_states_are_4xx_or_ignored_never_500(app, as_role, engine,
             f"{trigger}.n_clicks": 1, **extra}, (["case_id"], ["civil"])))
         assert response.status_code in (200, 204, 400), response.get_data(as_text=True)[:200]
     assert stored(engine) in ([], ["f"])
+
+
+# --- a profile maps only what the product does not know; limits (security item 6) -----------
+
+
+def save_forged(client, app, review: dict, selects: tuple[list, list], name: str = "forged"):
+    return post(client, body(app, f"{PV.SAVE}.n_clicks", {
+        f"{PAGE}.data": STATE, f"{V.REVIEW_STATE}.data": review, f"{PV.SAVE}.n_clicks": 1,
+        f"{PV.NAME}.value": name}, selects))
+
+
+MANY = [["category", f"слово {i}"] for i in range(3000)]
+
+
+@pytest.mark.parametrize(("review", "selects", "says"), [
+    # A known code forged into the review's list of unknown words.
+    ({"unmapped": {"columns": [], "values": [["category", "civil"]]}}, ([], ["criminal"]),
+     "“civil” is already a code of “category”; a profile maps only words the product"),
+    ({"unmapped": {"columns": [], "values": [["category", "Гражданские дела"]]}},
+     ([], ["criminal"]), "“Гражданские дела” is already read as “civil” in “category”"),
+    ({"unmapped": {"columns": ["номер дела"], "values": []}}, (["court_code"], []),
+     "“номер дела” is already read as the column “case_id”"),
+    # ... or into the profile the review says it used.
+    ({"profile": {"name": "x", "columns": {"рег. номер": "case_id"},
+                  "values": {"category": {"civil": "criminal"}}}}, (["-"], []),
+     "“civil” is already a code of “category”"),
+    ({"profile": {"name": "x", "columns": {"рег. номер": {"deep": ["case_id"]}}}},
+     (["-"], []), "A profile's columns, fields, words and codes are all text."),
+    ({"profile": ["not", "a", "profile"]}, (["case_id"], []), "are all text"),
+    # Sizes: a 1 MB header, more words than a profile holds.
+    ({"unmapped": {"columns": ["Ж" * 1_000_000], "values": []}}, (["case_id"], []),
+     "is longer than 200 characters."),
+    ({"unmapped": {"columns": [], "values": MANY}}, ([], ["civil"] * len(MANY)),
+     "A profile maps at most 1000 words of “category”."),
+])
+def test_a_forged_save_of_a_known_or_huge_mapping_is_refused_storing_nothing(
+        app, as_role, engine, review, selects, says):
+    analyst = as_role("analyst")
+    response = save_forged(analyst, app, {**REVIEWED, **review}, selects)
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    assert says in said(response)
+    assert len(response.get_data()) < 20_000  # the refusal quotes no megabyte back
+    assert stored(engine) == []
+
+
+def test_a_forged_apply_of_a_known_code_or_huge_header_is_refused(app, as_role):
+    analyst = as_role("analyst")
+    for review, selects, says in (
+            ({"unmapped": {"columns": [], "values": [["category", "civil"]]}}, ([], ["criminal"]),
+             "is already a code of “category”"),
+            ({"unmapped": {"columns": ["Ж" * 1_000_000], "values": []}}, (["case_id"], []),
+             "is longer than 200 characters")):
+        response = post(analyst, body(app, f"{PV.APPLY}.n_clicks", {
+            f"{PAGE}.data": STATE, f"{V.REVIEW_STATE}.data": {**REVIEWED, **review},
+            f"{PV.APPLY}.n_clicks": 1}, selects))
+        assert response.status_code == 200
+        answer = response.get_json()["response"]
+        assert PV.MAPPING not in answer and says in json.dumps(answer, ensure_ascii=False)
+
+
+def test_a_stored_profile_the_rules_refuse_is_not_exported_and_says_why(app, as_role, engine):
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO import_profiles (name, body, saved_by, saved_at) "
+                          "VALUES ('legacy', :b, 'old', 0)"),
+                     {"b": json.dumps({"name": "legacy", "columns": {},
+                                       "values": {"category": {"civil": "criminal"}}})})
+    analyst = as_role("analyst")
+    options = post(analyst, body(app, f"{PAGE}.data", {f"{PAGE}.data": STATE}))
+    assert options.status_code == 200  # listed (to be deleted), never a 500
+    export = post(analyst, body(app, f"{PV.EXPORT}.n_clicks", {
+        f"{PAGE}.data": STATE, f"{PV.EXPORT}.n_clicks": 1, f"{PV.SELECT}.value": "legacy"}))
+    assert export.status_code == 200
+    assert PV.EXPORT_DOWNLOAD not in export.get_json()["response"]
+    assert "“civil” is already a code of “category”" in said(export)
