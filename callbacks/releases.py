@@ -13,7 +13,7 @@ from data.publish.releases import ReleaseError
 from layouts import ids
 from layouts import releases_view as v
 from layouts.i18n import t
-from layouts.params import payload_state
+from layouts.params import payload_state, whole_number
 from web.auth import client_address
 from web.guard import require
 
@@ -24,12 +24,16 @@ def _public() -> bool:
     return "court_kpi_public" in current_app.extensions
 
 
+def as_year(value) -> int | None:
+    """The year a select's value names (an integer, or its ASCII digits); None for
+    anything else, such as 2025.5, "2025.5" or true, which ``int()`` would quietly turn
+    into another year (pure; layouts.params.whole_number)."""
+    return whole_number(value, 1, 9999)
+
+
 def _year(value, years: list[int]) -> int | None:
-    """The asked year if it is one with data (a select's value is a string)."""
-    try:
-        year = int(value)
-    except (TypeError, ValueError):
-        return None
+    """The asked year if it is one with data."""
+    year = as_year(value)
     return year if year in years else None
 
 
@@ -64,7 +68,8 @@ def publish_year(services: Services, year, note, changed, state) -> tuple:
         return False, no_update, no_update, no_update, no_update
     chosen = _year(year, services.years())
     if chosen is None:
-        return False, no_update, _error(t("releases.error.year", lang,
+        code = "year" if as_year(year) is not None else "not_year"
+        return False, no_update, _error(t(f"releases.error.{code}", lang,
                                           year=str(year)[:8])), no_update, no_update
     if trigger == v.PUBLISH:
         with services.connect() as conn:

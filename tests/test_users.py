@@ -229,7 +229,8 @@ def test_disable_and_enable(db):
     assert on.active and on.session_version == 2
     with db.begin() as conn:
         assert users.authenticate(conn, "ann", PASSWORD) is not None
-        assert users.by_token(conn, token).username == "ann"
+        # Disabling ended the token for good: enabling issues no old token again.
+        assert users.by_token(conn, token) is None
 
 
 # --- API tokens --------------------------------------------------------------------------

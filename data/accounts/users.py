@@ -1,7 +1,9 @@
 """Accounts: create, change, authenticate; passwords hashed with Argon2id.
 
 API tokens are random 32-byte strings shown once; only their SHA-256 is stored, so a
-stolen database does not hand out working tokens.
+stolen database does not hand out working tokens. A token ends with the password it
+was issued under (a password is usually changed because it leaked) and with the role
+or court it was issued for, and with the account when it is disabled.
 """
 
 from __future__ import annotations
@@ -139,11 +141,12 @@ def _require(conn: Connection, username: str) -> Account:
 
 
 def set_password(conn: Connection, username: str, password: str) -> None:
-    """A new password; every session of the account signs out."""
+    """A new password; every session of the account signs out and its API token ends."""
     _check_password(password)
     account = _require(conn, username)
     conn.execute(update(User).where(User.id == account.id).values(
-        password_hash=_hasher.hash(password), session_version=User.session_version + 1))
+        password_hash=_hasher.hash(password), session_version=User.session_version + 1,
+        token_hash=None))
     end_sessions(conn, account.id)
 
 
@@ -178,6 +181,9 @@ def change(conn: Connection, username: str, role: str | None = None,
            court_code: str | None = None, active: bool | None = None) -> Account:
     """Change role, court or active flag; sessions of the account sign out.
 
+    A new role or court ends the account's API token (it was issued for what the account
+    could see then), and so does disabling it: enabling the account again does not bring
+    an old token back (a new one is issued).
     The last active administrator can be neither disabled nor demoted.
     """
     account = _require(conn, username)
@@ -194,6 +200,9 @@ def change(conn: Connection, username: str, role: str | None = None,
               "session_version": User.session_version + 1}
     if active is not None:
         values["active"] = active
+    if new_role != account.role or (new_court or None) != account.court_code \
+            or active is False:
+        values["token_hash"] = None
     conn.execute(update(User).where(User.id == account.id).values(**values))
     end_sessions(conn, account.id)
     return _require(conn, username)

@@ -6,7 +6,9 @@ is covered), each change audited in its own transaction. Everyone reads the note
 what they may see: a judge those of the nation, the regions and their own court.
 A note is plain text of at most MAX_TEXT characters in any language; markup is
 refused rather than escaped, so nothing a note holds can ever run as HTML, in a page,
-a report or another system reading the API.
+a report or another system reading the API. Invisible bidirectional controls (U+202E
+and the like, which can make text read otherwise than it is stored) are refused too,
+and so is a text that is not a string (a forged request's list or object).
 """
 
 from __future__ import annotations
@@ -29,6 +31,9 @@ NATIONAL_CODE = "KZ"
 # A tag, a comment or a character reference: "<b>", "</p", "<!--", "&lt;", "&#60;".
 _MARKUP = re.compile(r"<\s*[/!?]?\s*[A-Za-z]|<!--|&(#\d+|#x[0-9a-fA-F]+|[A-Za-z]+);")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Unicode bidirectional controls: embeddings and overrides (U+202A-U+202E), isolates
+# (U+2066-U+2069), the left-to-right, right-to-left and Arabic letter marks.
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
 COLUMNS = ["id", "level", "code", "year", "kpi", "text", "created_by", "created_at",
            "updated_by", "updated_at"]
 
@@ -41,6 +46,9 @@ class NoteError(CodedError):
         "empty": "A note needs some text.",
         "too_long": "A note is at most {limit} characters ({length} given).",
         "markup": "A note is plain text: markup such as '{found}' is not accepted.",
+        "bidi": "A note is plain text: invisible direction controls ({found}) are not "
+                "accepted.",
+        "not_text": "A note is text: a list or other value is not accepted.",
         "level": "The level is national, region or court.",
         "unit": "'{code}' is not a known {level}.",
         "year": "The year is a year between 1990 and 2100.",
@@ -80,6 +88,8 @@ def check(conn: Connection, note: Note) -> Note:
     kpi = note.kpi or ""
     if kpi and kpi not in KPIS:
         raise NoteError("kpi", kpi=str(kpi)[:64])
+    if not isinstance(note.text, str):
+        raise NoteError("not_text")
     text = clean_text(note.text)
     if not text:
         raise NoteError("empty")
@@ -88,6 +98,9 @@ def check(conn: Connection, note: Note) -> Note:
     found = markup_in(text)
     if found:
         raise NoteError("markup", found=found)
+    found = bidi_in(text)
+    if found:
+        raise NoteError("bidi", found=found)
     return Note(note.level, code, note.year, kpi, text)
 
 
@@ -95,6 +108,12 @@ def markup_in(text: str) -> str | None:
     """The first piece of markup in ``text`` ("<b", "&lt;"), or None for plain text."""
     found = _MARKUP.search(text)
     return found.group(0) if found else None
+
+
+def bidi_in(text: str) -> str | None:
+    """The first bidirectional control in ``text`` as "U+202E", or None."""
+    found = _BIDI.search(text)
+    return f"U+{ord(found.group(0)):04X}" if found else None
 
 
 def is_id(value) -> bool:

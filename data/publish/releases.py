@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import numbers
 
 import pandas as pd
 from sqlalchemy import Connection, Engine, func, insert, select, update
@@ -23,7 +24,7 @@ from sqlalchemy import Connection, Engine, func, insert, select, update
 from data.accounts import audit
 from data.accounts.access import PUBLISH, Viewer
 from data.coded import CodedError
-from data.edits.annotations import clean_text, markup_in
+from data.edits.annotations import bidi_in, clean_text, markup_in
 from data.store import frames, repository
 from data.store.models import Release
 from kpi.outlook import DEFAULT_HORIZON, outlook_table
@@ -51,6 +52,10 @@ class ReleaseError(CodedError):
         "year": "There are no KPI values for {year} to publish.",
         "too_long": "A release note is at most {limit} characters ({length} given).",
         "markup": "A release note is plain text: markup such as '{found}' is not accepted.",
+        "bidi": "A release note is plain text: invisible direction controls ({found}) are "
+                "not accepted.",
+        "not_text": "A release note is text: a list or other value is not accepted.",
+        "not_year": "The year of a release is a whole number such as 2025, not '{year}'.",
         "missing": "There is no release #{number}.",
     }
 
@@ -62,13 +67,24 @@ def is_number(value) -> bool:
 
 def clean_note(note: str | None) -> str:
     """The note as stored, or ReleaseError: plain text, as notes on the figures are."""
+    if note is not None and not isinstance(note, str):
+        raise ReleaseError("not_text")
     text = clean_text(note or "")
     if len(text) > MAX_NOTE:
         raise ReleaseError("too_long", limit=MAX_NOTE, length=len(text))
     found = markup_in(text)
     if found:
         raise ReleaseError("markup", found=found)
+    found = bidi_in(text)
+    if found:
+        raise ReleaseError("bidi", found=found)
     return text
+
+
+def is_year(value) -> bool:
+    """A year to publish: an integer (not a bool, nor a float such as 2025.5, which
+    ``int()`` would quietly turn into another year; numpy's integers are integers)."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
 def _units(conn: Connection) -> pd.DataFrame:
@@ -109,6 +125,8 @@ def publish(engine: Engine, year: int, note: str | None, viewer: Viewer,
     ``values``, the number of KPI cells frozen."""
     if not viewer.can(PUBLISH):
         raise ReleaseError("forbidden")
+    if not is_year(year):
+        raise ReleaseError("not_year", year=str(year)[:20])
     text = clean_note(note)
     with engine.begin() as conn:
         values, outlook, units = freeze(conn, int(year), horizon)
