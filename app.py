@@ -56,6 +56,9 @@ def create_app(config: dict | None = None) -> dash.Dash:
         pages_folder="layouts/pages",
         suppress_callback_exceptions=True,
         serve_locally=True,
+        # Dash's page meta tags put request.url (and so the Host header) into every
+        # page; nothing here needs social-card tags, and nothing may reflect Host.
+        include_pages_meta=False,
         background_callback_manager=background.manager(server),
     )
     from callbacks import register_callbacks
@@ -108,6 +111,7 @@ def _register_security(server: Flask, app: dash.Dash) -> None:
         client_fault,
         content_security_policy,
         refresh_dash_csrf_cookie,
+        shared_cacheable,
     )
 
     https = bool(server.config.get("SESSION_COOKIE_SECURE"))
@@ -123,9 +127,11 @@ def _register_security(server: Flask, app: dash.Dash) -> None:
 
     @server.after_request
     def security_headers(response):
-        # Only browser sessions get Dash's CSRF cookie; an API token gets no cookies.
+        # Only browser sessions get Dash's CSRF cookie; an API token gets no cookies;
+        # nor does a response a shared cache may keep (a release ZIP, a public page).
         refresh_dash_csrf_cookie(response, current_user.is_authenticated
-                                 and current_user.session_id is not None, https)
+                                 and current_user.session_id is not None
+                                 and not shared_cacheable(response), https)
         return add_headers(response, policy(), https)
 
     @server.get("/health")
@@ -173,6 +179,7 @@ def _register_routes(server: Flask) -> None:
 
     from layouts.i18n import COOKIE, LANGUAGES, request_language
     from web.auth import local_path
+    from web.security import shared_cacheable
 
     def remember(response, lang: str):
         response.set_cookie(COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax",
@@ -199,7 +206,10 @@ def _register_routes(server: Flask) -> None:
     @server.after_request
     def language_from_query(response):
         lang = request.args.get("lang")
-        if lang in LANGUAGES and request.cookies.get(COOKIE) != lang:
+        # Never a cookie on what a shared cache may keep: the public view carries its
+        # language in the URL (web/public.py).
+        if lang in LANGUAGES and request.cookies.get(COOKIE) != lang \
+                and not shared_cacheable(response):
             remember(response, lang)
         if response.mimetype == "text/html" and not response.direct_passthrough:
             # Screen readers and spell checkers need the page's language.

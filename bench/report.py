@@ -14,7 +14,7 @@ Per database (the national SQLite file of ``bench.pages``; the PostgreSQL schema
   process (fonts and matplotlib set up), imports not counted;
 * **the CLI**, ``python -m kpi report --level court``: a new process, start to file;
 * **a batch**: every court of ``--region`` as ``--all-courts --region`` makes them
-  (``kpi.cli``'s own loop, the directory read once), in one process and with ``--jobs``
+  (``cli.kpi``'s own loop, the directory read once), in one process and with ``--jobs``
   processes (default: the cores), total and per court; with ``--all`` every court of
   the nation.
 
@@ -80,9 +80,9 @@ def _cli(url: str, court: str, lang: str) -> float:
 
 
 def _batch(url: str, codes: list[str], year: int, lang: str, jobs: int) -> dict:
-    """The courts' reports as ``--all-courts --jobs`` makes them (kpi.cli's own loop)."""
+    """The courts' reports as ``--all-courts --jobs`` makes them (cli.kpi's own loop)."""
+    from cli.kpi import _court_reports
     from data.publish.report_data import Directory
-    from kpi.cli import _court_reports
 
     t0 = time.perf_counter()
     engine = make_engine(url)

@@ -15,7 +15,7 @@ import pandas as pd
 from dash import Input, Output, State, html, no_update
 
 from callbacks.audit import fmt_times
-from callbacks.context import Services, unit_options
+from callbacks.context import Services, request_viewer, unit_options
 from data.accounts import user_admin, users
 from data.accounts.access import MANAGE_USERS
 from data.accounts.user_admin import OwnAccount
@@ -96,18 +96,20 @@ def users_table(accounts: pd.DataFrame, court_names, lang: str) -> html.Table | 
 
 
 def court_options(services: Services, lang: str) -> list[dict]:
-    return unit_options(services.unit_names(lang), services.courts()["court_code"],
+    viewer = request_viewer()
+    return unit_options(services.unit_names(viewer, lang), services.courts(viewer)["court_code"],
                         with_code=True)
 
 
 def accounts_view(services: Services, lang: str) -> tuple:
     """The account table, the accounts to choose from, the courts for both forms."""
+    viewer = request_viewer()
     require(MANAGE_USERS)
     with services.connect() as conn:
         accounts = users.listing(conn)
     options = court_options(services, lang)
     account_options = [{"label": name, "value": name} for name in accounts["username"]]
-    return (users_table(accounts, services.unit_names(lang), lang), account_options,
+    return (users_table(accounts, services.unit_names(viewer, lang), lang), account_options,
             options, options)
 
 

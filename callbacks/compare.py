@@ -5,7 +5,7 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import Input, Output, html
 
-from callbacks.context import Services, chart_outputs, unit_options
+from callbacks.context import Services, chart_outputs, request_viewer, unit_options
 from kpi.catalogue import CATALOGUE, KPIS
 from layouts import figures, ids
 from layouts.components import status_badge, table_data
@@ -20,11 +20,12 @@ def register(app, services: Services) -> None:
                   Input(ids.page_state("compare"), "data"),
                   prevent_initial_call="initial_duplicate")
     def compare(state):
+        viewer = request_viewer()
         state = payload_state(state)
         lang, category = state["lang"], state["category"]
-        names = services.unit_names(lang)
+        names = services.unit_names(viewer, lang)
         options = unit_options(names, list(services.regions()["region_code"])
-                               + list(services.courts()["court_code"]), with_code=True)
+                               + list(services.courts(viewer)["court_code"]), with_code=True)
         known = {o["value"] for o in options}
         units = [u for u in state["units"] if u in known]
         notes = []
@@ -36,7 +37,7 @@ def register(app, services: Services) -> None:
             return options, hint, figures.empty_figure(t("compare.too_few", lang)), None
         year = services.latest_year(state["year"])
         kpi = KPIS[state["kpi"]]
-        values = services.kpi_values(code=units)
+        values = services.kpi_values(viewer, code=units)
         grid = _grid(values, units, names, year, category, lang)
         cat = "all" if kpi.grain == "court" else category
         series = values[(values["kpi"] == kpi.code) & (values["category"] == cat)]

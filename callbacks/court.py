@@ -9,7 +9,6 @@ from dash import Input, Output, html
 from callbacks.context import Services, chart_outputs, request_viewer
 from data.accounts.access import ANNOTATE
 from data.edits import annotations
-from data.store import repository
 from kpi import analysis
 from kpi.outlook import DEFAULT_HORIZON
 from layouts import figures, flags_view, ids, notes_view
@@ -42,11 +41,12 @@ def register(app, services: Services) -> None:
                   *chart_outputs("trends"), Input(ids.page_state("court"), "data"),
                   prevent_initial_call="initial_duplicate")
     def court_profile(state):
+        viewer = request_viewer()
         state = payload_state(state)
         lang, category = state["lang"], state["category"]
-        courts = services.directory()
+        courts = services.directory(viewer)
         match = courts[courts["court_code"] == state["court"]]
-        allowed = request_viewer().may_see_court(state["court"])
+        allowed = viewer.may_see_court(state["court"])
         if match.empty or not allowed:
             # To a judge, another court's code is refused whether or not it exists.
             msg = dbc.Alert(t("empty.not_found", lang, what=state["court"]) if allowed
@@ -55,20 +55,17 @@ def register(app, services: Services) -> None:
             return None, msg, None, None, empty, None, empty, None
         court = match.iloc[0]
         code, region = court["court_code"], court["region_code"]
-        names = services.unit_names(lang)
+        names = services.unit_names(viewer, lang)
         year = services.latest_year(state["year"])
         peer_codes = courts[(courts["level"] == court["level"])
                             & (courts["specialization"] == court["specialization"])]["court_code"]
-        with services.connect() as conn:
-            values = services.kpi_values(code=[code, region, "KZ"])
-            # Level + year (indexed) and a filter here beats an IN list of 300 codes.
-            # The percentile among peers names no other court, so all courts count.
-            peers = services.unscoped_kpi_values(level="court", year=year,
-                                                 category=sorted({category, "all"}))
-            peers = peers[peers["code"].isin(set(peer_codes))]
-            flow = repository.case_flow(conn, "court", code, category)
-            sent = repository.coverage_matrix(conn)
-        own_outlook = services.outlook(code=code, category=sorted({category, "all"}))
+        values = services.kpi_values(viewer, code=[code, region, "KZ"])
+        # The percentile among peers names no other court, so all peers count.
+        peers = services.peer_values(viewer, code, year, sorted({category, "all"})) \
+            if year else None
+        flow = services.case_flow(viewer, "court", code, category)
+        sent = services.coverage_matrix(viewer)
+        own_outlook = services.outlook(viewer, code=code, category=sorted({category, "all"}))
         outlooks = dict(zip(zip(own_outlook["kpi"], own_outlook["category"]),
                             own_outlook["outlook"]))
         header = html.Div([
@@ -88,7 +85,7 @@ def register(app, services: Services) -> None:
         rows = scorecard_rows(values, peers, code, region, year, category, outlooks) \
             if year else None
         table = _scorecard_table(rows, lang) if rows is not None else None
-        flagged = services.flags()
+        flagged = services.flags(viewer)
         flagged = flagged[(flagged["court_code"] == code)
                           & ((flagged["category"] == category) | (category == "all"))]
         flow_fig = figures.case_flow_figure(flow, lang, flags_view.rows_for(flagged, lang))
@@ -115,7 +112,7 @@ def register_notes(app, services: Services) -> None:
         state = payload_state(state)
         lang, code = state["lang"], state["court"]
         viewer = request_viewer()
-        match = services.directory()
+        match = services.directory(viewer)
         match = match[match["court_code"] == code]
         if match.empty or not viewer.may_see_court(code):
             return None
@@ -124,7 +121,7 @@ def register_notes(app, services: Services) -> None:
             rows = annotations.notes(conn, viewer, code=[code, region, "KZ"])
         add = f"/notes?unit={code}" + (f"&year={state['year']}" if state["year"] else "") \
             if viewer.can(ANNOTATE) else None
-        names = services.unit_names(lang)
+        names = services.unit_names(viewer, lang)
         found = services.flags(viewer)
         found = found[found["court_code"] == code]
         return [html.H3(t("flags.title", lang), className="h6"),
@@ -139,11 +136,12 @@ def register_backlog(app, services: Services) -> None:
     @app.callback(*chart_outputs("court_backlog"), Output(ids.COURT_BACKLOG_NOTE, "children"),
                   Input(ids.page_state("court"), "data"))
     def court_backlog(state):
+        viewer = request_viewer()
         state = payload_state(state)
         code = state.get("court", "")
-        if not request_viewer().may_see_court(code):
+        if not viewer.may_see_court(code):
             return figures.empty_figure(t("error.forbidden", state["lang"])), None, ""
-        rows = services.backlog("court", code, state["category"])
+        rows = services.backlog(viewer, "court", code, state["category"])
         return backlog_outputs(rows, f"{code}-backlog", state["lang"])
 
 

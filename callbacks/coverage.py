@@ -8,9 +8,9 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import Input, Output, dcc, html
 
-from callbacks.context import Services, unit_options
+from callbacks.context import Services, request_viewer, unit_options
 from data.accounts.access import VIEW_ALL
-from data.store import repository
+from data.store import upload_records
 from kpi.catalogue import KPIS
 from layouts import flags_view, ids
 from layouts.format import fmt_coverage
@@ -32,17 +32,18 @@ def register(app, services: Services) -> None:
                   Input(ids.page_state("coverage"), "data"),
                   prevent_initial_call="initial_duplicate")
     def coverage(state):
+        viewer = request_viewer()
         state = payload_state(state)
         require(VIEW_ALL)
         lang = state["lang"]
-        names = services.unit_names(lang)
+        names = services.unit_names(viewer, lang)
         regions = services.regions()
         options = unit_options(names, regions["region_code"])
         year = services.latest_year(state["year"])
         with services.connect() as conn:
-            national = services.kpi_values(level="national", year=year, category="all")
-            matrix = repository.coverage_matrix(conn)
-            uploads = repository.uploads_with_warnings(conn)
+            national = services.kpi_values(viewer, level="national", year=year, category="all")
+            matrix = services.coverage_matrix(viewer)
+            uploads = upload_records.uploads_with_warnings(conn)
         low = national[national["coverage"] < LOW_COVERAGE]
         low_view = (html.P(t("coverage.none_low", lang), className="text-muted") if low.empty
                     else dbc.Table([html.Thead(html.Tr([html.Th(t("col.kpi", lang)),
@@ -52,7 +53,7 @@ def register(app, services: Services) -> None:
                                                          href=f"/kpi/{r.kpi}")),
                                         html.Td(fmt_coverage(r.coverage, lang))])
                                         for r in low.itertuples()])], size="sm"))
-        courts = services.courts()
+        courts = services.courts(viewer)
         if state["region"]:
             courts = courts[courts["region_code"] == state["region"]]
         elif len(courts) > MAX_COURT_ROWS:
@@ -61,7 +62,7 @@ def register(app, services: Services) -> None:
             summary = region_summary(courts, matrix)
             return options, low_view, _region_matrix(summary, names, lang), \
                 _warnings(uploads, lang)
-        found = services.flags()
+        found = services.flags(viewer)
         flagged = set(zip(found["court_code"], found["year"].astype(int)))
         return options, low_view, _matrix(courts, matrix, names, lang, flagged), \
             _warnings(uploads, lang)
@@ -71,17 +72,18 @@ def register_flags(app, services: Services) -> None:
     @app.callback(Output(ids.COVERAGE_FLAGS, "children"),
                   Input(ids.page_state("coverage"), "data"))
     def coverage_flags(state):
+        viewer = request_viewer()
         state = payload_state(state)
         require(VIEW_ALL)
         lang = state["lang"]
-        found = services.flags()
+        found = services.flags(viewer)
         if state["year"]:
             found = found[found["year"] == state["year"]]
         if state["region"]:
-            courts = services.directory()
+            courts = services.directory(viewer)
             inside = set(courts.loc[courts["region_code"] == state["region"], "court_code"])
             found = found[found["court_code"].isin(inside)]
-        names = services.unit_names(lang)
+        names = services.unit_names(viewer, lang)
         return [flags_view.flags_summary(found, lang),
                 flags_view.flags_table(found, names, lang, table_id="flags-table")]
 

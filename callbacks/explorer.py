@@ -9,13 +9,12 @@ from dash import Input, Output, html
 from callbacks.context import Services, chart_outputs, request_viewer, unit_options
 from data.accounts.access import ANNOTATE
 from data.edits import annotations
-from data.store import repository
 from kpi.catalogue import KPIS, KpiDef
-from kpi.cli import json_records
 from kpi.outlook import BOUNDS, DEFAULT_HORIZON, projection_path
 from layouts import figures, ids, notes_view, outlook_view
 from layouts.backlog_view import backlog_outputs
 from layouts.components import breadcrumbs, table_data
+from layouts.export import json_records
 from layouts.i18n import t
 from layouts.params import MAX_COMPARE, payload_state
 
@@ -73,9 +72,10 @@ def register(app, services: Services) -> None:
                   Input(ids.page_state("explorer"), "data"),
                   prevent_initial_call="initial_duplicate")
     def explorer(state):
+        viewer = request_viewer()
         state, kpi, category, year = read_state(services, state)
         lang = state["lang"]
-        names = services.unit_names(lang)
+        names = services.unit_names(viewer, lang)
         regions = services.regions()
         region_options = unit_options(names, regions["region_code"])
         region = state["region"] if state["region"] in set(regions["region_code"]) else None
@@ -87,18 +87,17 @@ def register(app, services: Services) -> None:
             # The nation, the chosen region and any courts or regions picked for the trend.
             chosen = [u for u in state["units"] if u in names][:MAX_COMPARE]
             trend_codes = list(dict.fromkeys(["KZ"] + ([region] if region else []) + chosen))
-            trend = services.kpi_values(code=trend_codes, kpi=kpi.code,
-                                          category=category)
+            trend = services.kpi_values(viewer, code=trend_codes, kpi=kpi.code,
+                                        category=category)
             if state["view"] == "courts" or region:
-                courts = filter_courts(services.directory(), {**state, "region": region})
-                ranked = services.court_values(year, kpi.code, category, courts)
+                courts = filter_courts(services.directory(viewer), {**state, "region": region})
+                ranked = services.court_values(viewer, year, kpi.code, category, courts)
             else:
-                ranked = services.kpi_values(level="region", year=year, kpi=kpi.code,
-                                               category=category)
+                ranked = services.kpi_values(viewer, level="region", year=year, kpi=kpi.code,
+                                             category=category)
                 ranked = regions[["region_code"]].rename(columns={"region_code": "code"}).merge(
                     ranked, on="code", how="left")
-            targets = repository.targets(conn)
-            viewer = request_viewer()
+            targets = services.targets(viewer)
             notes = annotations.notes(conn, viewer, code=trend_codes, kpi=kpi.code)
         trend = trend.assign(label=trend["code"].map(names))
         notes = notes.assign(label=notes["code"].map(names))
@@ -106,7 +105,7 @@ def register(app, services: Services) -> None:
         national_target = targets[(targets["kpi"] == kpi.code) & (targets["court_code"] == "")][
             ["year", "target", "illustrative"]].sort_values("year") if len(targets) else targets
         outlook_units = ["KZ"] + ([region] if region else [])
-        outlooks = services.outlook(code=outlook_units, kpi=kpi.code, category=category)
+        outlooks = services.outlook(viewer, code=outlook_units, kpi=kpi.code, category=category)
         nation = trend[trend["code"] == "KZ"]
         projection = projection_path(nation["year"], nation["value"], DEFAULT_HORIZON,
                                      BOUNDS[kpi.code])
@@ -131,7 +130,7 @@ def register(app, services: Services) -> None:
                                 "status": t("col.status", lang),
                                 "coverage": t("col.coverage", lang)},
                                f"{kpi.code}-ranking-{year}")
-        units = region_options + unit_options(names, services.courts()["court_code"],
+        units = region_options + unit_options(names, services.courts(viewer)["court_code"],
                                               with_code=True)
         add = (f"/notes?unit={region or 'KZ'}&kpi={kpi.code}&year={year}"
                if viewer.can(ANNOTATE) else None)
@@ -142,22 +141,25 @@ def register(app, services: Services) -> None:
     @app.callback(*chart_outputs("backlog"), Output(ids.BACKLOG_NOTE, "children"),
                   Input(ids.page_state("explorer"), "data"))
     def backlog(state):
+        viewer = request_viewer()
         state = payload_state(state)
         region = state["region"] if state["region"] in set(
             services.regions()["region_code"]) else None
         level, code = ("region", region) if region else ("national", "KZ")
-        rows = services.backlog(level, code, state["category"])
+        rows = services.backlog(viewer, level, code, state["category"])
         return backlog_outputs(rows, f"{code}-backlog", state["lang"])
 
     @app.callback(*chart_outputs("funnel"), Input(ids.page_state("explorer"), "data"))
     def funnel(state):
+        viewer = request_viewer()
         state, kpi, category, year = read_state(services, state)
         lang = state["lang"]
-        names = services.unit_names(lang)
-        courts = filter_courts(services.directory(), state)
-        nat = services.kpi_values(level="national", year=year, kpi=kpi.code, category=category)
+        names = services.unit_names(viewer, lang)
+        courts = filter_courts(services.directory(viewer), state)
+        nat = services.kpi_values(viewer, level="national", year=year, kpi=kpi.code,
+                                  category=category)
         national_value = float(nat["value"].iloc[0]) if len(nat) else float("nan")
-        values = services.court_values(year, kpi.code, category, courts,
+        values = services.court_values(viewer, year, kpi.code, category, courts,
                                        funnel_rate=national_value)
         values = values[values["value"].notna()]
         values = values.assign(name=values["code"].map(names))

@@ -62,12 +62,12 @@ def clicked_note(services: Services, trigger: dict, viewer) -> dict | NoteError:
 
 def form_setup(services: Services, state) -> tuple:
     """The units a note can be on, and the form or the read-only line for the viewer."""
-    lang = payload_state(state)["lang"]
-    if not _viewer().can(ANNOTATE):
+    lang, viewer = payload_state(state)["lang"], _viewer()
+    if not viewer.can(ANNOTATE):
         return [], "d-none", "small text-muted mb-0"
     codes = [annotations.NATIONAL_CODE, *sorted(_regions(services)),
-             *services.courts()["court_code"]]
-    return unit_options(services.unit_names(lang), codes, with_code=True), "", "d-none"
+             *services.courts(viewer)["court_code"]]
+    return unit_options(services.unit_names(viewer, lang), codes, with_code=True), "", "d-none"
 
 
 def notes_list(services: Services, state, year):
@@ -75,7 +75,7 @@ def notes_list(services: Services, state, year):
     lang = payload_state(state)["lang"]
     with services.connect() as conn:
         rows = annotations.notes(conn, viewer, year=_year(year))
-    return v.notes_table(rows, services.unit_names(lang), lang, viewer.can(ANNOTATE))
+    return v.notes_table(rows, services.unit_names(viewer, lang), lang, viewer.can(ANNOTATE))
 
 
 def save_note(services: Services, n_clicks, unit, year, kpi, text, editing, changed,
@@ -87,7 +87,8 @@ def save_note(services: Services, n_clicks, unit, year, kpi, text, editing, chan
         return no_update, no_update, no_update, no_update
     code = str(unit or "")[:64]
     note = Note(level_of(code, _regions(services)), code, _year(year) or 0,
-                "" if kpi in (None, v.WHOLE_YEAR) else str(kpi)[:64], str(text or ""))
+                "" if kpi in (None, v.WHOLE_YEAR) else str(kpi)[:64],
+                "" if text is None else text)  # not a str: refused by annotations.check
     try:
         if annotations.is_id(editing):
             annotations.edit(services.engine, editing, note, viewer, client_address())

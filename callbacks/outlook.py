@@ -5,12 +5,12 @@ from __future__ import annotations
 import pandas as pd
 from dash import Input, Output
 
-from callbacks.context import Services, chart_outputs, unit_options
+from callbacks.context import Services, chart_outputs, request_viewer, unit_options
 from kpi.catalogue import CATALOGUE, KPIS
-from kpi.cli import json_records
 from kpi.outlook import DEFAULT_HORIZON, OUTCOMES
 from layouts import figures, ids
 from layouts.components import table_data
+from layouts.export import json_records
 from layouts.format import DECIMALS, fmt_value
 from layouts.i18n import t
 from layouts.outlook_view import OUTLOOK_ICONS, outlook_word, per_year, range_text
@@ -70,17 +70,18 @@ def register(app, services: Services) -> None:
                   Output(ids.OUTLOOK_GRID, "rowData"), Input(ids.page_state("outlook"), "data"),
                   prevent_initial_call="initial_duplicate")
     def outlook(state):
+        viewer = request_viewer()
         state = payload_state(state)
         lang, category = state["lang"], state["category"]
-        names = services.unit_names(lang)
+        names = services.unit_names(viewer, lang)
         regions = list(services.regions()["region_code"])
         options = unit_options(names, regions)
         if state["region"] in regions:
-            courts = services.courts()
+            courts = services.courts(viewer)
             units = list(courts.loc[courts["region_code"] == state["region"], "court_code"])
         else:
             units = ["KZ", *regions]
-        rows, kpis = ordered(services.outlook(code=units, category=category), units)
+        rows, kpis = ordered(services.outlook(viewer, code=units, category=category), units)
         fig = figures.outlook_grid_figure(rows, kpis, units, names, lang)
         records = table_rows(rows.assign(_s=rows["outlook"].map(SEVERITY)).sort_values(
             ["_s", "kpi"]).drop(columns="_s"), names, lang) if len(rows) else []

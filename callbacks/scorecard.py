@@ -11,14 +11,13 @@ import numpy as np
 import pandas as pd
 from dash import Input, Output, dcc, html
 
-from callbacks.context import Services, chart_outputs
-from data.store import repository
+from callbacks.context import Services, chart_outputs, request_viewer
 from kpi.analysis import attention, change_from_previous
 from kpi.catalogue import CATALOGUE, KPIS, PILLARS
-from kpi.cli import json_records
 from kpi.outlook import BOUNDS, projection_path
 from layouts import figures, ids, outlook_view
 from layouts.components import kpi_tile, status_badge, table_data
+from layouts.export import json_records
 from layouts.format import fmt_value
 from layouts.i18n import t
 from layouts.params import payload_state, query_string
@@ -128,6 +127,7 @@ def register(app, services: Services) -> None:
                   Output(ids.SCORECARD_ATTENTION, "children"),
                   Input(ids.page_state("scorecard"), "data"))
     def scorecard(state):
+        viewer = request_viewer()
         state = payload_state(state)
         lang, category = state["lang"], state["category"]
         year = services.latest_year(state["year"])
@@ -135,15 +135,13 @@ def register(app, services: Services) -> None:
         if year is None:
             empty = html.P(t("empty.no_selection", lang), className="text-muted")
             return empty, figures.empty_figure(t("empty.no_data", lang)), None, empty
-        with services.connect() as conn:
-            national = services.kpi_values(level="national", category=category)
-            regional = services.kpi_values(level="region", year=year, kpi=kpi.code,
-                                             category="all" if kpi.grain == "court"
-                                             else category)
-            courts = services.kpi_values(level="court", year=year, category="all")
-            targets = repository.targets(conn)
-        outlooks = outlook_rows(services.outlook(level="national", category=category))
-        names = services.unit_names(lang)
+        national = services.kpi_values(viewer, level="national", category=category)
+        regional = services.kpi_values(viewer, level="region", year=year, kpi=kpi.code,
+                                       category="all" if kpi.grain == "court" else category)
+        courts = services.kpi_values(viewer, level="court", year=year, category="all")
+        targets = services.targets(viewer)
+        outlooks = outlook_rows(services.outlook(viewer, level="national", category=category))
+        names = services.unit_names(viewer, lang)
         regions = services.regions()
         map_df = regions[["region_code"]].merge(
             regional.rename(columns={"code": "region_code"}), on="region_code", how="left")

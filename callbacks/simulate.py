@@ -20,7 +20,6 @@ from dash import Input, Output, State, html, no_update
 
 from callbacks.context import Services, request_viewer
 from data.accounts.access import Viewer
-from data.store import repository
 from kpi.simulate import SimulationError, Start, simulate, start_from_flow
 from layouts import figures, ids
 from layouts import simulate_view as v
@@ -146,7 +145,7 @@ def run(services: Services, viewer: Viewer, lang: str, values: tuple, base) -> O
     except v.LeverError as exc:
         return message(exc.message(lang))
     regions = set(services.regions()["region_code"])
-    courts = set(services.directory()["court_code"])
+    courts = set(services.directory(viewer)["court_code"])
     level = unit_level(levers.unit, regions, courts, viewer)
     if level == "refused":
         return refused(lang)
@@ -155,11 +154,10 @@ def run(services: Services, viewer: Viewer, lang: str, values: tuple, base) -> O
                        judges_disabled=True, clearance_hint="", judges_hint="", base=None)
     allowed = v.judges_allowed(level, levers.category)
     change_text = v.signed_percent(levers.incoming_change, lang)
-    with services.connect() as conn:
-        flow = repository.case_flow(conn, level, levers.unit, levers.category)
-        judges = repository.judges_in_post(conn, levers.unit) if level == "court" else {}
-        targets = national_targets(repository.targets(conn))
-    name = services.unit_names(lang).get(levers.unit, levers.unit)
+    flow = services.case_flow(viewer, level, levers.unit, levers.category)
+    judges = services.judges_in_post(viewer, levers.unit) if level == "court" else {}
+    targets = national_targets(services.targets(viewer))
+    name = services.unit_names(viewer, lang).get(levers.unit, levers.unit)
     empty = {"clearance": None, "judges": None, "judges_disabled": True, "base": None,
              "clearance_hint": "", "judges_hint": v.judges_hint(None, allowed, lang),
              "change_text": change_text}
@@ -203,9 +201,11 @@ def run(services: Services, viewer: Viewer, lang: str, values: tuple, base) -> O
 def register(app, services: Services) -> None:
     @app.callback(Output(v.UNIT, "options"), Input(ids.page_state("simulate"), "data"))
     def units(state):
+        viewer = request_viewer()
         lang = payload_state(state)["lang"]
-        return unit_options(services.unit_names(lang), list(services.regions()["region_code"]),
-                            list(services.courts()["court_code"]), lang)
+        return unit_options(services.unit_names(viewer, lang),
+                            list(services.regions()["region_code"]),
+                            list(services.courts(viewer)["court_code"]), lang)
 
     @app.callback(Output(v.CLEARANCE, "value"), Output(v.JUDGES, "value"),
                   Output(v.JUDGES, "disabled"), Output(v.CLEARANCE_HINT, "children"),
@@ -219,6 +219,7 @@ def register(app, services: Services) -> None:
                   Input(v.JUDGES, "value"), State(ids.page_state("simulate"), "data"),
                   State(v.BASE, "data"))
     def simulate_page(unit, category, horizon, change, clearance, judges, state, base):
+        viewer = request_viewer()
         lang = payload_state(state)["lang"]
-        return run(services, request_viewer(), lang,
+        return run(services, viewer, lang,
                    (unit, category, horizon, change, clearance, judges), base).outputs()

@@ -11,7 +11,7 @@ import binascii
 
 from dash import Input, Output, State, dcc, html, no_update
 
-from callbacks.context import Services, unit_options
+from callbacks.context import Services, request_viewer, unit_options
 from data.accounts.access import EDIT_TARGETS, VIEW_ALL
 from data.edits.targets_edit import (
     Checked,
@@ -23,7 +23,6 @@ from data.edits.targets_edit import (
 )
 from data.ingest.load import context
 from data.ingest.readers import ReadError, read_table
-from data.store import repository
 from layouts import ids
 from layouts import targets_view as v
 from layouts.components import alert
@@ -52,11 +51,11 @@ def targets_grid(services: Services, state, scope) -> tuple:
     viewer may edit, and the change log."""
     viewer = require(VIEW_ALL)
     lang = state_lang(state)
-    names = services.unit_names(lang)
-    courts = services.courts()
+    names = services.unit_names(viewer, lang)
+    courts = services.courts(viewer)
     scope = scope if scope in set(courts["court_code"]) else ""
     with services.connect() as conn:
-        targets = repository.targets(conn)
+        targets = services.targets(viewer)
         changes = recent_changes(conn, v.LOG_ROWS)
     options = [{"label": t("targets.national", lang), "value": ""}] + unit_options(
         names, courts["court_code"], with_code=True)
@@ -69,6 +68,7 @@ def targets_grid(services: Services, state, scope) -> tuple:
 
 def save_edits(services: Services, pending, state, refresh) -> tuple:
     """Check the edited rows as a targets upload is checked; apply them all or none."""
+    viewer = request_viewer()
     viewer = require(EDIT_TARGETS)
     lang = state_lang(state)
     edited = v.edited_rows(list((pending or {}).values()) if isinstance(pending, dict)
@@ -77,7 +77,7 @@ def save_edits(services: Services, pending, state, refresh) -> tuple:
         return alert(t("targets.nothing", lang), "secondary"), no_update
     with services.connect() as conn:
         checked = check_rows(edited, context(conn), decimal_comma=lang in ("kk", "ru"))
-    names = services.unit_names(lang)
+    names = services.unit_names(viewer, lang)
     if not checked.ok:
         items = [f"{v.row_label(edited[e.line - 1], names, lang)}: "
                  f"{issue_text(e.as_dict(), lang)}" for e in checked.errors
@@ -128,10 +128,9 @@ def import_targets(services: Services, contents, filename, state, refresh) -> tu
 
 
 def export_targets(services: Services, scope):
-    require(VIEW_ALL)
-    scope = scope if scope in set(services.courts()["court_code"]) else ""
-    with services.connect() as conn:
-        targets = repository.targets(conn)
+    viewer = require(VIEW_ALL)
+    scope = scope if scope in set(services.courts(viewer)["court_code"]) else ""
+    targets = services.targets(viewer)
     frame = v.export_frame(targets, scope)
     return dcc.send_bytes(to_csv_bytes(frame), f"targets-{scope or 'national'}.csv")
 

@@ -31,17 +31,17 @@ import pandas as pd
 from dash import ALL, Input, Output, State, ctx, dcc, hooks, html, no_update
 from dash.exceptions import PreventUpdate
 
-from callbacks.context import Services
+from callbacks.context import Services, request_viewer
 from data.accounts.access import UPLOAD, Viewer
 from data.ingest import names, profiles
 from data.ingest.load import LoadReport, check_file, find_loaded, load_file, write_upload
 from data.ingest.validate import Issue
-from data.store import repository
+from data.store import upload_records
 from data.store.schema import KINDS
 from layouts import flags_view, ids
 from layouts import profile_view as PV
 from layouts import upload_view as V
-from layouts.export import to_csv_bytes
+from layouts.export import csv_text, to_csv_bytes
 from layouts.format import fmt_number
 from layouts.i18n import state_lang, t
 from layouts.issues import issue_text
@@ -158,7 +158,7 @@ def localise(text_frame: pd.DataFrame, kind: str, lang: str) -> str:
     """A contract CSV (cells as strings) with the headers, words, yes/no and dates an
     export in ``lang`` carries (pure); English stays the contract's own."""
     if lang not in names.LANGUAGE_INDEX:
-        return text_frame.to_csv(index=False, lineterminator="\n")
+        return csv_text(text_frame, lineterminator="\n")
     out = text_frame.copy()
     yes, no = names.YES_NO[lang]
     for col in KINDS[kind].columns:
@@ -173,7 +173,7 @@ def localise(text_frame: pd.DataFrame, kind: str, lang: str) -> str:
             out[col.name] = [".".join(reversed(v.split("-"))) if v else v
                              for v in out[col.name]]
     out.columns = [names.header_name(c, lang) for c in out.columns]
-    return "\ufeff" + out.to_csv(index=False, sep=";", lineterminator="\r\n")
+    return "\ufeff" + csv_text(out, sep=";")
 
 
 def checked_meta(checked, version) -> dict:
@@ -333,16 +333,15 @@ def review_file(desk: Desk, set_progress, upload: dict | None, kind: str | None,
 def upload_flags(services: Services, checked, lang: str):
     """The plausibility flags the file would raise against what is loaded (issue 15):
     warnings shown in the review, never a reason to refuse the file."""
-    from data.derive.flags import UPLOAD_KINDS, flags_for_upload
-
+    viewer = request_viewer()
     report = checked.report
-    if report.status != "valid" or report.kind not in UPLOAD_KINDS:
+    found = None if report.status != "valid" else services.upload_flags(
+        viewer, report.kind, checked.result.frame)
+    if found is None:
         return None
-    with services.connect() as conn:
-        found = flags_for_upload(conn, report.kind, checked.result.frame)
     # More judges in post than posts is already the row's warning (data contract).
     found = found[found["rule"] != "posts_exceeded"].reset_index(drop=True)
-    return flags_view.flags_table(found, services.unit_names(lang), lang,
+    return flags_view.flags_table(found, services.unit_names(viewer, lang), lang,
                                   table_id="upload-flags") if len(found) else None, found
 
 
@@ -454,7 +453,7 @@ def settle(services: Services, record: dict) -> tuple[dict, str]:
     just before the process died) or interrupted with nothing written."""
     with services.connect() as conn:
         upload_id = find_loaded(conn, record.get("sha256") or "")
-        row = None if upload_id is None else repository.upload_counts(conn, upload_id)
+        row = None if upload_id is None else upload_records.upload_counts(conn, upload_id)
     if row is None:
         return record, "interrupted"
     report = {"status": "loaded", "upload_id": upload_id, **row, "kpi_cells": None,
@@ -463,6 +462,7 @@ def settle(services: Services, record: dict) -> tuple[dict, str]:
 
 
 def job_view(desk: Desk, lang: str):
+    viewer = request_viewer()
     viewer = require(UPLOAD)
     record = desk.jobs.get(viewer.username)
     status = background.job_state(record)
@@ -470,7 +470,7 @@ def job_view(desk: Desk, lang: str):
         record, status = settle(desk.services, record)
     warnings = [f"{w.get('line') or ''} {w.get('column') or ''}: {issue_text(w, lang)}"
                 for w in ((record or {}).get("report") or {}).get("warnings") or []]
-    view = V.job_view(record, status, desk.services.unit_names(lang), lang, warnings)
+    view = V.job_view(record, status, desk.services.unit_names(viewer, lang), lang, warnings)
     return view, status != "running"
 
 

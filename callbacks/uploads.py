@@ -13,7 +13,7 @@ from callbacks.context import Services
 from data.accounts.access import UPLOAD, VIEW_ALL
 from data.ingest.load import UndoRefused, undo
 from data.ingest.undo_rules import undo_preview
-from data.store import repository
+from data.store import upload_records
 from layouts import ids
 from layouts import uploads_view as v
 from layouts.export import to_csv_bytes
@@ -39,7 +39,7 @@ def _upload_id(selected) -> int | None:
 def history(services: Services, state) -> tuple:
     viewer = require(VIEW_ALL)
     with services.connect() as conn:
-        uploads = repository.uploads(conn)
+        uploads = upload_records.uploads(conn)
     # Undo is offered only to roles that may do it; the server checks it anyway.
     undo_class = "me-3" if viewer.can(UPLOAD) else "d-none"
     return v.upload_rows(uploads, state_lang(state)), undo_class
@@ -65,7 +65,7 @@ def report_download(services: Services, rows, state):
     require(VIEW_ALL)
     upload_id = _upload_id(rows)
     with services.connect() as conn:
-        record = None if upload_id is None else repository.upload_record(conn, upload_id)
+        record = None if upload_id is None else upload_records.upload_record(conn, upload_id)
     if record is None:
         return no_update
     frame = v.report_frame(record, state_lang(state), issue_text)

@@ -16,6 +16,7 @@ from data.accounts.access import ROLES
 from data.store.db import database_url, init_db, make_engine
 from data.store.schema import KINDS
 from kpi.plausibility import RULES
+from layouts.export import csv_text
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -185,7 +186,7 @@ def _issue_line(issue) -> str:
 
 
 def cmd_uploads(engine, args) -> int:
-    from data.store.repository import uploads
+    from data.store.upload_records import uploads
 
     init_db(engine)
     with engine.connect() as conn:
@@ -314,7 +315,7 @@ def cmd_release(engine, args) -> int:
                                 Viewer(args.user[:120] or "cli", "staff"))
     except releases.ReleaseError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 2 if exc.code in ("too_long", "markup") else 1
+        return 2 if exc.code in ("too_long", "markup", "bidi", "not_text", "not_year") else 1
     print(f"Published release #{done['id']} ({done['year']}): {done['values']} values, "
           f"{done['revised']} revised since the previous release.")
     return 0
@@ -331,19 +332,20 @@ def cmd_profile(engine, args) -> int:
         if args.profile_command == "list":
             with engine.connect() as conn:
                 rows = profiles.listing(conn)
+                unusable = {name: profiles.refusal(conn, name) for name, _by, _at in rows}
             for name, by, at in rows:
                 when = dt.datetime.fromtimestamp(at, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-                print(f"{name}\tsaved by {by}, {when}")
+                print(f"{name}\tsaved by {by}, {when}"
+                      + (f"\tcannot be used: {unusable[name]}" if unusable[name] else ""))
             if not rows:
                 print("No import profiles yet.")
             return 0
         if args.profile_command == "import":
             try:
-                text = Path(args.file).read_text(encoding="utf-8-sig")
+                imported = profiles.from_file(args.file)
             except OSError as exc:
                 print(f"error: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
                 return 2
-            imported = profiles.from_json(text)
             with engine.begin() as conn:
                 profiles.save(conn, imported, args.user)
             print(f"Imported profile {imported.name!r}: {len(imported.columns)} column(s), "
@@ -351,6 +353,9 @@ def cmd_profile(engine, args) -> int:
             return 0
         with engine.connect() as conn:
             profile = profiles.get(conn, args.name)
+            refused = None if profile is not None else profiles.refusal(conn, args.name)
+        if refused is not None:  # stored before today's rules, which refuse it
+            raise refused
         if profile is None:
             print(f"error: no import profile named {args.name!r}", file=sys.stderr)
             return 1
@@ -372,7 +377,8 @@ FLAG_COLUMNS = ["court_code", "year", "category", "field", "rule", "value", "exp
 def cmd_flags(engine, args) -> int:
     import json
 
-    from data.derive.flags import FlagsError, flags, messages
+    from data.derive.flags import FlagsError, flags
+    from kpi.plausibility import messages
     from layouts.i18n import t
 
     init_db(engine)
@@ -390,7 +396,7 @@ def cmd_flags(engine, args) -> int:
         json.dump(out.to_dict("records"), sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")
     else:
-        out.to_csv(sys.stdout, index=False, lineterminator="\n")
+        sys.stdout.write(csv_text(out, lineterminator="\n"))  # formula cells neutralised
     return 0
 
 

@@ -13,6 +13,7 @@ import pandas as pd
 from data.store.schema import CATEGORIES
 from kpi.catalogue import CATALOGUE, KPIS
 from kpi.outlook import DEFAULT_HORIZON, HORIZONS
+from layouts.export import csv_text, json_records
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -94,18 +95,12 @@ def catalogue_frame() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def json_records(df: pd.DataFrame) -> list[dict]:
-    """Rows as dicts with missing values as None (JSON null), floats at full precision."""
-    # Python's float repr keeps full precision (to_json would round to 15 digits).
-    return df.astype(object).where(df.notna(), None).to_dict("records")
-
-
 def _write(df: pd.DataFrame, fmt: str) -> None:
     if fmt == "json":
         json.dump(json_records(df), sys.stdout, ensure_ascii=False, indent=1, default=str)
         sys.stdout.write("\n")
     else:
-        df.to_csv(sys.stdout, index=False, lineterminator="\n")
+        sys.stdout.write(csv_text(df, lineterminator="\n"))  # formula cells neutralised
 
 
 def _check_simulate(parser: argparse.ArgumentParser, args) -> None:

@@ -1,6 +1,6 @@
 """The Celery worker for the upload page's background work, when ``REDIS_URL`` is set.
 
-    celery -A web.worker worker --loglevel=info
+    celery -A cli.worker worker --loglevel=info
 
 It builds the same app as the web server, so Dash registers the same background
 callbacks as Celery tasks, and runs them: reading, checking and loading uploaded files.

@@ -1,5 +1,9 @@
+"""``python -m data``: the command-line program lives in cli/data.py, the top layer.
+
+Found by name at run time, so this package imports nothing above it.
+"""
+
+import importlib
 import sys
 
-from data.cli import main
-
-sys.exit(main())
+sys.exit(importlib.import_module("cli.data").main())

@@ -23,6 +23,7 @@ statistical one as well. Pure functions over pandas frames; no database, no Dash
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -500,3 +501,10 @@ def check(facts: pd.DataFrame, resources: pd.DataFrame,
           settings: Settings = DEFAULT) -> pd.DataFrame:
     """Every flag on the facts and the resources, most implausible first (COLUMNS)."""
     return _ranked(_concat([fact_flags(facts, settings), resource_flags(resources, settings)]))
+
+
+def messages(frame: pd.DataFrame, t: Callable[..., str], lang: str = "en") -> list[str]:
+    """The sentence of each flag in ``lang``, through ``t`` (layouts.i18n.t)."""
+    return [t(RULES[r.rule].message_key, lang, field=r.field, value=format_count(r.value),
+              expected=r.expected, previous_year=int(r.year) - 1)
+            for r in frame.itertuples(index=False)]

@@ -48,10 +48,27 @@ def _safe_headers(df: pd.DataFrame) -> pd.DataFrame:
     return df.rename(columns=lambda c: _neutralise(c) if isinstance(c, str) else c)
 
 
+def csv_text(df: pd.DataFrame, lineterminator: str = "\r\n", sep: str = ",") -> str:
+    """``df`` as CSV text with every cell and header a spreadsheet would run neutralised.
+
+    Every CSV the product writes for people goes through here: chart downloads, the
+    API, the command-line programs, a release's open data and the upload templates.
+    Names are uploaded by analysts and so are not trusted (issue 30).
+    """
+    return _safe_headers(neutralise_formulas(df)).to_csv(index=False, sep=sep,
+                                                         lineterminator=lineterminator)
+
+
 def to_csv_bytes(df: pd.DataFrame) -> bytes:
     """CSV in UTF-8 with a byte-order mark, so Excel shows Cyrillic and Kazakh letters."""
-    text = _safe_headers(neutralise_formulas(df)).to_csv(index=False, lineterminator="\r\n")
-    return text.encode("utf-8-sig")
+    return csv_text(df).encode("utf-8-sig")
+
+
+def json_records(df: pd.DataFrame) -> list[dict]:
+    """Rows as dicts with missing values as None (JSON null), floats at full precision:
+    what the API and the command line answer in JSON, and what pages keep in a store."""
+    # Python's float repr keeps full precision (to_json would round to 15 digits).
+    return df.astype(object).where(df.notna(), None).to_dict("records")
 
 
 def _sheet_title(name: str) -> str:

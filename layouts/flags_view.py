@@ -9,8 +9,8 @@ from __future__ import annotations
 import pandas as pd
 from dash import dcc, html
 
-from data.derive.flags import messages
 from data.ingest import names as contract_names
+from kpi.plausibility import messages
 from layouts.format import fmt_number
 from layouts.i18n import t
 

@@ -17,6 +17,7 @@ import zipfile
 import pandas as pd
 
 from kpi.catalogue import CATALOGUE
+from layouts.export import to_csv_bytes
 
 LICENCE = """\
 Court KPI open data — licence / лицензия / лицензия
@@ -141,13 +142,15 @@ def _about(release: dict) -> dict:
 
 
 def bundle_zip(release: dict, frames: dict[str, pd.DataFrame]) -> bytes:
-    """A ZIP of one CSV per frame (UTF-8 with BOM, so Excel reads Cyrillic), the
-    dictionary, release.json and LICENCE.txt."""
+    """A ZIP of one CSV per frame (UTF-8 with BOM, so Excel reads Cyrillic; formula
+    cells neutralised), the dictionary, release.json and LICENCE.txt."""
     frames = {**frames, "kpis": kpi_table()}
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, frame in {**frames, "dictionary": dictionary(frames)}.items():
-            archive.writestr(f"{name}.csv", frame.to_csv(index=False).encode("utf-8-sig"))
+            # Names of regions and courts are uploaded text: neutralised like every
+            # CSV the product writes, so "=HYPERLINK(...)" is never run by a spreadsheet.
+            archive.writestr(f"{name}.csv", to_csv_bytes(frame))
         archive.writestr("release.json", json.dumps(_about(release), ensure_ascii=False,
                                                     indent=1))
         archive.writestr("LICENCE.txt", LICENCE.format(number=release["id"]))

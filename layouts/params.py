@@ -6,6 +6,7 @@ ignored and bad values fall back to defaults, so a hand-edited link never breaks
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlencode
 
 from data.store.schema import CATEGORIES, COURT_LEVELS, SPECIALIZATIONS
@@ -16,12 +17,29 @@ CATEGORY_CHOICES = ("all", *CATEGORIES)
 MAX_COMPARE = 8
 
 
-def _year(value) -> int | None:
-    try:
-        year = int(str(value))
-    except (TypeError, ValueError):
+# ASCII digits only: str.isdigit() also takes "²", "٣" and "３", which int() then refuses
+# (a 500) or reads (a year nobody typed). At most 10 digits, so nothing huge is parsed.
+_ASCII_WHOLE = re.compile(r"[0-9]{1,10}")
+
+
+def whole_number(value, low: int, high: int) -> int | None:
+    """``value`` as an int in [low, high] when it is one (an int, or ASCII digits with
+    surrounding blanks), else None: the one parser of integer parameters in URLs,
+    API queries and callback payloads. A bool, a float such as 2025.5 or 2025.0, a
+    sign or any other digit script is not a whole number here."""
+    if isinstance(value, bool):
         return None
-    return year if 1990 <= year <= 2100 else None
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, str) and _ASCII_WHOLE.fullmatch(value.strip()):
+        number = int(value.strip())
+    else:
+        return None
+    return number if low <= number <= high else None
+
+
+def _year(value) -> int | None:
+    return whole_number(value, 1990, 2100)
 
 
 def _choice(value, choices, default):

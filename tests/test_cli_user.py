@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import insert, select
 
+from cli.data import main
 from data.accounts import audit, users
-from data.cli import main
 from data.store.models import Court, User
 
 ROOT = Path(__file__).resolve().parent.parent

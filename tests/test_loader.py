@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import text
 
+from data.accounts.access import SYSTEM
 from data.derive.refresh import refresh_all
 from data.ingest.load import UndoRefused, load_file, undo
 from data.store.repository import kpi_values
@@ -300,13 +301,13 @@ def test_page_cache_serves_fresh_values_after_an_upload_and_an_undo(base, tmp_pa
     from callbacks.context import Services
 
     services = Services(base)
-    assert services.kpi_values(level="national").empty
+    assert services.kpi_values(SYSTEM, level="national").empty
     r = load(base, tmp_path, "cases.csv", CASES)
-    after = services.kpi_values(level="national", year=2024)
+    after = services.kpi_values(SYSTEM, level="national", year=2024)
     assert not after.empty
     pd.testing.assert_frame_equal(after, kv(base, level="national", year=2024))
     undo(base, r.upload_id)
-    assert services.kpi_values(level="national", year=2024).empty
+    assert services.kpi_values(SYSTEM, level="national", year=2024).empty
 
 
 @pytest.mark.parametrize("overlap_rows", [0, 10**9])

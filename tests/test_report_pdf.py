@@ -16,13 +16,13 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+from cli.kpi import main as kpi_main
 from data.accounts.access import Viewer
 from data.publish.report_data import ReportError, gather
 from data.store import repository
 from data.store.db import init_db, make_engine
 from kpi.analysis import peer_percentile
 from kpi.catalogue import CATALOGUE, KPIS
-from kpi.cli import main as kpi_main
 from layouts.format import fmt_number, fmt_value, is_missing
 from layouts.i18n import LANGUAGES, t
 from layouts.report import build_content, render_content

@@ -8,10 +8,11 @@ import uuid
 import pandas as pd
 import pytest
 
-from callbacks import context
 from callbacks.context import Services
 from callbacks.shared_cache import SharedCache
+from data.accounts.access import SYSTEM
 from data.demo.loading import load_demo
+from data.scoped import reads
 from data.store.db import init_db, make_engine
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -47,14 +48,14 @@ def _worker(engine, redis_url, namespace):
 def test_a_second_worker_reads_what_the_first_computed(demo, redis_url, monkeypatch):
     ns = uuid.uuid4().hex
     first, second = _worker(demo, redis_url, ns), _worker(demo, redis_url, ns)
-    expected = first.unscoped_kpi_values(level="national", year=2025)
+    expected = first.kpi_values(SYSTEM, level="national", year=2025)
     assert len(expected) > 0
 
     def no_database(*_a, **_k):
         raise AssertionError("the second worker should not query the database")
 
-    monkeypatch.setattr(context.repository, "kpi_values", no_database)
-    got = second.unscoped_kpi_values(level="national", year=2025)
+    monkeypatch.setattr(reads.repository, "kpi_values", no_database)
+    got = second.kpi_values(SYSTEM, level="national", year=2025)
     pd.testing.assert_frame_equal(got, expected)
 
 
@@ -64,7 +65,7 @@ def test_an_upload_makes_old_entries_unreachable(demo, redis_url, tmp_path):
     ns = uuid.uuid4().hex
     worker = _worker(demo, redis_url, ns)
     before_version = worker.version()
-    worker.unscoped_kpi_values(level="national", year=2025)
+    worker.kpi_values(SYSTEM, level="national", year=2025)
     # Undo the last upload and then show a fresh worker sees the new version at once.
     with demo.connect() as conn:
         from sqlalchemy import text
@@ -81,11 +82,11 @@ def test_an_upload_makes_old_entries_unreachable(demo, redis_url, tmp_path):
 
     with demo.connect() as conn:
         direct = repository.kpi_values(conn, level="national", year=2025)
-    pd.testing.assert_frame_equal(fresh.unscoped_kpi_values(level="national", year=2025),
+    pd.testing.assert_frame_equal(fresh.kpi_values(SYSTEM, level="national", year=2025),
                                   direct)
 
 
 def test_pages_keep_working_when_redis_is_down(demo):
     worker = Services(demo, shared=SharedCache("redis://127.0.0.1:1/0"))
-    assert len(worker.unscoped_kpi_values(level="national")) > 0
+    assert len(worker.kpi_values(SYSTEM, level="national")) > 0
     assert worker.years()

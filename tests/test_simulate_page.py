@@ -5,7 +5,6 @@ checked against numbers worked out by hand from the spec's formulas
 from __future__ import annotations
 
 import math
-from contextlib import nullcontext
 
 import pandas as pd
 import pytest
@@ -323,30 +322,35 @@ def test_national_targets_are_the_disposition_time_rows_without_a_court():
 # --- run(): the whole callback on a stand-in for the services and the database --------
 
 
+FLOWS = {("national", "KZ", "all"): FLOW, ("court", "KZ10-D01", "all"): FLOW}
+
+
 class FakeServices:
+    """The scoped reads the simulator asks for (data.scoped.reads.ScopedReads)."""
+
     def regions(self):
         return pd.DataFrame({"region_code": sorted(REGIONS)})
 
-    def directory(self):
+    def directory(self, viewer):
         return pd.DataFrame({"court_code": sorted(COURTS)})
 
-    def unit_names(self, lang):
+    def unit_names(self, viewer, lang):
         return {"KZ": "Kazakhstan", "KZ-10": "Abai Region", "KZ10-D01": "Semey Court"}
 
-    def connect(self):
-        return nullcontext(None)
+    def case_flow(self, viewer, level, code, category):
+        return FLOWS.get((level, code, category), FLOW.iloc[0:0])
+
+    def judges_in_post(self, viewer, code):
+        return {2024: 8.0}
+
+    def targets(self, viewer):
+        return pd.DataFrame({"kpi": ["disposition_time"], "year": [2026], "court_code": [""],
+                             "target": [60.0], "tolerance": [None], "illustrative": [False]})
 
 
 @pytest.fixture
-def fake_data(monkeypatch):
-    flows = {("national", "KZ", "all"): FLOW, ("court", "KZ10-D01", "all"): FLOW}
-    empty = FLOW.iloc[0:0]
-    monkeypatch.setattr(cb.repository, "case_flow",
-                        lambda conn, level, code, cat: flows.get((level, code, cat), empty))
-    monkeypatch.setattr(cb.repository, "judges_in_post", lambda conn, code: {2024: 8.0})
-    monkeypatch.setattr(cb.repository, "targets", lambda conn: pd.DataFrame(
-        {"kpi": ["disposition_time"], "year": [2026], "court_code": [""], "target": [60.0],
-         "tolerance": [None], "illustrative": [False]}))
+def fake_data():
+    return FLOWS
 
 
 def _run(values, base=None, viewer=STAFF, lang="en"):
@@ -374,7 +378,7 @@ def test_run_fills_the_fields_for_a_new_unit_and_keeps_them_after(fake_data):
 
 def test_run_with_the_rate_as_shown_uses_year_l_at_full_precision(fake_data, monkeypatch):
     flow = FLOW.assign(resolved=[0.0, 11000.0, 11401.0])  # 95.008333… %, shown 95.0
-    monkeypatch.setattr(cb.repository, "case_flow", lambda conn, level, code, cat: flow)
+    monkeypatch.setitem(FLOWS, ("national", "KZ", "all"), flow)
     base = {"unit": "KZ", "category": "all", "clearance": 95.0}
     out = _run(("KZ", "all", "2026", 0, 95.0, None), base=base)
     want = simulate(start_from_flow(flow), 2026, 0.0, None)
@@ -420,12 +424,12 @@ def test_run_messages_instead_of_errors(fake_data):
 
 def test_run_when_year_l_cannot_be_found_or_projected(fake_data, monkeypatch):
     holes = FLOW.assign(pending_end=[None, None, None], incoming=[1.0, None, None])
-    monkeypatch.setattr(cb.repository, "case_flow", lambda conn, level, code, cat: holes)
+    monkeypatch.setitem(FLOWS, ("national", "KZ", "all"), holes)
     out = _run(("KZ", "all", "2026", 0, None, None), lang="en")
     assert out.sentence.children == ("Not enough data to simulate this unit: no year has both "
                                      "incoming and pending cases reported.")
     no_rate = FLOW.assign(resolved=[None, None, None])
-    monkeypatch.setattr(cb.repository, "case_flow", lambda conn, level, code, cat: no_rate)
+    monkeypatch.setitem(FLOWS, ("national", "KZ", "all"), no_rate)
     out = _run(("KZ", "all", "2026", 0, None, None), lang="en")
     assert out.clearance is None and out.table is None
     assert out.sentence.children == ("Not enough data to simulate this unit: no clearance rate "

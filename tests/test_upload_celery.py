@@ -1,6 +1,6 @@
 """With REDIS_URL set, the upload page's review and load run as Celery tasks.
 
-The real app and a real worker (``celery -A web.worker worker``) over Redis database
+The real app and a real worker (``celery -A cli.worker worker``) over Redis database
 11 (emptied before and after): a file sent over HTTP is reviewed and loaded by the
 worker, and the job record lives in Redis, where any web process finds it.
 """
@@ -55,7 +55,7 @@ def worker(url: str, folder):
            "COURT_KPI_UPLOAD_DIR": str(folder / "uploads"), "PYTHONUNBUFFERED": "1"}
     with open(folder / "worker.log", "w") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "web.worker", "worker", "--concurrency", "1",
+            [sys.executable, "-m", "celery", "-A", "cli.worker", "worker", "--concurrency", "1",
              "--loglevel", "info"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
             start_new_session=True)
     try:

@@ -16,9 +16,9 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from data.accounts.access import Viewer
 from data.store.schema import CATEGORIES
 from kpi.catalogue import KPIS
-from kpi.cli import json_records
 from kpi.outlook import DEFAULT_HORIZON, HORIZONS
-from layouts.export import neutralise_formulas
+from layouts.export import csv_text, json_records
+from layouts.params import whole_number
 from web.guard import current_viewer
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -27,6 +27,23 @@ LEVELS = ("national", "region", "court")
 
 class BadRequest(ValueError):
     pass
+
+
+YEARS = (1900, 2100)
+YEAR_SENTENCE = "year must be a year such as 2025"
+
+
+def integer(args, name: str, low: int, high: int, sentence: str) -> int | None:
+    """The integer parameter ``name`` (None when absent or empty); BadRequest with
+    ``sentence`` unless it is ASCII digits in [low, high] (layouts.params.whole_number,
+    the one parser for integers in URLs, queries and payloads)."""
+    raw = args.get(name)
+    if raw is None or raw == "":
+        return None
+    number = whole_number(raw, low, high)
+    if number is None:
+        raise BadRequest(sentence)
+    return number
 
 
 def _filters(args) -> dict:
@@ -39,12 +56,7 @@ def _filters(args) -> dict:
     if code is not None and len(code) > 64:
         raise BadRequest("code is at most 64 characters")
     out["code"] = code
-    year = args.get("year") or None
-    if year is not None:
-        if not year.isdigit() or not 1900 <= int(year) <= 2100:
-            raise BadRequest("year must be a year such as 2025")
-        year = int(year)
-    out["year"] = year
+    out["year"] = integer(args, "year", *YEARS, YEAR_SENTENCE)
     category = args.get("category") or None
     if category is not None and category not in ("all", *CATEGORIES):
         raise BadRequest(f"category must be one of all, {', '.join(CATEGORIES)}")
@@ -77,7 +89,7 @@ def kpi_values():
         return asked
     viewer, fmt, filters = asked
     services = current_app.extensions["court_kpi_services"]
-    values = services.kpi_values(viewer=viewer, anonymous=True, **filters)
+    values = services.kpi_values(viewer, anonymous=True, **filters)
     return _answer(values, fmt, "kpi_values.csv")
 
 
@@ -91,29 +103,23 @@ def outlook():
         return asked
     viewer, fmt, filters = asked
     try:
-        horizon = _horizon(request.args.get("horizon"))
+        horizon = integer(request.args, "horizon", HORIZONS[0], HORIZONS[-1],
+                          f"horizon must be a year from {HORIZONS[0]} to {HORIZONS[-1]}")
     except BadRequest as exc:
         return jsonify(error=str(exc)), 400
     if filters.pop("year") is not None:
         return jsonify(error="the outlook takes horizon, not year"), 400
     services = current_app.extensions["court_kpi_services"]
-    rows = services.outlook(viewer=viewer, horizon=horizon, **filters)
+    horizon = DEFAULT_HORIZON if horizon is None else horizon  # HORIZONS is contiguous
+    rows = services.outlook(viewer, horizon=horizon, **filters)
     if rows.empty and filters["code"] is not None:
         return jsonify(error=f"no KPI values for {filters['code']}"), 404
     return _answer(rows, fmt, f"outlook_{horizon}.csv")
 
 
-def _horizon(text: str | None) -> int:
-    if not text:
-        return DEFAULT_HORIZON
-    if not text.isdigit() or int(text) not in HORIZONS:
-        raise BadRequest(f"horizon must be a year from {HORIZONS[0]} to {HORIZONS[-1]}")
-    return int(text)
-
-
 def _answer(frame, fmt: str, filename: str) -> Response:
     if fmt == "csv":
-        body = neutralise_formulas(frame).to_csv(index=False, lineterminator="\n")
+        body = csv_text(frame, lineterminator="\n")
         return Response(body, mimetype="text/csv",
                         headers={"Content-Disposition": f"attachment; filename={filename}"})
     return Response(json.dumps(json_records(frame), ensure_ascii=False, default=str),
@@ -146,8 +152,7 @@ def plausibility_flags():
     """The plausibility flags (data.derive.flags) the asker may see, most implausible first,
     with their sentence in ``lang`` and the note that explains each, if any. A judge
     gets their own court's only. ``code`` is a court; ``rule`` one of kpi.plausibility's."""
-    from data.derive.flags import messages
-    from kpi.plausibility import RULES
+    from kpi.plausibility import RULES, messages
     from layouts.i18n import LANGUAGES, t
 
     viewer = current_viewer()
@@ -161,21 +166,22 @@ def plausibility_flags():
         return jsonify(error=f"lang must be one of {', '.join(LANGUAGES)}"), 400
     if rule and rule not in RULES:
         return jsonify(error=f"rule must be one of {', '.join(RULES)}"), 400
-    year = args.get("year") or None
-    if year is not None and (not year.isdigit() or not 1900 <= int(year) <= 2100):
-        return jsonify(error="year must be a year such as 2025"), 400
+    try:
+        year = integer(args, "year", *YEARS, YEAR_SENTENCE)
+    except BadRequest as exc:
+        return jsonify(error=str(exc)), 400
     services = current_app.extensions["court_kpi_services"]
     code = args.get("code") or None
-    if code is not None and (code not in set(services.directory()["court_code"])
+    if code is not None and (code not in set(services.directory(viewer)["court_code"])
                              or not viewer.may_see_court(code)):
         # To a judge, another court is unknown whether or not it exists.
         return jsonify(error=f"no court with the code {code[:64]!r}"), 404
     rows = services.flags(viewer)
     years = set(services.years())
-    if year is not None and int(year) not in years:
+    if year is not None and year not in years:
         return jsonify(error=f"no data for the year {year}"), 404
     if year is not None:
-        rows = rows[rows["year"] == int(year)]
+        rows = rows[rows["year"] == year]
     if code is not None:
         rows = rows[rows["court_code"] == code]
     if rule:

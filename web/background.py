@@ -4,7 +4,7 @@
   server and leave their results in a disk cache (diskcache) in ``instance/cache``
   (``COURT_KPI_CACHE_DIR`` to move it). Nothing else to start.
 * With ``REDIS_URL``, they are Celery tasks on that Redis, run by a worker started
-  next to the web server: ``celery -A web.worker worker`` (same environment:
+  next to the web server: ``celery -A cli.worker worker`` (same environment:
   ``DATABASE_URL``, ``COURT_KPI_UPLOAD_DIR`` on a disk both can read).
   ``COURT_KPI_BACKGROUND=diskcache`` keeps the disk cache even with ``REDIS_URL``.
 

@@ -29,8 +29,14 @@ from web.security import csrf
 
 PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/login", "/lang/", "/health",
                    "/_favicon.ico")
-# Paths of the Dash index page itself; everything else unknown is left to 404.
 DASH_POST = "/_dash-update-component"
+# The endpoints of Dash's app shell: its index ("/") and its catch-all page route, named
+# after their rules by Dash. The shell is for the app's pages only: under these
+# prefixes a path that reaches it is unknown (issue 30: "/public/", "/assets/",
+# "/api/v1/anything" answered 200 with the shell, which also reflected the Host).
+SHELL_ENDPOINTS = frozenset({"/", "/<path:path>"})
+NOT_PAGES = ("/public", "/api/", "/assets/", "/_dash", "/download", "/lang/", "/login",
+             "/logout", "/health", "/_favicon", "/_reload-hash")
 
 
 def current_viewer() -> Viewer | None:
@@ -69,8 +75,17 @@ def _wants_html() -> bool:
         not request.path.startswith(("/_dash", "/api/", "/download"))
 
 
+def stray_path(path: str, endpoint: str | None) -> bool:
+    """True for a path outside the app's pages that only Dash's catch-all would answer."""
+    return endpoint in SHELL_ENDPOINTS and path != "/" and path.startswith(NOT_PAGES)
+
+
 def check_request():
     path = request.path
+    if stray_path(path, request.endpoint):
+        if path.startswith(API_PREFIX):
+            return jsonify(error="No such API endpoint."), 404
+        abort(404)
     if path.startswith(PUBLIC_PREFIXES):
         return None
     if (path == "/public" or path.startswith("/public/")) \

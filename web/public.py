@@ -32,7 +32,8 @@ from data.publish import releases
 from data.store.db import instance_id, schema_ready
 from kpi.catalogue import CATALOGUE, KPIS
 from layouts import open_data, public_view
-from layouts.i18n import LANGUAGE_NAMES, LANGUAGES, request_language, t
+from layouts.i18n import DEFAULT_LANGUAGE, LANGUAGE_NAMES, LANGUAGES, t
+from layouts.params import whole_number
 from web.auth import client_address
 from web.guard import require
 
@@ -129,7 +130,13 @@ def _site() -> Site:
 
 
 def _lang() -> str:
-    return request_language()
+    """The page's language: ``?lang=``, else the browser's Accept-Language (which every
+    public response names in Vary), never the cookie: a shared cache keeps these
+    pages, and the links between them carry ``lang``."""
+    asked = request.args.get("lang")
+    if asked in LANGUAGES:
+        return asked
+    return request.accept_languages.best_match(LANGUAGES) or DEFAULT_LANGUAGE
 
 
 def _number() -> int | None:
@@ -137,9 +144,10 @@ def _number() -> int | None:
     raw = request.args.get("release")
     if raw is None or raw == "":
         return None
-    if not raw.isdigit() or not releases.is_number(int(raw)):
+    number = whole_number(raw, 1, 2**31 - 1)  # ASCII digits: "²" or "٣" is 400, not 500
+    if number is None:
         abort(400)
-    return int(raw)
+    return number
 
 
 def _kpi() -> str:
@@ -160,6 +168,7 @@ def _page(template: str, status: int = 200, **context):
 def _respond(html: str | bytes, status: int = 200):
     response = current_app.make_response((html, status))
     response.headers["Cache-Control"] = PAGE_CACHE
+    response.vary.add("Accept-Language")
     response.add_etag()
     return response.make_conditional(request)
 
@@ -313,6 +322,7 @@ def _too_many(error: RateLimitExceeded):
         "public/message.html", lang=lang, **_common(lang), release=None,
         message=t("public.too_many", lang)), 429))
     response.headers["Retry-After"] = "60"
+    response.headers["Cache-Control"] = "no-store"
     return response
 
 

@@ -142,6 +142,13 @@ def add_headers(response, policy: str, https: bool):
     return response
 
 
+def shared_cacheable(response) -> bool:
+    """True when a shared cache (a proxy, a CDN) may keep ``response``: it then carries
+    no cookie of anyone's (issue 30)."""
+    return "public" in {d.strip().lower() for d in
+                        (response.headers.get("Cache-Control") or "").split(",")}
+
+
 def refresh_dash_csrf_cookie(response, signed_in: bool, https: bool):
     """Give a signed-in browser the token Dash echoes back in X-CSRFToken."""
     if not signed_in:

@@ -4,9 +4,8 @@ Reads the yearly facts (of cases and caseload uploads alike) and the resources, 
 runs the checks of ``kpi.plausibility`` over all courts (each court is judged against
 its peers, so a filter chooses which flags to show, not which data to judge).
 
-Messages are rendered by ``messages``, which takes the translation function as a
-parameter: ``data`` sits below ``layouts`` and does not import it; an entry point or a
-callback hands in ``layouts.i18n.t``.
+Messages are rendered by ``kpi.plausibility.messages``, which takes the translation
+function as a parameter.
 """
 
 from __future__ import annotations
@@ -28,7 +27,6 @@ from kpi.plausibility import (
     Settings,
     check,
     fact_flags,
-    format_count,
     no_flags,
     resource_flags,
 )
@@ -143,13 +141,6 @@ def _keys(frame: pd.DataFrame, key: list[str]) -> pd.Series:
     if frame.empty:
         return pd.Series([], dtype=object)
     return pd.Series(list(zip(*(frame[c].tolist() for c in key))), index=frame.index)
-
-
-def messages(frame: pd.DataFrame, t: Callable[..., str], lang: str = "en") -> list[str]:
-    """The sentence of each flag in ``lang``, through ``t`` (layouts.i18n.t)."""
-    return [t(RULES[r.rule].message_key, lang, field=r.field, value=format_count(r.value),
-              expected=r.expected, previous_year=int(r.year) - 1)
-            for r in frame.itertuples(index=False)]
 
 
 def mark_explained(found: pd.DataFrame, notes: pd.DataFrame,

@@ -1,4 +1,9 @@
-"""Queries the pages and the CLI read, returned as DataFrames. No writes here."""
+"""Court-level queries, returned as DataFrames: KPI cells, outlooks, case flow,
+coverage, targets, the court directory. No writes here.
+
+Closed to the layers above data/ (pyproject.toml): pages, routes and reports read these
+through data.scoped, which answers for one viewer. The upload records are in
+data.store.upload_records."""
 
 from __future__ import annotations
 
@@ -145,13 +150,6 @@ def synthetic(conn: Connection) -> bool:
     return not row.empty and row["value"].iloc[0] == "true"
 
 
-def uploads(conn: Connection) -> pd.DataFrame:
-    return frames.read_sql(
-        conn,
-        'SELECT id, created_at, "user", source, kind, filename, size_bytes, sha256, rows, '
-        "inserted, replaced, unchanged, warning_count, status, undone_at, undone_by "
-        "FROM uploads ORDER BY id",
-    )
 
 
 def years(conn: Connection) -> list[int]:
@@ -161,19 +159,8 @@ def years(conn: Connection) -> list[int]:
     return [int(y) for y in df["year"]]
 
 
-def uploads_with_warnings(conn: Connection) -> pd.DataFrame:
-    return frames.read_sql(
-        conn, "SELECT id, filename, kind, warning_count, warnings FROM uploads "
-              "WHERE warning_count > 0 AND status = 'loaded' ORDER BY id DESC")
 
 
-def upload_record(conn: Connection, upload_id: int) -> dict | None:
-    """One upload with its stored warnings (a JSON list of issues) for its report."""
-    df = frames.read_sql(
-        conn, 'SELECT id, created_at, "user", kind, filename, size_bytes, sha256, rows, '
-              "inserted, replaced, unchanged, warning_count, warnings, status "
-              "FROM uploads WHERE id = :id", {"id": int(upload_id)})
-    return None if df.empty else df.iloc[0].to_dict()
 
 
 def data_version(conn: Connection) -> tuple:
@@ -183,11 +170,3 @@ def data_version(conn: Connection) -> tuple:
         "SELECT COUNT(*), MAX(id), SUM(CASE WHEN status = 'undone' THEN 1 ELSE 0 END), "
         "(SELECT MAX(id) FROM target_changes) FROM uploads")).one()
     return tuple(row)
-
-
-def upload_counts(conn: Connection, upload_id: int) -> dict | None:
-    """An upload's kind and row counts as its load report gives them, or None."""
-    row = conn.execute(text(
-        "SELECT kind, rows, inserted, replaced, unchanged, warning_count FROM uploads "
-        "WHERE id = :id"), {"id": int(upload_id)}).mappings().first()
-    return None if row is None else dict(row)

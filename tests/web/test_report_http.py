@@ -9,6 +9,7 @@ import io
 import pytest
 from pypdf import PdfReader
 
+from data.accounts.access import SYSTEM
 from tests.web.conftest import JUDGE_COURT, OTHER_COURT
 
 REGION = "KZ-75"
@@ -57,7 +58,7 @@ def test_a_judges_region_report_anonymises_other_courts_staffs_names_them(as_rol
     from callbacks.context import Services
 
     services: Services = app.server.extensions["court_kpi_services"]
-    courts = services.directory()
+    courts = services.directory(SYSTEM)
     names = courts.loc[courts["region_code"] == REGION, "name_en"].tolist()
     judge = as_role("judge").get(f"/api/v1/report?level=region&code={REGION}&lang=en")
     assert judge.status_code == 200

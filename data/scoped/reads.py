@@ -1,0 +1,329 @@
+"""``ScopedReads``: the cached reads of KPI cells, outlooks, case flow, coverage,
+backlog, flags, targets and the court directory, each answered for one viewer.
+
+The caches hold the full data, kept per data version (uploads count and last id, last
+target edit), so an upload, an undo or a target edit shows at once and nothing stale
+survives it; what one worker computed the others reuse through Redis when configured.
+Every public method takes the viewer first and scopes on the way out
+(data.accounts.access), so a caller that forgets the rule has nothing to read around
+it with: the raw reads are private here, and the layers above data/ may not import
+them (pyproject.toml, "Court-level data is read through data.scoped").
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import pandas as pd
+from sqlalchemy import Connection, Engine
+
+from data.accounts.access import (
+    UPLOAD,
+    VIEW_ALL,
+    Viewer,
+    scope_values,
+    visible_courts,
+)
+from data.derive.backlog import COLUMNS as BACKLOG_COLUMNS
+from data.derive.backlog import backlog_age
+from data.derive.flags import UPLOAD_KINDS, flags_for_upload, mark_explained
+from data.derive.flags import flags as all_flags
+from data.edits import annotations as notes_on_figures
+from data.store import repository
+from kpi import funnel
+from kpi.catalogue import KPIS
+from kpi.outlook import DEFAULT_HORIZON
+
+LOWER_IS_BETTER = {code: k.direction == "lower" for code, k in KPIS.items()}
+# What the directory tells a viewer who does not see every court by name: enough to
+# build peer groups and filters, which are anonymised before anything is shown.
+DIRECTORY_STRUCTURE = ["court_code", "region_code", "level", "specialization"]
+
+
+class Shared(Protocol):
+    """A cache every worker shares (callbacks.shared_cache.SharedCache)."""
+
+    def get(self, key: str) -> Any: ...
+
+    def set(self, key: str, value: Any) -> None: ...
+
+
+def _query_key(filters: dict) -> tuple:
+    """A hashable key of query filters (lists become tuples), the same in any order."""
+    return tuple(sorted((k, tuple(v) if isinstance(v, (list, tuple, set)) else v)
+                        for k, v in filters.items()))
+
+
+def _court_of(level: str, code: str | None) -> str | None:
+    return code if level == "court" else None
+
+
+@dataclass
+class ScopedReads:
+    engine: Engine
+    # Redis (when REDIS_URL is set): what one worker computed, the others reuse.
+    shared: Shared | None = None
+    # An object that lives for one request (Flask's ``g``), or None outside one: the
+    # data version is asked once per request however many look-ups it makes.
+    request_memo: Callable[[], Any] = lambda: None
+    max_cached_queries: int = 256
+    _cache: dict = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _values: OrderedDict = field(default_factory=OrderedDict)
+
+    # --- caching (no court data leaves these) ----------------------------------------------
+
+    def version(self) -> tuple:
+        memo = self.request_memo()
+        if memo is not None and hasattr(memo, "court_kpi_version"):
+            return memo.court_kpi_version
+        with self.engine.connect() as conn:
+            version = repository.data_version(conn)
+        if memo is not None:
+            memo.court_kpi_version = version
+        return version
+
+    def _cached(self, name: str, build: Callable[[Connection], Any]):
+        version = self.version()
+        with self._lock:
+            hit = self._cache.get(name)
+            if hit and hit[0] == version:
+                return hit[1]
+        value = self._shared_or_build(f"{name}:{version}", build)
+        with self._lock:
+            self._cache[name] = (version, value)
+        return value
+
+    def _recent(self, key: tuple, kind: str, build: Callable[[Connection], Any]):
+        """A query result kept per data version, the most recent ``max_cached_queries``
+        of them (LRU), shared between workers through Redis when configured."""
+        version = self.version()
+        slot = (kind, key)
+        with self._lock:
+            hit = self._values.get(slot)
+            if hit and hit[0] == version:
+                self._values.move_to_end(slot)
+                return hit[1]
+        value = self._shared_or_build(f"{kind}:{version}:{key}", build)
+        with self._lock:
+            self._values[slot] = (version, value)
+            while len(self._values) > self.max_cached_queries:
+                self._values.popitem(last=False)
+        return value
+
+    def _shared_or_build(self, key: str, build: Callable[[Connection], Any]):
+        """From the shared cache, else from the database (and then shared)."""
+        if self.shared is not None:
+            value = self.shared.get(key)
+            if value is not None:
+                return value
+        with self.engine.connect() as conn:
+            value = build(conn)
+        if self.shared is not None:
+            self.shared.set(key, value)
+        return value
+
+    def _all_values(self, **filters) -> pd.DataFrame:
+        value = self._recent(_query_key(filters), "kpi_values",
+                             lambda conn: repository.kpi_values(conn, **filters))
+        return value.copy()
+
+    def _directory(self) -> pd.DataFrame:
+        return self._cached("courts", repository.courts)
+
+    def _may_see(self, viewer: Viewer, level: str, code: str | None) -> bool:
+        court = _court_of(level, code)
+        return court is None or viewer.may_see_court(court)
+
+    # --- KPI cells and outlooks ------------------------------------------------------------
+
+    def kpi_values(self, viewer: Viewer, anonymous: bool = False, **filters) -> pd.DataFrame:
+        """KPI cells the viewer may see (data.accounts.access.scope_values).
+
+        Other courts than a judge's own are left out, or with ``anonymous=True``
+        (rankings and funnel plots) kept without name or code.
+        """
+        return scope_values(viewer, self._all_values(**filters),
+                            asked_by_code=filters.get("code") is not None,
+                            anonymise=anonymous, lower_is_better=LOWER_IS_BETTER)
+
+    def court_values(self, viewer: Viewer, year: int, kpi: str, category: str,
+                     courts: pd.DataFrame, funnel_rate: float | None = None) -> pd.DataFrame:
+        """One KPI for the given courts (every one of them, with or without a value),
+        anonymised for judges: the rows behind a ranking or a funnel plot.
+
+        With ``funnel_rate`` (the national %), each row also says where it falls in
+        the funnel plot (``funnel_class``), worked out before anonymising: an
+        anonymised court keeps that, but not the volume it was placed by.
+        """
+        values = self._all_values(level="court", year=year, kpi=kpi, category=category)
+        rows = courts[["court_code"]].rename(columns={"court_code": "code"}).merge(
+            values, on="code", how="left")
+        rows = rows.assign(level="court", year=year, kpi=kpi, category=category)
+        keep: tuple[str, ...] = ()
+        if funnel_rate is not None:
+            rows = rows.assign(funnel_class=funnel.classify(
+                rows["value"].to_numpy(dtype="float64"),
+                rows["denominator"].to_numpy(dtype="float64"), funnel_rate))
+            keep = ("funnel_class",)
+        return scope_values(viewer, rows, asked_by_code=False, anonymise=True,
+                            lower_is_better=LOWER_IS_BETTER, keep=keep)
+
+    def peer_values(self, viewer: Viewer, court: str, year: int,
+                    categories: Sequence[str]) -> pd.DataFrame:
+        """The values of ``court``'s peers (same level and specialisation, the court
+        included) in ``year``: kpi, category and value only, no court named, for the
+        court's percentile among them. Empty for a court the viewer may not see."""
+        columns = ["kpi", "category", "value"]
+        directory = self._directory()
+        match = directory[directory["court_code"] == court]
+        if match.empty or not viewer.may_see_court(court):
+            return pd.DataFrame(columns=columns)
+        own = match.iloc[0]
+        peers = directory[(directory["level"] == own["level"])
+                          & (directory["specialization"] == own["specialization"])]
+        # Level + year (indexed) and a filter here beats an IN list of 300 codes.
+        values = self._all_values(level="court", year=year, category=sorted(set(categories)))
+        return values.loc[values["code"].isin(set(peers["court_code"])), columns] \
+            .reset_index(drop=True)
+
+    def outlook(self, viewer: Viewer, horizon: int = DEFAULT_HORIZON,
+                **filters) -> pd.DataFrame:
+        """The outlook of each series the viewer may see by name (no anonymised courts),
+        kept per data version like the values it is computed from."""
+        rows = self._recent(_query_key({**filters, "horizon": horizon}), "outlook",
+                            lambda conn: repository.outlook(conn, horizon=horizon, **filters))
+        return scope_values(viewer, rows.copy(), asked_by_code=filters.get("code") is not None)
+
+    def targets(self, viewer: Viewer) -> pd.DataFrame:
+        """The targets of the nation (``court_code`` empty) and of the courts the viewer
+        may see."""
+        rows = self._cached("targets", repository.targets)
+        if viewer.sees_all or rows.empty:
+            return rows.copy()
+        mine = rows["court_code"].fillna("").isin(["", viewer.court_code or ""])
+        return rows[mine].reset_index(drop=True)
+
+    # --- one unit's flows ------------------------------------------------------------------
+
+    def case_flow(self, viewer: Viewer, level: str, code: str | None = None,
+                  category: str | None = None) -> pd.DataFrame:
+        """Incoming, resolved and pending cases per year of a court, a region or the
+        nation; empty for a court the viewer may not see."""
+        if not self._may_see(viewer, level, code):
+            return pd.DataFrame(columns=["year", "pending_start", "incoming", "resolved",
+                                         "pending_end"])
+        return self._recent(_query_key({"level": level, "code": code, "category": category}),
+                            "case_flow",
+                            lambda conn: repository.case_flow(conn, level, code, category))
+
+    def judges_in_post(self, viewer: Viewer, court: str) -> dict[int, float]:
+        """Year -> judges in post of a court the viewer may see; {} otherwise."""
+        if not viewer.may_see_court(court):
+            return {}
+        with self.engine.connect() as conn:
+            return repository.judges_in_post(conn, court)
+
+    def backlog(self, viewer: Viewer, level: str, code: str, category: str) -> pd.DataFrame:
+        """The backlog's age of one unit (data.derive.backlog), every year; kept per data
+        version. Empty for a court the viewer may not see."""
+        if not self._may_see(viewer, level, code):
+            return pd.DataFrame(columns=BACKLOG_COLUMNS)
+        return self._cached(f"backlog:{level}:{code}:{category}",
+                            lambda conn: backlog_age(conn, level, code, category=category))
+
+    def coverage_matrix(self, viewer: Viewer) -> pd.DataFrame:
+        """Per court and year, 'cases' or 'caseload': the courts the viewer may see."""
+        rows = self._cached("coverage_matrix", repository.coverage_matrix)
+        if viewer.sees_all:
+            return rows.copy()
+        return rows[rows["court_code"] == viewer.court_code].reset_index(drop=True)
+
+    # --- plausibility flags ----------------------------------------------------------------
+
+    def flags(self, viewer: Viewer) -> pd.DataFrame:
+        """Every plausibility flag on the loaded data (data.derive.flags) the viewer may
+        see, with the note that explains it if any; computed once per data version (the
+        checks judge each court against all the others). A judge gets their own court's
+        only."""
+        rows = self._cached("flags", lambda conn: all_flags(conn))
+        if not viewer.sees_all:
+            rows = rows[rows["court_code"] == (viewer.court_code or "")]
+        with self.engine.connect() as conn:
+            notes = notes_on_figures.notes(conn, viewer)
+        directory = self._directory()
+        regions = dict(zip(directory["court_code"], directory["region_code"]))
+        return mark_explained(rows.reset_index(drop=True), notes, regions)
+
+    def upload_flags(self, viewer: Viewer, kind: str,
+                     frame: pd.DataFrame) -> pd.DataFrame | None:
+        """The flags a validated upload would raise against what is loaded (None for a
+        kind the checks do not judge): for those who upload (they see every court)."""
+        if not (viewer.can(UPLOAD) and viewer.can(VIEW_ALL)):
+            raise PermissionError("only those who upload see an upload's flags")
+        if kind not in UPLOAD_KINDS:
+            return None
+        with self.engine.connect() as conn:
+            return flags_for_upload(conn, kind, frame)
+
+    # --- the directory ---------------------------------------------------------------------
+
+    def courts(self, viewer: Viewer) -> pd.DataFrame:
+        """The courts the viewer may see by name, with their names."""
+        return visible_courts(viewer, self._directory())
+
+    def directory(self, viewer: Viewer) -> pd.DataFrame:
+        """Every court with its region, level and specialisation, for filters and peer
+        groups; names only for a viewer who sees every court by name (what is built from
+        it for others is anonymised before it is shown)."""
+        directory = self._directory()
+        if viewer.sees_all:
+            return directory
+        own = directory["court_code"] == viewer.court_code
+        return directory[DIRECTORY_STRUCTURE].assign(
+            **{c: directory[c].where(own, None) for c in directory.columns
+               if c.startswith("name_")})
+
+    def names(self, viewer: Viewer, lang: str) -> dict[str, str]:
+        """Code -> name in ``lang`` (falling back to another language) of the regions
+        and of the courts the viewer may see."""
+        names = self._cached(f"names-{lang}", lambda conn: self._names(conn, lang))
+        if viewer.sees_all:
+            return dict(names)
+        courts = set(self._directory()["court_code"])
+        return {c: n for c, n in names.items() if c not in courts or viewer.may_see_court(c)}
+
+    @staticmethod
+    def _names(conn: Connection, lang: str) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for frame, key in ((repository.regions(conn), "region_code"),
+                           (repository.courts(conn), "court_code")):
+            for row in frame.itertuples(index=False):
+                names = row._asdict()
+                out[names[key]] = (names.get(f"name_{lang}") or names.get("name_en")
+                                   or names.get("name_ru") or names[key])
+        return out
+
+    # --- not court-level ---------------------------------------------------------------------
+
+    def years(self) -> list[int]:
+        return self._cached("years", repository.years)
+
+    def synthetic(self) -> bool:
+        return self._cached("synthetic", repository.synthetic)
+
+    def regions(self) -> pd.DataFrame:
+        return self._cached("regions", repository.regions)
+
+    def latest_year(self, year: int | None) -> int | None:
+        years = self.years()
+        if year in years:
+            return year
+        return years[-1] if years else None
+
+    def connect(self):
+        return self.engine.connect()
