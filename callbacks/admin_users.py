@@ -14,12 +14,12 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import Input, Output, State, html, no_update
 
-from callbacks.audit import fmt_times
 from callbacks.context import Services, request_viewer, unit_options
 from data.accounts import user_admin, users
 from data.accounts.access import MANAGE_USERS
 from data.accounts.user_admin import OwnAccount
 from layouts import ids
+from layouts.audit_view import fmt_times
 from layouts.components import alert
 from layouts.i18n import LANGUAGE_NAMES, state_lang, t
 from web.auth import client_address

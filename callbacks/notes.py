@@ -9,8 +9,7 @@ from callbacks.context import Services, unit_options
 from data.accounts.access import ANNOTATE
 from data.edits import annotations
 from data.edits.annotations import Note, NoteError
-from layouts import ids
-from layouts import notes_view as v
+from layouts import ids, notes_view
 from layouts.i18n import t
 from layouts.params import payload_state
 from web.auth import client_address
@@ -75,7 +74,8 @@ def notes_list(services: Services, state, year):
     lang = payload_state(state)["lang"]
     with services.connect() as conn:
         rows = annotations.notes(conn, viewer, year=_year(year))
-    return v.notes_table(rows, services.unit_names(viewer, lang), lang, viewer.can(ANNOTATE))
+    return notes_view.notes_table(rows, services.unit_names(viewer, lang), lang,
+                                  viewer.can(ANNOTATE))
 
 
 def save_note(services: Services, n_clicks, unit, year, kpi, text, editing, changed,
@@ -87,7 +87,7 @@ def save_note(services: Services, n_clicks, unit, year, kpi, text, editing, chan
         return no_update, no_update, no_update, no_update
     code = str(unit or "")[:64]
     note = Note(level_of(code, _regions(services)), code, _year(year) or 0,
-                "" if kpi in (None, v.WHOLE_YEAR) else str(kpi)[:64],
+                "" if kpi in (None, notes_view.WHOLE_YEAR) else str(kpi)[:64],
                 "" if text is None else text)  # not a str: refused by annotations.check
     try:
         if annotations.is_id(editing):
@@ -105,14 +105,14 @@ def start_edit(services: Services, state) -> tuple:
     viewer = require(ANNOTATE)
     lang = payload_state(state)["lang"]
     trigger = ctx.triggered_id
-    if trigger == v.CANCEL:
+    if trigger == notes_view.CANCEL:
         return None, no_update, no_update, no_update, "", ""
     if not isinstance(trigger, dict) or not ctx.triggered[0].get("value"):
         return (no_update,) * 6
     note = clicked_note(services, trigger, viewer)
     if isinstance(note, NoteError):
         return None, no_update, no_update, no_update, no_update, error_text(note, lang)
-    return (int(note["id"]), note["code"], int(note["year"]), note["kpi"] or v.WHOLE_YEAR,
+    return (int(note["id"]), note["code"], int(note["year"]), note["kpi"] or notes_view.WHOLE_YEAR,
             note["text"], t("notes.editing", lang, id=int(note["id"])))
 
 
@@ -121,9 +121,9 @@ def delete_note(services: Services, pending, changed, state) -> tuple:
     viewer = require(ANNOTATE)
     lang = payload_state(state)["lang"]
     trigger = ctx.triggered_id
-    if trigger == v.CONFIRM_CANCEL:
+    if trigger == notes_view.CONFIRM_CANCEL:
         return False, no_update, None, no_update, no_update
-    if trigger == v.CONFIRM_OK:
+    if trigger == notes_view.CONFIRM_OK:
         if not annotations.is_id(pending):
             return False, no_update, None, no_update, no_update
         try:
@@ -146,39 +146,43 @@ def delete_note(services: Services, pending, changed, state) -> tuple:
 
 
 def register(app, services: Services) -> None:
-    @app.callback(Output(v.UNIT, "options"), Output(v.FORM, "className"),
-                  Output(v.READONLY, "className"), Input(PAGE, "data"))
+    @app.callback(Output(notes_view.UNIT, "options"), Output(notes_view.FORM, "className"),
+                  Output(notes_view.READONLY, "className"), Input(PAGE, "data"))
     def setup(state):
         return form_setup(services, state)
 
-    @app.callback(Output(v.LIST, "children"), Input(PAGE, "data"), Input(v.CHANGED, "data"),
-                  Input(v.FILTER_YEAR, "value"))
+    @app.callback(Output(notes_view.LIST, "children"), Input(PAGE, "data"),
+                  Input(notes_view.CHANGED, "data"), Input(notes_view.FILTER_YEAR, "value"))
     def listing(state, _changed, year):
         return notes_list(services, state, year)
 
-    @app.callback(Output(v.MESSAGE, "children"), Output(v.CHANGED, "data"),
-                  Output(v.EDITING, "data"), Output(v.TEXT, "value"), Input(v.SAVE, "n_clicks"),
-                  State(v.UNIT, "value"), State(v.YEAR, "value"), State(v.KPI, "value"),
-                  State(v.TEXT, "value"), State(v.EDITING, "data"), State(v.CHANGED, "data"),
-                  State(PAGE, "data"), prevent_initial_call=True)
+    @app.callback(Output(notes_view.MESSAGE, "children"), Output(notes_view.CHANGED, "data"),
+                  Output(notes_view.EDITING, "data"), Output(notes_view.TEXT, "value"),
+                  Input(notes_view.SAVE, "n_clicks"), State(notes_view.UNIT, "value"),
+                  State(notes_view.YEAR, "value"), State(notes_view.KPI, "value"),
+                  State(notes_view.TEXT, "value"), State(notes_view.EDITING, "data"),
+                  State(notes_view.CHANGED, "data"), State(PAGE, "data"), prevent_initial_call=True)
     def save(n_clicks, unit, year, kpi, text, editing, changed, state):
         return save_note(services, n_clicks, unit, year, kpi, text, editing, changed, state)
 
-    @app.callback(Output(v.EDITING, "data", allow_duplicate=True), Output(v.UNIT, "value"),
-                  Output(v.YEAR, "value"), Output(v.KPI, "value"),
-                  Output(v.TEXT, "value", allow_duplicate=True),
-                  Output(v.MESSAGE, "children", allow_duplicate=True),
-                  Input({"type": v.EDIT, "index": ALL}, "n_clicks"), Input(v.CANCEL, "n_clicks"),
-                  State(PAGE, "data"), prevent_initial_call=True)
+    @app.callback(Output(notes_view.EDITING, "data", allow_duplicate=True),
+                  Output(notes_view.UNIT, "value"), Output(notes_view.YEAR, "value"),
+                  Output(notes_view.KPI, "value"),
+                  Output(notes_view.TEXT, "value", allow_duplicate=True),
+                  Output(notes_view.MESSAGE, "children", allow_duplicate=True),
+                  Input({"type": notes_view.EDIT, "index": ALL}, "n_clicks"),
+                  Input(notes_view.CANCEL, "n_clicks"), State(PAGE, "data"),
+                  prevent_initial_call=True)
     def edit(_edits, _cancel, state):
         return start_edit(services, state)
 
-    @app.callback(Output(v.CONFIRM, "is_open"), Output(v.CONFIRM_BODY, "children"),
-                  Output(v.PENDING, "data"), Output(v.CHANGED, "data", allow_duplicate=True),
-                  Output(v.MESSAGE, "children", allow_duplicate=True),
-                  Input({"type": v.DELETE, "index": ALL}, "n_clicks"),
-                  Input(v.CONFIRM_OK, "n_clicks"), Input(v.CONFIRM_CANCEL, "n_clicks"),
-                  State(v.PENDING, "data"), State(v.CHANGED, "data"), State(PAGE, "data"),
-                  prevent_initial_call=True)
+    @app.callback(Output(notes_view.CONFIRM, "is_open"),
+                  Output(notes_view.CONFIRM_BODY, "children"), Output(notes_view.PENDING, "data"),
+                  Output(notes_view.CHANGED, "data", allow_duplicate=True),
+                  Output(notes_view.MESSAGE, "children", allow_duplicate=True),
+                  Input({"type": notes_view.DELETE, "index": ALL}, "n_clicks"),
+                  Input(notes_view.CONFIRM_OK, "n_clicks"),
+                  Input(notes_view.CONFIRM_CANCEL, "n_clicks"), State(notes_view.PENDING, "data"),
+                  State(notes_view.CHANGED, "data"), State(PAGE, "data"), prevent_initial_call=True)
     def delete(_deletes, _ok, _cancel, pending, changed, state):
         return delete_note(services, pending, changed, state)

@@ -10,8 +10,7 @@ from callbacks.context import Services
 from data.accounts.access import PUBLISH
 from data.publish import releases
 from data.publish.releases import ReleaseError
-from layouts import ids
-from layouts import releases_view as v
+from layouts import ids, releases_view
 from layouts.i18n import t
 from layouts.params import payload_state, whole_number
 from web.auth import client_address
@@ -47,7 +46,7 @@ def _error(text: str) -> html.Span:
 def form_setup(services: Services, state) -> tuple:
     require(PUBLISH)
     lang = payload_state(state)["lang"]
-    return v.public_status(lang, _public()), v.form(lang, services.years())
+    return releases_view.public_status(lang, _public()), releases_view.form(lang, services.years())
 
 
 def releases_list(services: Services, state):
@@ -56,7 +55,7 @@ def releases_list(services: Services, state):
         rows = releases.listing(conn)
     revised = {int(r.id): int(r.revised) for r in rows.itertuples(index=False)
                if int(r.id) != rows["id"].min()}
-    return v.releases_table(rows, revised, payload_state(state)["lang"], _public())
+    return releases_view.releases_table(rows, revised, payload_state(state)["lang"], _public())
 
 
 def publish_year(services: Services, year, note, changed, state) -> tuple:
@@ -64,14 +63,14 @@ def publish_year(services: Services, year, note, changed, state) -> tuple:
     viewer = require(PUBLISH)
     lang = payload_state(state)["lang"]
     trigger = ctx.triggered_id
-    if trigger == v.CONFIRM_CANCEL or not ctx.triggered[0].get("value"):
+    if trigger == releases_view.CONFIRM_CANCEL or not ctx.triggered[0].get("value"):
         return False, no_update, no_update, no_update, no_update
     chosen = _year(year, services.years())
     if chosen is None:
         code = "year" if as_year(year) is not None else "not_year"
         return False, no_update, _error(t(f"releases.error.{code}", lang,
                                           year=str(year)[:8])), no_update, no_update
-    if trigger == v.PUBLISH:
+    if trigger == releases_view.PUBLISH:
         with services.connect() as conn:
             latest = releases.latest(conn)
         number = 1 if latest is None else latest["id"] + 1
@@ -93,20 +92,24 @@ def publish_year(services: Services, year, note, changed, state) -> tuple:
 
 
 def register(app, services: Services) -> None:
-    @app.callback(Output(v.P + "public", "children"), Output(v.P + "form", "children"),
-                  Input(PAGE, "data"))
+    @app.callback(Output(releases_view.P + "public", "children"),
+                  Output(releases_view.P + "form", "children"), Input(PAGE, "data"))
     def setup(state):
         return form_setup(services, state)
 
-    @app.callback(Output(v.LIST, "children"), Input(PAGE, "data"), Input(v.CHANGED, "data"))
+    @app.callback(Output(releases_view.LIST, "children"), Input(PAGE, "data"),
+                  Input(releases_view.CHANGED, "data"))
     def listing(state, _changed):
         return releases_list(services, state)
 
-    @app.callback(Output(v.CONFIRM, "is_open"), Output(v.CONFIRM_BODY, "children"),
-                  Output(v.MESSAGE, "children"), Output(v.CHANGED, "data"),
-                  Output(v.NOTE, "value"), Input(v.PUBLISH, "n_clicks"),
-                  Input(v.CONFIRM_OK, "n_clicks"), Input(v.CONFIRM_CANCEL, "n_clicks"),
-                  State(v.YEAR, "value"), State(v.NOTE, "value"), State(v.CHANGED, "data"),
-                  State(PAGE, "data"), prevent_initial_call=True)
+    @app.callback(Output(releases_view.CONFIRM, "is_open"),
+                  Output(releases_view.CONFIRM_BODY, "children"),
+                  Output(releases_view.MESSAGE, "children"), Output(releases_view.CHANGED, "data"),
+                  Output(releases_view.NOTE, "value"), Input(releases_view.PUBLISH, "n_clicks"),
+                  Input(releases_view.CONFIRM_OK, "n_clicks"),
+                  Input(releases_view.CONFIRM_CANCEL, "n_clicks"),
+                  State(releases_view.YEAR, "value"), State(releases_view.NOTE, "value"),
+                  State(releases_view.CHANGED, "data"), State(PAGE, "data"),
+                  prevent_initial_call=True)
     def publish(_ask, _ok, _cancel, year, note, changed, state):
         return publish_year(services, year, note, changed, state)

@@ -21,8 +21,7 @@ from dash import Input, Output, State, html, no_update
 from callbacks.context import Services, request_viewer
 from data.accounts.access import Viewer
 from kpi.simulate import SimulationError, Start, simulate, start_from_flow
-from layouts import figures, ids
-from layouts import simulate_view as v
+from layouts import figures, ids, simulate_view
 from layouts.i18n import t
 from layouts.params import payload_state
 
@@ -50,7 +49,8 @@ def unit_options(names, region_codes: list[str], court_codes: list[str],
                  lang: str) -> list[dict]:
     """The nation, the regions by name, then the courts the viewer may see by name
     (with their code, since several courts share a name pattern)."""
-    options = [{"label": names.get(v.NATIONAL, t("nav.national", lang)), "value": v.NATIONAL}]
+    options = [{"label": names.get(simulate_view.NATIONAL, t("nav.national", lang)),
+                "value": simulate_view.NATIONAL}]
     options += sorted(({"label": names.get(c, c), "value": c} for c in region_codes),
                       key=lambda o: o["label"])
     options += sorted(({"label": f"{names.get(c, c)} ({c})", "value": c} for c in court_codes),
@@ -62,7 +62,7 @@ def unit_level(code: str, region_codes: set[str], court_codes: set[str],
                viewer: Viewer) -> str | None:
     """"national", "region" or "court"; "refused" for a court the viewer may not see
     (whether or not it exists, so a refusal tells nothing); None for an unknown code."""
-    if code == v.NATIONAL:
+    if code == simulate_view.NATIONAL:
         return "national"
     if code in region_codes:
         return "region"
@@ -97,7 +97,7 @@ def refused(lang: str) -> Outcome:
                    judges_disabled=True, clearance_hint="", judges_hint="", base=None)
 
 
-def _same_base(base, levers: v.Levers) -> bool:
+def _same_base(base, levers: simulate_view.Levers) -> bool:
     return isinstance(base, dict) and base.get("unit") == levers.unit \
         and base.get("category") == levers.category
 
@@ -107,33 +107,35 @@ def _no_flow(flow: pd.DataFrame) -> bool:
         flow["incoming"].notna().any() or flow["pending_end"].notna().any())
 
 
-def _why_not(start: Start, levers: v.Levers, allowed: bool) -> str | None:
+def _why_not(start: Start, levers: simulate_view.Levers, allowed: bool) -> str | None:
     """The message key (and its year) when the levers cannot run on year L, else None."""
     if levers.judges is not None and not allowed:
         return "simulate.judges_court_only"
     if levers.horizon <= start.year:
         return "simulate.reason.horizon"
-    if levers.judges is not None and v.per_judge(start) is None:
+    if levers.judges is not None and simulate_view.per_judge(start) is None:
         return "simulate.reason.no_judges"
-    if levers.judges is None and levers.clearance is None and v.last_clearance(start) is None:
+    if levers.judges is None and levers.clearance is None \
+            and simulate_view.last_clearance(start) is None:
         return "simulate.reason.no_clearance"
     return None
 
 
-def project(start: Start, flow: pd.DataFrame, levers: v.Levers, targets: pd.DataFrame,
+def project(start: Start, flow: pd.DataFrame, levers: simulate_view.Levers, targets: pd.DataFrame,
             lang: str, filename: str) -> tuple[list, Any, dict]:
     """(sentence, figure, table) of a simulation that can run (pure)."""
     frame = simulate(start, levers.horizon, levers.incoming_change, levers.clearance,
                      levers.judges)
-    rows = v.timeline(v.reported_frame(flow, start.year), frame)
+    rows = simulate_view.timeline(simulate_view.reported_frame(flow, start.year), frame)
     target = targets[(targets["year"] == levers.horizon) & targets["target"].notna()]
-    words = v.sentence(frame, levers, start, lang,
-                       float(target["target"].iloc[-1]) if len(target) else None,
-                       bool(target["illustrative"].iloc[-1]) if len(target) else False)
+    words = simulate_view.sentence(frame, levers, start, lang,
+                                   float(target["target"].iloc[-1]) if len(target) else None,
+                                   bool(target["illustrative"].iloc[-1]) if len(target)
+                                   else False)
     text = html.Div([html.P(words[0], className="mb-1 fw-semibold"),
                      html.P(" ".join(words[1:]), className="small text-muted mb-0")])
-    return text, v.simulation_figure(rows, targets, lang), v.table_payload(rows, lang,
-                                                                          filename)
+    return (text, simulate_view.simulation_figure(rows, targets, lang),
+            simulate_view.table_payload(rows, lang, filename))
 
 
 def run(services: Services, viewer: Viewer, lang: str, values: tuple, base) -> Outcome:
@@ -141,8 +143,8 @@ def run(services: Services, viewer: Viewer, lang: str, values: tuple, base) -> O
     clearance, judges) as sent, and ``base``: what the clearance and judges fields were
     last filled for. A new unit or category fills them again from its year L."""
     try:
-        levers = v.read_levers(*values)
-    except v.LeverError as exc:
+        levers = simulate_view.read_levers(*values)
+    except simulate_view.LeverError as exc:
         return message(exc.message(lang))
     regions = set(services.regions()["region_code"])
     courts = set(services.directory(viewer)["court_code"])
@@ -152,14 +154,14 @@ def run(services: Services, viewer: Viewer, lang: str, values: tuple, base) -> O
     if level is None:
         return message(t("simulate.bad.unit", lang), clearance=None, judges=None,
                        judges_disabled=True, clearance_hint="", judges_hint="", base=None)
-    allowed = v.judges_allowed(level, levers.category)
-    change_text = v.signed_percent(levers.incoming_change, lang)
+    allowed = simulate_view.judges_allowed(level, levers.category)
+    change_text = simulate_view.signed_percent(levers.incoming_change, lang)
     flow = services.case_flow(viewer, level, levers.unit, levers.category)
     judges = services.judges_in_post(viewer, levers.unit) if level == "court" else {}
     targets = national_targets(services.targets(viewer))
     name = services.unit_names(viewer, lang).get(levers.unit, levers.unit)
     empty = {"clearance": None, "judges": None, "judges_disabled": True, "base": None,
-             "clearance_hint": "", "judges_hint": v.judges_hint(None, allowed, lang),
+             "clearance_hint": "", "judges_hint": simulate_view.judges_hint(None, allowed, lang),
              "change_text": change_text}
     if _no_flow(flow):
         return message(t("simulate.no_data", lang, unit=name), **empty)
@@ -168,10 +170,10 @@ def run(services: Services, viewer: Viewer, lang: str, values: tuple, base) -> O
     except SimulationError:
         return message(t("simulate.error", lang, reason=t("simulate.reason.no_year", lang)),
                        **empty)
-    shown = v.shown_clearance(start)
-    out = Outcome(judges_disabled=not allowed or v.per_judge(start) is None,
-                  clearance_hint=v.clearance_hint(start, lang),
-                  judges_hint=v.judges_hint(start, allowed, lang),
+    shown = simulate_view.shown_clearance(start)
+    out = Outcome(judges_disabled=not allowed or simulate_view.per_judge(start) is None,
+                  clearance_hint=simulate_view.clearance_hint(start, lang),
+                  judges_hint=simulate_view.judges_hint(start, allowed, lang),
                   base={"unit": levers.unit, "category": levers.category, "clearance": shown},
                   change_text=change_text)
     if not _same_base(base, levers):
@@ -199,7 +201,7 @@ def run(services: Services, viewer: Viewer, lang: str, values: tuple, base) -> O
 
 
 def register(app, services: Services) -> None:
-    @app.callback(Output(v.UNIT, "options"), Input(ids.page_state("simulate"), "data"))
+    @app.callback(Output(simulate_view.UNIT, "options"), Input(ids.page_state("simulate"), "data"))
     def units(state):
         viewer = request_viewer()
         lang = payload_state(state)["lang"]
@@ -207,17 +209,18 @@ def register(app, services: Services) -> None:
                             list(services.regions()["region_code"]),
                             list(services.courts(viewer)["court_code"]), lang)
 
-    @app.callback(Output(v.CLEARANCE, "value"), Output(v.JUDGES, "value"),
-                  Output(v.JUDGES, "disabled"), Output(v.CLEARANCE_HINT, "children"),
-                  Output(v.JUDGES_HINT, "children"), Output(v.BASE, "data"),
-                  Output(v.SENTENCE, "children"),
-                  Output(ids.chart(ids.CHART_GRAPH, v.CHART), "figure"),
-                  Output(ids.chart(ids.CHART_DATA, v.CHART), "data"),
-                  Output(v.CHANGE_VALUE, "children"), Input(v.UNIT, "value"),
-                  Input(v.CATEGORY, "value"), Input(v.HORIZON, "value"),
-                  Input(v.CHANGE, "value"), Input(v.CLEARANCE, "value"),
-                  Input(v.JUDGES, "value"), State(ids.page_state("simulate"), "data"),
-                  State(v.BASE, "data"))
+    @app.callback(Output(simulate_view.CLEARANCE, "value"), Output(simulate_view.JUDGES, "value"),
+                  Output(simulate_view.JUDGES, "disabled"),
+                  Output(simulate_view.CLEARANCE_HINT, "children"),
+                  Output(simulate_view.JUDGES_HINT, "children"), Output(simulate_view.BASE, "data"),
+                  Output(simulate_view.SENTENCE, "children"),
+                  Output(ids.chart(ids.CHART_GRAPH, simulate_view.CHART), "figure"),
+                  Output(ids.chart(ids.CHART_DATA, simulate_view.CHART), "data"),
+                  Output(simulate_view.CHANGE_VALUE, "children"),
+                  Input(simulate_view.UNIT, "value"), Input(simulate_view.CATEGORY, "value"),
+                  Input(simulate_view.HORIZON, "value"), Input(simulate_view.CHANGE, "value"),
+                  Input(simulate_view.CLEARANCE, "value"), Input(simulate_view.JUDGES, "value"),
+                  State(ids.page_state("simulate"), "data"), State(simulate_view.BASE, "data"))
     def simulate_page(unit, category, horizon, change, clearance, judges, state, base):
         viewer = request_viewer()
         lang = payload_state(state)["lang"]

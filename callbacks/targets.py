@@ -23,8 +23,7 @@ from data.edits.targets_edit import (
 )
 from data.ingest.load import context
 from data.ingest.readers import ReadError, read_table
-from layouts import ids
-from layouts import targets_view as v
+from layouts import ids, targets_view
 from layouts.components import alert
 from layouts.export import to_csv_bytes
 from layouts.i18n import state_lang, t
@@ -56,14 +55,15 @@ def targets_grid(services: Services, state, scope) -> tuple:
     scope = scope if scope in set(courts["court_code"]) else ""
     with services.connect() as conn:
         targets = services.targets(viewer)
-        changes = recent_changes(conn, v.LOG_ROWS)
+        changes = recent_changes(conn, targets_view.LOG_ROWS)
     options = [{"label": t("targets.national", lang), "value": ""}] + unit_options(
         names, courts["court_code"], with_code=True)
     editable = viewer.can(EDIT_TARGETS)
     tools = "d-inline-flex align-items-center" if editable else "d-none"
     note = "py-2 small d-none" if editable else "py-2 small"
-    return (v.grid_rows(targets, scope, lang), v.column_defs(lang, bool(scope), editable),
-            options, tools, note, v.change_log(changes, names, lang), {})
+    return (targets_view.grid_rows(targets, scope, lang),
+            targets_view.column_defs(lang, bool(scope), editable), options, tools, note,
+            targets_view.change_log(changes, names, lang), {})
 
 
 def save_edits(services: Services, pending, state, refresh) -> tuple:
@@ -71,24 +71,26 @@ def save_edits(services: Services, pending, state, refresh) -> tuple:
     viewer = request_viewer()
     viewer = require(EDIT_TARGETS)
     lang = state_lang(state)
-    edited = v.edited_rows(list((pending or {}).values()) if isinstance(pending, dict)
-                           else [])
+    edited = targets_view.edited_rows(list((pending or {}).values())
+                                      if isinstance(pending, dict) else [])
     if not edited:
         return alert(t("targets.nothing", lang), "secondary"), no_update
     with services.connect() as conn:
         checked = check_rows(edited, context(conn), decimal_comma=lang in ("kk", "ru"))
     names = services.unit_names(viewer, lang)
     if not checked.ok:
-        items = [f"{v.row_label(edited[e.line - 1], names, lang)}: "
+        items = [f"{targets_view.row_label(edited[e.line - 1], names, lang)}: "
                  f"{issue_text(e.as_dict(), lang)}" for e in checked.errors
                  if e.line and 0 < e.line <= len(edited)]
         return alert(t("targets.errors", lang, n=len(checked.errors)), "danger",
                      _error_list(items, len(items), lang)), no_update
     try:
         applied = apply_edits(services.engine, checked.edits, user=viewer.username,
-                              address=client_address(), expected=v.expected_values(edited))
+                              address=client_address(),
+                              expected=targets_view.expected_values(edited))
     except StaleTargets as exc:
-        shown = "; ".join(v.row_label({"kpi": k, "year": y, "court_code": c}, names, lang)
+        shown = "; ".join(targets_view.row_label({"kpi": k, "year": y, "court_code": c}, names,
+                                                 lang)
                           for k, y, c in exc.keys[:10])
         return alert(t("targets.stale", lang, targets=shown), "warning"), (refresh or 0) + 1
     return alert(t("targets.saved", lang, n=len(applied.changed)), "success"), \
@@ -131,13 +133,13 @@ def export_targets(services: Services, scope):
     viewer = require(VIEW_ALL)
     scope = scope if scope in set(services.courts(viewer)["court_code"]) else ""
     targets = services.targets(viewer)
-    frame = v.export_frame(targets, scope)
+    frame = targets_view.export_frame(targets, scope)
     return dcc.send_bytes(to_csv_bytes(frame), f"targets-{scope or 'national'}.csv")
 
 
 def track_edit(events, pending):
     require(VIEW_ALL)
-    return v.add_pending(pending, events)
+    return targets_view.add_pending(pending, events)
 
 
 # --- the callbacks: which ids, and one line each ------------------------------------------
@@ -147,34 +149,37 @@ def register(app, services: Services) -> None:
     state = State(ids.page_state("targets"), "data")
 
     @app.callback(
-        Output(v.GRID, "rowData"), Output(v.GRID, "columnDefs"), Output(v.SCOPE, "options"),
-        Output(v.EDIT_TOOLS, "className"), Output(v.READONLY_NOTE, "className"),
-        Output(v.LOG, "children"), Output(v.PENDING, "data"),
-        Input(ids.page_state("targets"), "data"), Input(v.SCOPE, "value"),
-        Input(v.REFRESH, "data"), Input(v.DISCARD, "n_clicks"),
+        Output(targets_view.GRID, "rowData"), Output(targets_view.GRID, "columnDefs"),
+        Output(targets_view.SCOPE, "options"), Output(targets_view.EDIT_TOOLS, "className"),
+        Output(targets_view.READONLY_NOTE, "className"), Output(targets_view.LOG, "children"),
+        Output(targets_view.PENDING, "data"), Input(ids.page_state("targets"), "data"),
+        Input(targets_view.SCOPE, "value"), Input(targets_view.REFRESH, "data"),
+        Input(targets_view.DISCARD, "n_clicks"),
     )
     def grid(page, scope, _refresh, _discard):
         return targets_grid(services, page, scope)
 
-    app.callback(Output(v.PENDING, "data", allow_duplicate=True),
-                 Input(v.GRID, "cellValueChanged"), State(v.PENDING, "data"),
+    app.callback(Output(targets_view.PENDING, "data", allow_duplicate=True),
+                 Input(targets_view.GRID, "cellValueChanged"), State(targets_view.PENDING, "data"),
                  prevent_initial_call=True)(track_edit)
 
-    @app.callback(Output(v.MESSAGE, "children"), Output(v.REFRESH, "data"),
-                  Input(v.SAVE, "n_clicks"), State(v.PENDING, "data"), state,
-                  State(v.REFRESH, "data"), prevent_initial_call=True)
+    @app.callback(Output(targets_view.MESSAGE, "children"), Output(targets_view.REFRESH, "data"),
+                  Input(targets_view.SAVE, "n_clicks"), State(targets_view.PENDING, "data"), state,
+                  State(targets_view.REFRESH, "data"), prevent_initial_call=True)
     def save(_n, pending, page, refresh):
         return save_edits(services, pending, page, refresh)
 
-    @app.callback(Output(v.MESSAGE, "children", allow_duplicate=True),
-                  Output(v.REFRESH, "data", allow_duplicate=True), Output(v.IMPORT, "contents"),
-                  Input(v.IMPORT, "contents"), State(v.IMPORT, "filename"), state,
-                  State(v.REFRESH, "data"), prevent_initial_call=True)
+    @app.callback(Output(targets_view.MESSAGE, "children", allow_duplicate=True),
+                  Output(targets_view.REFRESH, "data", allow_duplicate=True),
+                  Output(targets_view.IMPORT, "contents"), Input(targets_view.IMPORT, "contents"),
+                  State(targets_view.IMPORT, "filename"), state,
+                  State(targets_view.REFRESH, "data"), prevent_initial_call=True)
     def import_file(contents, filename, page, refresh):
         return import_targets(services, contents, filename, page, refresh)
 
-    @app.callback(Output(v.EXPORT_DOWNLOAD, "data"), Input(v.EXPORT, "n_clicks"),
-                  State(v.SCOPE, "value"), prevent_initial_call=True)
+    @app.callback(Output(targets_view.EXPORT_DOWNLOAD, "data"),
+                  Input(targets_view.EXPORT, "n_clicks"), State(targets_view.SCOPE, "value"),
+                  prevent_initial_call=True)
     def export(_n, scope):
         return export_targets(services, scope)
 

@@ -38,9 +38,7 @@ from data.ingest.load import LoadReport, check_file, find_loaded, load_file, wri
 from data.ingest.validate import Issue
 from data.store import upload_records
 from data.store.schema import KINDS
-from layouts import flags_view, ids
-from layouts import profile_view as PV
-from layouts import upload_view as V
+from layouts import flags_view, ids, profile_view, upload_view
 from layouts.export import csv_text, to_csv_bytes
 from layouts.format import fmt_number
 from layouts.i18n import state_lang, t
@@ -202,7 +200,7 @@ def _preview(checked, lang: str) -> tuple[list[str], list[list[str]]]:
     else:
         return [], []
     header = [t("upload.preview.line", lang), *columns]
-    return header, V.preview_rows(frame, lines, columns, lang)
+    return header, upload_view.preview_rows(frame, lines, columns, lang)
 
 
 def profile_dict(profile: profiles.Profile) -> dict:
@@ -253,7 +251,7 @@ class Desk:
     def of(cls, app, services: Services) -> Desk:
         server = app.server
         return cls(services, background.job_store(server), uploads.staging_root(server.config),
-                   V.max_upload_bytes(server.config))
+                   upload_view.max_upload_bytes(server.config))
 
     @property
     def engine(self):
@@ -274,12 +272,13 @@ def review_file(desk: Desk, set_progress, upload: dict | None, kind: str | None,
         return html.P(t("error.forbidden", lang)), None, True, None, "d-none"
     staged = uploads.find(desk.root, upload["token"], viewer.username)
     if staged is None:
-        return V.review_view({"status": "expired", "error_count": 0, "warning_count": 0},
-                             [], [], [], lang), None, True, None, "d-none"
+        return upload_view.review_view({"status": "expired", "error_count": 0,
+                                        "warning_count": 0},
+                                       [], [], [], lang), None, True, None, "d-none"
     _own_connections(desk.engine)
 
     def say(step: str, _fraction: float) -> None:
-        set_progress((REVIEW_STEPS.get(step, 5), V.progress_label(step, lang)))
+        set_progress((REVIEW_STEPS.get(step, 5), upload_view.progress_label(step, lang)))
 
     say("reading", 0)
     mapping = own_mapping(mapping, staged.token)
@@ -290,7 +289,7 @@ def review_file(desk: Desk, set_progress, upload: dict | None, kind: str | None,
                              saved, choice, mapping["columns"], mapping["values"]))
     report = checked.report
     if report.status == "valid":
-        set_progress((80, V.progress_label("preview", lang)))
+        set_progress((80, upload_view.progress_label("preview", lang)))
         uploads.save_checked(staged, checked.result.frame, checked_meta(
             checked, desk.services.version()))
     else:
@@ -299,7 +298,7 @@ def review_file(desk: Desk, set_progress, upload: dict | None, kind: str | None,
         "errors": [i.as_dict() for i in report.errors],
         "warnings": [i.as_dict() for i in report.warnings],
         "error_count": report.error_count, "warning_count": report.warning_count})
-    set_progress((90, V.progress_label("preview", lang)))
+    set_progress((90, upload_view.progress_label("preview", lang)))
     busy = desk.running_job(viewer.username)
     kept = max(len(report.errors), len(report.warnings))
     summary = {"status": report.status, "upload_id": report.upload_id,
@@ -309,7 +308,7 @@ def review_file(desk: Desk, set_progress, upload: dict | None, kind: str | None,
                "busy": busy and busy.get("filename")}
     header, rows = _preview(checked, lang)
     plausibility = upload_flags(desk.services, checked, lang)
-    detected = V.detected_rows(report.detected, staged.filename, staged.size, lang)
+    detected = upload_view.detected_rows(report.detected, staged.filename, staged.size, lang)
     profile = checked.profile
     if profile is not None:
         detected.append((t("profile.used", lang), profile.name or t("profile.this_mapping", lang)))
@@ -322,11 +321,11 @@ def review_file(desk: Desk, set_progress, upload: dict | None, kind: str | None,
            "warning_count": report.warning_count,
            "profile": None if profile is None else profile_dict(profile),
            "unmapped": {"columns": list(gap.columns), "values": words}}
-    fields = PV.mapping_rows(list(gap.columns), [tuple(w) for w in words],
-                             _kind(kind) or report.kind, mapping, lang)
+    fields = profile_view.mapping_rows(list(gap.columns), [tuple(w) for w in words],
+                                       _kind(kind) or report.kind, mapping, lang)
     show = bool(gap) or bool(mapping["columns"] or mapping["values"])
-    return (V.review_view(summary, detected, header, rows, lang, plausibility), out, not ok,
-            fields,
+    return (upload_view.review_view(summary, detected, header, rows, lang, plausibility), out,
+            not ok, fields,
             "border-top mt-3 pt-2" if show and report.status != "already_loaded" else "d-none")
 
 
@@ -359,11 +358,11 @@ def issues_view(desk: Desk, review_state, query, severity, lang: str):
     if rows is None:
         return None, "d-none"
     if not rows:
-        return V.issues_table([], 0, lang), ""
+        return upload_view.issues_table([], 0, lang), ""
     shown = filter_issues(rows, query, severity)
     if not shown:
         return html.P(t("upload.issues.no_match", lang), className="small text-muted"), ""
-    return V.issues_table(shown, len(shown), lang), ""
+    return upload_view.issues_table(shown, len(shown), lang), ""
 
 
 def issues_download(desk: Desk, n_clicks, review_state, query, severity, lang: str):
@@ -378,7 +377,7 @@ def issues_download(desk: Desk, n_clicks, review_state, query, severity, lang: s
 
 def confirmation(review_state: dict | None, lang: str):
     require(UPLOAD)
-    if ctx.triggered_id != V.LOAD or not review_state or not review_state.get("ok"):
+    if ctx.triggered_id != upload_view.LOAD or not review_state or not review_state.get("ok"):
         return False, no_update
     kind = review_state.get("detected_kind")
     body = [html.P(t("upload.confirm.text", lang,
@@ -413,7 +412,7 @@ def load_file_of_review(desk: Desk, set_progress, n_clicks, review_state: dict |
 
         def say(step: str, fraction: float) -> None:
             log.step(step, fraction)
-            set_progress((round(100 * fraction), V.progress_label(step, lang)))
+            set_progress((round(100 * fraction), upload_view.progress_label(step, lang)))
 
         say("starting", 0.01)
         try:
@@ -470,7 +469,8 @@ def job_view(desk: Desk, lang: str):
         record, status = settle(desk.services, record)
     warnings = [f"{w.get('line') or ''} {w.get('column') or ''}: {issue_text(w, lang)}"
                 for w in ((record or {}).get("report") or {}).get("warnings") or []]
-    view = V.job_view(record, status, desk.services.unit_names(viewer, lang), lang, warnings)
+    view = upload_view.job_view(record, status, desk.services.unit_names(viewer, lang), lang,
+                                warnings)
     return view, status != "running"
 
 
@@ -496,8 +496,8 @@ def _in_background(bar: str, busy: str, busy_class: str, *running) -> dict:
     return {"background": True, "progress": [Output(bar, "value"), Output(bar, "label")],
             "progress_default": [0, ""],
             "running": [(Output(busy, "className"), busy_class, "d-none"),
-                        (Output(V.LOAD, "disabled"), True, True),
-                        (Output(V.KIND, "disabled"), True, False), *running],
+                        (Output(upload_view.LOAD, "disabled"), True, True),
+                        (Output(upload_view.KIND, "disabled"), True, False), *running],
             "interval": 250, "prevent_initial_call": True}
 
 
@@ -505,61 +505,65 @@ def register(app, services: Services) -> None:
     desk = Desk.of(app, services)
 
     @app.callback(
-        Output(V.REVIEW, "children"), Output(V.REVIEW_STATE, "data"),
-        Output(V.LOAD, "disabled"), Output(PV.FIELDS, "children"), Output(PV.BOX, "className"),
-        Input(V.TOKEN, "data"), Input(V.KIND, "value"), Input(PV.SELECT, "value"),
-        Input(PV.MAPPING, "data"), State(PAGE, "data"),
-        **_in_background(V.REVIEW_BAR, V.REVIEW_BUSY, "mb-3",
-                         (Output(PV.SELECT, "disabled"), True, False)),
+        Output(upload_view.REVIEW, "children"), Output(upload_view.REVIEW_STATE, "data"),
+        Output(upload_view.LOAD, "disabled"), Output(profile_view.FIELDS, "children"),
+        Output(profile_view.BOX, "className"), Input(upload_view.TOKEN, "data"),
+        Input(upload_view.KIND, "value"), Input(profile_view.SELECT, "value"),
+        Input(profile_view.MAPPING, "data"), State(PAGE, "data"),
+        **_in_background(upload_view.REVIEW_BAR, upload_view.REVIEW_BUSY, "mb-3",
+                         (Output(profile_view.SELECT, "disabled"), True, False)),
     )
     def review(set_progress, upload, kind, choice, mapping, state):
         return review_file(desk, set_progress, upload, kind, choice, mapping, state_lang(state))
 
     @app.callback(
-        Output(V.ISSUES, "children"), Output(V.ISSUES_BOX, "className"),
-        Input(V.REVIEW_STATE, "data"), Input(V.ISSUE_FILTER, "value"),
-        Input(V.ISSUE_SEVERITY, "value"), State(PAGE, "data"),
+        Output(upload_view.ISSUES, "children"), Output(upload_view.ISSUES_BOX, "className"),
+        Input(upload_view.REVIEW_STATE, "data"), Input(upload_view.ISSUE_FILTER, "value"),
+        Input(upload_view.ISSUE_SEVERITY, "value"), State(PAGE, "data"),
     )
     def issues(review_state, query, severity, state):
         return issues_view(desk, review_state, query, severity, state_lang(state))
 
     @app.callback(
-        Output(V.REPORT_DOWNLOAD, "data"), Input(V.ISSUES_CSV, "n_clicks"),
-        State(V.REVIEW_STATE, "data"), State(V.ISSUE_FILTER, "value"),
-        State(V.ISSUE_SEVERITY, "value"), State(PAGE, "data"), prevent_initial_call=True,
+        Output(upload_view.REPORT_DOWNLOAD, "data"), Input(upload_view.ISSUES_CSV, "n_clicks"),
+        State(upload_view.REVIEW_STATE, "data"), State(upload_view.ISSUE_FILTER, "value"),
+        State(upload_view.ISSUE_SEVERITY, "value"), State(PAGE, "data"), prevent_initial_call=True,
     )
     def issues_csv(n_clicks, review_state, query, severity, state):
         return issues_download(desk, n_clicks, review_state, query, severity, state_lang(state))
 
     @app.callback(
-        Output(V.CONFIRM, "is_open"), Output(V.CONFIRM_BODY, "children"),
-        Input(V.LOAD, "n_clicks"), Input(V.CONFIRM_CANCEL, "n_clicks"),
-        State(V.REVIEW_STATE, "data"), State(PAGE, "data"), prevent_initial_call=True,
+        Output(upload_view.CONFIRM, "is_open"), Output(upload_view.CONFIRM_BODY, "children"),
+        Input(upload_view.LOAD, "n_clicks"), Input(upload_view.CONFIRM_CANCEL, "n_clicks"),
+        State(upload_view.REVIEW_STATE, "data"), State(PAGE, "data"), prevent_initial_call=True,
     )
     def confirm(_load, _cancel, review_state, state):
         return confirmation(review_state, state_lang(state))
 
     @app.callback(
-        Output(V.RESULT_DATA, "data"), Output(V.LOAD, "disabled", allow_duplicate=True),
-        Input(V.CONFIRM_OK, "n_clicks"), State(V.REVIEW_STATE, "data"), State(PAGE, "data"),
-        **_in_background(V.LOAD_BAR, V.LOAD_BUSY, "mt-3",
-                         (Output(V.CONFIRM, "is_open"), False, False),
-                         (Output(V.JOB, "className"), "d-none", "")),
+        Output(upload_view.RESULT_DATA, "data"),
+        Output(upload_view.LOAD, "disabled", allow_duplicate=True),
+        Input(upload_view.CONFIRM_OK, "n_clicks"), State(upload_view.REVIEW_STATE, "data"),
+        State(PAGE, "data"),
+        **_in_background(upload_view.LOAD_BAR, upload_view.LOAD_BUSY, "mt-3",
+                         (Output(upload_view.CONFIRM, "is_open"), False, False),
+                         (Output(upload_view.JOB, "className"), "d-none", "")),
     )
     def load(set_progress, n_clicks, review_state, state):
         return load_file_of_review(desk, set_progress, n_clicks, review_state, state_lang(state))
 
     @app.callback(
-        Output(V.JOB, "children"), Output(V.JOB_TICK, "disabled"),
-        Input(PAGE, "data"), Input(V.JOB_TICK, "n_intervals"), Input(V.RESULT_DATA, "data"),
+        Output(upload_view.JOB, "children"), Output(upload_view.JOB_TICK, "disabled"),
+        Input(PAGE, "data"), Input(upload_view.JOB_TICK, "n_intervals"),
+        Input(upload_view.RESULT_DATA, "data"),
     )
     def job(state, _tick, _finished):
         return job_view(desk, state_lang(state))
 
     @app.callback(
-        Output(V.DOWNLOAD, "data"),
-        Input({"type": V.TEMPLATE, "kind": ALL, "what": ALL}, "n_clicks"), State(PAGE, "data"),
-        prevent_initial_call=True,
+        Output(upload_view.DOWNLOAD, "data"),
+        Input({"type": upload_view.TEMPLATE, "kind": ALL, "what": ALL}, "n_clicks"),
+        State(PAGE, "data"), prevent_initial_call=True,
     )
     def template(_clicks, state):
         return template_download(state_lang(state))  # headers in the page's language (#19)

@@ -14,8 +14,7 @@ from data.accounts.access import UPLOAD, VIEW_ALL
 from data.ingest.load import UndoRefused, undo
 from data.ingest.undo_rules import undo_preview
 from data.store import upload_records
-from layouts import ids
-from layouts import uploads_view as v
+from layouts import ids, uploads_view
 from layouts.export import to_csv_bytes
 from layouts.i18n import state_lang, t
 from layouts.issues import issue_text
@@ -42,7 +41,7 @@ def history(services: Services, state) -> tuple:
         uploads = upload_records.uploads(conn)
     # Undo is offered only to roles that may do it; the server checks it anyway.
     undo_class = "me-3" if viewer.can(UPLOAD) else "d-none"
-    return v.upload_rows(uploads, state_lang(state)), undo_class
+    return uploads_view.upload_rows(uploads, state_lang(state)), undo_class
 
 
 def selection(rows, state) -> tuple:
@@ -68,7 +67,7 @@ def report_download(services: Services, rows, state):
         record = None if upload_id is None else upload_records.upload_record(conn, upload_id)
     if record is None:
         return no_update
-    frame = v.report_frame(record, state_lang(state), issue_text)
+    frame = uploads_view.report_frame(record, state_lang(state), issue_text)
     return dcc.send_bytes(to_csv_bytes(frame), f"upload-{upload_id}-report.csv")
 
 
@@ -82,12 +81,12 @@ def undo_question(services: Services, rows, state) -> tuple:
     with services.connect() as conn:
         preview = undo_preview(conn, upload_id)
     head = html.P(t("history.undo_question", lang, id=upload_id, file=preview.filename,
-                    kind=v.kind_name(preview.kind, lang)), className="fw-semibold")
+                    kind=uploads_view.kind_name(preview.kind, lang)), className="fw-semibold")
     if not preview.allowed:
-        body = [head, dbc.Alert(v.refusal_text(preview.refusal, lang), color="danger",
+        body = [head, dbc.Alert(uploads_view.refusal_text(preview.refusal, lang), color="danger",
                                 id="uploads-undo-refusal", className="mb-0")]
         return True, body, True, None
-    body = [head, html.Ul([html.Li(line) for line in v.preview_lines(preview, lang)],
+    body = [head, html.Ul([html.Li(line) for line in uploads_view.preview_lines(preview, lang)],
                           id="uploads-undo-preview"),
             html.P(t("history.undo_after", lang), className="small text-muted mb-0")]
     return True, body, False, upload_id
@@ -107,7 +106,7 @@ def confirmed_undo(services: Services, pending, state, refresh) -> tuple:
         # Said in the reader's language when the preview knows the reason.
         with services.connect() as conn:
             preview = undo_preview(conn, upload_id)
-        text = (v.refusal_text(preview.refusal, lang) if preview.refusal
+        text = (uploads_view.refusal_text(preview.refusal, lang) if preview.refusal
                 else t("history.refused.other", lang, detail=str(exc)))
         return False, dbc.Alert(text, color="danger", dismissable=True), no_update, None
     done = t("history.undone_ok", lang, id=upload_id, file=report.filename,
@@ -117,7 +116,7 @@ def confirmed_undo(services: Services, pending, state, refresh) -> tuple:
 
 def cancel(_n):
     require(VIEW_ALL)
-    return False if ctx.triggered_id == v.CANCEL else no_update
+    return False if ctx.triggered_id == uploads_view.CANCEL else no_update
 
 
 # --- the callbacks: which ids, and one line each ------------------------------------------
@@ -125,35 +124,36 @@ def cancel(_n):
 
 def register(app, services: Services) -> None:
     state = State(ids.page_state("uploads"), "data")
-    chosen = (State(v.GRID, "selectedRows"), state)
+    chosen = (State(uploads_view.GRID, "selectedRows"), state)
 
-    @app.callback(Output(v.GRID, "rowData"), Output(v.UNDO, "className"),
-                  Input(ids.page_state("uploads"), "data"), Input(v.REFRESH, "data"))
+    @app.callback(Output(uploads_view.GRID, "rowData"), Output(uploads_view.UNDO, "className"),
+                  Input(ids.page_state("uploads"), "data"), Input(uploads_view.REFRESH, "data"))
     def listing(page, _refresh):
         return history(services, page)
 
-    app.callback(Output(v.REPORT, "disabled"), Output(v.UNDO, "disabled"),
-                 Output(v.SELECTED, "children"), Input(v.GRID, "selectedRows"),
-                 state)(selection)
+    app.callback(Output(uploads_view.REPORT, "disabled"), Output(uploads_view.UNDO, "disabled"),
+                 Output(uploads_view.SELECTED, "children"),
+                 Input(uploads_view.GRID, "selectedRows"), state)(selection)
 
-    @app.callback(Output(v.REPORT_DOWNLOAD, "data"), Input(v.REPORT, "n_clicks"), *chosen,
-                  prevent_initial_call=True)
+    @app.callback(Output(uploads_view.REPORT_DOWNLOAD, "data"),
+                  Input(uploads_view.REPORT, "n_clicks"), *chosen, prevent_initial_call=True)
     def report(_n, rows, page):
         return report_download(services, rows, page)
 
-    @app.callback(Output(v.MODAL, "is_open"), Output(v.MODAL_BODY, "children"),
-                  Output(v.CONFIRM, "disabled"), Output(v.PENDING, "data"),
-                  Input(v.UNDO, "n_clicks"), *chosen, prevent_initial_call=True)
+    @app.callback(Output(uploads_view.MODAL, "is_open"),
+                  Output(uploads_view.MODAL_BODY, "children"),
+                  Output(uploads_view.CONFIRM, "disabled"), Output(uploads_view.PENDING, "data"),
+                  Input(uploads_view.UNDO, "n_clicks"), *chosen, prevent_initial_call=True)
     def ask(_n, rows, page):
         return undo_question(services, rows, page)
 
-    @app.callback(Output(v.MODAL, "is_open", allow_duplicate=True),
-                  Output(v.MESSAGE, "children"), Output(v.REFRESH, "data"),
-                  Output(v.PENDING, "data", allow_duplicate=True), Input(v.CONFIRM, "n_clicks"),
-                  State(v.PENDING, "data"), state, State(v.REFRESH, "data"),
-                  prevent_initial_call=True)
+    @app.callback(Output(uploads_view.MODAL, "is_open", allow_duplicate=True),
+                  Output(uploads_view.MESSAGE, "children"), Output(uploads_view.REFRESH, "data"),
+                  Output(uploads_view.PENDING, "data", allow_duplicate=True),
+                  Input(uploads_view.CONFIRM, "n_clicks"), State(uploads_view.PENDING, "data"),
+                  state, State(uploads_view.REFRESH, "data"), prevent_initial_call=True)
     def confirm(_n, pending, page, refresh):
         return confirmed_undo(services, pending, page, refresh)
 
-    app.callback(Output(v.MODAL, "is_open", allow_duplicate=True), Input(v.CANCEL, "n_clicks"),
-                 prevent_initial_call=True)(cancel)
+    app.callback(Output(uploads_view.MODAL, "is_open", allow_duplicate=True),
+                 Input(uploads_view.CANCEL, "n_clicks"), prevent_initial_call=True)(cancel)

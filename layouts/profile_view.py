@@ -150,3 +150,33 @@ def problems_view(found: list[tuple[str, dict]], lang: str) -> dbc.Alert:
                       html.Ul([html.Li(t(f"profile.problem.{code}", lang, **params))
                                for code, params in found], className="mb-0")],
                      color="danger", id=P + "problems")
+
+
+def _said(text: str, css: str) -> html.Span:
+    return html.Span(text, className=css)
+
+
+def applied(lang: str) -> html.Span:
+    """The mapping is applied: the review runs again with it."""
+    return _said(t("profile.map.applied", lang), "text-success")
+
+
+def save_empty(lang: str) -> html.Span:
+    return _said(t("profile.save.empty", lang), "text-danger")
+
+
+def saved(name: str, lang: str) -> html.Span:
+    return _said(t("profile.save.done", lang, name=name), "text-success")
+
+
+def pick_first(lang: str) -> html.Span:
+    """Delete or download pressed with no saved profile chosen."""
+    return _said(t("profile.pick_first", lang), "text-danger")
+
+
+def missing(name: str, lang: str) -> html.Span:
+    return _said(t("profile.missing", lang, name=name), "text-danger")
+
+
+def deleted(name: str, lang: str) -> str:
+    return t("profile.deleted", lang, name=name)

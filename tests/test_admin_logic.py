@@ -8,9 +8,10 @@ import pandas as pd
 import pytest
 
 from callbacks.admin_users import account_error_text
-from callbacks.audit import filters, fmt_times, readable, time_range
+from callbacks.audit import filters, time_range
 from data.accounts import users
 from data.accounts.user_admin import change_detail, changes, locks_self_out
+from layouts.audit_view import fmt_times, readable
 from layouts.export import to_csv_bytes
 from layouts.i18n import state_lang as page_lang
 from layouts.i18n import t
