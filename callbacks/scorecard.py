@@ -1,4 +1,5 @@
-"""Scorecard callbacks: tiles, map and courts needing attention."""
+"""Scorecard callbacks: tiles, map and courts needing attention (builders in
+layouts.scorecard_view)."""
 
 from __future__ import annotations
 
@@ -6,21 +7,13 @@ import json
 import os
 from functools import cache
 
-import dash_bootstrap_components as dbc
-import numpy as np
-import pandas as pd
-from dash import Input, Output, dcc, html
+from dash import Input, Output
 
 from callbacks.context import Services, chart_outputs, request_viewer
-from kpi.analysis import attention, change_from_previous
-from kpi.catalogue import CATALOGUE, KPIS, PILLARS
-from kpi.outlook import BOUNDS, projection_path
-from layouts import figures, ids, outlook_view
-from layouts.components import kpi_tile, status_badge, table_data
-from layouts.export import json_records
-from layouts.format import fmt_value
-from layouts.i18n import t
-from layouts.params import payload_state, query_string
+from kpi.analysis import attention
+from kpi.catalogue import KPIS
+from layouts import ids, scorecard_view
+from layouts.params import payload_state
 
 
 @cache
@@ -33,127 +26,33 @@ def boundary_geojson() -> dict | None:
         return json.load(f)
 
 
-def tiles(values: pd.DataFrame, year: int, category: str, lang: str,
-          targets: pd.DataFrame | None = None,
-          outlooks: dict[str, dict] | None = None) -> list:
-    """Tiles by pillar for the national values of all years (pure).
-
-    ``targets``: national targets of every year, so each sparkline shows the target
-    trajectory to 2029, not only the years that already have values. ``outlooks``: the
-    national outlook row of each KPI (kpi.outlook), shown as a line and drawn as the
-    sparkline's band to the horizon.
-    """
-    national = values[values["category"] == category]
-    this_year = national[national["year"] == year].set_index("kpi")
-    changes = change_from_previous(national, year)
-    # Split once by KPI: filtering the frames per tile was half the callback's time.
-    series_of = {k: g for k, g in national[["kpi", "year", "value"]].groupby("kpi", sort=False)}
-    if targets is not None and len(targets):
-        own = targets[targets["court_code"] == ""]
-    else:
-        own = national[["kpi", "year", "target"]].dropna()
-    targets_of = {k: g for k, g in own.groupby("kpi", sort=False)}
-    sections = []
-    for pillar in PILLARS:
-        cards = []
-        for kpi in (k for k in CATALOGUE if k.pillar == pillar):
-            if kpi.grain == "court" and category != "all":
-                continue
-            row = this_year.loc[kpi.code] if kpi.code in this_year.index else None
-            years, vals, tgt = figures.sparkline_series(series_of.get(kpi.code),
-                                                        targets_of.get(kpi.code))
-            outlook = (outlooks or {}).get(kpi.code)
-            spark = _sparkline(years, vals, tgt, lang, outlook, kpi.code) \
-                if np.count_nonzero(~np.isnan(vals)) > 1 else None
-            href = f"/kpi/{kpi.code}" + query_string({"year": year, "category": category,
-                                                      "lang": lang if lang != "en" else None})
-            cards.append(dbc.Col(kpi_tile(kpi, row, changes.get(kpi.code), spark, href, lang,
-                                          outlook_view.tile_line(outlook, kpi, lang)),
-                                 xs=12, sm=6, md=4, xl=3, className="mb-2"))
-        if cards:
-            sections.append(html.Section([
-                html.H2(t(f"pillar.{pillar}", lang), className="h5 mt-2"),
-                dbc.Row(cards, className="g-2"),
-            ]))
-    return sections
-
-
-def _sparkline(years: list[int], values, targets: list[tuple[int, float]], lang: str,
-               outlook: dict | None = None, kpi: str = "") -> tuple[str, str] | None:
-    """(image source, text alternative) of a tile's trend, with its band to the horizon."""
-    projection = []
-    if outlook is not None and outlook.get("projected") is not None:
-        path = projection_path(years, values, int(outlook["horizon"]), BOUNDS[kpi])
-        last = int(outlook["last_year"])
-        projection = [(int(r.year), r.fitted, r.lower, r.upper)
-                      for r in path[path["year"] >= last].itertuples(index=False)]
-    svg = figures.sparkline_svg(years, values, targets, projection)
-    if svg is None:
-        return None
-    span = years + [y for y, _ in targets]
-    if projection:
-        return figures.svg_data_uri(svg), t("tile.outlook_alt", lang, first=min(span),
-                                            last=max(years), horizon=projection[-1][0])
-    key = "tile.trend_target" if targets else "tile.trend"
-    return figures.svg_data_uri(svg), t(key, lang, first=min(span), last=max(span))
-
-
-def outlook_rows(frame: pd.DataFrame) -> dict[str, dict]:
-    """KPI -> its outlook row (a dict, missing as None) of a one-unit, one-category frame."""
-    return {r["kpi"]: r for r in json_records(frame)}
-
-
-def attention_table(rows: pd.DataFrame, names: dict[str, str], lang: str):
-    if rows.empty:
-        return html.P(t("scorecard.attention_none", lang), className="text-muted")
-    head = html.Thead(html.Tr([html.Th(t(k, lang)) for k in
-                               ("col.court", "col.kpi", "col.value", "col.target",
-                                "col.status")]))
-    body = []
-    for r in rows.itertuples():
-        k = KPIS[r.kpi]
-        body.append(html.Tr([
-            html.Td(dcc.Link(names.get(r.code, r.code), href=f"/court/{r.code}")),
-            html.Td(dcc.Link(k.names.get(lang, k.names["en"]), href=f"/kpi/{r.kpi}")),
-            html.Td(fmt_value(r.value, k.unit, lang)),
-            html.Td(fmt_value(r.target, k.unit, lang)),
-            html.Td(status_badge(r.status, lang)),
-        ]))
-    return dbc.Table([head, html.Tbody(body)], size="sm", hover=True, className="small")
+def scorecard(services: Services, state: dict | None) -> tuple:
+    """Tiles of the national values, the map of the chosen KPI by region, and the
+    courts needing attention, in the year and category of the page."""
+    viewer = request_viewer()
+    state = payload_state(state)
+    lang, category = state["lang"], state["category"]
+    year = services.latest_year(state["year"])
+    kpi = KPIS[state["kpi"]]
+    if year is None:
+        return scorecard_view.empty(lang)
+    national = services.kpi_values(viewer, level="national", category=category)
+    regional = services.kpi_values(viewer, level="region", year=year, kpi=kpi.code,
+                                   category="all" if kpi.grain == "court" else category)
+    courts = services.kpi_values(viewer, level="court", year=year, category="all")
+    targets = services.targets(viewer)
+    outlooks = scorecard_view.outlook_rows(
+        services.outlook(viewer, level="national", category=category))
+    names = services.unit_names(viewer, lang)
+    fig, payload = scorecard_view.region_map(services.regions(), regional, names, kpi, year,
+                                             lang, boundary_geojson())
+    return (scorecard_view.tiles(national, year, category, lang, targets, outlooks), fig,
+            payload, scorecard_view.attention_table(attention(courts), names, lang))
 
 
 def register(app, services: Services) -> None:
     @app.callback(Output(ids.SCORECARD_TILES, "children"), *chart_outputs("map"),
                   Output(ids.SCORECARD_ATTENTION, "children"),
                   Input(ids.page_state("scorecard"), "data"))
-    def scorecard(state):
-        viewer = request_viewer()
-        state = payload_state(state)
-        lang, category = state["lang"], state["category"]
-        year = services.latest_year(state["year"])
-        kpi = KPIS[state["kpi"]]
-        if year is None:
-            empty = html.P(t("empty.no_selection", lang), className="text-muted")
-            return empty, figures.empty_figure(t("empty.no_data", lang)), None, empty
-        national = services.kpi_values(viewer, level="national", category=category)
-        regional = services.kpi_values(viewer, level="region", year=year, kpi=kpi.code,
-                                       category="all" if kpi.grain == "court" else category)
-        courts = services.kpi_values(viewer, level="court", year=year, category="all")
-        targets = services.targets(viewer)
-        outlooks = outlook_rows(services.outlook(viewer, level="national", category=category))
-        names = services.unit_names(viewer, lang)
-        regions = services.regions()
-        map_df = regions[["region_code"]].merge(
-            regional.rename(columns={"code": "region_code"}), on="region_code", how="left")
-        map_df["name"] = map_df["region_code"].map(names)
-        map_df["status"] = map_df["status"].fillna("none")
-        geo = boundary_geojson()
-        fig = (figures.choropleth_figure(geo, map_df, kpi, lang) if geo
-               else figures.tile_map_figure(map_df, kpi, lang))
-        payload = table_data(map_df.assign(unit=kpi.unit), {
-            "name": t("col.region", lang), "value": t("col.value", lang),
-            "unit": t("col.measure", lang), "target": t("col.target", lang),
-            "status": t("col.status", lang), "coverage": t("col.coverage", lang)},
-            f"regions-{kpi.code}-{year}")
-        return (tiles(national, year, category, lang, targets, outlooks), fig, payload,
-                attention_table(attention(courts), names, lang))
+    def scorecard_page(state):
+        return scorecard(services, state)

@@ -34,7 +34,7 @@ OUTLOOK_SUMMARY = "outlook-summary"
 # distinct ids, since one output may belong to one callback only.
 BACKLOG_NOTE = "backlog-note"
 COURT_BACKLOG_NOTE = "court-backlog-note"
-OUTLOOK_GRID = "outlook-grid"  # the sentence under the trend: will the target be met
+OUTLOOK_GRID = "outlook-grid"  # the outlook page's grid: every series, will it meet its target
 COURT_HEADER = "court-header"
 COURT_SCORECARD = "court-scorecard"
 COURT_DATA_SENT = "court-data-sent"

@@ -16,7 +16,7 @@ import pandas as pd
 from kpi.analysis import scorecard_rows
 from kpi.catalogue import CATALOGUE, KPIS, PILLARS
 from layouts.figures import STATUS_COLORS, STATUS_SYMBOLS, TILE_GRID
-from layouts.format import fmt_number, fmt_value, is_missing
+from layouts.format import fmt_value, is_missing
 from layouts.i18n import t
 
 NATION = "KZ"
@@ -148,7 +148,3 @@ def revision_rows(revised: pd.DataFrame, units: pd.DataFrame, lang: str,
                     "before": fmt_value(r.before, unit, lang),
                     "after": fmt_value(r.after, unit, lang)})
     return out
-
-
-def count(value: int, lang: str) -> str:
-    return fmt_number(value, 0, lang)

@@ -8,9 +8,9 @@ import re
 
 import pandas as pd
 
-from callbacks.court import scorecard_rows
-from callbacks.scorecard import tiles
 from kpi.catalogue import CATALOGUE
+from layouts.court_view import scorecard_rows
+from layouts.scorecard_view import tiles
 
 NAN = float("nan")
 

@@ -430,12 +430,3 @@ def test_one_typo_makes_at_most_two_flags_on_its_cell_and_none_the_year_after():
     series = out[(out["court_code"] == court) & (out["category"] == category)]
     assert flagged(series) == {(court, 2022, category, "pending_end", "flow_identity"),
                                (court, 2022, category, "incoming", "yoy_outlier")}
-
-
-def test_national_size_runs_well_under_a_second():
-    import time
-
-    f, r = yearly_data(3, n_courts=400, years=tuple(range(2020, 2026)))
-    start = time.perf_counter()
-    check(f, r)
-    assert time.perf_counter() - start < 0.5

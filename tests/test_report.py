@@ -194,9 +194,9 @@ def test_an_unknown_language_is_refused():
 
 
 def test_the_scorecard_is_the_court_pages_table():
-    """kpi.analysis.scorecard_rows is callbacks.court.scorecard_rows with the value as
+    """kpi.analysis.scorecard_rows is layouts.court_view.scorecard_rows with the value as
     `court` and the parent as `region` (until the page calls it)."""
-    from callbacks.court import scorecard_rows as page_rows
+    from layouts.court_view import scorecard_rows as page_rows
 
     values = pd.concat([_cells("KZ10-D01", "court", LAST), _cells("KZ-10", "region", LAST),
                         _cells("KZ", "national", LAST)], ignore_index=True)

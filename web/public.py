@@ -64,10 +64,6 @@ def enabled(config: dict) -> bool:
     return _flag(config, "PUBLIC", "COURT_KPI_PUBLIC")
 
 
-def is_public_path(path: str) -> bool:
-    return path == PREFIX or path.startswith(PREFIX + "/")
-
-
 class Site:
     """The releases as the public sees them, read once per release and worker."""
 

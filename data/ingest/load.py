@@ -218,7 +218,6 @@ def write_upload(
     present: tuple[str, ...] | None = None,
     progress: Progress | None = None,
     address: str | None = None,
-    profile=None,
 ) -> LoadReport:
     """Write validated rows of ``kind`` as one upload, in one transaction."""
     say = progress or (lambda _m, _f: None)

@@ -206,6 +206,24 @@ def test_security_headers_and_cookies(as_role, client):
     assert session and "HttpOnly" in session[0] and "SameSite=Lax" in session[0]
 
 
+def test_the_policy_allows_every_inline_script_dash_adds(app, as_role):
+    """app.py keys its cached Content-Security-Policy on the count of Dash's inline
+    scripts (a private attribute: Dash adds them on its first request). Dash is pinned
+    in requirements.txt; this says at once if an upgrade moves that attribute or adds a
+    script the policy does not allow, instead of clientside callbacks failing silently
+    in browsers."""
+    staff = as_role("staff")
+    assert isinstance(app._inline_scripts, list)
+    page = staff.get("/", headers={"Accept": "text/html"})
+    again = staff.get("/", headers={"Accept": "text/html"})
+    for response in (page, again):
+        policy = response.headers["Content-Security-Policy"]
+        script_src = next(d for d in policy.split(";") if d.strip().startswith("script-src"))
+        missing = [h for h in app.csp_hashes() if h not in script_src]
+        assert missing == [], missing
+    assert len(app.csp_hashes()) >= 1
+
+
 def test_errors_are_sentences_not_tracebacks(as_role):
     staff = as_role("staff")
     response = staff.post("/_dash-update-component", data=b"{not json",

@@ -1,0 +1,126 @@
+"""The court profile's builders: the header and breadcrumbs, the scorecard against the
+region and the nation, the case flow and trends with their tables, the data sent, and
+the flags and notes beside them (pure; the callbacks read)."""
+
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+import pandas as pd
+from dash import html
+from dash.development.base_component import Component
+
+from kpi import analysis
+from kpi.catalogue import KPIS
+from kpi.outlook import DEFAULT_HORIZON
+from layouts import figures, flags_view, notes_view
+from layouts.components import breadcrumbs, report_link, status_badge, table_data
+from layouts.format import fmt_number, fmt_value
+from layouts.i18n import t
+from layouts.outlook_view import outlook_badge
+
+SCORECARD_COLUMNS = ["kpi", "court", "region", "national", "target", "status", "percentile",
+                     "outlook"]
+
+
+def scorecard_rows(values: pd.DataFrame, peers: pd.DataFrame, court: str, region: str,
+                   year: int, category: str,
+                   outlooks: dict[tuple[str, str], str] | None = None) -> pd.DataFrame:
+    """One row per KPI: court, region and national values, target, status, percentile,
+    and the court's outlook to the horizon (kpi.analysis.scorecard_rows, which the PDF
+    report shares, with the page's column names)."""
+    rows = analysis.scorecard_rows(values, peers, court, region, year, category, outlooks)
+    return rows.rename(columns={"value": "court", "parent": "region"})[SCORECARD_COLUMNS]
+
+
+def refused(court: str, allowed: bool, lang: str) -> tuple:
+    """The profile's outputs for a court that does not exist or may not be seen: to a
+    judge, another court's code is refused whether or not it exists."""
+    msg = dbc.Alert(t("empty.not_found", lang, what=court) if allowed
+                    else t("error.forbidden", lang), color="warning")
+    empty = figures.empty_figure(t("empty.no_data", lang))
+    return None, msg, None, None, empty, None, empty, None
+
+
+def header(court: pd.Series, names, peers: int, year: int | None, lang: str) -> html.Div:
+    """The court's name, report link, region, level, specialisation and peer group."""
+    code, region = court["court_code"], court["region_code"]
+    level, spec = t("level." + court["level"], lang), t("spec." + court["specialization"], lang)
+    return html.Div([
+        html.Div([html.H1(names.get(code, code), className="h3 mb-0 me-auto"),
+                  report_link("court", code, year, lang)],
+                 className="d-flex align-items-center flex-wrap gap-2"),
+        html.P(f"{code} · {names.get(region, region)} · {level} · {spec}",
+               className="text-muted small"),
+        html.P(t("court.peers", lang, level=level, spec=spec, n=peers), className="small"),
+    ])
+
+
+def crumbs(code: str, region: str, names, lang: str) -> Component:
+    return breadcrumbs([(t("nav.national", lang), "/"),
+                        (names.get(region, region), f"/kpi/clearance_rate?region={region}"),
+                        (names.get(code, code), None)])
+
+
+def scorecard_table(rows: pd.DataFrame, lang: str) -> dbc.Table:
+    head = html.Thead(html.Tr([html.Th(t(k, lang)) for k in
+                               ("col.kpi", "col.court", "col.region", "col.national",
+                                "col.target", "col.status", "col.peer_percentile")]
+                              + [html.Th(t("outlook.col", lang, horizon=DEFAULT_HORIZON))]))
+    body = []
+    for r in rows.itertuples():
+        k = KPIS[r.kpi]
+        pct = "" if r.percentile is None or pd.isna(r.percentile) else fmt_number(
+            r.percentile, 0, lang)
+        body.append(html.Tr([
+            html.Td(k.names.get(lang, k.names["en"])),
+            html.Td(fmt_value(r.court, k.unit, lang), className="fw-bold"),
+            html.Td(fmt_value(r.region, k.unit, lang)),
+            html.Td(fmt_value(r.national, k.unit, lang)),
+            html.Td("" if pd.isna(r.target) else fmt_value(r.target, k.unit, lang)),
+            html.Td(status_badge(r.status, lang, r.court)),
+            html.Td(pct),
+            html.Td(outlook_badge(r.outlook, lang)),
+        ]))
+    return dbc.Table([head, html.Tbody(body)], size="sm", hover=True,
+                     className="small kpi-scorecard")
+
+
+def sent_table(sent: pd.DataFrame, lang: str) -> Component:
+    if sent.empty:
+        return html.P(t("empty.no_data", lang), className="text-muted")
+    head = html.Thead(html.Tr([html.Th(t("col.year", lang)), html.Th(t("col.source", lang))]))
+    body = [html.Tr([html.Td(str(r.year)), html.Td(t(f"court.source.{r.source}", lang))])
+            for r in sent.sort_values("year").itertuples()]
+    return dbc.Table([head, html.Tbody(body)], size="sm", className="small")
+
+
+def flow_outputs(flow: pd.DataFrame, flagged: pd.DataFrame, code: str, lang: str) -> tuple:
+    """(figure, table payload) of the court's case flow, with its flags marked."""
+    fig = figures.case_flow_figure(flow, lang, flags_view.rows_for(flagged, lang))
+    data = table_data(flow, {"year": t("col.year", lang), "incoming": t("col.incoming", lang),
+                             "resolved": t("col.resolved", lang),
+                             "pending_end": t("col.pending_end", lang)}, f"{code}-case-flow")
+    return fig, data
+
+
+def trends_outputs(values: pd.DataFrame, code: str, category: str, lang: str) -> tuple:
+    """(figure, table payload) of the court's KPIs over the years as small multiples."""
+    mine = values[(values["code"] == code)
+                  & ((values["category"] == category) | (values["category"] == "all"))]
+    fig = figures.small_multiples_figure(mine, category, lang)
+    data = table_data(mine.assign(name=mine["kpi"]),
+                      {"name": t("col.kpi", lang), "year": t("col.year", lang),
+                       "category": t("control.category", lang), "value": t("col.value", lang),
+                       "target": t("col.target", lang)}, f"{code}-trends")
+    return fig, data
+
+
+def notes_panel(found: pd.DataFrame, notes: pd.DataFrame, names, lang: str,
+                add: str | None) -> list:
+    """The court's plausibility flags and the notes on its figures."""
+    return [html.H3(t("flags.title", lang), className="h6"),
+            flags_view.flags_summary(found, lang),
+            html.Div(flags_view.flags_table(found, names, lang, with_court=False,
+                                            table_id="court-flags"),
+                     className="table-responsive"),
+            notes_view.notes_aside(notes, names, lang, add)]
