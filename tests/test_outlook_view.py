@@ -5,11 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from callbacks.outlook import ordered, summary, table_rows
 from kpi.catalogue import KPIS
 from kpi.outlook import COLUMNS
 from layouts import figures
-from layouts.outlook_view import per_year, sentence, tile_line
+from layouts.outlook_view import ordered, per_year, sentence, summary, table_rows, tile_line
 
 CLEARANCE = KPIS["clearance_rate"]
 ROW = {"level": "national", "code": "KZ", "category": "all", "kpi": "clearance_rate",
