@@ -58,7 +58,8 @@ from sqlalchemy.engine import make_url
 from bench.appserver import pg_reachable
 from data.demo import synthetic
 from data.derive import refresh
-from data.ingest.load import LoadReport, load_file, undo
+from data.ingest.load import LoadReport, load_file
+from data.ingest.undo import undo
 from data.ingest.writers import write_csv
 from data.store import frames, models
 from data.store.db import ROOT, database_url, init_db, make_engine

@@ -3,16 +3,14 @@
 A file arrives through ``POST /upload/file`` (web/uploads.py), which answers with a
 token that assets/upload.js puts into a store. Then:
 
-* review (background): ``data.ingest.load.check_file`` on the staged file, exactly the
-  loader's read and validation; shows what was read, the verdict and the first rows,
-  and keeps every issue next to the file for the filterable table and the CSV, and the
-  validated rows of a clean file;
-* load (background, after a confirmation): ``data.ingest.load.write_upload`` of those rows
-  when nothing was loaded or undone since the review (the checks against the database
-  would find the same), else ``data.ingest.load.load_file`` as the CLI does; with the user's
-  name, ``source="web"`` and the client's address, in one transaction, reporting its
-  progress to the page and to the user's job record (web/background.py), so a person
-  who leaves and comes back sees it running or finished.
+* review (background): ``data.ingest.review.review`` of the staged file, exactly the
+  loader's read and validation; shows what was read, the verdict and the first rows
+  (every issue and a clean file's rows are kept next to the file);
+* load (background, after a confirmation): ``data.ingest.review.load``, the reviewed rows
+  or the file again as the CLI does, with the user's name, ``source="web"`` and the
+  client's address, in one transaction, reporting its progress to the page and to the
+  user's job record (web/background.py), so a person who leaves and comes back sees it
+  running or finished.
 
 Background callbacks run outside the request (in a forked process or a Celery worker):
 who asked is taken from the request that started them (a Dash ``custom_data`` hook),
@@ -22,7 +20,6 @@ and the upload permission was checked before anything started (web/uploads.py).
 from __future__ import annotations
 
 import functools
-import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,9 +30,8 @@ from dash.exceptions import PreventUpdate
 
 from callbacks.context import Services, request_viewer
 from data.accounts.access import UPLOAD, Viewer
-from data.ingest import names, profiles
-from data.ingest.load import LoadReport, check_file, find_loaded, load_file, write_upload
-from data.ingest.validate import Issue
+from data.ingest import names, profiles, review, staging
+from data.ingest.load import LoadReport, find_loaded
 from data.store import upload_records
 from data.store.schema import KINDS
 from layouts import flags_view, ids, profile_view, upload_view
@@ -50,7 +46,7 @@ LOG = logging.getLogger("court_kpi.upload")
 REQUESTER = "court_kpi_upload"
 PAGE = ids.page_state("upload")
 WARNINGS_KEPT_IN_JOB = 50
-REVIEW_STEPS = {"reading": 10, "validating": 45}
+REVIEW_STEPS = {"reading": 10, "validating": 45, "preview": 80}
 
 
 @hooks.custom_data(REQUESTER)
@@ -174,22 +170,6 @@ def localise(text_frame: pd.DataFrame, kind: str, lang: str) -> str:
     return "\ufeff" + csv_text(out, sep=";")
 
 
-def checked_meta(checked, version) -> dict:
-    """What the load needs besides the rows, to write them as ``load_file`` would."""
-    report, result = checked.report, checked.result
-    return {"kind": result.kind, "present": list(result.present), "rows": report.rows,
-            "detected": report.detected, "warning_count": report.warning_count,
-            "warnings": [i.as_dict() for i in report.warnings], "version": list(version)}
-
-
-def reviewed_report(meta: dict, staged) -> LoadReport:
-    warnings = [Issue(w["line"], w["column"], w["value"], w["code"], w.get("params") or {})
-                for w in meta["warnings"]]
-    return LoadReport("rejected", staged.filename, meta["kind"], sha256=staged.sha256,
-                      size_bytes=staged.size, rows=meta["rows"], warnings=warnings,
-                      warning_count=meta["warning_count"], detected=meta["detected"])
-
-
 def _preview(checked, lang: str) -> tuple[list[str], list[list[str]]]:
     """Header and first rows as parsed (typed) when the kind is known, else as read."""
     result, raw = checked.result, checked.raw
@@ -205,17 +185,6 @@ def _preview(checked, lang: str) -> tuple[list[str], list[list[str]]]:
 
 def profile_dict(profile: profiles.Profile) -> dict:
     return {"name": profile.name, "columns": profile.columns, "values": profile.values}
-
-
-def reviewed_profile(review_state: dict) -> profiles.Profile | None:
-    """The profile the review read the file with, to read it the same way at load.
-
-    Checked again: the page's store comes from the browser.
-    """
-    body = review_state.get("profile")
-    if not body:
-        return None
-    return profiles.from_json(json.dumps(body), named=False)
 
 
 def own_mapping(mapping: dict | None, token: str) -> dict:
@@ -238,7 +207,7 @@ def _short(exc: Exception) -> str:
 
 
 @dataclass(frozen=True)
-class Desk:
+class UploadServices:
     """What the upload callbacks of one app use: its services, the per-user job
     records, the staging folder and the size limit."""
 
@@ -248,7 +217,7 @@ class Desk:
     limit: int | None
 
     @classmethod
-    def of(cls, app, services: Services) -> Desk:
+    def of(cls, app, services: Services) -> UploadServices:
         server = app.server
         return cls(services, background.job_store(server), uploads.staging_root(server.config),
                    upload_view.max_upload_bytes(server.config))
@@ -262,7 +231,7 @@ class Desk:
         return record if background.job_state(record) == "running" else None
 
 
-def review_file(desk: Desk, set_progress, upload: dict | None, kind: str | None,
+def review_file(desk: UploadServices, set_progress, upload: dict | None, kind: str | None,
                 choice, mapping: dict | None, lang: str) -> tuple:
     """Check the staged file as the loader would; keep what was found next to it."""
     if not upload or not upload.get("token"):
@@ -270,7 +239,7 @@ def review_file(desk: Desk, set_progress, upload: dict | None, kind: str | None,
     viewer, _address = _requester()
     if viewer is None or not viewer.can(UPLOAD):
         return html.P(t("error.forbidden", lang)), None, True, None, "d-none"
-    staged = uploads.find(desk.root, upload["token"], viewer.username)
+    staged = staging.find(desk.root, upload["token"], viewer.username)
     if staged is None:
         return upload_view.review_view({"status": "expired", "error_count": 0,
                                         "warning_count": 0},
@@ -284,20 +253,11 @@ def review_file(desk: Desk, set_progress, upload: dict | None, kind: str | None,
     mapping = own_mapping(mapping, staged.token)
     with desk.services.connect() as conn:
         saved = profiles.every(conn)
-    checked = check_file(desk.engine, staged.path, kind=_kind(kind), filename=staged.filename,
-                         max_bytes=desk.limit, progress=say, profile=profiles.chooser(
-                             saved, choice, mapping["columns"], mapping["values"]))
+    checked = review.review(desk.engine, staged, _kind(kind), desk.limit, say,
+                            profiles.chooser(saved, choice, mapping["columns"],
+                                             mapping["values"]),
+                            desk.services.version())
     report = checked.report
-    if report.status == "valid":
-        set_progress((80, upload_view.progress_label("preview", lang)))
-        uploads.save_checked(staged, checked.result.frame, checked_meta(
-            checked, desk.services.version()))
-    else:
-        uploads.discard_checked(staged)
-    uploads.save_review(staged, {
-        "errors": [i.as_dict() for i in report.errors],
-        "warnings": [i.as_dict() for i in report.warnings],
-        "error_count": report.error_count, "warning_count": report.warning_count})
     set_progress((90, upload_view.progress_label("preview", lang)))
     busy = desk.running_job(viewer.username)
     kept = max(len(report.errors), len(report.warnings))
@@ -344,16 +304,16 @@ def upload_flags(services: Services, checked, lang: str):
                                   table_id="upload-flags") if len(found) else None, found
 
 
-def review_rows(desk: Desk, review_state: dict | None, viewer: Viewer,
+def review_rows(desk: UploadServices, review_state: dict | None, viewer: Viewer,
                 lang: str) -> list[dict] | None:
     if not review_state or review_state.get("status") not in ("valid", "rejected"):
         return None
-    staged = uploads.find(desk.root, review_state.get("token"), viewer.username)
-    saved = uploads.load_review(staged) if staged else None
+    staged = staging.find(desk.root, review_state.get("token"), viewer.username)
+    saved = staging.load_review(staged) if staged else None
     return None if saved is None else issue_rows(saved, lang)
 
 
-def issues_view(desk: Desk, review_state, query, severity, lang: str):
+def issues_view(desk: UploadServices, review_state, query, severity, lang: str):
     rows = review_rows(desk, review_state, require(UPLOAD), lang)
     if rows is None:
         return None, "d-none"
@@ -365,7 +325,7 @@ def issues_view(desk: Desk, review_state, query, severity, lang: str):
     return upload_view.issues_table(shown, len(shown), lang), ""
 
 
-def issues_download(desk: Desk, n_clicks, review_state, query, severity, lang: str):
+def issues_download(desk: UploadServices, n_clicks, review_state, query, severity, lang: str):
     viewer = require(UPLOAD)
     rows = review_rows(desk, review_state, viewer, lang) if n_clicks else None
     if rows is None:
@@ -390,7 +350,7 @@ def confirmation(review_state: dict | None, lang: str):
     return True, body
 
 
-def load_file_of_review(desk: Desk, set_progress, n_clicks, review_state: dict | None,
+def load_file_of_review(desk: UploadServices, set_progress, n_clicks, review_state: dict | None,
                         lang: str) -> tuple[dict, bool]:
     """Load the reviewed file, reporting progress to the page and the job record."""
     if not n_clicks or not review_state or not review_state.get("token"):
@@ -398,7 +358,7 @@ def load_file_of_review(desk: Desk, set_progress, n_clicks, review_state: dict |
     viewer, address = _requester()
     if viewer is None or not viewer.can(UPLOAD):
         return {"state": "failed", "error": t("error.forbidden", lang)}, True
-    staged = uploads.find(desk.root, review_state["token"], viewer.username)
+    staged = staging.find(desk.root, review_state["token"], viewer.username)
     if staged is None:
         return {"state": "failed", "filename": review_state.get("filename"),
                 "error": t("upload.expired", lang)}, True
@@ -416,35 +376,17 @@ def load_file_of_review(desk: Desk, set_progress, n_clicks, review_state: dict |
 
         say("starting", 0.01)
         try:
-            report = load_reviewed(desk, staged, review_state, viewer.username, address, say)
+            report = review.load(desk.engine, staged, kind=review_state.get("kind"),
+                                 detected_kind=review_state.get("detected_kind"),
+                                 profile=review_state.get("profile"), user=viewer.username,
+                                 address=address, version=desk.services.version(),
+                                 limit=desk.limit, progress=say)
         except Exception as exc:  # noqa: BLE001 - shown as a sentence, logged in full
             LOG.exception("load of upload %s failed", staged.token)
             log.finish("failed", error=_short(exc))
             return log.record, True
         log.finish("done", report=summarise(report))
-    if report.status in ("loaded", "already_loaded"):
-        uploads.discard(staged)
     return log.record, True
-
-
-def load_reviewed(desk: Desk, staged, review_state: dict, user: str, address: str | None,
-                  say) -> LoadReport:
-    """Write the rows the review validated when nothing was loaded or undone since
-    (so the checks against the database would find the same); else read, check and
-    load the file again, exactly as the CLI does."""
-    saved = uploads.load_checked(staged)
-    if saved is not None:
-        frame, meta = saved
-        if meta.get("kind") == review_state.get("detected_kind") and \
-                meta.get("version") == list(desk.services.version()):
-            report = reviewed_report(meta, staged)
-            say("writing", 0.4)
-            return write_upload(desk.engine, report.kind, frame, report, user=user,
-                                source="web", present=tuple(meta["present"]), progress=say,
-                                address=address)
-    return load_file(desk.engine, staged.path, kind=review_state.get("kind") or None,
-                     user=user, source="web", filename=staged.filename, max_bytes=desk.limit,
-                     progress=say, address=address, profile=reviewed_profile(review_state))
 
 
 def settle(services: Services, record: dict) -> tuple[dict, str]:
@@ -460,7 +402,7 @@ def settle(services: Services, record: dict) -> tuple[dict, str]:
     return {**record, "report": report, "finished": record.get("beat")}, "done"
 
 
-def job_view(desk: Desk, lang: str):
+def job_view(desk: UploadServices, lang: str):
     viewer = request_viewer()
     viewer = require(UPLOAD)
     record = desk.jobs.get(viewer.username)
@@ -502,7 +444,7 @@ def _in_background(bar: str, busy: str, busy_class: str, *running) -> dict:
 
 
 def register(app, services: Services) -> None:
-    desk = Desk.of(app, services)
+    desk = UploadServices.of(app, services)
 
     @app.callback(
         Output(upload_view.REVIEW, "children"), Output(upload_view.REVIEW_STATE, "data"),

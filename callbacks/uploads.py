@@ -11,7 +11,7 @@ from dash import Input, Output, State, ctx, dcc, html, no_update
 
 from callbacks.context import Services
 from data.accounts.access import UPLOAD, VIEW_ALL
-from data.ingest.load import UndoRefused, undo
+from data.ingest.undo import UndoRefused, undo
 from data.ingest.undo_rules import undo_preview
 from data.store import upload_records
 from layouts import ids, uploads_view

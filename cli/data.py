@@ -202,7 +202,7 @@ def cmd_uploads(engine, args) -> int:
 
 
 def cmd_undo(engine, args) -> int:
-    from data.ingest.load import UndoRefused, undo
+    from data.ingest.undo import UndoRefused, undo
 
     init_db(engine)
     try:

@@ -19,7 +19,8 @@ from data.derive.backlog import (
     pooled_backlog,
 )
 from data.derive.refresh import refresh_all
-from data.ingest.load import load_file, undo
+from data.ingest.load import load_file
+from data.ingest.undo import undo
 
 END_2024 = dt.date(2024, 12, 31)
 

@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from data.ingest import names
-from data.ingest.load import load_file, undo
+from data.ingest.load import load_file
+from data.ingest.undo import undo
 from data.store.repository import kpi_values
 
 REGIONS = [{"region_code": "KZ-75", "name_en": "Almaty", "name_ru": "Алматы",

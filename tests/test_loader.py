@@ -10,7 +10,8 @@ from sqlalchemy import text
 
 from data.accounts.access import SYSTEM
 from data.derive.refresh import refresh_all
-from data.ingest.load import UndoRefused, load_file, undo
+from data.ingest.load import load_file
+from data.ingest.undo import UndoRefused, undo
 from data.store.repository import kpi_values
 
 REGIONS = ("region_code,name_en,name_ru,name_kk\n"

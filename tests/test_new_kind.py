@@ -11,7 +11,8 @@ from sqlalchemy import text
 
 from data.demo.loading import example_frame
 from data.ingest import validate as validate_module
-from data.ingest.load import UndoRefused, load_file, undo
+from data.ingest.load import load_file
+from data.ingest.undo import UndoRefused, undo
 from data.ingest.undo_rules import undo_preview
 from data.store import models, schema
 from data.store.schema import Column, Kind, PartWhole, Reference

@@ -60,7 +60,7 @@ def test_a_second_worker_reads_what_the_first_computed(demo, redis_url, monkeypa
 
 
 def test_an_upload_makes_old_entries_unreachable(demo, redis_url, tmp_path):
-    from data.ingest.load import undo
+    from data.ingest.undo import undo
 
     ns = uuid.uuid4().hex
     worker = _worker(demo, redis_url, ns)

@@ -15,7 +15,8 @@ from data.edits.targets_edit import (
     check_rows,
     recent_changes,
 )
-from data.ingest.load import UndoRefused, context, load_file, undo
+from data.ingest.load import context, load_file
+from data.ingest.undo import UndoRefused, undo
 from data.ingest.undo_rules import edited_since
 from data.ingest.validate import Context
 from data.store.repository import kpi_values

@@ -1,4 +1,4 @@
-"""The undo confirmation's preview says what data.ingest.load.undo then really does."""
+"""The undo confirmation's preview says what data.ingest.undo.undo then really does."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import pytest
 from sqlalchemy import text
 
 from data.edits.targets_edit import TargetEdit, apply_edits
-from data.ingest.load import UndoRefused, load_file, undo
+from data.ingest.load import load_file
+from data.ingest.undo import UndoRefused, undo
 from data.ingest.undo_rules import undo_preview
 
 REGIONS = "region_code,name_en,name_ru,name_kk\nKZ-75,Almaty,Алматы,Алматы\n"

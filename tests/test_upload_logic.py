@@ -19,6 +19,7 @@ from callbacks.upload import (
     summarise,
     template_text,
 )
+from data.ingest import staging
 from data.ingest.load import DEFAULT_MAX_BYTES, LoadReport
 from data.ingest.readers import read_table
 from data.ingest.validate import Context, Issue, detect_kind, validate
@@ -33,54 +34,54 @@ from web import background, uploads
 
 
 def test_clean_filename_keeps_the_name_and_drops_paths_and_control_characters():
-    assert uploads.clean_filename("cases%202025.csv") == "cases 2025.csv"
-    assert uploads.clean_filename("C:\\Users\\a\\дела.xlsx") == "дела.xlsx"
-    assert uploads.clean_filename("../../etc/passwd") == "passwd"
-    assert uploads.clean_filename("a\x00b\nc.csv") == "abc.csv"
-    assert uploads.clean_filename("") == "upload"
-    assert uploads.clean_filename(None) == "upload"
-    assert len(uploads.clean_filename("x" * 500 + ".csv")) == uploads.MAX_NAME
+    assert staging.clean_filename("cases%202025.csv") == "cases 2025.csv"
+    assert staging.clean_filename("C:\\Users\\a\\дела.xlsx") == "дела.xlsx"
+    assert staging.clean_filename("../../etc/passwd") == "passwd"
+    assert staging.clean_filename("a\x00b\nc.csv") == "abc.csv"
+    assert staging.clean_filename("") == "upload"
+    assert staging.clean_filename(None) == "upload"
+    assert len(staging.clean_filename("x" * 500 + ".csv")) == staging.MAX_NAME
 
 
 def test_stage_streams_to_disk_with_its_hash_and_finds_it_only_for_its_owner(tmp_path):
     body = b"court_code,year\n" * 100_000  # 1.6 MB: several chunks
-    staged = uploads.stage(io.BytesIO(body), tmp_path, "ann", "f.csv", limit=len(body))
+    staged = staging.stage(io.BytesIO(body), tmp_path, "ann", "f.csv", limit=len(body))
     assert staged.path.read_bytes() == body
     assert staged.size == len(body)
     assert staged.sha256 == hashlib.sha256(body).hexdigest()
-    assert uploads.find(tmp_path, staged.token, "ann") == staged
-    assert uploads.find(tmp_path, staged.token, "bob") is None  # another user's token
-    assert uploads.find(tmp_path, "../" + staged.token, "ann") is None
-    assert uploads.find(tmp_path, None, "ann") is None
-    uploads.discard(staged)
-    assert uploads.find(tmp_path, staged.token, "ann") is None
+    assert staging.find(tmp_path, staged.token, "ann") == staged
+    assert staging.find(tmp_path, staged.token, "bob") is None  # another user's token
+    assert staging.find(tmp_path, "../" + staged.token, "ann") is None
+    assert staging.find(tmp_path, None, "ann") is None
+    staging.discard(staged)
+    assert staging.find(tmp_path, staged.token, "ann") is None
 
 
 def test_stage_past_the_limit_keeps_nothing(tmp_path):
-    with pytest.raises(uploads.TooLarge):
-        uploads.stage(io.BytesIO(b"x" * 3_000_000), tmp_path, "ann", "big.csv",
+    with pytest.raises(staging.TooLarge):
+        staging.stage(io.BytesIO(b"x" * 3_000_000), tmp_path, "ann", "big.csv",
                       limit=2_000_000)
     assert list(tmp_path.iterdir()) == []
-    exact = uploads.stage(io.BytesIO(b"x" * 2_000), tmp_path, "ann", "ok.csv", limit=2_000)
+    exact = staging.stage(io.BytesIO(b"x" * 2_000), tmp_path, "ann", "ok.csv", limit=2_000)
     assert exact.size == 2_000
 
 
 def test_sweep_removes_old_staged_uploads_only(tmp_path):
-    old = uploads.stage(io.BytesIO(b"a"), tmp_path, "ann", "a.csv", 10)
-    new = uploads.stage(io.BytesIO(b"b"), tmp_path, "ann", "b.csv", 10)
-    past = time.time() - uploads.MAX_AGE_SECONDS - 60
+    old = staging.stage(io.BytesIO(b"a"), tmp_path, "ann", "a.csv", 10)
+    new = staging.stage(io.BytesIO(b"b"), tmp_path, "ann", "b.csv", 10)
+    past = time.time() - staging.MAX_AGE_SECONDS - 60
     os.utime(old.folder, (past, past))
-    assert uploads.sweep(tmp_path) == 1
-    assert uploads.find(tmp_path, old.token, "ann") is None
-    assert uploads.find(tmp_path, new.token, "ann") is not None
-    assert uploads.sweep(tmp_path / "missing") == 0
+    assert staging.sweep(tmp_path) == 1
+    assert staging.find(tmp_path, old.token, "ann") is None
+    assert staging.find(tmp_path, new.token, "ann") is not None
+    assert staging.sweep(tmp_path / "missing") == 0
 
 
 def test_review_is_kept_next_to_the_file(tmp_path):
-    staged = uploads.stage(io.BytesIO(b"a"), tmp_path, "ann", "a.csv", 10)
-    assert uploads.load_review(staged) is None
-    uploads.save_review(staged, {"errors": [{"line": 2}], "error_count": 1})
-    assert uploads.load_review(staged)["error_count"] == 1
+    staged = staging.stage(io.BytesIO(b"a"), tmp_path, "ann", "a.csv", 10)
+    assert staging.load_review(staged) is None
+    staging.save_review(staged, {"errors": [{"line": 2}], "error_count": 1})
+    assert staging.load_review(staged)["error_count"] == 1
 
 
 def test_settings_from_config_then_environment(tmp_path, monkeypatch):

@@ -22,7 +22,7 @@ from sqlalchemy import Connection, Engine, delete, insert, select, update
 
 from data.accounts import audit
 from data.accounts.access import ANNOTATE, Viewer
-from data.coded import CodedError
+from data.refusals import Refused
 from data.store.models import Annotation, Court, Region
 
 MAX_TEXT = 2000
@@ -38,7 +38,7 @@ COLUMNS = ["id", "level", "code", "year", "kpi", "text", "created_by", "created_
            "updated_by", "updated_at"]
 
 
-class NoteError(CodedError):
+class NoteError(Refused):
     """A note that cannot be saved: ``code`` and ``params`` say why (translated by pages)."""
 
     MESSAGES = {

@@ -23,7 +23,6 @@ from sqlalchemy import Connection, Engine, text
 from data.accounts import audit
 from data.derive import refresh
 from data.derive.facts import derive_facts
-from data.ingest import undo_rules
 from data.ingest.readers import RawTable, ReadError, read_table
 from data.ingest.validate import Context, Issue, Result, validate
 from data.store import frames
@@ -63,10 +62,6 @@ class LoadReport:
         d["errors"] = [i.as_dict() for i in self.errors]
         d["warnings"] = [i.as_dict() for i in self.warnings]
         return d
-
-
-class UndoRefused(Exception):
-    """The undo cannot be done; str(e) says why in a plain sentence."""
 
 
 def file_sha256(path: str | os.PathLike) -> tuple[str, int]:
@@ -230,7 +225,7 @@ def write_upload(
         changes = _upsert(conn, kind, frame, upload_id, deriver)
         _fault_point("after-write")
         say("refreshing KPIs", 0.75)
-        report.courts, report.kpi_cells = _refresh_after(conn, KINDS[kind], changes)
+        report.courts, report.kpi_cells = refresh_after(conn, KINDS[kind], changes)
         report.upload_id = upload_id
         report.inserted, report.replaced, report.unchanged = (
             changes.inserted, changes.replaced, changes.unchanged)
@@ -273,7 +268,9 @@ def _insert_upload(conn: Connection, report: LoadReport, user: str, source: str)
 
 
 @dataclass
-class _Changes:
+class Changes:
+    """What one write (a load or an undo) changed, for the refresh of what it feeds."""
+
     kind: str
     inserted: int = 0
     replaced: int = 0
@@ -322,7 +319,7 @@ def _equal(a: pd.Series, b: pd.Series) -> np.ndarray:
 
 
 def _upsert(conn: Connection, kind_name: str, frame: pd.DataFrame, upload_id: int,
-            deriver: ThreadPoolExecutor) -> _Changes:
+            deriver: ThreadPoolExecutor) -> Changes:
     kind = KINDS[kind_name]
     key = list(kind.key)
     new = frame[list(kind.column_names)].copy()
@@ -333,7 +330,7 @@ def _upsert(conn: Connection, kind_name: str, frame: pd.DataFrame, upload_id: in
         new[col] = pd.array([value] * len(new), dtype="boolean")
         data_cols.append(col)
     existing = _existing(conn, kind, new)
-    changes = _Changes(kind_name)
+    changes = Changes(kind_name)
     case_rows = kind.feeds == "case_facts"
     if existing.empty:
         write = new
@@ -390,7 +387,7 @@ def _record_history(conn: Connection, table: str, old: pd.DataFrame, upload_id: 
     frames.insert_frame(conn, "row_history", hist)
 
 
-def _refresh_after(conn: Connection, kind: Kind, ch: _Changes) -> tuple[list[str], int]:
+def refresh_after(conn: Connection, kind: Kind, ch: Changes) -> tuple[list[str], int]:
     """Recompute what the changed rows feed; return (courts touched, KPI cells written)."""
     rows = pd.concat([ch.written, ch.old], ignore_index=True) if len(ch.old) else ch.written
     derived = ch.derived.result() if ch.derived is not None else None
@@ -449,47 +446,3 @@ def _add_error(result: Result, issue: Issue) -> None:
     result.error_count += 1
     if len(result.errors) < 5000:
         result.errors.append(issue)
-
-
-def undo(engine: Engine, upload_id: int, user: str = "cli",
-         address: str | None = None) -> LoadReport:
-    """Restore exactly what ``upload_id`` replaced and remove what it inserted.
-
-    Refused (UndoRefused, with the sentence of data.ingest.undo_rules) when a later,
-    still loaded upload changed the same rows, when rows it inserted are now held by
-    other data, or when rows it replaced were edited on a page since.
-    """
-    with engine.begin() as conn:
-        up = undo_rules.upload_row(conn, upload_id)
-        refused = undo_rules.refusal(conn, upload_id, up)
-        if refused is not None or up is None:
-            assert refused is not None
-            raise UndoRefused(refused.sentence(upload_id, up["filename"] if up else ""))
-        kind = KINDS[up["kind"]]
-        cols = ", ".join(kind.column_names)
-        current = frames.typed(frames.read_sql(
-            conn, f"SELECT {cols} FROM {kind.table} WHERE upload_id = :id", {"id": upload_id}),
-            kind.table)
-        hist = frames.read_sql(
-            conn, "SELECT prev_upload_id, row FROM row_history WHERE upload_id = :id "
-                  "ORDER BY id", {"id": upload_id})
-        restored = pd.DataFrame(columns=list(kind.column_names))
-        if not hist.empty:
-            restored = pd.DataFrame([json.loads(r) for r in hist["row"]])
-            restored["upload_id"] = pd.array(hist["prev_upload_id"].to_numpy(), dtype="Int64")
-            restored = frames.typed(restored, kind.table)
-        conn.execute(text(f"DELETE FROM {kind.table} WHERE upload_id = :id"), {"id": upload_id})
-        frames.insert_frame(conn, kind.table, restored)
-        conn.execute(text("UPDATE uploads SET status = 'undone', undone_at = :t, "
-                          "undone_by = :u WHERE id = :id"),
-                     {"t": dt.datetime.now(dt.UTC), "u": user[:120], "id": upload_id})
-        changes = _Changes(up["kind"], written=current, old=restored.drop(
-            columns=["upload_id"], errors="ignore"))
-        report = LoadReport("undone", up["filename"], up["kind"], upload_id=upload_id)
-        report.replaced = len(restored)
-        report.inserted = len(current) - len(restored)
-        report.courts, report.kpi_cells = _refresh_after(conn, kind, changes)
-        audit.record(conn, user, "undo",
-                     f"#{upload_id} {up['filename']} ({up['kind']}): {report.inserted} rows "
-                     f"removed, {report.replaced} restored", address)
-    return report

@@ -1,6 +1,6 @@
 """When an upload may be undone, and what undoing it would do: the rules, written once.
 
-``data.ingest.load.undo`` asks ``refusal`` before it changes anything and raises its
+``data.ingest.undo.undo`` asks ``refusal`` before it changes anything and raises its
 sentence; the confirmation on the history page asks ``undo_preview`` before anyone
 clicks: how many rows the upload inserted (they go) and how many it replaced (they
 come back), or the reason as a code with parameters, so the page can say it in the
@@ -80,7 +80,7 @@ def refusal(conn: Connection, upload_id: int, up: RowMapping | None) -> Refusal 
 
 
 def undo_preview(conn: Connection, upload_id: int) -> UndoPreview:
-    """Counts of what ``data.ingest.load.undo(upload_id)`` would remove and restore, or
+    """Counts of what ``data.ingest.undo.undo(upload_id)`` would remove and restore, or
     why it would refuse."""
     up = upload_row(conn, upload_id)
     refused = refusal(conn, upload_id, up)

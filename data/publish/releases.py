@@ -23,8 +23,8 @@ from sqlalchemy import Connection, Engine, func, insert, select, update
 
 from data.accounts import audit
 from data.accounts.access import PUBLISH, Viewer
-from data.coded import CodedError
 from data.edits.annotations import bidi_in, clean_text, markup_in
+from data.refusals import Refused
 from data.store import frames, repository
 from data.store.models import Release
 from kpi.outlook import DEFAULT_HORIZON, outlook_table
@@ -44,7 +44,7 @@ REVISION_COLUMNS = KEYS + ["before", "after"]
 _SAME = 1e-9
 
 
-class ReleaseError(CodedError):
+class ReleaseError(Refused):
     """A release that cannot be made or found: ``code`` and ``params`` say why."""
 
     MESSAGES = {

@@ -14,6 +14,7 @@ from urllib.parse import quote
 import pytest
 from sqlalchemy import text
 
+from data.ingest import staging
 from layouts import upload_view as V
 from layouts.params import page_state
 from tests.web.conftest import _outputs
@@ -199,9 +200,9 @@ def test_upload_answers_a_token_tied_to_the_user(app, as_role):
     answer = response.get_json()
     assert answer["filename"] == "опрос 2025.csv" and answer["size"] == len(GOOD)
     root = uploads.staging_root(app.server.config)
-    staged = uploads.find(root, answer["token"], "u-analyst")
+    staged = staging.find(root, answer["token"], "u-analyst")
     assert staged is not None and staged.path.read_bytes() == GOOD
-    assert uploads.find(root, answer["token"], "u-admin") is None
+    assert staging.find(root, answer["token"], "u-admin") is None
 
 
 # --- tokens cannot be borrowed ---------------------------------------------------------
@@ -291,7 +292,7 @@ def test_review_then_load_writes_one_upload_as_the_user(app, as_role, demo_db):
     assert "Windows-1251" in shown and "semicolon (;)" in shown and "Surveys" in shown
     assert state["warning_count"] == 1 and state["error_count"] == 0
     # The validated rows are kept for the load, which then need not read the file again.
-    staged = uploads.find(uploads.staging_root(app.server.config), token["token"], "u-analyst")
+    staged = staging.find(uploads.staging_root(app.server.config), token["token"], "u-analyst")
     assert (staged.folder / "checked.arrow").is_file()
 
     result = load(app, analyst, state)["response"]
@@ -317,7 +318,7 @@ def test_review_then_load_writes_one_upload_as_the_user(app, as_role, demo_db):
     assert satisfied == 99
     # The staged file is gone once loaded; the job record says what happened.
     root = uploads.staging_root(app.server.config)
-    assert uploads.find(root, token["token"], "u-analyst") is None
+    assert staging.find(root, token["token"], "u-analyst") is None
     job = run_callback(analyst, body_for(app, f"{V.JOB}.children",
                                          {f"{PAGE_STATE}.data": {"lang": "en"}},
                                          f"{PAGE_STATE}.data"))["response"]

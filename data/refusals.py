@@ -1,9 +1,10 @@
-"""The error of a refused request that pages say in the reader's language."""
+"""``Refused``: a request refused with a code, which pages say in the reader's language
+(notes and releases raise it)."""
 
 from __future__ import annotations
 
 
-class CodedError(ValueError):
+class Refused(ValueError):
     """Why something was refused: ``code`` names the sentence (``MESSAGES``, English,
     for logs and the CLI; the pages translate ``<prefix>.error.<code>``) and ``params``
     fill it."""
