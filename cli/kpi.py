@@ -52,6 +52,15 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument("--judges", type=float, metavar="N",
                      help="judges in post (court level, category all), instead of --clearance")
     sim.add_argument("--format", choices=["csv", "json"], required=True)
+    gap = sub.add_parser("gap", help="which courts make the gap of the nation or a region "
+                                     "to a KPI's target, in the KPI's own unit")
+    gap.add_argument("--db", help="database URL (default: $DATABASE_URL, else SQLite file)")
+    gap.add_argument("--level", choices=["national", "region"], required=True)
+    gap.add_argument("--code", help="the region's code (not for national)")
+    gap.add_argument("--year", type=int, help="default: the latest year with data")
+    gap.add_argument("--kpi", choices=list(KPIS), required=True)
+    gap.add_argument("--category", choices=["all", *CATEGORIES], default="all")
+    gap.add_argument("--format", choices=["csv", "json"], required=True)
     from layouts.i18n import LANGUAGES
 
     rep = sub.add_parser("report", help="an A4 PDF report of the nation, a region or a court")
@@ -232,6 +241,38 @@ def _court_reports(url: str, codes: list[str], year: int, lang: str, folder: str
     return [why for why in skipped if why]
 
 
+def _gap(args, engine) -> int:
+    """Print the gap table; 2 for a KPI without a decomposition or an unknown region, 1
+    for a scope or year without one (no target, no court reporting both inputs)."""
+    from data.accounts.access import SYSTEM
+    from data.scoped.reads import ScopedReads
+    from kpi.gap import GapError, table
+
+    reads = ScopedReads(engine)
+    code = "KZ" if args.level == "national" else args.code
+    if args.level == "region" and code not in set(reads.regions()["region_code"]):
+        print(f"error: no region with the code {str(code)[:64]!r} "
+              "(--code is needed at level region)", file=sys.stderr)
+        return 2
+    years = reads.years()
+    year = args.year if args.year is not None else (years[-1] if years else None)
+    if year not in years:
+        print(f"error: no data for the year {year}", file=sys.stderr)
+        return 1
+    try:
+        found = reads.gap(SYSTEM, args.level, code, year, args.kpi, args.category)
+    except GapError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2 if exc.code in ("median", "not_decomposed") else 1
+    if found.on_target:
+        print(f"note: {code} is on target for {args.kpi} in {year} (gap "
+              f"{found.scope_gap:.6g} ≤ 0): the courts below narrow or widen it",
+              file=sys.stderr)
+    category = "all" if KPIS[args.kpi].grain == "court" else args.category
+    _write(table(found, args.level, code, str(year), category), args.format)
+    return 0
+
+
 def _run(args, conn) -> pd.DataFrame:
     from data.store import repository
 
@@ -271,6 +312,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print("error: the database has no Court KPI tables; run `python -m data init` "
                   "and load data (or `python -m data demo`).", file=sys.stderr)
             return 1
+        if args.command == "gap":
+            return _gap(args, engine)
         with engine.connect() as conn:
             if args.command == "report":
                 return _report(args, conn)

@@ -126,6 +126,41 @@ def _answer(frame, fmt: str, filename: str) -> Response:
                     mimetype="application/json")
 
 
+@blueprint.get("/gap")
+def gap():
+    """Which courts make the gap of the nation or a region to a KPI's target, in the
+    KPI's own unit (kpi.gap; where-to-act.md section 1): the columns of ``python -m kpi
+    gap``. A judge sees every other court as "Court 17 of 42" with its contribution
+    only. 400 for a KPI without a decomposition, 404 for a scope or year without one."""
+    from kpi.gap import GapError, table
+
+    asked = _request()
+    if not isinstance(asked[0], Viewer):
+        return asked
+    viewer, fmt, filters = asked
+    level, code, kpi = filters["level"], filters["code"], filters["kpi"]
+    if level not in ("national", "region"):
+        return jsonify(error="level must be national or region"), 400
+    if kpi is None:
+        return jsonify(error="kpi is required: a KPI code from `python -m kpi list`"), 400
+    services = current_app.extensions["court_kpi_services"]
+    code = "KZ" if level == "national" else code
+    if level == "region" and code not in set(services.regions()["region_code"]):
+        return jsonify(error=f"no region with the code {str(code)[:64]!r}"), 404
+    years = services.years()
+    year = filters["year"] if filters["year"] is not None else (years[-1] if years else None)
+    if year not in years:
+        return jsonify(error=f"no data for the year {year}"), 404
+    category = filters["category"] or "all"
+    try:
+        found = services.gap(viewer, level, code, year, kpi, category)
+    except GapError as exc:
+        return jsonify(error=str(exc)), 400 if exc.code in ("median", "not_decomposed") \
+            else 404
+    category = "all" if KPIS[kpi].grain == "court" else category
+    return _answer(table(found, level, code, str(year), category), fmt, f"gap_{kpi}.csv")
+
+
 @blueprint.get("/annotations")
 def annotations():
     """The notes on the figures (data/annotations.py) the asker may read: a judge those

@@ -94,6 +94,27 @@ def visible_courts(viewer: Viewer, courts: pd.DataFrame) -> pd.DataFrame:
     return courts[courts["court_code"] == viewer.court_code]
 
 
+def scope_gap(viewer: Viewer, courts: pd.DataFrame) -> pd.DataFrame:
+    """The courts of a gap decomposition (kpi.gap.COLUMNS, ranked by contribution) as
+    the viewer may see them: a judge's own court in full, every other court as
+    "Court 17 of 42" (its rank by contribution) with its contribution and shares only
+    (value, numerator and denominator would link it across KPIs); fewer than
+    MIN_ANONYMOUS_GROUP other courts are left out, as in rankings."""
+    if viewer.sees_all or courts.empty:
+        return courts
+    others = courts["court_code"] != viewer.court_code
+    if others.sum() < MIN_ANONYMOUS_GROUP:
+        return courts[~others].reset_index(drop=True)
+    out = courts.copy()
+    rank = pd.Series(range(1, len(out) + 1), index=out.index)
+    out.loc[others, "court_code"] = (ANON_PREFIX + rank[others].astype(str) + "-of-"
+                                     + str(len(out)))
+    for column in ("value", "numerator", "denominator"):
+        out[column] = out[column].astype("float64")
+        out.loc[others, column] = float("nan")
+    return out
+
+
 def scope_values(viewer: Viewer, values: pd.DataFrame, asked_by_code: bool,
                  anonymise: bool = False,
                  lower_is_better: dict[str, bool] | None = None,

@@ -15,7 +15,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 import pandas as pd
@@ -25,6 +25,7 @@ from data.accounts.access import (
     UPLOAD,
     VIEW_ALL,
     Viewer,
+    scope_gap,
     scope_values,
     visible_courts,
 )
@@ -36,6 +37,7 @@ from data.edits import annotations as notes_on_figures
 from data.store import repository
 from kpi import funnel
 from kpi.catalogue import KPIS
+from kpi.gap import Gap, contributions
 from kpi.outlook import DEFAULT_HORIZON
 
 LOWER_IS_BETTER = {code: k.direction == "lower" for code, k in KPIS.items()}
@@ -207,6 +209,26 @@ class ScopedReads:
             return rows.copy()
         mine = rows["court_code"].fillna("").isin(["", viewer.court_code or ""])
         return rows[mine].reset_index(drop=True)
+
+    def gap(self, viewer: Viewer, level: str, code: str, year: int, kpi: str,
+            category: str = "all") -> Gap:
+        """Each court's part of the gap of the nation or a region to its target
+        (kpi.gap), other courts anonymised for a judge (access.scope_gap). GapError when
+        the KPI, scope or year has no decomposition."""
+        kdef = KPIS[kpi]
+        category = "all" if kdef.grain == "court" else category
+        scope = self._all_values(level=level, code=code, year=year, kpi=kpi,
+                                 category=category)
+        target = float(scope["target"].iloc[0]) if len(scope) and \
+            pd.notna(scope["target"].iloc[0]) else None
+        courts = self._directory()
+        if level == "region":
+            courts = courts[courts["region_code"] == code]
+        cells = self._all_values(level="court", year=year, kpi=kpi, category=category)
+        cells = cells[cells["code"].isin(set(courts["court_code"]))].rename(
+            columns={"code": "court_code"})
+        found = contributions(cells, kdef, target)
+        return replace(found, courts=scope_gap(viewer, found.courts))
 
     # --- one unit's flows ------------------------------------------------------------------
 
