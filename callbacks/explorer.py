@@ -10,6 +10,7 @@ from callbacks.context import Services, chart_outputs, request_viewer, unit_opti
 from data.accounts.access import ANNOTATE, Viewer
 from data.edits import annotations
 from kpi.catalogue import KPIS, KpiDef
+from kpi.gap import GapError
 from layouts import explorer_view, ids, notes_view
 from layouts.backlog_view import backlog_outputs
 from layouts.components import breadcrumbs
@@ -106,6 +107,24 @@ def explorer_funnel(services: Services, state: dict | None) -> tuple:
                                         services.unit_names(viewer, lang), kpi, year, lang)
 
 
+def explorer_gap(services: Services, state: dict | None) -> tuple:
+    """Where the gap of the chosen region (else the nation) to the KPI's target is."""
+    viewer = request_viewer()
+    state, kpi, category, year = read_state(services, state)
+    lang = state["lang"]
+    region = _region(services, state)
+    level, code = ("region", region) if region else ("national", "KZ")
+    names = services.unit_names(viewer, lang)
+    found, error = None, None
+    if year is not None:
+        try:
+            found = services.gap(viewer, level, code, year, kpi.code, category)
+        except GapError as exc:
+            error = exc.code
+    return explorer_view.gap_outputs(found, error, names.get(code, code), year, names, kpi,
+                                     lang)
+
+
 def register(app, services: Services) -> None:
     @app.callback(Output(ids.EXPLORER_DEFINITION, "children"),
                   Output(ids.BREADCRUMBS, "children", allow_duplicate=True),
@@ -123,6 +142,11 @@ def register(app, services: Services) -> None:
                   Input(ids.page_state("explorer"), "data"))
     def backlog(state):
         return explorer_backlog(services, state)
+
+    @app.callback(*chart_outputs("gap"), Output(ids.EXPLORER_GAP_NOTE, "children"),
+                  Input(ids.page_state("explorer"), "data"))
+    def gap(state):
+        return explorer_gap(services, state)
 
     @app.callback(*chart_outputs("funnel"), Input(ids.page_state("explorer"), "data"))
     def funnel(state):

@@ -7,12 +7,15 @@ import json
 import os
 from functools import cache
 
+import pandas as pd
 from dash import Input, Output
 
 from callbacks.context import Services, chart_outputs, request_viewer
+from data.accounts.access import Viewer
 from kpi.analysis import attention
 from kpi.catalogue import KPIS
-from layouts import ids, scorecard_view
+from kpi.gap import GapError, decomposable
+from layouts import gap_view, ids, scorecard_view
 from layouts.params import payload_state
 
 
@@ -24,6 +27,24 @@ def boundary_geojson() -> dict | None:
         return None
     with open(path, encoding="utf-8") as f:
         return json.load(f)
+
+
+def tile_gaps(services: Services, viewer: Viewer, national: pd.DataFrame, year: int,
+              category: str, lang: str) -> dict[str, str]:
+    """KPI -> "62 % of the gap in 5 of 67 courts" for each tile off target this year."""
+    off = national[(national["year"] == year) & (national["status"] == "red")]
+    lines: dict[str, str] = {}
+    for code in off["kpi"]:
+        if decomposable(KPIS[code]) is not None:
+            continue
+        try:
+            found = services.gap(viewer, "national", "KZ", year, code, category)
+        except GapError:
+            continue
+        line = gap_view.tile_line(found, lang)
+        if line:
+            lines[code] = line
+    return lines
 
 
 def scorecard(services: Services, state: dict | None) -> tuple:
@@ -46,7 +67,8 @@ def scorecard(services: Services, state: dict | None) -> tuple:
     names = services.unit_names(viewer, lang)
     fig, payload = scorecard_view.region_map(services.regions(), regional, names, kpi, year,
                                              lang, boundary_geojson())
-    return (scorecard_view.tiles(national, year, category, lang, targets, outlooks), fig,
+    gaps = tile_gaps(services, viewer, national, year, category, lang)
+    return (scorecard_view.tiles(national, year, category, lang, targets, outlooks, gaps), fig,
             payload, scorecard_view.attention_table(attention(courts), names, lang))
 
 

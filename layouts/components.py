@@ -95,7 +95,7 @@ def _cell(v, lang: str) -> str:
 
 def kpi_tile(kpi: KpiDef, row: pd.Series | None, change: float | None,
              sparkline: tuple[str, str] | None, href: str, lang: str,
-             outlook: html.Div | None = None) -> dbc.Card:
+             outlook: html.Div | None = None, gap: html.Div | None = None) -> dbc.Card:
     """One KPI of the scorecard: value, target, status, change, the outlook to the
     horizon and a small trend.
 
@@ -125,6 +125,8 @@ def kpi_tile(kpi: KpiDef, row: pd.Series | None, change: float | None,
     body.append(html.Div(details, className="small text-muted"))
     if outlook is not None:
         body.append(outlook)
+    if gap is not None:
+        body.append(gap)
     if sparkline is not None:
         src, alt = sparkline
         body.append(html.Img(src=src, alt=alt, title=alt, className="kpi-sparkline"))

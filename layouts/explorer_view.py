@@ -8,8 +8,9 @@ import pandas as pd
 from dash import html
 
 from kpi.catalogue import KpiDef
+from kpi.gap import Gap
 from kpi.outlook import BOUNDS, DEFAULT_HORIZON, projection_path
-from layouts import figures, outlook_view
+from layouts import figures, gap_view, outlook_view
 from layouts.components import table_data
 from layouts.export import json_records
 from layouts.i18n import t
@@ -81,6 +82,18 @@ def ranking_outputs(ranked: pd.DataFrame, national: float | None, names, kpi: Kp
                        "target": t("col.target", lang), "status": t("col.status", lang),
                        "coverage": t("col.coverage", lang)}, f"{kpi.code}-ranking-{year}")
     return fig, data
+
+
+def gap_outputs(found: Gap | None, error: str | None, scope: str, year: int | None,
+                names, kpi: KpiDef, lang: str) -> tuple:
+    """(figure, table payload, sentence) of where the gap of the scope is."""
+    title = t("gap.title", lang)
+    if found is None or year is None:
+        text = gap_view.error_text(error or "no_courts", lang)
+        return figures.empty_figure(text, title), None, text
+    fig = figures.pareto_figure(gap_view.named(found, names), title, kpi, lang)
+    return (fig, gap_view.table_payload(found, names, kpi, year, lang),
+            gap_view.sentence(found, scope, year, kpi, names, lang))
 
 
 def funnel_outputs(values: pd.DataFrame, national: float, names, kpi: KpiDef,

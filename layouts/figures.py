@@ -685,6 +685,70 @@ def _missing_name(name) -> bool:
     return str(name).strip() == ""
 
 
+# --- where the gap is (Pareto) ------------------------------------------------------------
+
+PARETO_BARS = 25  # the largest parts drawn one by one; the other widening courts as one bar
+PARETO_LABEL = 26  # characters of a court's name under its bar (the whole name on hover)
+WIDEN_COLOR = "#D55E00"  # the Okabe-Ito vermilion of "off target", with a symbol in the text
+SHARE_COLOR = "#333333"
+
+
+def pareto_figure(courts: pd.DataFrame, title: str, kpi: KpiDef, lang: str = "en"
+                  ) -> go.Figure:
+    """The courts that widen a scope's gap, largest part first (bars, in the KPI's own
+    unit), and the cumulative share of the gap they make (a line, 0-100 %).
+
+    ``courts``: court_code, name, contribution, cumulative_share (kpi.gap, ranked). Courts
+    that narrow the gap are not drawn (a sentence beside the chart counts them); past
+    PARETO_BARS the rest of the widening courts are one bar.
+    """
+    meta = {"chart": "gap", "kpi": kpi.code}
+    widening = courts[courts["contribution"] > 0]
+    if widening.empty:
+        fig = empty_figure(t("gap.on_target_short", lang), title, 250)
+        fig.update_layout(meta=meta)
+        return fig
+    shown = widening.head(PARETO_BARS)
+    full = [_esc(n) for n in shown["name"]]
+    labels = [n if len(n) <= PARETO_LABEL else n[:PARETO_LABEL - 1] + "…" for n in full]
+    parts = shown["contribution"].astype(float).tolist()
+    cumulative = (100 * shown["cumulative_share"].astype(float)).tolist()
+    rest = widening.iloc[PARETO_BARS:]
+    if len(rest):
+        labels.append(t("gap.fig.others", lang, n=len(rest)))
+        parts.append(float(rest["contribution"].sum()))
+        cumulative.append(100.0)
+    ids_ = [str(c) for c in shown["court_code"]] + (["others"] if len(rest) else [])
+    number = lambda v: fmt_number(v, 0 if abs(v) >= 10 else 1, lang)  # noqa: E731
+    fig = go.Figure()
+    fig.add_bar(x=ids_, y=parts, name=t("gap.fig.bars", lang), marker_color=WIDEN_COLOR,
+                text=[number(v) for v in parts], textposition="outside", cliponaxis=False,
+                customdata=ids_, hovertext=[f"<b>{n}</b><br>{t('gap.fig.bars', lang)}: "
+                                            f"{number(v)}" for n, v in
+                                            zip(full + labels[len(full):], parts)],
+                hovertemplate="%{hovertext}<extra></extra>")
+    fig.add_scatter(x=ids_, y=cumulative, name=t("gap.fig.cumulative", lang), yaxis="y2",
+                    mode="lines+markers", line={"color": SHARE_COLOR, "width": 2},
+                    marker={"symbol": "diamond", "size": 7},
+                    hovertemplate="%{y:.1f} %<extra></extra>")
+    fig.update_xaxes(tickmode="array", tickvals=ids_, ticktext=labels, tickangle=-45,
+                     automargin=True, fixedrange=True)
+    fig.update_layout(yaxis={"title": {"text": t("gap.fig.bars", lang)}, "rangemode": "tozero",
+                             "fixedrange": True},
+                      yaxis2={"title": {"text": t("gap.fig.cumulative", lang)},
+                              "overlaying": "y", "side": "right", "range": [0, 105],
+                              "tickvals": [0, 25, 50, 75, 100],
+                              "ticksuffix": " %", "fixedrange": True, "showgrid": False},
+                      legend={"orientation": "h", "y": 1.12, "x": 0})
+    first = widening.iloc[0]
+    meta["summary"] = t("gap.fig.summary", lang, n=len(widening), first=_esc(first["name"]),
+                        part=number(float(first["contribution"])))
+    # The card's header names the chart: no title inside it.
+    _base_layout(fig, None, 460, meta, lang)
+    fig.update_layout(margin_t=40, margin_r=60)
+    return fig
+
+
 # --- 4. funnel -------------------------------------------------------------------------
 
 def funnel_figure(df: pd.DataFrame, national_value: float, kpi: KpiDef,

@@ -34,6 +34,7 @@ OUTLOOK_SUMMARY = "outlook-summary"
 # distinct ids, since one output may belong to one callback only.
 BACKLOG_NOTE = "backlog-note"
 COURT_BACKLOG_NOTE = "court-backlog-note"
+EXPLORER_GAP_NOTE = "explorer-gap-note"  # the sentence beside the Pareto chart of the gap
 OUTLOOK_GRID = "outlook-grid"  # the outlook page's grid: every series, will it meet its target
 COURT_HEADER = "court-header"
 COURT_SCORECARD = "court-scorecard"

@@ -22,13 +22,15 @@ from layouts.params import query_string
 
 def tiles(values: pd.DataFrame, year: int, category: str, lang: str,
           targets: pd.DataFrame | None = None,
-          outlooks: dict[str, dict] | None = None) -> list:
+          outlooks: dict[str, dict] | None = None,
+          gaps: dict[str, str] | None = None) -> list:
     """Tiles by pillar for the national values of all years (pure).
 
     ``targets``: national targets of every year, so each sparkline shows the target
     trajectory to 2029, not only the years that already have values. ``outlooks``: the
     national outlook row of each KPI (kpi.outlook), shown as a line and drawn as the
-    sparkline's band to the horizon.
+    sparkline's band to the horizon. ``gaps``: KPI -> "62 % of the gap in 5 of 67
+    courts" for the tiles off target, linking to the explorer's gap chart.
     """
     national = values[values["category"] == category]
     this_year = national[national["year"] == year].set_index("kpi")
@@ -54,8 +56,12 @@ def tiles(values: pd.DataFrame, year: int, category: str, lang: str,
                 if np.count_nonzero(~np.isnan(vals)) > 1 else None
             href = f"/kpi/{kpi.code}" + query_string({"year": year, "category": category,
                                                       "lang": lang if lang != "en" else None})
+            gap = (gaps or {}).get(kpi.code)
+            gap_line = None if gap is None else html.Div(
+                dcc.Link(gap, href=href + "#gap"), className="small kpi-gap")
             cards.append(dbc.Col(kpi_tile(kpi, row, changes.get(kpi.code), spark, href, lang,
-                                          outlook_view.tile_line(outlook, kpi, lang)),
+                                          outlook_view.tile_line(outlook, kpi, lang),
+                                          gap_line),
                                  xs=12, sm=6, md=4, xl=3, className="mb-2"))
         if cards:
             sections.append(html.Section([

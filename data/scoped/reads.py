@@ -224,8 +224,10 @@ class ScopedReads:
         courts = self._directory()
         if level == "region":
             courts = courts[courts["region_code"] == code]
-        cells = self._all_values(level="court", year=year, kpi=kpi, category=category)
-        cells = cells[cells["code"].isin(set(courts["court_code"]))].rename(
+        # Every KPI of the year at once: one cached read serves every tile and chart.
+        cells = self._all_values(level="court", year=year, category=category)
+        cells = cells[(cells["kpi"] == kpi) & cells["code"].isin(set(courts["court_code"]))] \
+            .rename(
             columns={"code": "court_code"})
         found = contributions(cells, kdef, target)
         return replace(found, courts=scope_gap(viewer, found.courts))
