@@ -7,7 +7,7 @@ from dash import Input, Output
 
 from callbacks.context import Services, chart_outputs, request_viewer
 from data.accounts.access import ANNOTATE, Viewer
-from data.edits import annotations
+from data.edits import annotations as notes_db
 from layouts import court_view, figures, ids
 from layouts.backlog_view import backlog_outputs
 from layouts.i18n import t
@@ -67,7 +67,7 @@ def court_notes(services: Services, state: dict | None) -> list | None:
     if court is None:
         return None
     with services.connect() as conn:
-        rows = annotations.notes(conn, viewer, code=[code, court["region_code"], "KZ"])
+        rows = notes_db.notes(conn, viewer, code=[code, court["region_code"], "KZ"])
     add = f"/notes?unit={code}" + (f"&year={state['year']}" if state["year"] else "") \
         if viewer.can(ANNOTATE) else None
     found = services.flags(viewer)

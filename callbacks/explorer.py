@@ -8,7 +8,7 @@ from dash import Input, Output
 
 from callbacks.context import Services, chart_outputs, request_viewer, unit_options
 from data.accounts.access import ANNOTATE, Viewer
-from data.edits import annotations
+from data.edits import annotations as notes_db
 from kpi.catalogue import KPIS, KpiDef
 from kpi.gap import GapError
 from layouts import explorer_view, ids, notes_view
@@ -53,7 +53,7 @@ def explorer(services: Services, state: dict | None) -> tuple:
     names = services.unit_names(viewer, lang)
     region = _region(services, state)
     region_options = unit_options(names, services.regions()["region_code"])
-    crumbs = [(t("nav.national", lang), "/")]
+    crumbs: list[tuple[str, str | None]] = [(t("nav.national", lang), "/")]
     if region:
         crumbs.append((names.get(region, region), f"/kpi/{kpi.code}?region={region}"))
     crumbs.append((kpi.names.get(lang, kpi.names["en"]), None))
@@ -62,7 +62,7 @@ def explorer(services: Services, state: dict | None) -> tuple:
     trend_codes = list(dict.fromkeys(["KZ"] + ([region] if region else []) + chosen))
     trend = services.kpi_values(viewer, code=trend_codes, kpi=kpi.code, category=category)
     with services.connect() as conn:
-        notes = annotations.notes(conn, viewer, code=trend_codes, kpi=kpi.code)
+        notes = notes_db.notes(conn, viewer, code=trend_codes, kpi=kpi.code)
     outlook_units = ["KZ"] + ([region] if region else [])
     outlooks = services.outlook(viewer, code=outlook_units, kpi=kpi.code, category=category)
     national_value = trend.loc[(trend["code"] == "KZ") & (trend["year"] == year), "value"]

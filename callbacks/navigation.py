@@ -94,6 +94,8 @@ def register(app, services: Services) -> None:
 
 def clicked_code(click: dict | None) -> str | None:
     """The unit code a click on a bar, point or tile carries (customdata), if any."""
+    if click is None:
+        return None
     try:
         data = click["points"][0]["customdata"]
     except (TypeError, KeyError, IndexError):

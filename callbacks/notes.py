@@ -7,7 +7,7 @@ from dash import ALL, Input, Output, State, ctx, html, no_update
 
 from callbacks.context import Services, unit_options
 from data.accounts.access import ANNOTATE
-from data.edits import annotations
+from data.edits import annotations as notes_db
 from data.edits.annotations import Note, NoteError
 from layouts import ids, notes_view
 from layouts.i18n import t
@@ -29,7 +29,7 @@ def _viewer():
 
 def level_of(code: str, regions: set[str]) -> str:
     """The level a unit code names: the nation, a region or a court (pure)."""
-    if code == annotations.NATIONAL_CODE:
+    if code == notes_db.NATIONAL_CODE:
         return "national"
     return "region" if code in regions else "court"
 
@@ -55,7 +55,7 @@ def _regions(services: Services) -> set[str]:
 def clicked_note(services: Services, trigger: dict, viewer) -> dict | NoteError:
     """The note whose Edit or Delete button was pressed, or why there is none."""
     with services.connect() as conn:
-        note = annotations.get(conn, trigger.get("index"), viewer)
+        note = notes_db.get(conn, trigger.get("index"), viewer)
     return NoteError("missing", id=trigger.get("index")) if note is None else note
 
 
@@ -64,7 +64,7 @@ def form_setup(services: Services, state) -> tuple:
     lang, viewer = payload_state(state)["lang"], _viewer()
     if not viewer.can(ANNOTATE):
         return [], "d-none", "small text-muted mb-0"
-    codes = [annotations.NATIONAL_CODE, *sorted(_regions(services)),
+    codes = [notes_db.NATIONAL_CODE, *sorted(_regions(services)),
              *services.courts(viewer)["court_code"]]
     return unit_options(services.unit_names(viewer, lang), codes, with_code=True), "", "d-none"
 
@@ -73,7 +73,7 @@ def notes_list(services: Services, state, year):
     viewer = _viewer()
     lang = payload_state(state)["lang"]
     with services.connect() as conn:
-        rows = annotations.notes(conn, viewer, year=_year(year))
+        rows = notes_db.notes(conn, viewer, year=_year(year))
     return notes_view.notes_table(rows, services.unit_names(viewer, lang), lang,
                                   viewer.can(ANNOTATE))
 
@@ -88,12 +88,12 @@ def save_note(services: Services, n_clicks, unit, year, kpi, text, editing, chan
     code = str(unit or "")[:64]
     note = Note(level_of(code, _regions(services)), code, _year(year) or 0,
                 "" if kpi in (None, notes_view.WHOLE_YEAR) else str(kpi)[:64],
-                "" if text is None else text)  # not a str: refused by annotations.check
+                "" if text is None else text)  # not a str: refused by notes_db.check
     try:
-        if annotations.is_id(editing):
-            annotations.edit(services.engine, editing, note, viewer, client_address())
+        if notes_db.is_id(editing):
+            notes_db.edit(services.engine, editing, note, viewer, client_address())
         else:
-            annotations.add(services.engine, note, viewer, client_address())
+            notes_db.add(services.engine, note, viewer, client_address())
     except NoteError as exc:
         return error_text(exc, lang), no_update, no_update, no_update
     done = html.Span(t("notes.saved", lang), className="text-success")
@@ -124,10 +124,10 @@ def delete_note(services: Services, pending, changed, state) -> tuple:
     if trigger == notes_view.CONFIRM_CANCEL:
         return False, no_update, None, no_update, no_update
     if trigger == notes_view.CONFIRM_OK:
-        if not annotations.is_id(pending):
+        if not notes_db.is_id(pending):
             return False, no_update, None, no_update, no_update
         try:
-            annotations.remove(services.engine, pending, viewer, client_address())
+            notes_db.remove(services.engine, pending, viewer, client_address())
         except NoteError as exc:
             return False, no_update, None, no_update, error_text(exc, lang)
         return False, no_update, None, (changed or 0) + 1, t("notes.deleted", lang)

@@ -122,7 +122,7 @@ def _why_not(start: Start, levers: simulate_view.Levers, allowed: bool) -> str |
 
 
 def project(start: Start, flow: pd.DataFrame, levers: simulate_view.Levers, targets: pd.DataFrame,
-            lang: str, filename: str) -> tuple[list, Any, dict]:
+            lang: str, filename: str) -> tuple[html.Div, Any, dict]:
     """(sentence, figure, table) of a simulation that can run (pure)."""
     frame = simulate(start, levers.horizon, levers.incoming_change, levers.clearance,
                      levers.judges)

@@ -191,8 +191,8 @@ def own_mapping(mapping: dict | None, token: str) -> dict:
     """The mapping the person applied to this file (one applied to another file is not)."""
     if not isinstance(mapping, dict) or mapping.get("token") != token:
         return {"columns": {}, "values": {}}
-    columns = mapping.get("columns") if isinstance(mapping.get("columns"), dict) else {}
-    values = mapping.get("values") if isinstance(mapping.get("values"), dict) else {}
+    columns: dict = mapping["columns"] if isinstance(mapping.get("columns"), dict) else {}
+    values: dict = mapping["values"] if isinstance(mapping.get("values"), dict) else {}
     return {"columns": {str(k): str(v) for k, v in columns.items()},
             "values": {str(c): {str(w): str(code) for w, code in words.items()}
                        for c, words in values.items() if isinstance(words, dict)}}
@@ -273,15 +273,15 @@ def review_file(desk: UploadServices, set_progress, upload: dict | None, kind: s
     if profile is not None:
         detected.append((t("profile.used", lang), profile.name or t("profile.this_mapping", lang)))
     gap = profiles.unmapped(checked.raw) if checked.raw is not None else profiles.Unmapped()
-    words = [[c, w] for c, ws in gap.values.items() for w in ws]
+    words = [(c, w) for c, ws in gap.values.items() for w in ws]
     ok = report.status == "valid" and not busy
     out = {"token": staged.token, "filename": staged.filename, "kind": _kind(kind),
            "detected_kind": report.kind, "status": report.status, "ok": ok,
            "rows": report.rows, "error_count": report.error_count,
            "warning_count": report.warning_count,
            "profile": None if profile is None else profile_dict(profile),
-           "unmapped": {"columns": list(gap.columns), "values": words}}
-    fields = profile_view.mapping_rows(list(gap.columns), [tuple(w) for w in words],
+           "unmapped": {"columns": list(gap.columns), "values": [list(w) for w in words]}}
+    fields = profile_view.mapping_rows(list(gap.columns), words,
                                        _kind(kind) or report.kind, mapping, lang)
     show = bool(gap) or bool(mapping["columns"] or mapping["values"])
     return (upload_view.review_view(summary, detected, header, rows, lang, plausibility), out,
@@ -403,11 +403,10 @@ def settle(services: Services, record: dict) -> tuple[dict, str]:
 
 
 def job_view(desk: UploadServices, lang: str):
-    viewer = request_viewer()
     viewer = require(UPLOAD)
     record = desk.jobs.get(viewer.username)
     status = background.job_state(record)
-    if status == "interrupted":
+    if status == "interrupted" and record is not None:
         record, status = settle(desk.services, record)
     warnings = [f"{w.get('line') or ''} {w.get('column') or ''}: {issue_text(w, lang)}"
                 for w in ((record or {}).get("report") or {}).get("warnings") or []]

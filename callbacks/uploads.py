@@ -26,8 +26,11 @@ def _upload_id(selected) -> int | None:
     """The id of the selected grid row (sent by the browser, so checked)."""
     if not selected or not isinstance(selected, list) or not isinstance(selected[0], dict):
         return None
+    value = selected[0].get("id")
+    if value is None:
+        return None
     try:
-        return int(selected[0].get("id"))
+        return int(value)
     except (TypeError, ValueError):
         return None
 
@@ -82,7 +85,7 @@ def undo_question(services: Services, rows, state) -> tuple:
         preview = undo_preview(conn, upload_id)
     head = html.P(t("history.undo_question", lang, id=upload_id, file=preview.filename,
                     kind=uploads_view.kind_name(preview.kind, lang)), className="fw-semibold")
-    if not preview.allowed:
+    if preview.refusal is not None:  # not preview.allowed
         body = [head, dbc.Alert(uploads_view.refusal_text(preview.refusal, lang), color="danger",
                                 id="uploads-undo-refusal", className="mb-0")]
         return True, body, True, None

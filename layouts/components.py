@@ -6,11 +6,14 @@ Builders only: they take data and return components, and never query.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from typing import Any
 from urllib.parse import quote
 
 import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import dcc, html
+from dash.development.base_component import Component
 
 from kpi.catalogue import KpiDef
 from layouts import ids
@@ -20,8 +23,16 @@ from layouts.i18n import t
 STATUS_ICONS = {"green": "✔", "amber": "●", "red": "✖", "none": "—"}
 STATUS_CLASS = {"green": "status-green", "amber": "status-amber", "red": "status-red",
                 "none": "status-none"}
-GRAPH_CONFIG = {"displaylogo": False, "responsive": True,
-                "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
+GRAPH_CONFIG: dcc.Graph.Config = {"displaylogo": False, "responsive": True,
+                                  "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
+
+
+def attrs(**values: str) -> dict[str, Any]:
+    """HTML attributes whose names have a hyphen, ``aria_live="polite"`` for
+    ``aria-live``, passed as ``**attrs(...)``. Dash takes ``aria-*`` and ``data-*``
+    through ``**kwargs``; a literal ``**{"aria-live": ...}`` would be checked by mypy
+    against every keyword parameter of the component instead."""
+    return {name.replace("_", "-"): value for name, value in values.items()}
 
 
 def status_badge(status: str, lang: str, value=0.0) -> html.Span:
@@ -32,14 +43,14 @@ def status_badge(status: str, lang: str, value=0.0) -> html.Span:
     word = t(f"status.{status}", lang)
     if value is None or (isinstance(value, float) and math.isnan(value)):
         status, word = "none", t("empty.no_data", lang)
-    return html.Span([html.Span(STATUS_ICONS[status], **{"aria-hidden": "true"}), " ", word],
+    return html.Span([html.Span(STATUS_ICONS[status], **attrs(aria_hidden="true")), " ", word],
                      className=f"status-badge {STATUS_CLASS[status]}")
 
 
 def chart_card(name: str, title: str, lang: str, definition_href: str | None = None,
                height: int | None = None, extra: list | None = None) -> dbc.Card:
     """A chart with its table view, CSV/Excel downloads and a link to the definition."""
-    header = [html.H2(title, className="h6 mb-0 me-auto")]
+    header: list[Component] = [html.H2(title, className="h6 mb-0 me-auto")]
     if definition_href:
         header.append(dcc.Link(t("chart.definition", lang), href=definition_href,
                                className="small me-2"))
@@ -166,14 +177,14 @@ def report_link(level: str, code: str | None, year: int | None, lang: str) -> ht
                   title=t("report.button_title", lang))
 
 
-def breadcrumbs(items: list[tuple[str, str | None]]) -> html.Nav:
+def breadcrumbs(items: Sequence[tuple[str, str | None]]) -> html.Nav:
     """National › Region › Court: (label, href or None for the current page)."""
-    parts = []
+    parts: list[Component] = []
     for i, (label, href) in enumerate(items):
         if i:
             parts.append(html.Span(" › ", className="text-muted"))
         parts.append(dcc.Link(label, href=href) if href else html.Span(label, className="fw-bold"))
-    return html.Nav(parts, className="small mb-2", **{"aria-label": "breadcrumb"})
+    return html.Nav(parts, className="small mb-2", **attrs(aria_label="breadcrumb"))
 
 
 def synthetic_banner(is_synthetic: bool, lang: str) -> dbc.Alert | None:

@@ -292,6 +292,9 @@ def _scale(kpi: KpiDef) -> list[list]:
 
 def _text_color(rgb: str) -> str:
     """Black or white, whichever reads better on ``rgb`` (an 'rgb(r, g, b)' or '#rrggbb')."""
+    r: float
+    g: float
+    b: float
     if rgb.startswith("#"):
         r, g, b = (int(rgb[i:i + 2], 16) for i in (1, 3, 5))
     else:
@@ -392,7 +395,7 @@ def trend_figure(series: pd.DataFrame, targets: pd.DataFrame | None, kpi: KpiDef
     if projection is not None and len(projection):
         _add_projection(fig, projection, kpi, lang)
         years = sorted(set(years) | set(int(y) for y in projection["year"]))
-    if has_targets:
+    if targets is not None and has_targets:
         tg = targets.dropna(subset=["target"]).copy()
         tg["year"] = tg["year"].astype("int64")
         tg = tg.drop_duplicates("year", keep="last").sort_values("year")
@@ -655,7 +658,7 @@ def ranking_figure(df: pd.DataFrame, national_value: float | None, kpi: KpiDef,
                      categoryorder="array", categoryarray=codes, autorange="reversed",
                      automargin=True, fixedrange=True)
     lo, hi = min(0.0, float(values.min())), max(0.0, float(values.max()))
-    if not _missing(national_value):
+    if national_value is not None and not _missing(national_value):
         lo, hi = min(lo, float(national_value)), max(hi, float(national_value))
         label = t("fig.national_value", lang, value=_fmt(national_value, kpi, lang))
         # Behind the bars, so it never hides one; it shows in the gaps between them.
@@ -1241,7 +1244,9 @@ def outlook_grid_figure(rows: pd.DataFrame, kpis: list[str], units: list[str],
     z, text, hover = [], [], []
     for kpi in kpis:
         k = KPIS[kpi]
-        z_row, t_row, h_row = [], [], []
+        z_row: list[int | None] = []
+        t_row: list[str] = []
+        h_row: list[str] = []
         for unit in shown_units:
             r = cell.get((kpi, unit))
             name = _esc(names.get(unit, unit))

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import pandas as pd
 from dash import dcc, html
+from dash.development.base_component import Component
 
 from data.ingest import names as contract_names
 from kpi.plausibility import messages
+from layouts.components import attrs
 from layouts.format import fmt_number
 from layouts.i18n import t
 
@@ -44,11 +46,11 @@ def flags_table(found: pd.DataFrame, unit_names, lang: str, with_court: bool = T
         court = [html.Td(dcc.Link(unit_names.get(r.court_code, r.court_code),
                                   href=f"/court/{r.court_code}"))] if with_court else []
         note = getattr(r, "note", "") or ""
-        status = (html.Span([html.Span("✔ ", **{"aria-hidden": "true"}),
+        status = (html.Span([html.Span("✔ ", **attrs(aria_hidden="true")),
                              t("flags.explained", lang), html.Br(),
                              html.Span(note, className="text-muted",
                                        style={"whiteSpace": "pre-wrap"})])
-                  if note else html.Span([html.Span(f"{SYMBOL} ", **{"aria-hidden": "true"}),
+                  if note else html.Span([html.Span(f"{SYMBOL} ", **attrs(aria_hidden="true")),
                                           t("flags.to_check", lang)]))
         body.append(html.Tr(court + [
             html.Td(str(int(r.year))),
@@ -59,9 +61,10 @@ def flags_table(found: pd.DataFrame, unit_names, lang: str, with_court: bool = T
             html.Td(fmt_number(float(r.score), 1, lang), className="text-end"),
             html.Td(status, className="small"),
         ], className="flag-explained" if note else "flag-open"))
-    parts = [html.Table([html.Thead(html.Tr([html.Th(h, scope="col") for h in header])),
-                         html.Tbody(body)],
-                        className="table table-sm small align-middle", id=table_id)]
+    parts: list[Component] = [
+        html.Table([html.Thead(html.Tr([html.Th(h, scope="col") for h in header])),
+                    html.Tbody(body)],
+                   className="table table-sm small align-middle", id=table_id)]
     if len(found) > SHOWN:
         parts.append(html.P(t("flags.more", lang, n=fmt_number(len(found) - SHOWN, 0, lang)),
                             className="small text-muted"))

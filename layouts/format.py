@@ -23,7 +23,7 @@ def fmt_number(value: float, decimals: int, lang: str = "en") -> str:
 
 def fmt_value(value: float | None, unit: str, lang: str = "en") -> str:
     """A KPI value with its unit; missing is shown as 'no data', never as 0."""
-    if is_missing(value):
+    if value is None or is_missing(value):
         return t("empty.no_data", lang)
     number = fmt_number(value, DECIMALS.get(unit, 1), lang)
     if unit == "%":
@@ -57,6 +57,6 @@ def megabytes(n_bytes: int) -> str:
 
 
 def fmt_coverage(coverage: float | None, lang: str = "en") -> str:
-    if is_missing(coverage):
+    if coverage is None or is_missing(coverage):
         return ""
     return f"{fmt_number(coverage, 0, lang)} %"

@@ -1,5 +1,9 @@
 """Component IDs, one place for all pages and callbacks."""
 
+from __future__ import annotations
+
+from dash.dependencies import Wildcard
+
 URL = "url"
 BANNER = "data-banner"
 # dcc.Store of each page holding its parsed query parameters: {"type": PAGE_STATE, "page": name}
@@ -75,11 +79,13 @@ AUDIT_CSV = "audit-csv"
 AUDIT_DOWNLOAD = "audit-download"
 
 
-def chart(kind: str, name: str) -> dict:
+def chart(kind: str, name: str | Wildcard) -> dict[str, str | Wildcard]:
+    """A chart card's component ``kind`` of chart ``name``, or of every (ALL) or the
+    same (MATCH) chart in a pattern-matching callback."""
     return {"type": kind, "chart": name}
 
 
-def control(name: str) -> dict:
+def control(name: str | Wildcard) -> dict[str, str | Wildcard]:
     return {"type": CONTROL, "name": name}
 
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import dcc, html
+from dash.development.base_component import Component
 
 from kpi.catalogue import KPIS
-from layouts.components import confirm_dialog
+from layouts.components import attrs, confirm_dialog
 from layouts.i18n import t
 
 P = "notes-"
@@ -97,8 +98,9 @@ def notes_table(rows: pd.DataFrame, names, lang: str, editable: bool) -> html.Di
     for the roles that may write."""
     if rows.empty:
         return html.P(t("notes.none", lang), className="small text-muted")
-    header = [t("notes.unit", lang), t("notes.year", lang), t("notes.kpi", lang),
-              t("notes.text", lang), t("notes.by", lang)]
+    header: list[Component | str] = [
+        t("notes.unit", lang), t("notes.year", lang), t("notes.kpi", lang),
+        t("notes.text", lang), t("notes.by", lang)]
     if editable:
         header.append(html.Span(t("notes.actions", lang), className="visually-hidden"))
     body = []
@@ -118,7 +120,7 @@ def notes_table(rows: pd.DataFrame, names, lang: str, editable: bool) -> html.Di
                            title=t("notes.delete_one", lang, unit=names.get(r.code, r.code),
                                    year=r.year)),
             ], className="text-nowrap"))
-        body.append(html.Tr(cells, **{"data-note": str(int(r.id))}))
+        body.append(html.Tr(cells, **attrs(data_note=str(int(r.id)))))
     return html.Div(html.Table([
         html.Thead(html.Tr([html.Th(h, scope="col") for h in header])),
         html.Tbody(body),
@@ -139,7 +141,7 @@ def notes_aside(rows: pd.DataFrame, names, lang: str, add_href: str | None) -> h
                       f" ({kpi_label(r.kpi, lang)})" if r.kpi else "", ": ",
                       html.Span(r.text, style={"whiteSpace": "pre-wrap"})])
              for r in rows.itertuples(index=False)]
-    parts = [html.H3(t("notes.title", lang), className="h6 mb-1")]
+    parts: list[Component] = [html.H3(t("notes.title", lang), className="h6 mb-1")]
     parts.append(html.Ul(items, className="small mb-1") if items else
                  html.P(t("notes.none_here", lang), className="small text-muted mb-1"))
     if add_href:

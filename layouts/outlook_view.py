@@ -11,7 +11,7 @@ from dash import html
 
 from kpi.catalogue import CATALOGUE, KPIS, KpiDef
 from kpi.outlook import DEFAULT_HORIZON, OUTCOMES
-from layouts.components import table_data
+from layouts.components import attrs, table_data
 from layouts.export import json_records
 from layouts.format import DECIMALS, fmt_number, fmt_value
 from layouts.i18n import t
@@ -34,7 +34,7 @@ def outlook_word(outcome: str, lang: str) -> str:
 
 def outlook_badge(outcome: str | None, lang: str) -> html.Span:
     outcome = outcome if outcome in OUTLOOK_ICONS else "insufficient_data"
-    return html.Span([html.Span(OUTLOOK_ICONS[outcome], **{"aria-hidden": "true"}), " ",
+    return html.Span([html.Span(OUTLOOK_ICONS[outcome], **attrs(aria_hidden="true")), " ",
                       outlook_word(outcome, lang)],
                      className=f"outlook-badge {OUTLOOK_CLASS[outcome]}")
 

@@ -12,6 +12,7 @@ from dash import dcc, html
 
 from data.ingest import names
 from data.store.schema import KINDS
+from layouts.components import attrs
 from layouts.i18n import t
 
 # "upload-": web/uploads.py lets only uploaders call what writes these ids.
@@ -54,7 +55,7 @@ def chooser(lang: str) -> html.Div:
             dbc.Button(t("profile.delete", lang), id=DELETE, size="sm", color="danger",
                        outline=True),
         ], size="sm"),
-        html.Div(id=MANAGE_MSG, className="small mt-1", **{"aria-live": "polite"}),
+        html.Div(id=MANAGE_MSG, className="small mt-1", **attrs(aria_live="polite")),
         dcc.Download(id=EXPORT_DOWNLOAD),
         dcc.Store(id=SAVED),
     ])
@@ -76,7 +77,7 @@ def panel(lang: str) -> html.Div:
             dbc.Col(dbc.Button(t("profile.save", lang), id=SAVE, size="sm", color="secondary"),
                     width="auto", className="align-self-end"),
         ], className="g-2"),
-        html.Div(id=SAVE_MSG, className="small mt-2", **{"aria-live": "polite"}),
+        html.Div(id=SAVE_MSG, className="small mt-2", **attrs(aria_live="polite")),
         dcc.Store(id=MAPPING),
     ], id=BOX, className="d-none border-top mt-3")
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import dcc, html
+from dash.development.base_component import Component
 
-from layouts.components import confirm_dialog
+from layouts.components import attrs, confirm_dialog
 from layouts.i18n import t
 
 P = "releases-"
@@ -72,10 +73,11 @@ def releases_table(rows: pd.DataFrame, revised: dict[int, int], lang: str,
     body = []
     for r in rows.itertuples(index=False):
         number = int(r.id)
-        links = [html.A("CSV", href=f"/download/release-{number}.zip", download="",
-                        **{"aria-label": t("public.csv", lang, number=number)}), " · ",
-                 html.A("JSON", href=f"/download/release-{number}.json", download="",
-                        **{"aria-label": t("public.json", lang, number=number)})]
+        links: list[Component | str] = [
+            html.A("CSV", href=f"/download/release-{number}.zip", download="",
+                   **attrs(aria_label=t("public.csv", lang, number=number))), " · ",
+            html.A("JSON", href=f"/download/release-{number}.json", download="",
+                   **attrs(aria_label=t("public.json", lang, number=number)))]
         if public:
             links += [" · ", html.A(t("public.title", lang),
                                     href=f"/public?release={number}&lang={lang}",
@@ -86,7 +88,7 @@ def releases_table(rows: pd.DataFrame, revised: dict[int, int], lang: str,
             html.Td(r.published_by), html.Td(r.note, style={"whiteSpace": "pre-wrap"}),
             html.Td("—" if number not in revised else str(revised[number])),
             html.Td(links, className="text-nowrap"),
-        ], **{"data-release": str(number)}))
+        ], **attrs(data_release=str(number))))
     return html.Div(html.Table([
         html.Thead(html.Tr([html.Th(h, scope="col") for h in header])),
         html.Tbody(body),

@@ -5,19 +5,21 @@ from __future__ import annotations
 import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
+from dash.development.base_component import Component
 
 from data.accounts.access import Viewer
 from layouts import ids
+from layouts.components import attrs
 from layouts.i18n import LANGUAGE_NAMES, LANGUAGES, request_language, t
 
 
 def language_switcher(lang: str) -> html.Div:
     """Қазақша / Русский / English: plain links, so the whole page re-renders."""
-    links = []
+    links: list[Component] = []
     for code in LANGUAGES:
         if code == lang:
             links.append(html.Span(LANGUAGE_NAMES[code], className="text-white fw-bold mx-1",
-                                   **{"aria-current": "true"}))
+                                   **attrs(aria_current="true")))
         else:
             links.append(html.A(LANGUAGE_NAMES[code], href=f"/lang/{code}", lang=code,
                                 className="link-light mx-1 lang-link"))
@@ -40,7 +42,8 @@ def navigation(viewer: Viewer | None, lang: str) -> dbc.Nav:
     """The links and menus the viewer's role may use."""
     allowed = [(key, href, menu) for key, href, permission, menu in nav_entries()
                if permission is None or (viewer and viewer.can(permission))]
-    items, menus = [], {}
+    items: list[Component | str] = []  # a str: where the menu of that name goes
+    menus: dict[str, list[Component]] = {}
     for key, href, menu in allowed:
         if menu is None:
             items.append(dbc.NavItem(dbc.NavLink(
@@ -89,8 +92,8 @@ def shell(viewer: Viewer | None = None) -> html.Div:
             # A plain button: dbc's toggler names itself in English only.
             html.Button(html.Span(className="navbar-toggler-icon"), id=ids.NAV_TOGGLE,
                         n_clicks=0, type="button", className="navbar-toggler",
-                        **{"aria-label": t("a11y.menu", lang), "aria-expanded": "false",
-                           "aria-controls": ids.NAV_COLLAPSE}),
+                        **attrs(aria_label=t("a11y.menu", lang), aria_expanded="false",
+                                aria_controls=ids.NAV_COLLAPSE)),
             dbc.Collapse([
                 navigation(viewer, lang),
                 html.Div([language_switcher(lang), account_menu(viewer, lang)],

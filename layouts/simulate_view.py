@@ -251,11 +251,11 @@ def judges_hint(start: Start | None, allowed: bool, lang: str) -> str:
         return t("simulate.hint.judges_off", lang)
     if start is None:
         return ""
-    resolved = per_judge(start)
-    if resolved is None:
+    resolved, judges = per_judge(start), start.judges_in_post
+    if resolved is None or judges is None:  # per_judge gives a value only with judges
         return t("simulate.hint.judges_none", lang, year=start.year)
     return t("simulate.hint.judges", lang, year=start.year,
-             judges=judges_text(start.judges_in_post, lang),
+             judges=judges_text(judges, lang),
              per_judge=fmt_value(resolved, "cases", lang))
 
 

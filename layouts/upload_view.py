@@ -18,7 +18,7 @@ from dash import dcc, html
 from data.ingest.load import DEFAULT_MAX_BYTES
 from data.store.schema import KINDS
 from layouts import ids, profile_view
-from layouts.components import confirm_dialog
+from layouts.components import attrs, confirm_dialog
 from layouts.format import fmt_number, megabytes
 from layouts.i18n import t
 
@@ -83,15 +83,15 @@ def card(title: str, body) -> dbc.Card:
 
 def drop_zone(lang: str, limit: int) -> html.Div:
     """Where a file is dropped or picked; the texts assets/upload.js shows travel as data-*."""
-    messages = {
-        "data-url": "/upload/file",
-        "data-max-bytes": str(limit),
-        "data-msg-sending": t("upload.sending", lang),
-        "data-msg-sent": t("upload.sent", lang),
-        "data-msg-failed": t("upload.failed", lang),
-        "data-msg-too-large": t("upload.error.too_large", lang, limit=megabytes(limit)),
-        "data-accept": ".csv,.txt,.tsv,.xlsx",
-    }
+    messages = attrs(
+        data_url="/upload/file",
+        data_max_bytes=str(limit),
+        data_msg_sending=t("upload.sending", lang),
+        data_msg_sent=t("upload.sent", lang),
+        data_msg_failed=t("upload.failed", lang),
+        data_msg_too_large=t("upload.error.too_large", lang, limit=megabytes(limit)),
+        data_accept=".csv,.txt,.tsv,.xlsx",
+    )
     return html.Div([
         html.Div([
             html.P(t("upload.drop", lang), className="mb-2 fw-semibold"),
@@ -102,7 +102,7 @@ def drop_zone(lang: str, limit: int) -> html.Div:
         ], id=DROP, className="border border-2 border-secondary-subtle rounded p-4 text-center",
             style={"borderStyle": "dashed"}, **messages),
         dbc.Progress(id=TRANSFER_BAR, value=0, className="mt-2 d-none", style={"height": "1.2rem"}),
-        html.Div(id=TRANSFER_MSG, className="small text-muted mt-2", **{"aria-live": "polite"}),
+        html.Div(id=TRANSFER_MSG, className="small text-muted mt-2", **attrs(aria_live="polite")),
     ])
 
 
@@ -224,7 +224,7 @@ def detected_rows(detected: dict, filename: str, size: int, lang: str) -> list[t
         (t("upload.detected.kind", lang),
          t(f"upload.kind.{kind}", lang) if kind in KINDS else t("upload.kind.unknown", lang)),
         (t("upload.detected.format", lang), t(f"upload.format.{fmt}", lang) if fmt else NONE),
-        (t("upload.detected.encoding", lang), ENCODINGS.get(detected.get("encoding"), NONE)),
+        (t("upload.detected.encoding", lang), ENCODINGS.get(detected.get("encoding", ""), NONE)),
         (t("upload.detected.delimiter", lang),
          t(f"upload.delimiter.{DELIMITERS[delimiter]}", lang) if delimiter in DELIMITERS
          else NONE),
@@ -337,7 +337,7 @@ def review_view(summary: dict, detected: list[tuple[str, str]], preview_header: 
     return html.Div(parts, id=P + "verdict")
 
 
-def issues_table(rows: list[dict], total: int, lang: str) -> html.Div:
+def issues_table(rows: list[dict], total: int, lang: str) -> html.Div | html.P:
     if not total:
         return html.P(t("upload.issues.none", lang), className="small text-muted mb-0")
     header = [t(f"upload.col.{c}", lang) for c in ("severity", "line", "column", "value",
@@ -398,12 +398,12 @@ def job_view(record: dict | None, state: str | None, court_names: dict, lang: st
                              seconds=fmt_number(float(record.get("finished") or 0)
                                                 - float(record.get("started") or 0), 1, lang)),
                            className="small text-muted mb-0"))
-        color = {"loaded": "success", "already_loaded": "info"}.get(report.get("status"),
+        color = {"loaded": "success", "already_loaded": "info"}.get(report.get("status", ""),
                                                                      "danger")
     return html.Div(dbc.Card([
         dbc.CardHeader(html.H2(t("upload.job.title", lang), className="h6 mb-0")),
         dbc.CardBody(body)], className=f"mb-3 border-{color}"),
-        id=P + "job-card", **{"data-state": state, "data-job": record.get("id", "")})
+        id=P + "job-card", **attrs(data_state=state, data_job=record.get("id", "")))
 
 
 def _result(report: dict, file: str, court_names: dict, lang: str,

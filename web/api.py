@@ -161,8 +161,9 @@ def gap():
     return _answer(table(found, level, code, str(year), category), fmt, f"gap_{kpi}.csv")
 
 
-@blueprint.get("/annotations")
-def annotations():
+# Not named annotations: that is the name ``from __future__ import annotations`` binds.
+@blueprint.get("/annotations", endpoint="annotations")
+def figure_notes():
     """The notes on the figures (data/annotations.py) the asker may read: a judge those
     of the nation, the regions and their own court. ``kpi`` also returns the notes on
     a whole year, which apply to every KPI."""

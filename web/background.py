@@ -115,7 +115,8 @@ class RedisBackend:
 
     def get(self, key: str) -> str | None:
         value = self.client.get(key)
-        return None if value is None else value.decode("utf-8")
+        # bytes, unless the URL asks for decode_responses
+        return value.decode("utf-8") if isinstance(value, bytes) else value
 
     def set(self, key: str, value: str, ttl: int) -> None:
         self.client.set(key, value, ex=ttl)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import inspect
 import re
+import weakref
 from collections.abc import Callable
 
 import dash
@@ -112,11 +113,15 @@ def check_request():
     return None
 
 
+# The wrappers guard_page_layouts made, so a second call wraps no page twice.
+_GUARDED: weakref.WeakSet[Callable[..., object]] = weakref.WeakSet()
+
+
 def guard_page_layouts(forbidden: Callable[[], object]) -> None:
     """Wrap every page's layout so Dash's own router applies the same check."""
     for page in dash.page_registry.values():
         layout = page["layout"]
-        if getattr(layout, "_guarded", False):
+        if layout in _GUARDED:
             continue
 
         takes_viewer = callable(layout) and "viewer" in inspect.signature(layout).parameters
@@ -134,7 +139,7 @@ def guard_page_layouts(forbidden: Callable[[], object]) -> None:
                 kwargs["viewer"] = viewer
             return _layout(*args, **kwargs)
 
-        guarded._guarded = True
+        _GUARDED.add(guarded)
         page["layout"] = guarded
 
 

@@ -322,6 +322,12 @@ def _too_many(error: RateLimitExceeded):
     return response
 
 
+def _rate_key() -> str:
+    """Whom a public request counts against: its address. Without one, Flask-Limiter
+    would have written None into its key as "None"; the same, said."""
+    return str(client_address())
+
+
 def init(server: Flask, engine: Engine) -> None:
     """The full downloads always; the public routes only when the public view is on."""
     config = server.config
@@ -334,7 +340,7 @@ def init(server: Flask, engine: Engine) -> None:
     redis = config["REDIS_URL"] if "REDIS_URL" in config else os.environ.get("REDIS_URL")
     # Per database, as the shared cache is: one Redis may serve several deployments.
     prefix = f"court-kpi-public-{instance_id(engine) if schema_ready(engine) else 'new'}"
-    limiter = Limiter(client_address, app=server, storage_uri=redis or "memory://",
+    limiter = Limiter(_rate_key, app=server, storage_uri=redis or "memory://",
                       headers_enabled=True, key_prefix=prefix)
     rate = config.get("PUBLIC_RATE") or os.environ.get("COURT_KPI_PUBLIC_RATE") or DEFAULT_RATE
     # One count per address for the whole public view, not one per route.

@@ -67,7 +67,9 @@ def configure(server: Flask, instance: Path) -> None:
     if hops:
         # Only behind proxies we run: otherwise anyone could name their own address in
         # X-Forwarded-For and write it into the audit log and the sign-in throttling.
-        server.wsgi_app = ProxyFix(server.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+        # Flask documents wrapping wsgi_app like this; its stubs type it a method.
+        server.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            server.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
 
 class QuietRequestHandler(WSGIRequestHandler):

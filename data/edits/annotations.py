@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from typing import TypeGuard
 
 import pandas as pd
 from sqlalchemy import Connection, Engine, delete, insert, select, update
@@ -116,7 +117,7 @@ def bidi_in(text: str) -> str | None:
     return f"U+{ord(found.group(0)):04X}" if found else None
 
 
-def is_id(value) -> bool:
+def is_id(value: object) -> TypeGuard[int]:
     """A note id as the database keeps it (a 32-bit integer): anything else is no note."""
     return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**31
 
@@ -207,8 +208,9 @@ def notes(conn: Connection, viewer: Viewer, level: str | None = None,
     return pd.DataFrame([tuple(r) for r in rows], columns=COLUMNS)
 
 
-def get(conn: Connection, note_id: int, viewer: Viewer) -> dict | None:
-    """One note the viewer may read, or None."""
+def get(conn: Connection, note_id: object, viewer: Viewer) -> dict | None:
+    """One note the viewer may read, or None (also for an id that is none, as a
+    browser may send)."""
     if not is_id(note_id):
         return None
     found = notes(conn, viewer, note_id=note_id)

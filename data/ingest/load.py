@@ -15,6 +15,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -28,6 +29,9 @@ from data.ingest.validate import Context, Issue, Result, validate
 from data.store import frames
 from data.store.schema import KINDS, Kind
 from kpi.catalogue import KPIS
+
+if TYPE_CHECKING:  # the profiles module is imported where a profile is applied
+    from data.ingest.profiles import Profile
 
 # Case uploads at least this big derive their facts in a thread while their rows are
 # written (bench.ingest); smaller ones are quicker without the hand-over.
@@ -114,7 +118,7 @@ class Checked:
     result: Result | None = None
     raw: RawTable | None = None
     # The import profile applied (chosen by the caller, or picked for this file).
-    profile: object | None = None
+    profile: Profile | None = None
 
 
 def check_file(

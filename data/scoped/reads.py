@@ -153,11 +153,12 @@ class ScopedReads:
                             asked_by_code=filters.get("code") is not None,
                             anonymise=anonymous, lower_is_better=LOWER_IS_BETTER)
 
-    def court_values(self, viewer: Viewer, year: int, kpi: str, category: str,
+    def court_values(self, viewer: Viewer, year: int | None, kpi: str, category: str,
                      courts: pd.DataFrame, funnel_rate: float | None = None) -> pd.DataFrame:
         """One KPI for the given courts (every one of them, with or without a value),
         anonymised for judges: the rows behind a ranking or a funnel plot.
 
+        ``year`` None (no year loaded yet) leaves the year unfiltered.
         With ``funnel_rate`` (the national %), each row also says where it falls in
         the funnel plot (``funnel_class``), worked out before anonymising: an
         anonymised court keeps that, but not the volume it was placed by.

@@ -13,6 +13,7 @@ from dash import dcc, html
 from data.accounts.access import MANAGE_USERS, ROLES
 from data.accounts.users import MIN_PASSWORD_LENGTH
 from layouts import ids
+from layouts.components import attrs
 from layouts.i18n import page_title, t
 from layouts.params import page_state
 
@@ -93,7 +94,7 @@ def layout(**query) -> html.Div:
         dcc.Store(id=ids.USERS_STATE, data={"lang": lang, "version": 0}),
         html.H1(t("users.title", lang), className="h3 mt-3"),
         # Results of the forms: a sentence, an error, or a password shown this once.
-        html.Div(id=ids.USERS_MESSAGE, role="status", **{"aria-live": "polite"}),
+        html.Div(id=ids.USERS_MESSAGE, role="status", **attrs(aria_live="polite")),
         _add_form(lang),
         _edit_form(lang),
         dbc.Card([

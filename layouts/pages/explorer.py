@@ -9,7 +9,7 @@ from dash import html
 from kpi.catalogue import KPIS
 from kpi.gap import decomposable
 from layouts import controls, ids
-from layouts.components import chart_card, page_store, report_link
+from layouts.components import attrs, chart_card, page_store, report_link
 from layouts.i18n import page_title, t
 from layouts.params import page_state
 
@@ -27,14 +27,14 @@ def layout(code: str | None = None, **query) -> html.Div:
     kpi = KPIS[code]
     charts = [
         chart_card("trend", t("explorer.trend", lang), lang, extra=[
-            html.P(id=ids.EXPLORER_OUTLOOK, className="small mb-1", **{"aria-live": "polite"}),
+            html.P(id=ids.EXPLORER_OUTLOOK, className="small mb-1", **attrs(aria_live="polite")),
             html.Div(id=ids.EXPLORER_NOTES)]),
         chart_card("ranking", t(f"explorer.ranking_{state['view']}", lang), lang),
     ]
     if decomposable(kpi) is None:  # where the gap is: the scorecard's tiles link here
         charts.append(html.Div(chart_card("gap", t("gap.title", lang), lang, extra=[
             html.P(id=ids.EXPLORER_GAP_NOTE, className="small mb-1",
-                   **{"aria-live": "polite"})]), id="gap"))
+                   **attrs(aria_live="polite"))]), id="gap"))
     if kpi.pillar == "efficiency":  # the backlog's age explains the time KPIs
         charts.append(chart_card("backlog", t("backlog.title", lang), lang, extra=[
             html.P(id=ids.BACKLOG_NOTE, className="small mb-1")]))

@@ -12,7 +12,7 @@ from dash import dcc, html
 from data.accounts.access import Viewer
 from kpi.outlook import DEFAULT_HORIZON, HORIZONS
 from layouts import simulate_view as v
-from layouts.components import chart_card, page_store
+from layouts.components import attrs, chart_card, page_store
 from layouts.i18n import page_title, t
 from layouts.params import page_state
 
@@ -54,7 +54,7 @@ def _change_field(value: float, lang: str) -> dbc.Col:
                   class_name="form-range", debounce=300,
                   style={"border": "0", "padding": "0", "height": "1.5rem"}),
         html.Div(scale, className="d-flex justify-content-between small text-muted",
-                 **{"aria-hidden": "true"}),
+                 **attrs(aria_hidden="true")),
         _hint(f"{v.CHANGE}-hint", t("simulate.hint.change", lang)),
     ]), xs=12, md=6)
 
@@ -105,7 +105,7 @@ def layout(viewer: Viewer | None = None, **query) -> html.Div:
                 dcc.Dropdown(id=v.UNIT, value=unit, clearable=False, options=[
                     {"label": t("nav.national", lang) if unit == v.NATIONAL else unit,
                      "value": unit}]),
-            ], role="group", **{"aria-labelledby": f"{v.UNIT}-label"}), xs=12, md=6),
+            ], role="group", **attrs(aria_labelledby=f"{v.UNIT}-label")), xs=12, md=6),
             _field(t("control.category", lang), dbc.Select(
                 id=v.CATEGORY, value=state["category"], options=categories), 3),
             _field(t("simulate.horizon", lang), dbc.Select(
@@ -123,7 +123,7 @@ def layout(viewer: Viewer | None = None, **query) -> html.Div:
                 step=1, debounce=600, disabled=True, inputmode="decimal"), 3,
                 _hint(v.JUDGES_HINT)),
         ], className="mb-3 g-2"),
-        html.Div(id=v.SENTENCE, className="mb-3", role="status", **{"aria-live": "polite"}),
+        html.Div(id=v.SENTENCE, className="mb-3", role="status", **attrs(aria_live="polite")),
         chart_card(v.CHART, t("simulate.chart", lang), lang,
                    definition_href="/kpi/disposition_time"),
     ])

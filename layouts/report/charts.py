@@ -14,6 +14,7 @@ import textwrap
 
 import numpy as np
 import pandas as pd
+from matplotlib.artist import Artist
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -32,7 +33,8 @@ BAND_COLOR = "#56B4E9"
 GRID_COLOR = "#E5ECF6"
 TREND_COLUMNS = 3
 TITLE_CHARS = 31  # a panel title's line at 6.5 pt in a third of the page
-FONT = {"family": "DejaVu Sans"}
+FAMILY = "DejaVu Sans"
+FONT = {"family": FAMILY}
 
 
 class _Numbers(Formatter):
@@ -92,7 +94,7 @@ def case_flow_png(flow: pd.DataFrame, labels: dict[str, str], lang: str,
     _style(ax, lang, 7)
     ax.set_xticks(years, [str(y) for y in years])
     ax.set_ylim(bottom=0)
-    ax.set_ylabel(labels["y"], fontsize=7, **FONT)
+    ax.set_ylabel(labels["y"], fontsize=7, family=FAMILY)
     fig.legend(loc="upper left", ncols=3, fontsize=7, frameon=False, bbox_to_anchor=(0.08, 1.0),
                prop=FONT | {"size": 7})
     return _png(fig)
@@ -139,12 +141,12 @@ def trends_png(panels: list[TrendPanel], labels: dict[str, str], lang: str,
         # An explicit y spares matplotlib placing each title above the ticks (a tenth of
         # the time of the chart).
         ax.set_title(textwrap.fill(title, TITLE_CHARS), fontsize=6.5, loc="left", pad=3, y=1.0,
-                     color="#222222", **FONT)
+                     color="#222222", family=FAMILY)
         if np.isnan(values).all():
             ax.text(0.5, 0.5, "—", transform=ax.transAxes, ha="center", va="center",
                     fontsize=9, color="#767676")
-    handles = [Line2D([], [], color=UNIT_COLOR, linewidth=1.5, marker="o", markersize=2.5,
-                      label=labels["unit"])]
+    handles: list[Artist] = [Line2D([], [], color=UNIT_COLOR, linewidth=1.5, marker="o",
+                                    markersize=2.5, label=labels["unit"])]
     if with_national and any(p.national is not None for p in panels):
         handles.append(Line2D([], [], color=NATIONAL_COLOR, alpha=0.55, linewidth=0.9,
                               label=labels["national"]))

@@ -180,7 +180,7 @@ def scorecard_table(rows: pd.DataFrame, data: ReportData, lang: str) -> Scorecar
               t("col.status", lang), t("report.col.change", lang, year=prev)]
     # Millimetres on the court's page (the others are stretched to the page): wide
     # enough for "2,905,405 ₸" and each header's longest word in bold.
-    widths = [36, 18, 16, 25, 18]
+    widths: list[float] = [36, 18, 16, 25, 18]
     if data.level == "court":
         header += [t("col.region", lang), t("col.national", lang),
                    t("col.peer_percentile", lang)]
@@ -435,7 +435,7 @@ def ranking_panels(data: ReportData, lang: str) -> list[RankingPanel]:
         title_key = "fig.ranking.title_none" if k.direction == "none" else "fig.ranking.title"
         panels.append(RankingPanel(
             kpi=k, title=t(title_key, lang, kpi=kpi_name(k, lang)), rows=rows,
-            national=None if is_missing(nat) else float(nat),
+            national=None if nat is None or is_missing(nat) else float(nat),
             national_text="" if is_missing(nat) else
             t("fig.national_value", lang, value=fmt_value(nat, k.unit, lang)),
             missing=missing))

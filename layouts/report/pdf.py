@@ -17,6 +17,7 @@ from pathlib import Path
 import matplotlib
 from fpdf import FPDF, FontFace
 from fpdf.enums import TableCellFillMode
+from fpdf.util import Padding
 
 from data.publish.report_data import ReportData
 from layouts.figures import NATIONAL_COLOR, STATUS_COLORS
@@ -75,6 +76,12 @@ class _Document(FPDF):
         # no-break space where the pages' formats put a space after a digit.
         return super().normalize_text(KEEP_TOGETHER.sub("\u00a0", text))
 
+    def line_count(self, width: float, height: float, text: str) -> int:
+        """How many lines ``text`` takes in ``width``, in the current font."""
+        lines = self.multi_cell(width, height, text, dry_run=True, output="LINES")
+        # output="LINES" returns a list[str]; fpdf2 annotates the union of every output.
+        return len(lines)  # type: ignore[arg-type]
+
     def footer(self):
         self.set_y(-11)
         self.set_font(FAMILY, "", 7)
@@ -119,7 +126,7 @@ def _title_block(pdf: _Document, c: ReportContent) -> None:
         pdf.set_fill_color(*NOTICE_FILL)
         pdf.set_draw_color(*NOTICE_LINE)
         pdf.set_font(FAMILY, "B", 8.5)
-        pdf.multi_cell(BODY_W, 5, c.notice, border=1, fill=True, padding=1.5,
+        pdf.multi_cell(BODY_W, 5, c.notice, border=1, fill=True, padding=Padding.new(1.5),
                        new_x="LMARGIN", new_y="NEXT", align="L")
 
 
@@ -205,12 +212,11 @@ def _fit(pdf: _Document, text: str, width: float) -> str:
 def _panel_height(pdf: _Document, panel: RankingPanel, width: float,
                   row_h: float = ROW_H) -> float:
     pdf.set_font(FAMILY, "B", 7.2)
-    title = len(pdf.multi_cell(width, 3.4, panel.title, dry_run=True, output="LINES"))
+    title = pdf.line_count(width, 3.4, panel.title)
     height = title * 3.4 + 3.6 + max(1, len(panel.rows)) * row_h + 1.5
     if panel.missing:
         pdf.set_font(FAMILY, "", 6)
-        height += len(pdf.multi_cell(width, 2.8, panel.missing, dry_run=True,
-                                     output="LINES")) * 2.8
+        height += pdf.line_count(width, 2.8, panel.missing) * 2.8
     return height + 4
 
 
