@@ -3,12 +3,15 @@ data sent, flags and notes, backlog (builders in layouts.court_view)."""
 
 from __future__ import annotations
 
+import pandas as pd
 from dash import Input, Output
 
 from callbacks.context import Services, chart_outputs, request_viewer
 from data.accounts.access import ANNOTATE, Viewer
 from data.edits import annotations as notes_db
-from layouts import court_view, figures, ids
+from kpi.catalogue import CATALOGUE
+from kpi.gap import GapError, decomposable
+from layouts import court_view, figures, gap_view, ids
 from layouts.backlog_view import backlog_outputs
 from layouts.i18n import t
 from layouts.params import payload_state
@@ -49,12 +52,41 @@ def court_profile(services: Services, state: dict | None) -> tuple:
     flagged = flagged[(flagged["court_code"] == code)
                       & ((flagged["category"] == category) | (category == "all"))]
     sent = services.coverage_matrix(viewer)
+    gaps = court_gaps(services, viewer, values, code, region, year, category, names, lang) \
+        if year else []
     return (court_view.crumbs(code, region, names, lang),
             court_view.header(court, names, peers, state["year"], lang), table,
+            court_view.gap_list(gaps, lang),
             court_view.sent_table(sent[sent["court_code"] == code], lang),
             *court_view.flow_outputs(services.case_flow(viewer, "court", code, category),
                                      flagged, code, lang),
             *court_view.trends_outputs(values, code, category, lang))
+
+
+def court_gaps(services: Services, viewer: Viewer, values: pd.DataFrame, code: str,
+               region: str, year: int, category: str, names, lang: str
+               ) -> list[tuple[str, str]]:
+    """(KPI name, sentence) of the court's part of its region's and the nation's gap,
+    for each KPI where that scope is off target in the year."""
+    out = []
+    for kpi in CATALOGUE:
+        cat = "all" if kpi.grain == "court" else category
+        if decomposable(kpi) is not None:
+            continue
+        for scope in (region, "KZ"):
+            cell = values[(values["code"] == scope) & (values["year"] == year)
+                          & (values["kpi"] == kpi.code) & (values["category"] == cat)]
+            if cell.empty or cell["status"].iloc[0] != "red":
+                continue
+            level = "national" if scope == "KZ" else "region"
+            try:
+                found = services.gap(viewer, level, scope, year, kpi.code, cat)
+            except GapError:
+                continue
+            line = gap_view.court_line(found, code, names.get(scope, scope), kpi, lang)
+            if line:
+                out.append((kpi.names.get(lang, kpi.names["en"]), line))
+    return out
 
 
 def court_notes(services: Services, state: dict | None) -> list | None:
@@ -89,6 +121,7 @@ def court_backlog(services: Services, state: dict | None) -> tuple:
 def register(app, services: Services) -> None:
     @app.callback(Output(ids.BREADCRUMBS, "children", allow_duplicate=True),
                   Output(ids.COURT_HEADER, "children"), Output(ids.COURT_SCORECARD, "children"),
+                  Output(ids.COURT_GAP, "children"),
                   Output(ids.COURT_DATA_SENT, "children"), *chart_outputs("flow"),
                   *chart_outputs("trends"), Input(ids.page_state("court"), "data"),
                   prevent_initial_call="initial_duplicate")

@@ -38,7 +38,7 @@ def refused(court: str, allowed: bool, lang: str) -> tuple:
     msg = dbc.Alert(t("empty.not_found", lang, what=court) if allowed
                     else t("error.forbidden", lang), color="warning")
     empty = figures.empty_figure(t("empty.no_data", lang))
-    return None, msg, None, None, empty, None, empty, None
+    return None, msg, None, None, None, empty, None, empty, None
 
 
 def header(court: pd.Series, names, peers: int, year: int | None, lang: str) -> html.Div:
@@ -83,6 +83,16 @@ def scorecard_table(rows: pd.DataFrame, lang: str) -> dbc.Table:
         ]))
     return dbc.Table([head, html.Tbody(body)], size="sm", hover=True,
                      className="small kpi-scorecard")
+
+
+def gap_list(lines: list[tuple[str, str]], lang: str) -> Component | None:
+    """The court's part of its region's and the nation's gap, per KPI off target:
+    (KPI name, sentence) pairs; nothing when no scope of the court is off target."""
+    if not lines:
+        return None
+    return html.Div([html.H3(t("gap.title", lang), className="h6 mt-3"),
+                     html.Ul([html.Li([html.Strong(name + ": "), text]) for name, text in lines],
+                             className="small mb-0")], id="court-gap-list")
 
 
 def sent_table(sent: pd.DataFrame, lang: str) -> Component:

@@ -39,6 +39,7 @@ OUTLOOK_SUMMARY = "outlook-summary"
 BACKLOG_NOTE = "backlog-note"
 COURT_BACKLOG_NOTE = "court-backlog-note"
 EXPLORER_GAP_NOTE = "explorer-gap-note"  # the sentence beside the Pareto chart of the gap
+COURT_GAP = "court-gap"  # the court's part of its region's and the nation's gaps
 OUTLOOK_GRID = "outlook-grid"  # the outlook page's grid: every series, will it meet its target
 COURT_HEADER = "court-header"
 COURT_SCORECARD = "court-scorecard"

@@ -340,3 +340,34 @@ def test_notes_on_the_figures_are_printed_as_the_reader_may_see_them(demo):
         with demo.begin() as conn:
             conn.execute(text("DELETE FROM annotations"))
     assert len(said) == 4
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_where_the_gap_is_for_each_kpi_off_target(demo, reports, lang):
+    """The national report's "Where the gap is": one line per KPI off target with a
+    decomposition, its gap and the courts that make most of it (issue 27)."""
+    from kpi.gap import decomposable
+
+    made = reports[("national", lang)]
+    with demo.connect() as conn:
+        own = repository.kpi_values(conn, level="national", code="KZ", year=YEAR,
+                                    category="all")
+    red = [k for k in own.loc[own["status"] == "red", "kpi"]
+           if decomposable(KPIS[k]) is None]
+    assert red, "the demo has a KPI off target"
+    assert len(made.content.gaps) == len(red)
+    assert t("report.gaps", lang) in made.text
+    for code, line in zip(red, made.content.gaps):
+        assert line.startswith(KPIS[code].names[lang])
+        assert _flat(line)[:60] in made.text
+
+
+def test_a_judges_national_report_names_no_other_court_in_the_gap(demo):
+    with demo.connect() as conn:
+        data = gather(conn, "national", None, YEAR, viewer=JUDGE)
+        staff = gather(conn, "national", None, YEAR)
+    content = build_content(data, "en")
+    assert content.gaps and all("Court " in line for line in content.gaps)
+    named = {c for g in staff.gaps.values() for c in g.widening()["court_code"].head(5)}
+    others = {staff.names[c]["en"] for c in named if c != COURT and c in staff.names}
+    assert others and not [n for n in others if any(n in line for line in content.gaps)]

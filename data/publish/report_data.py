@@ -12,15 +12,16 @@ holds as numbers (no codes). Nothing here formats: ``layouts.report`` does.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 from sqlalchemy import Connection
 
-from data.accounts.access import SYSTEM, Viewer, scope_values
+from data.accounts.access import SYSTEM, Viewer, scope_gap, scope_values
 from data.edits.annotations import notes as read_notes
 from data.store import repository
 from kpi.catalogue import CATALOGUE, KPIS
+from kpi.gap import Gap, GapError, contributions, decomposable
 from kpi.outlook import DEFAULT_HORIZON
 
 LEVELS: tuple[str, ...] = ("national", "region", "court")
@@ -76,6 +77,9 @@ class ReportData:
     # Notes on the figures (data.edits.annotations) of the unit, its region and the nation, up
     # to the report year, as the viewer may read them.
     notes: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # KPI -> where the gap of the nation or region is (kpi.gap), for each KPI off target
+    # in the report year; other courts anonymised for a judge (access.scope_gap).
+    gaps: dict[str, Gap] = field(default_factory=dict)
 
 
 @dataclass
@@ -192,7 +196,11 @@ def gather(conn: Connection, level: str, code: str | None, year: int | None,
                                                     category="all"),
                               regions["region_code"], "region", year)
         names.update({r["region_code"]: _names(r) for r in regions.to_dict("records")})
-    elif level == "region":
+    if level in ("national", "region"):
+        data.gaps = _gaps(directory.court_cells(conn, year), in_scope, own, viewer)
+        names.update({c: _names(r) for r in in_scope.to_dict("records")
+                      if (c := r["court_code"]) in _named_in(data.gaps)})
+    if level == "region":
         cells = _below(repository.kpi_values(conn, level="court",
                                              code=list(in_scope["court_code"]),
                                              year=year, category="all"),
@@ -205,6 +213,30 @@ def gather(conn: Connection, level: str, code: str | None, year: int | None,
         names.update({r["court_code"]: _names(r) for r in in_scope.to_dict("records")
                       if viewer.may_see_court(r["court_code"])})
     return data
+
+
+def _gaps(court_cells: pd.DataFrame, in_scope: pd.DataFrame, own: pd.DataFrame,
+          viewer: Viewer) -> dict[str, Gap]:
+    """Where the gap is, for each KPI of the unit that is off target (status red) in the
+    report year and has a decomposition: each court's part (kpi.gap)."""
+    out: dict[str, Gap] = {}
+    cells = court_cells[court_cells["code"].isin(set(in_scope["court_code"]))].rename(
+        columns={"code": "court_code"})
+    for row in own[own["status"] == "red"].itertuples(index=False):
+        kpi = KPIS[row.kpi]
+        if decomposable(kpi) is not None:
+            continue
+        try:
+            found = contributions(cells[cells["kpi"] == kpi.code], kpi, row.target)
+        except GapError:
+            continue
+        out[kpi.code] = replace(found, courts=scope_gap(viewer, found.courts))
+    return out
+
+
+def _named_in(gaps: dict[str, Gap]) -> set[str]:
+    """The courts a report's gap section names (the largest parts of each gap)."""
+    return {c for g in gaps.values() for c in g.widening()["court_code"].head(10)}
 
 
 def _below(values: pd.DataFrame, codes, level: str, year: int) -> pd.DataFrame:

@@ -218,8 +218,8 @@ class ScopedReads:
         the KPI, scope or year has no decomposition."""
         kdef = KPIS[kpi]
         category = "all" if kdef.grain == "court" else category
-        scope = self._all_values(level=level, code=code, year=year, kpi=kpi,
-                                 category=category)
+        scope = self._all_values(level=level, code=code, year=year, category=category)
+        scope = scope[scope["kpi"] == kpi]
         target = float(scope["target"].iloc[0]) if len(scope) and \
             pd.notna(scope["target"].iloc[0]) else None
         courts = self._directory()

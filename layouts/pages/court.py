@@ -26,7 +26,8 @@ def layout(code: str | None = None, **query) -> html.Div:
                  controls.category_control(state["category"], lang)], className="mb-3 g-2"),
         dbc.Card([
             dbc.CardHeader(html.H2(t("court.scorecard", lang), className="h6 mb-0")),
-            dbc.CardBody(html.Div(id=ids.COURT_SCORECARD, className="table-responsive")),
+            dbc.CardBody([html.Div(id=ids.COURT_SCORECARD, className="table-responsive"),
+                          html.Div(id=ids.COURT_GAP)]),
         ], className="mb-3"),
         dbc.Card([
             dbc.CardHeader(html.H2(t("court.notes", lang), className="h6 mb-0")),

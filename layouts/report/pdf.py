@@ -342,6 +342,12 @@ def _notes(pdf: _Document, c: ReportContent) -> None:
         _bullets(pdf, t("report.notes", c.lang), c.notes)
 
 
+def _gaps(pdf: _Document, c: ReportContent) -> None:
+    """Where the gap is: the courts that make most of each KPI's gap to target."""
+    if c.gaps:
+        _bullets(pdf, t("report.gaps", c.lang), c.gaps)
+
+
 def render_content(content: ReportContent) -> bytes:
     """The PDF of a report's content."""
     pdf = _Document(content)
@@ -352,6 +358,7 @@ def render_content(content: ReportContent) -> bytes:
     # The notes qualify the scorecard's numbers, so they follow it.
     _missing(pdf, content)
     _notes(pdf, content)
+    _gaps(pdf, content)
     _case_flow(pdf, content)
     _trends(pdf, content)
     _rankings(pdf, content)
