@@ -154,12 +154,15 @@ def test_full_downloads_are_for_those_who_see_every_court(as_role, published, ro
         assert b"clearance_rate" not in response.data
 
 
-def _publish_body(app, year, note: str, ok: int = 1) -> dict:
+def _publish_body(app, year, note: str, ok: int = 1, as_sent: bool = False) -> dict:
+    """The OK of the publish dialog; the year as the select sends it (a string), or
+    ``as_sent`` exactly as given (a forged float, bool or list)."""
     cb = next(c for c in app._callback_list if "releases-confirm.is_open" in c["output"])
     inputs = [{"id": "releases-publish", "property": "n_clicks", "value": None},
               {"id": "releases-confirm-ok", "property": "n_clicks", "value": ok},
               {"id": "releases-confirm-cancel", "property": "n_clicks", "value": None}]
-    state = [{"id": "releases-year", "property": "value", "value": str(year)},
+    state = [{"id": "releases-year", "property": "value",
+              "value": year if as_sent else str(year)},
              {"id": "releases-note", "property": "value", "value": note},
              {"id": "releases-changed", "property": "data", "value": 0},
              {"id": "page-state-releases", "property": "data",

@@ -20,6 +20,7 @@ from data.store.db import make_engine
 from layouts import notes_view as v
 from tests.web.conftest import JUDGE_COURT, OTHER_COURT, PASSWORD, post_callback
 from tests.web.test_notes_http import post, said, save_body, stored
+from tests.web.test_public_http import _publish_body
 
 ADMIN = Viewer("u-admin", "admin")
 KPI = "/api/v1/kpi?level=national"
@@ -108,23 +109,6 @@ def test_a_note_sent_as_a_list_or_object_is_refused_never_500(app, as_role, engi
 # --- item 7: the releases page -------------------------------------------------------------------
 
 
-def _publish_body(app, year, note) -> dict:
-    """The OK of the publish dialog with a forged year and note, sent as is."""
-    cb = next(c for c in app._callback_list if "releases-confirm.is_open" in c["output"])
-    inputs = [{"id": "releases-publish", "property": "n_clicks", "value": None},
-              {"id": "releases-confirm-ok", "property": "n_clicks", "value": 1},
-              {"id": "releases-confirm-cancel", "property": "n_clicks", "value": None}]
-    state = [{"id": "releases-year", "property": "value", "value": year},
-             {"id": "releases-note", "property": "value", "value": note},
-             {"id": "releases-changed", "property": "data", "value": 0},
-             {"id": "page-state-releases", "property": "data",
-              "value": {"lang": "en", "page": "releases"}}]
-    outputs = [{"id": o.split(".")[0], "property": o.split(".")[1]}
-               for o in cb["output"][2:-2].split("...")]
-    return {"output": cb["output"], "outputs": outputs, "inputs": inputs,
-            "changedPropIds": ["releases-confirm-ok.n_clicks"], "state": state}
-
-
 def _release_count(engine) -> int:
     with engine.connect() as conn:
         return len(releases.listing(conn))
@@ -142,7 +126,7 @@ def test_a_forged_release_year_that_is_not_an_integer_publishes_nothing(app, as_
     value = {"half": year + 0.5, "half_text": f"{year}.5", "list": [year],
              "object": {"year": year}}.get(forged, forged)
     count = _release_count(engine)
-    response = post_callback(as_role("staff"), _publish_body(app, value, "forged"))
+    response = post_callback(as_role("staff"), _publish_body(app, value, "forged", as_sent=True))
     assert response.status_code < 500 and b"Traceback" not in response.data
     if response.status_code == 200:
         assert "Published release" not in response.get_data(as_text=True)
@@ -154,7 +138,7 @@ def test_a_forged_release_year_that_is_not_an_integer_publishes_nothing(app, as_
 def test_a_forged_release_note_is_refused_and_nothing_is_published(app, as_role, engine, note):
     count = _release_count(engine)
     response = post_callback(as_role("staff"),
-                             _publish_body(app, str(_latest_year(engine)), note))
+                             _publish_body(app, str(_latest_year(engine)), note, as_sent=True))
     assert response.status_code < 500 and b"Traceback" not in response.data
     body = response.get_data(as_text=True)
     assert "Published release" not in body
