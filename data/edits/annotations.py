@@ -94,15 +94,21 @@ def check(conn: Connection, note: Note) -> Note:
     text = clean_text(note.text)
     if not text:
         raise NoteError("empty")
-    if len(text) > MAX_TEXT:
-        raise NoteError("too_long", limit=MAX_TEXT, length=len(text))
-    found = markup_in(text)
-    if found:
-        raise NoteError("markup", found=found)
-    found = bidi_in(text)
-    if found:
-        raise NoteError("bidi", found=found)
+    problem = plain_text_problem(text, MAX_TEXT)
+    if problem:
+        raise NoteError(problem[0], **problem[1])
     return Note(note.level, code, note.year, kpi, text)
+
+
+def plain_text_problem(text: str, limit: int) -> tuple[str, dict] | None:
+    """Why ``text`` is no plain text of at most ``limit`` characters, as a refusal's code
+    and parameters (notes on the figures and release notes share it), or None."""
+    if len(text) > limit:
+        return "too_long", {"limit": limit, "length": len(text)}
+    for code, found in (("markup", markup_in(text)), ("bidi", bidi_in(text))):
+        if found:
+            return code, {"found": found}
+    return None
 
 
 def markup_in(text: str) -> str | None:

@@ -23,7 +23,7 @@ from sqlalchemy import Connection, Engine, func, insert, select, update
 
 from data.accounts import audit
 from data.accounts.access import PUBLISH, Viewer
-from data.edits.annotations import bidi_in, clean_text, markup_in
+from data.edits.annotations import clean_text, plain_text_problem
 from data.refusals import Refused
 from data.store import frames, repository
 from data.store.models import Release
@@ -70,14 +70,9 @@ def clean_note(note: str | None) -> str:
     if note is not None and not isinstance(note, str):
         raise ReleaseError("not_text")
     text = clean_text(note or "")
-    if len(text) > MAX_NOTE:
-        raise ReleaseError("too_long", limit=MAX_NOTE, length=len(text))
-    found = markup_in(text)
-    if found:
-        raise ReleaseError("markup", found=found)
-    found = bidi_in(text)
-    if found:
-        raise ReleaseError("bidi", found=found)
+    problem = plain_text_problem(text, MAX_NOTE)
+    if problem:
+        raise ReleaseError(problem[0], **problem[1])
     return text
 
 
