@@ -1,4 +1,5 @@
-"""``python -m data``: init, load, uploads, undo, demo, refresh, user, profile, flags.
+"""``python -m data``: init, load, uploads, undo, demo, refresh, user, profile, flags,
+backup, restore.
 
 Exit codes: 0 done (or already loaded), 1 rejected or refused, 2 usage errors.
 Errors are sentences, never tracebacks.
@@ -74,6 +75,12 @@ def _parser() -> argparse.ArgumentParser:
     publish.add_argument("--year", type=int, required=True)
     publish.add_argument("--note", default="", help="plain text shown with the release")
     publish.add_argument("--user", default="cli", help="who publishes (kept in the audit log)")
+    bk = with_db(sub.add_parser(
+        "backup", help="write a backup of the whole database to FILE (safe while the app runs)"))
+    bk.add_argument("file")
+    rs = sub.add_parser("restore", help="restore a backup FILE into an EMPTY database")
+    rs.add_argument("file")
+    rs.add_argument("--db", required=True, help="URL of the empty database to restore into")
     flags = with_db(sub.add_parser(
         "flags", help="implausible figures in the loaded data, most implausible first"))
     flags.add_argument("--year", type=int, help="flags of one year")
@@ -370,6 +377,49 @@ def cmd_profile(engine, args) -> int:
         return 1
 
 
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def cmd_backup(engine, args) -> int:
+    import time
+    from pathlib import Path
+
+    from data.store.backup import BackupError, backup
+
+    start = time.perf_counter()
+    try:
+        done = backup(engine, Path(args.file), _say)
+    except BackupError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.code
+    _say(f"backup written to {args.file} in {time.perf_counter() - start:.1f} s")
+    print(f"Backup of {engine.url.render_as_string(hide_password=True)} in {args.file}:")
+    print(done.table())
+    return 0
+
+
+def cmd_restore(engine, args) -> int:
+    import time
+    from pathlib import Path
+
+    from data.store.backup import BackupError, known_revisions, restore
+
+    start = time.perf_counter()
+    try:
+        done = restore(Path(args.file), engine, _say)
+    except BackupError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.code
+    _say(f"restored {args.file} in {time.perf_counter() - start:.1f} s")
+    print(f"Restored {args.file} into {engine.url.render_as_string(hide_password=True)}:")
+    print(done.table())
+    if done.revision != known_revisions()[-1]:
+        print("The backup is of an older schema version: run `python -m data init` "
+              "with the same --db to upgrade it.")
+    return 0
+
+
 FLAG_COLUMNS = ["court_code", "year", "category", "field", "rule", "value", "expected", "score",
                 "message"]
 
@@ -402,4 +452,5 @@ def cmd_flags(engine, args) -> int:
 
 COMMANDS = {"init": cmd_init, "load": cmd_load, "uploads": cmd_uploads, "undo": cmd_undo,
             "demo": cmd_demo, "refresh": cmd_refresh, "user": cmd_user,
-            "profile": cmd_profile, "flags": cmd_flags, "release": cmd_release}
+            "profile": cmd_profile, "flags": cmd_flags, "release": cmd_release,
+            "backup": cmd_backup, "restore": cmd_restore}
