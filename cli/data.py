@@ -111,7 +111,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def cmd_init(engine, args) -> int:
-    init_db(engine)
+    from data.store.db import MigrationRefused
+
+    try:
+        init_db(engine)
+    except MigrationRefused as exc:
+        print(f"error: the upgrade was refused, nothing changed: {exc}", file=sys.stderr)
+        return 1
     print(f"Database ready: {engine.url.render_as_string(hide_password=True)}")
     return 0
 

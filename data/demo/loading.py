@@ -64,18 +64,7 @@ def load_demo(engine: Engine, scale: str = "small", seed: int = 0,
 
     say = _printer(verbose)
     if scale == "small":
-        frames = synthetic.generate("small", seed)
-        reports = []
-        with tempfile.TemporaryDirectory() as tmp:
-            for kind in (k for k in LOAD_ORDER if k in frames):
-                frame = frames[kind]
-                parts = _carried_groups(frame) if kind == "cases" else [((), frame)]
-                for i, (_, part) in enumerate(parts):
-                    path = Path(tmp) / f"demo_{kind}_{i + 1}.csv"
-                    write_csv(part, kind, path)
-                    reports.append(load_file(engine, path, kind=kind, user=DEMO_USER,
-                                             source="demo", max_bytes=None))
-                    say(f"{path.name}: {reports[-1].status}")
+        reports = load_frames(engine, synthetic.generate("small", seed), say)
     else:
         reports = _load_national(engine, seed, say)
     bad = [r for r in reports if r.status == "rejected"]
@@ -89,6 +78,27 @@ def load_demo(engine: Engine, scale: str = "small", seed: int = 0,
     return (f"Demo data ({scale}, seed {seed}, SYNTHETIC): {loaded} rows loaded in "
             f"{sum(r.status == 'loaded' for r in reports)} uploads"
             + (f", {skipped} already loaded" if skipped else "") + ".")
+
+
+def load_frames(engine: Engine, frames: dict[str, pd.DataFrame],
+                say=None) -> list[LoadReport]:
+    """Load frames of upload kinds (as ``synthetic.generate`` gives them) through the real
+    loader, file by file like an analyst's uploads, in the order the references need;
+    cases in one file per set of optional columns the courts report (``_carried_groups``).
+    ``say`` is told each file's outcome. Returns each file's report."""
+    reports = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for kind in (k for k in LOAD_ORDER if k in frames):
+            frame = frames[kind]
+            parts = _carried_groups(frame) if kind == "cases" else [((), frame)]
+            for i, (_, part) in enumerate(parts):
+                path = Path(tmp) / f"demo_{kind}_{i + 1}.csv"
+                write_csv(part, kind, path)
+                reports.append(load_file(engine, path, kind=kind, user=DEMO_USER,
+                                         source="demo", max_bytes=None))
+                if say is not None:
+                    say(f"{path.name}: {reports[-1].status}")
+    return reports
 
 
 @functools.cache

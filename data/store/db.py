@@ -51,13 +51,39 @@ def make_engine(url: str | None = None, **kwargs) -> Engine:
     return create_engine(url, **kwargs)
 
 
-def alembic_config(engine: Engine):
+def alembic_config(engine: Engine | None = None):
+    """The Alembic configuration of the migrations in ``migrations/``, run on ``engine``
+    (env.py takes it from here); without one it serves to read the migrations only."""
     from alembic.config import Config
 
     cfg = Config()
     cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
-    cfg.attributes["engine"] = engine
+    if engine is not None:
+        cfg.attributes["engine"] = engine
     return cfg
+
+
+def migration_revisions() -> list[str]:
+    """Every migration's revision id, oldest first: the last is the head, each one before
+    it a schema an earlier release left (tests/test_upgrades.py upgrades from each)."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(alembic_config())
+    return [s.revision for s in reversed(list(script.walk_revisions()))]
+
+
+def upgrade_to(engine: Engine, revision: str) -> None:
+    """Migrate the schema up to ``revision`` and no further, without what init_db adds
+    after the migrations (default targets, instance id): a database as the release of
+    that revision created it, for the tests of upgrading from it. Use init_db otherwise."""
+    from alembic import command
+
+    command.upgrade(alembic_config(engine), revision)
+
+
+class MigrationRefused(RuntimeError):
+    """A migration that would lose data refuses before changing anything; the message
+    says why and what to do (``python -m data init`` prints it, exit 1)."""
 
 
 def init_db(engine: Engine) -> None:
