@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from data.derive.flags import FlagsError, flags, flags_for_upload, messages, read_facts
+from data.derive.flags import FlagsError, flags, flags_for_upload, read_facts
 from data.ingest.load import check_file, load_file
-from kpi.plausibility import COLUMNS, check
+from kpi.plausibility import COLUMNS, check, messages
 from tests.test_plausibility import FACT_HEAD, RES_HEAD, yearly_data
 
 REGIONS = ("region_code,name_en,name_ru,name_kk\n"
