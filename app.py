@@ -28,6 +28,7 @@ def create_app(config: dict | None = None) -> dash.Dash:
         auth,
         background,
         guard,
+        metrics,
         performance,
         public,
         report_api,
@@ -46,6 +47,8 @@ def create_app(config: dict | None = None) -> dash.Dash:
     server.extensions["court_kpi_engine"] = engine
     # Before Dash adds its routes: the guard must see every request first.
     request_log.init(server)
+    # Counts every request, those the guard refuses too; serves /metrics (not public).
+    metrics.init(server)
     auth.init(server)
     guard.init(server)
     app = dash.Dash(

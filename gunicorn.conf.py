@@ -6,6 +6,7 @@ command line. See README "Running in production".
 
 import multiprocessing
 import os
+from pathlib import Path
 
 bind = os.environ.get("COURT_KPI_BIND", "127.0.0.1:8000")
 # Callbacks are mostly waiting on the database: two workers per core, plus one.
@@ -28,6 +29,28 @@ limit_request_line = 8190
 accesslog = None  # the app logs every request itself, as JSON (web/request_log.py)
 errorlog = "-"
 loglevel = os.environ.get("COURT_KPI_LOG_LEVEL", "info").lower()
+
+# /metrics adds up every worker's numbers (web/metrics.py): each process writes its own
+# to files in this folder (prometheus_client's multiprocess mode). Set here, before the
+# app is imported, since the library reads it on import; emptied when gunicorn starts.
+os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR",
+                      str(Path(__file__).resolve().parent / "instance" / "prometheus"))
+Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]).mkdir(parents=True, exist_ok=True)
+
+
+def on_starting(server):
+    # The numbers of an earlier run would be added to this one's: start from nothing.
+    folder = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob("*.db"):  # only the library's files, whatever else is there
+        stale.unlink(missing_ok=True)
+
+
+def child_exit(server, worker):
+    # A worker's counters stay (they are totals); its live gauges go with it.
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
 
 
 def post_fork(server, worker):

@@ -24,6 +24,7 @@ from data.accounts.access import (
     PERMISSIONS,
     PUBLISH,
     READ_AUDIT,
+    READ_METRICS,
     ROLES,
     SYSTEM,
     UPLOAD,
@@ -36,14 +37,16 @@ from data.accounts.access import (
 )
 
 ALL_PERMISSIONS = (VIEW_ALL, EDIT_TARGETS, UPLOAD, MANAGE_USERS, READ_AUDIT, ANNOTATE,
-                   PUBLISH)
+                   PUBLISH, READ_METRICS)
 # Issue #5, word for word: admin everything; staff every court plus targets; analyst
-# every court plus uploads; judge nothing beyond their own court.
+# every court plus uploads; judge nothing beyond their own court. The metrics role
+# (issue "Operations") reads /metrics and nothing else; admins may read it too.
 EXPECTED = {
     "admin": set(ALL_PERMISSIONS),
     "staff": {VIEW_ALL, EDIT_TARGETS, ANNOTATE, PUBLISH},  # notes: 15; releases: 14
     "analyst": {VIEW_ALL, UPLOAD, ANNOTATE},
     "judge": set(),
+    "metrics": {READ_METRICS},
 }
 GROUP = ["kpi", "year", "category"]
 OWN = "C03"
@@ -53,8 +56,12 @@ LOWER = {"backlog": True, "clearance": False}
 
 # --- permissions -----------------------------------------------------------------
 
-def test_roles_are_the_four_of_the_issue():
+def test_roles_are_the_four_of_the_issue_and_the_scraper():
     assert set(ROLES) == set(EXPECTED) == set(PERMISSIONS)
+
+
+def test_only_the_machine_role_reads_no_data():
+    assert {role for role in ROLES if not Viewer("x", role).reads_data} == {"metrics"}
 
 
 @pytest.mark.parametrize("role", list(EXPECTED))
@@ -63,7 +70,7 @@ def test_permissions_per_role_exactly(role):
     granted = {p for p in ALL_PERMISSIONS if viewer.can(p)}
     assert granted == EXPECTED[role]
     assert set(PERMISSIONS[role]) == EXPECTED[role]
-    assert viewer.sees_all == (role != "judge")
+    assert viewer.sees_all == (role not in ("judge", "metrics"))
 
 
 def test_unknown_role_and_unknown_permission_grant_nothing():

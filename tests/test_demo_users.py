@@ -6,9 +6,12 @@ import pytest
 from sqlalchemy import insert, select, text
 
 from data.accounts import audit, users
-from data.accounts.access import ROLES
+from data.accounts.access import MACHINE_ROLES, ROLES
 from data.demo.loading import create_demo_users, credentials_text
 from data.store.models import Court, User
+
+# Every role a person signs in with: the metrics role is for a scraper's token.
+PEOPLE_ROLES = [role for role in ROLES if role not in MACHINE_ROLES]
 
 
 def add_court(conn, code: str, level: str) -> None:
@@ -34,7 +37,7 @@ def hashes(engine) -> dict[str, str]:
 
 def test_one_account_per_role_and_the_judge_in_a_district_court(courts):
     created = create_demo_users(courts)
-    assert sorted(role for _, role, _, _ in created) == sorted(ROLES)
+    assert sorted(role for _, role, _, _ in created) == sorted(PEOPLE_ROLES)
     with courts.begin() as conn:
         for name, role, court, password in created:
             account = users.authenticate(conn, name, password)
@@ -47,7 +50,7 @@ def test_one_account_per_role_and_the_judge_in_a_district_court(courts):
         assert all(court is None for _, role, court, _ in created if role != "judge")
         assert len({password for *_, password in created}) == len(created)
         log = audit.events(conn)
-    assert sorted(log["action"]) == ["user_add"] * len(ROLES)
+    assert sorted(log["action"]) == ["user_add"] * len(PEOPLE_ROLES)
     assert not any(password in log.to_string() for *_, password in created)
     shown = credentials_text(created)
     assert all(name in shown and password in shown for name, _, _, password in created)
@@ -59,7 +62,7 @@ def test_a_second_run_creates_nothing_and_changes_no_password(courts):
     assert create_demo_users(courts) == []
     assert hashes(courts) == before
     with courts.begin() as conn:
-        assert users.count(conn) == len(ROLES)
+        assert users.count(conn) == len(PEOPLE_ROLES)
         for name, _, _, password in created:
             assert users.authenticate(conn, name, password) is not None
 

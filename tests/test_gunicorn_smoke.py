@@ -74,7 +74,10 @@ def stack(tmp_path_factory, pg_reason):
     log = tmp_path_factory.mktemp("gunicorn") / "gunicorn.log"
     env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": "redis://127.0.0.1:6379/13",
            "COURT_KPI_WORKERS": "2", "COURT_KPI_BIND": f"127.0.0.1:{port}",
-           "COURT_KPI_SECRET_KEY": "smoke-test-secret"}
+           "COURT_KPI_SECRET_KEY": "smoke-test-secret",
+           # /metrics from this machine, every worker's numbers in a folder of the test's.
+           "COURT_KPI_METRICS_ALLOW": "127.0.0.1/32",
+           "PROMETHEUS_MULTIPROC_DIR": str(tmp_path_factory.mktemp("prometheus"))}
     with open(log, "w") as fh:
         proc = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-c",
                                  "gunicorn.conf.py", "app:wsgi()"], cwd=ROOT, env=env,
@@ -164,3 +167,21 @@ def test_page_callback_and_upload_across_two_workers(stack, tmp_path):
     # The scorecard asked for 2026 now shows 2026 (it showed 2025, the latest, before).
     assert len(after) == 1 and after != before
     assert len(_pids(log)) == 2, "requests were not served by both workers"
+
+
+def _health_count(port: int) -> float:
+    from prometheus_client.parser import text_string_to_metric_families
+
+    status, _, body = Browser(port).request("GET", "/metrics")
+    assert status == 200, body[:200]
+    return sum(s.value for f in text_string_to_metric_families(body.decode())
+               for s in f.samples
+               if s.name == "court_kpi_http_requests_total" and s.labels["route"] == "/health")
+
+
+def test_metrics_add_up_across_the_workers(stack):
+    port, _, _ = stack
+    before = _health_count(port)
+    for _ in range(20):  # spread over both workers by the kernel
+        assert Browser(port).request("GET", "/health")[0] == 200
+    assert _health_count(port) - before == 20

@@ -29,6 +29,9 @@ login_manager = LoginManager()
 
 
 API_PREFIX = "/api/"
+# Scraped by monitoring with a token of the read_metrics permission or from an allowed
+# address (web/metrics.py); the one path outside /api/ where a token means something.
+METRICS_PATH = "/metrics"
 
 
 class SessionUser(UserMixin):

@@ -39,6 +39,7 @@ HEARTBEAT_SECONDS = 2.0
 # Several missed heartbeats in a row: the process doing the load is gone.
 STALE_SECONDS = 20.0
 RESULT_TTL = 24 * 3600  # callback results nobody came back for
+CELERY_QUEUE = "celery"  # Celery's default queue: a Redis list of tasks not yet taken
 
 
 def redis_url(config: dict | None = None) -> str | None:
@@ -106,6 +107,20 @@ class DiskBackend:
     def set(self, key: str, value: str, ttl: int) -> None:
         self.cache.set(key, value, expire=ttl)
 
+    def values(self, prefix: str) -> list[str]:
+        """The values of every key starting with ``prefix`` (for /metrics)."""
+        out = []
+        for key in self.cache.iterkeys():
+            if isinstance(key, str) and key.startswith(prefix):
+                value = self.cache.get(key)
+                if value is not None:
+                    out.append(value)
+        return out
+
+    def waiting(self) -> int:
+        # Background callbacks start a process of their own at once: nothing queues.
+        return 0
+
 
 class RedisBackend:
     def __init__(self, url: str):
@@ -120,6 +135,16 @@ class RedisBackend:
 
     def set(self, key: str, value: str, ttl: int) -> None:
         self.client.set(key, value, ex=ttl)
+
+    def values(self, prefix: str) -> list[str]:
+        """The values of every key starting with ``prefix`` (for /metrics)."""
+        keys = list(self.client.scan_iter(match=prefix + "*", count=500))
+        raw = self.client.mget(keys) if keys else []
+        return [v.decode("utf-8") if isinstance(v, bytes) else v for v in raw if v is not None]
+
+    def waiting(self) -> int:
+        """Tasks in Celery's queue that no worker has taken yet."""
+        return int(self.client.llen(CELERY_QUEUE))
 
 
 class JobStore:
@@ -145,6 +170,21 @@ class JobStore:
 
     def put(self, user: str, record: dict) -> None:
         self.backend.set(JOB_KEY.format(user=user), json.dumps(record, default=str), JOB_TTL)
+
+    def counts(self) -> dict[str, int]:
+        """How many users' last loads are in each state (``job_state``), and "waiting":
+        background tasks queued that no worker has started yet (for /metrics)."""
+        out = dict.fromkeys(("waiting", "running", "interrupted", "done", "failed"), 0)
+        now = time.time()
+        for raw in self.backend.values(JOB_KEY.format(user="")):
+            try:
+                state = job_state(json.loads(raw), now)
+            except (ValueError, TypeError):
+                continue
+            if state in out:
+                out[state] += 1
+        out["waiting"] = self.backend.waiting()
+        return out
 
 
 def job_state(record: dict | None, now: float | None = None) -> str | None:

@@ -7,7 +7,11 @@
   so following a link inside the app is checked too.
 * A judge may open only their own court's profile.
 * An API token (``Authorization: Bearer``) is accepted under /api/ only: anywhere
-  else it is answered 401, so a token cannot drive pages or callbacks.
+  else it is answered 401, so a token cannot drive pages or callbacks. The one
+  exception is /metrics (web/metrics.py): a token with ``read_metrics`` or an allowed
+  address reads it; everyone else, signed in or not, gets 404.
+* A machine account (the ``metrics`` role) reads /metrics and nothing else: 403 on
+  every page, callback and API route.
 * With the public view on (web/public.py), /public and below are open to everyone,
   read-only.
 * Data inside callbacks is scoped by ``data.accounts.access`` through ``callbacks.context``.
@@ -25,7 +29,7 @@ from flask import Flask, abort, current_app, jsonify, redirect, request
 from flask_login import current_user
 
 from data.accounts.access import Viewer
-from web.auth import API_PREFIX, bearer_token
+from web.auth import API_PREFIX, METRICS_PATH, bearer_token
 from web.security import csrf
 
 PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/login", "/lang/", "/health",
@@ -37,7 +41,7 @@ DASH_POST = "/_dash-update-component"
 # "/api/v1/anything" answered 200 with the shell, which also reflected the Host).
 SHELL_ENDPOINTS = frozenset({"/", "/<path:path>"})
 NOT_PAGES = ("/public", "/api/", "/assets/", "/_dash", "/download", "/lang/", "/login",
-             "/logout", "/health", "/_favicon", "/_reload-hash")
+             "/logout", "/health", "/_favicon", "/_reload-hash", METRICS_PATH)
 
 
 def current_viewer() -> Viewer | None:
@@ -87,6 +91,12 @@ def check_request():
         if path.startswith(API_PREFIX):
             return jsonify(error="No such API endpoint."), 404
         abort(404)
+    if path == METRICS_PATH:
+        from web import metrics  # imports this module
+
+        if not metrics.allowed():
+            abort(404)  # not advertised: as for a path that does not exist
+        return None
     if path.startswith(PUBLIC_PREFIXES):
         return None
     if (path == "/public" or path.startswith("/public/")) \
@@ -102,6 +112,11 @@ def check_request():
             return redirect("/login?next=" + request.full_path.rstrip("?")
                             if request.query_string else "/login?next=" + path)
         return jsonify(error="Sign in first."), 401
+    if not viewer.reads_data and path not in ("/logout", "/login"):
+        # A machine account (the metrics scraper) has no pages, callbacks or API.
+        if path.startswith(API_PREFIX):
+            return jsonify(error="This account may read /metrics only."), 403
+        abort(403)
     if path == DASH_POST:
         # Token-authenticated API clients have no business posting to Dash; browsers
         # prove the request is theirs with the CSRF token Dash sends as X-CSRFToken.

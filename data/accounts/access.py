@@ -10,6 +10,9 @@ Roles (issue #5):
 * judge: their own court in full, region and national aggregates, and other courts
   only anonymised ("Court 17 of 42") in rankings and funnel plots. A judge who asks
   for another court by its code gets nothing about it.
+* metrics: a machine account for the monitoring scraper: its API token reads /metrics
+  (counts and timings, web/metrics.py) and nothing else, no page, callback or API
+  answer (``Viewer.reads_data``). Admins may read /metrics too.
 
 The rules are pure functions over DataFrames so that the pages, the downloads and the
 API apply exactly the same ones.
@@ -23,7 +26,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-ROLES: tuple[str, ...] = ("admin", "staff", "analyst", "judge")
+ROLES: tuple[str, ...] = ("admin", "staff", "analyst", "judge", "metrics")
 
 VIEW_ALL = "view_all"  # every court by name, coverage and upload warnings
 EDIT_TARGETS = "edit_targets"
@@ -32,14 +35,19 @@ MANAGE_USERS = "manage_users"
 READ_AUDIT = "read_audit"
 ANNOTATE = "annotate"  # add, edit and delete notes on the figures (data/annotations.py)
 PUBLISH = "publish"  # freeze a year as a numbered release (data/releases.py)
+READ_METRICS = "read_metrics"  # scrape /metrics with an API token (web/metrics.py)
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     "admin": frozenset({VIEW_ALL, EDIT_TARGETS, UPLOAD, MANAGE_USERS, READ_AUDIT, ANNOTATE,
-                        PUBLISH}),
+                        PUBLISH, READ_METRICS}),
     "staff": frozenset({VIEW_ALL, EDIT_TARGETS, ANNOTATE, PUBLISH}),
     "analyst": frozenset({VIEW_ALL, UPLOAD, ANNOTATE}),
     "judge": frozenset(),
+    "metrics": frozenset({READ_METRICS}),
 }
+# Roles of machines, not people: they read what their permissions name and nothing else
+# (web/guard.py answers 403 to them on every page, callback and API route).
+MACHINE_ROLES = frozenset({"metrics"})
 
 # With fewer other courts than this in a ranking, anonymous bars could be told apart
 # (e.g. the only appeal court of a region), so they are left out altogether.
@@ -60,6 +68,11 @@ class Viewer:
 
     def can(self, permission: str) -> bool:
         return permission in PERMISSIONS.get(self.role, frozenset())
+
+    @property
+    def reads_data(self) -> bool:
+        """False for a machine account (the metrics scraper): no page, callback or API."""
+        return self.role not in MACHINE_ROLES
 
     @property
     def sees_all(self) -> bool:

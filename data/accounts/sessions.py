@@ -23,7 +23,7 @@ import secrets
 import time
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, delete, insert, or_, select, update
+from sqlalchemy import Connection, delete, func, insert, or_, select, update
 
 from data.accounts.users import Account, account_of
 from data.store.models import User, UserSession
@@ -132,3 +132,11 @@ def live_count(conn: Connection, user_id: int, policy: Policy,
     rows = conn.execute(select(UserSession.created, UserSession.last_seen)
                         .where(UserSession.user_id == user_id)).all()
     return sum(not policy.expired(r.created, r.last_seen, now) for r in rows)
+
+
+def open_count(conn: Connection, policy: Policy, now: float | None = None) -> int:
+    """How many browser sessions of any account are live now (for /metrics)."""
+    now = time.time() if now is None else now
+    return int(conn.execute(select(func.count()).select_from(UserSession).where(
+        UserSession.last_seen >= now - policy.idle,
+        UserSession.created >= now - policy.lifetime)).scalar_one())

@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import Engine, text
 
+from data.accounts.access import MACHINE_ROLES, ROLES
 from data.ingest.load import LoadReport, load_file, write_upload
 from data.ingest.writers import write_csv
 from data.store.schema import KINDS, LOAD_ORDER
@@ -180,7 +181,8 @@ class _printer:
 
 
 
-DEMO_ROLES = ("admin", "staff", "analyst", "judge")
+# One account per role a person signs in with; the metrics scraper (a machine) has none.
+DEMO_ROLES = tuple(role for role in ROLES if role not in MACHINE_ROLES)
 
 
 def create_demo_users(engine: Engine) -> list[tuple[str, str, str | None, str]]:

@@ -7,6 +7,7 @@ caller's transaction, so an upload and its KPIs commit together or not at all.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -22,7 +23,7 @@ from data.derive.facts import (
     combine,
     derive_facts,
 )
-from data.store import frames
+from data.store import events, frames
 from data.store.schema import FACT_COLUMNS, KINDS, RESOURCE_COLUMNS, SURVEY_COLUMNS, Feeds
 from kpi.engine import evaluate
 
@@ -300,6 +301,13 @@ def all_court_years(conn: Connection) -> CourtYears:
 
 def refresh_all(conn: Connection, statutory_days: dict[str, int] | None = None) -> int:
     """Recompute every derived table from the uploaded ones (repair, or after a courts change)."""
+    started = time.perf_counter()
+    n = _refresh_all(conn, statutory_days)
+    events.emit("refresh", feeds="all", seconds=time.perf_counter() - started)
+    return n
+
+
+def _refresh_all(conn: Connection, statutory_days: dict[str, int] | None) -> int:
     courts = frames.read_sql(conn, "SELECT court_code FROM courts")["court_code"].tolist()
     conn.execute(text("DELETE FROM facts"))
     conn.execute(text("DELETE FROM durations"))
@@ -333,7 +341,18 @@ def after_change(conn: Connection, feeds: Feeds, rows: pd.DataFrame,
     """Recompute what changed rows of a kind feed (``Kind.feeds``): ``rows`` are the rows
     written and the rows they replaced; ``cases`` every case of the touched courts as
     now stored, when the caller has them, and ``derived`` their facts (rebuild_facts).
-    Returns (courts touched, KPI cells written)."""
+    Returns (courts touched, KPI cells written); a ``refresh`` event (data.store.events)
+    says how long it took."""
+    started = time.perf_counter()
+    out = _after_change(conn, feeds, rows, cases, statutory_days, derived)
+    events.emit("refresh", feeds=feeds, seconds=time.perf_counter() - started)
+    return out
+
+
+def _after_change(conn: Connection, feeds: Feeds, rows: pd.DataFrame,
+                  cases: pd.DataFrame | None, statutory_days: dict[str, int],
+                  derived: tuple[pd.DataFrame, pd.DataFrame] | None
+                  ) -> tuple[list[str], int]:
     if rows.empty:
         return [], 0
     courts: list[str] = sorted(rows["court_code"].replace("", np.nan).dropna().unique()) \

@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -26,7 +27,7 @@ from data.derive import refresh
 from data.derive.facts import derive_facts
 from data.ingest.readers import RawTable, ReadError, read_table
 from data.ingest.validate import Context, Issue, Result, validate
-from data.store import frames
+from data.store import events, frames
 from data.store.schema import KINDS, Kind
 from kpi.catalogue import KPIS
 
@@ -136,8 +137,21 @@ def check_file(
     callable instead picks one for the file as read (``profiles.best_match``), or None.
 
     The review step of the upload page and ``load_file`` share it, so what a person
-    reviews is exactly what the loader checks.
+    reviews is exactly what the loader checks. A file refused here (or loaded before)
+    is counted as an ``upload`` event (data.store.events).
     """
+    started = time.perf_counter()
+    checked = _check_file(engine, path, kind, filename, max_bytes, progress, profile)
+    report = checked.report
+    if report.status in ("rejected", "already_loaded"):
+        events.emit("upload", kind=report.kind or "unknown", status=report.status, rows=0,
+                    seconds=time.perf_counter() - started)
+    return checked
+
+
+def _check_file(engine: Engine, path: str | os.PathLike, kind: str | None,
+                filename: str | None, max_bytes: int | None, progress: Progress | None,
+                profile) -> Checked:
     say = progress or (lambda _m, _f: None)
     name = filename or Path(path).name
     report = LoadReport("rejected", name, kind)
@@ -218,7 +232,24 @@ def write_upload(
     progress: Progress | None = None,
     address: str | None = None,
 ) -> LoadReport:
-    """Write validated rows of ``kind`` as one upload, in one transaction."""
+    """Write validated rows of ``kind`` as one upload, in one transaction; an ``upload``
+    event (data.store.events) says how it ended, its rows and how long it took."""
+    started = time.perf_counter()
+    try:
+        report = _write_upload(engine, kind, frame, report, user, source, present, progress,
+                               address)
+    except BaseException:
+        events.emit("upload", kind=kind, status="failed", rows=0,
+                    seconds=time.perf_counter() - started)
+        raise
+    events.emit("upload", kind=kind, status="loaded", rows=report.rows,
+                seconds=time.perf_counter() - started)
+    return report
+
+
+def _write_upload(engine: Engine, kind: str, frame: pd.DataFrame, report: LoadReport,
+                  user: str, source: str, present: tuple[str, ...] | None,
+                  progress: Progress | None, address: str | None) -> LoadReport:
     say = progress or (lambda _m, _f: None)
     report.kind = kind
     report.rows = len(frame)

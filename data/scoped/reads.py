@@ -34,7 +34,7 @@ from data.derive.backlog import backlog_age
 from data.derive.flags import UPLOAD_KINDS, flags_for_upload, mark_explained
 from data.derive.flags import flags as all_flags
 from data.edits import annotations as notes_on_figures
-from data.store import repository
+from data.store import events, repository
 from kpi import funnel
 from kpi.catalogue import KPIS
 from kpi.gap import Gap, contributions
@@ -94,7 +94,9 @@ class ScopedReads:
         with self._lock:
             hit = self._cache.get(name)
             if hit and hit[0] == version:
+                events.emit("cache", cache="memory", result="hit")
                 return hit[1]
+        events.emit("cache", cache="memory", result="miss")
         value = self._shared_or_build(f"{name}:{version}", build)
         with self._lock:
             self._cache[name] = (version, value)
@@ -109,7 +111,9 @@ class ScopedReads:
             hit = self._values.get(slot)
             if hit and hit[0] == version:
                 self._values.move_to_end(slot)
+                events.emit("cache", cache="memory", result="hit")
                 return hit[1]
+        events.emit("cache", cache="memory", result="miss")
         value = self._shared_or_build(f"{kind}:{version}:{key}", build)
         with self._lock:
             self._values[slot] = (version, value)
@@ -121,6 +125,7 @@ class ScopedReads:
         """From the shared cache, else from the database (and then shared)."""
         if self.shared is not None:
             value = self.shared.get(key)
+            events.emit("cache", cache="shared", result="miss" if value is None else "hit")
             if value is not None:
                 return value
         with self.engine.connect() as conn:

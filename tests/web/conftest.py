@@ -62,7 +62,9 @@ def app(demo_db, tmp_path_factory):
     # it: tests/web/test_public_http.py checks it opens nothing else.
     dash_app = create_app({"DATABASE_URL": demo_db, "CREATE_ADMIN": False,
                            "INSTANCE": str(tmp_path_factory.mktemp("instance")),
-                           "PUBLIC": "1", "PUBLIC_RATE": "100000 per minute"})
+                           "PUBLIC": "1", "PUBLIC_RATE": "100000 per minute",
+                           # A scraper's address may read /metrics (test_metrics_http.py).
+                           "METRICS_ALLOW": "192.0.2.10/32, 2001:db8::/64"})
     dash_app.server.testing = True
     return dash_app
 
