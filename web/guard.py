@@ -92,9 +92,9 @@ def check_request():
             return jsonify(error="No such API endpoint."), 404
         abort(404)
     if path == METRICS_PATH:
-        from web import metrics  # imports this module
-
-        if not metrics.allowed():
+        # web/metrics.py says who may read it (it imports this module, not the reverse).
+        may_read = current_app.extensions.get("court_kpi_metrics_allowed")
+        if may_read is None or not may_read():
             abort(404)  # not advertised: as for a path that does not exist
         return None
     if path.startswith(PUBLIC_PREFIXES):

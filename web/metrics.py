@@ -278,6 +278,7 @@ def init(server: Flask) -> None:
     """
     server.extensions["court_kpi_metrics"] = Settings(
         allow=parse_allow(server.config.get("METRICS_ALLOW", os.environ.get(ALLOW_ENV))))
+    server.extensions["court_kpi_metrics_allowed"] = allowed  # what web.guard asks
     events.subscribe(on_event)
     server.after_request(_count_request)
 
