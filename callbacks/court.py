@@ -69,14 +69,16 @@ def court_gaps(services: Services, viewer: Viewer, values: pd.DataFrame, code: s
     """(KPI name, sentence) of the court's part of its region's and the nation's gap,
     for each KPI where that scope is off target in the year."""
     out = []
+    # The scopes' cells off target this year, found once (filtering per KPI cost more
+    # than the decompositions).
+    red = values[(values["year"] == year) & (values["status"] == "red")]
+    off = set(zip(red["code"], red["kpi"], red["category"]))
     for kpi in CATALOGUE:
         cat = "all" if kpi.grain == "court" else category
         if decomposable(kpi) is not None:
             continue
         for scope in (region, "KZ"):
-            cell = values[(values["code"] == scope) & (values["year"] == year)
-                          & (values["kpi"] == kpi.code) & (values["category"] == cat)]
-            if cell.empty or cell["status"].iloc[0] != "red":
+            if (scope, kpi.code, cat) not in off:
                 continue
             level = "national" if scope == "KZ" else "region"
             try:
