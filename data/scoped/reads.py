@@ -73,7 +73,7 @@ class ScopedReads:
     # data version is asked once per request however many look-ups it makes.
     request_memo: Callable[[], Any] = lambda: None
     max_cached_queries: int = 256
-    _cache: dict = field(default_factory=dict)
+    _cache: OrderedDict = field(default_factory=OrderedDict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _values: OrderedDict = field(default_factory=OrderedDict)
 
@@ -90,35 +90,35 @@ class ScopedReads:
         return version
 
     def _cached(self, name: str, build: Callable[[Connection], Any]):
-        version = self.version()
-        with self._lock:
-            hit = self._cache.get(name)
-            if hit and hit[0] == version:
-                events.emit("cache", cache="memory", result="hit")
-                return hit[1]
-        events.emit("cache", cache="memory", result="miss")
-        value = self._shared_or_build(f"{name}:{version}", build)
-        with self._lock:
-            self._cache[name] = (version, value)
-        return value
+        """A whole-table look-up (years, courts, flags ...), kept per data version."""
+        return self._kept(self._cache, name, build, name)
 
     def _recent(self, key: tuple, kind: str, build: Callable[[Connection], Any]):
         """A query result kept per data version, the most recent ``max_cached_queries``
         of them (LRU), shared between workers through Redis when configured."""
+        return self._kept(self._values, (kind, key), build, kind, str(key),
+                          limit=self.max_cached_queries)
+
+    def _kept(self, store: OrderedDict, slot, build: Callable[[Connection], Any], name: str,
+              detail: str | None = None, limit: int | None = None):
+        """``store[slot]`` if it was built at the current data version, else built (from
+        the shared cache, as ``name:version[:detail]``, or the database) and kept; with
+        ``limit``, the newest ``limit`` slots only."""
         version = self.version()
-        slot = (kind, key)
         with self._lock:
-            hit = self._values.get(slot)
+            hit = store.get(slot)
             if hit and hit[0] == version:
-                self._values.move_to_end(slot)
+                if limit is not None:
+                    store.move_to_end(slot)
                 events.emit("cache", cache="memory", result="hit")
                 return hit[1]
         events.emit("cache", cache="memory", result="miss")
-        value = self._shared_or_build(f"{kind}:{version}:{key}", build)
+        shared = f"{name}:{version}" + ("" if detail is None else f":{detail}")
+        value = self._shared_or_build(shared, build)
         with self._lock:
-            self._values[slot] = (version, value)
-            while len(self._values) > self.max_cached_queries:
-                self._values.popitem(last=False)
+            store[slot] = (version, value)
+            while limit is not None and len(store) > limit:
+                store.popitem(last=False)
         return value
 
     def _shared_or_build(self, key: str, build: Callable[[Connection], Any]):
