@@ -14,7 +14,8 @@ from pathlib import Path
 import dash
 from flask import Flask
 
-from data.store.db import database_url, init_db, make_engine, schema_ready
+from data.derive.refresh import ready
+from data.store.db import database_url, make_engine, schema_ready
 from web import INSTANCE  # one place says where the instance folder is
 
 # Bootstrap 5.3.8 CSS is vendored in assets/vendor and served by Dash with the other
@@ -230,7 +231,7 @@ def _seed_if_empty(url: str) -> None:
     from data.demo.loading import create_demo_users, credentials_text, load_demo
 
     engine = make_engine(url)
-    init_db(engine)
+    ready(engine)
     with engine.connect() as conn:
         has_data = conn.execute(text("SELECT 1 FROM uploads LIMIT 1")).first() is not None
     if not has_data:

@@ -58,11 +58,12 @@ from sqlalchemy.engine import make_url
 from bench.appserver import pg_reachable
 from data.demo import synthetic
 from data.derive import refresh
+from data.derive.refresh import ready
 from data.ingest.load import LoadReport, load_file
 from data.ingest.undo import undo
 from data.ingest.writers import write_csv
 from data.store import frames, models
-from data.store.db import ROOT, database_url, init_db, make_engine
+from data.store.db import ROOT, database_url, make_engine
 from data.store.schema import KINDS
 
 DEFAULT_PG_URL = os.environ.get(
@@ -301,7 +302,7 @@ def run_database(dialect: str, engine: Engine, inp: dict, reload_paths: list[Pat
     paths = {k: Path(p) for k, p in inp["paths"].items()}
     res: dict = {"load_avg_before": os.getloadavg()}
     log(f"{DB_LABEL[dialect]}: init_db, regions and courts")
-    init_db(engine)
+    ready(engine)
     for kind in ("regions", "courts"):
         r = load_file(engine, paths[kind], kind=kind, max_bytes=None)
         if r.status != "loaded":
@@ -577,7 +578,7 @@ def profile_sqlite(out: Path, inp: dict, top: int = 15) -> dict:
     _remove_sqlite(db)
     engine = make_engine(f"sqlite:///{db}")
     try:
-        init_db(engine)
+        ready(engine)
         for kind in ("regions", "courts"):
             load_file(engine, paths[kind], kind=kind, max_bytes=None)
         prof = cProfile.Profile()

@@ -65,7 +65,8 @@ from sqlalchemy.engine import make_url
 
 from bench.appserver import chromium, login, pg_reachable, running_app
 from data.accounts import users
-from data.store.db import ROOT, database_url, init_db, make_engine
+from data.derive.refresh import ready
+from data.store.db import ROOT, database_url, make_engine
 
 DEFAULT_SQLITE_URL = "sqlite:////work/nat.sqlite"
 DEFAULT_PG_URL = os.environ.get(
@@ -208,7 +209,7 @@ def ensure_bench_user(url: str) -> dict:
     """
     engine = make_engine(url)
     try:
-        init_db(engine)
+        ready(engine)
         with engine.begin() as conn:
             account = users.get(conn, BENCH_USER)
             if account is None:

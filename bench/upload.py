@@ -50,11 +50,12 @@ USER, PASSWORD = "bench-analyst", "bench-upload-password"
 def fresh_database(url: str, inp: dict) -> None:
     """Schema, the regions and courts, and the account that uploads."""
     from data.accounts import users
+    from data.derive.refresh import ready
     from data.ingest.load import load_file
-    from data.store.db import init_db, make_engine
+    from data.store.db import make_engine
 
     engine = make_engine(url)
-    init_db(engine)
+    ready(engine)
     for kind in ("regions", "courts"):
         report = load_file(engine, inp["paths"][kind], kind=kind)
         assert report.status == "loaded", report.errors[:3]

@@ -14,7 +14,8 @@ from collections.abc import Sequence
 from sqlalchemy.exc import ArgumentError, OperationalError
 
 from data.accounts.access import ROLES
-from data.store.db import database_url, init_db, make_engine
+from data.derive.refresh import ready
+from data.store.db import database_url, make_engine
 from data.store.schema import KINDS
 from kpi.plausibility import RULES
 from layouts.export import csv_text
@@ -114,7 +115,7 @@ def cmd_init(engine, args) -> int:
     from data.store.db import MigrationRefused
 
     try:
-        init_db(engine)
+        ready(engine)
     except MigrationRefused as exc:
         print(f"error: the upgrade was refused, nothing changed: {exc}", file=sys.stderr)
         return 1
@@ -131,7 +132,7 @@ def cmd_load(engine, args) -> int:
     if not path.is_file():
         print(f"error: no such file: {path}", file=sys.stderr)
         return 2
-    init_db(engine)
+    ready(engine)
     profile = None
     if args.profile:
         from data.ingest import profiles
@@ -201,7 +202,7 @@ def _issue_line(issue) -> str:
 def cmd_uploads(engine, args) -> int:
     from data.store.upload_records import uploads
 
-    init_db(engine)
+    ready(engine)
     with engine.connect() as conn:
         df = uploads(conn)
     if df.empty:
@@ -217,7 +218,7 @@ def cmd_uploads(engine, args) -> int:
 def cmd_undo(engine, args) -> int:
     from data.ingest.undo import UndoRefused, undo
 
-    init_db(engine)
+    ready(engine)
     try:
         report = undo(engine, args.upload_id, user=args.user)
     except UndoRefused as exc:
@@ -232,7 +233,7 @@ def cmd_undo(engine, args) -> int:
 def cmd_demo(engine, args) -> int:
     from data.demo.loading import create_demo_users, credentials_text, load_demo
 
-    init_db(engine)
+    ready(engine)
     summary = load_demo(engine, scale=args.scale, seed=args.seed, verbose=True)
     print(summary)
     created = create_demo_users(engine)
@@ -245,7 +246,7 @@ def cmd_refresh(engine, args) -> int:
     from data.derive.refresh import refresh_all
     from data.ingest.load import statutory_days
 
-    init_db(engine)
+    ready(engine)
     with engine.begin() as conn:
         n = refresh_all(conn, statutory_days())
     print(f"Recomputed facts and {n} KPI cells.")
@@ -272,7 +273,7 @@ def _password(args) -> tuple[str, bool]:
 def cmd_user(engine, args) -> int:
     from data.accounts import audit, users
 
-    init_db(engine)
+    ready(engine)
     try:
         if args.user_command == "list":
             with engine.connect() as conn:
@@ -311,7 +312,7 @@ def cmd_release(engine, args) -> int:
     from data.accounts.access import Viewer
     from data.publish import releases
 
-    init_db(engine)
+    ready(engine)
     if args.release_command == "list":
         with engine.connect() as conn:
             rows = releases.listing(conn)
@@ -340,7 +341,7 @@ def cmd_profile(engine, args) -> int:
 
     from data.ingest import profiles
 
-    init_db(engine)
+    ready(engine)
     try:
         if args.profile_command == "list":
             with engine.connect() as conn:
@@ -437,7 +438,7 @@ def cmd_flags(engine, args) -> int:
     from kpi.plausibility import messages
     from layouts.i18n import t
 
-    init_db(engine)
+    ready(engine)
     try:
         with engine.connect() as conn:
             df = flags(conn, year=args.year, court=args.court, rule=args.rule)

@@ -26,9 +26,21 @@ def _parser() -> argparse.ArgumentParser:
     val.add_argument("--level", choices=["national", "region", "court"])
     val.add_argument("--code", help="court or region code; KZ for national")
     val.add_argument("--year", type=int)
+    val.add_argument("--period", type=_period,
+                     help="a month, quarter, half-year, year to date or rolling year, e.g. "
+                          "2026-Q3, 2026-YTD09, R12-2026-09 (default: complete years)")
     val.add_argument("--category", choices=["all", *CATEGORIES])
     val.add_argument("--kpi", choices=list(KPIS))
     val.add_argument("--format", choices=["csv", "json"], default="csv")
+    ye = sub.add_parser("yearend", help="the year in progress: year to date, the same months "
+                                        "a year before, and projected to the year's end")
+    ye.add_argument("--db", help="database URL (default: $DATABASE_URL, else SQLite file)")
+    ye.add_argument("--level", choices=["national", "region", "court"])
+    ye.add_argument("--code", help="court or region code; KZ for national")
+    ye.add_argument("--category", choices=["all", *CATEGORIES])
+    ye.add_argument("--kpi", choices=list(KPIS))
+    ye.add_argument("--year", type=int, help="default: the year in progress")
+    ye.add_argument("--format", choices=["csv", "json"], required=True)
     out = sub.add_parser("outlook", help="will each series reach its target by the horizon")
     out.add_argument("--db", help="database URL (default: $DATABASE_URL, else SQLite file)")
     out.add_argument("--level", choices=["national", "region", "court"])
@@ -58,6 +70,8 @@ def _parser() -> argparse.ArgumentParser:
     gap.add_argument("--level", choices=["national", "region"], required=True)
     gap.add_argument("--code", help="the region's code (not for national)")
     gap.add_argument("--year", type=int, help="default: the latest year with data")
+    gap.add_argument("--period", type=_period, help="instead of --year: a month, quarter, "
+                                                   "half-year, year to date or rolling year")
     gap.add_argument("--kpi", choices=list(KPIS), required=True)
     gap.add_argument("--category", choices=["all", *CATEGORIES], default="all")
     gap.add_argument("--format", choices=["csv", "json"], required=True)
@@ -88,6 +102,15 @@ def _horizon(text: str) -> int:
         raise argparse.ArgumentTypeError(
             f"the horizon must be between {HORIZONS[0]} and {HORIZONS[-1]}, not {year}")
     return year
+
+
+def _period(text: str) -> str:
+    from kpi.periods import PeriodError, parse
+
+    try:
+        return parse(text).code
+    except PeriodError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def catalogue_frame() -> pd.DataFrame:
@@ -254,31 +277,49 @@ def _gap(args, engine) -> int:
         print(f"error: no region with the code {str(code)[:64]!r} "
               "(--code is needed at level region)", file=sys.stderr)
         return 2
+    from kpi.periods import PeriodError
+
     years = reads.years()
     year = args.year if args.year is not None else (years[-1] if years else None)
-    if year not in years:
+    if args.period is None and year not in years:
         print(f"error: no data for the year {year}", file=sys.stderr)
         return 1
+    label = args.period or str(year)
     try:
-        found = reads.gap(SYSTEM, args.level, code, year, args.kpi, args.category)
+        found = reads.gap(SYSTEM, args.level, code, year, args.kpi, args.category,
+                          period=args.period)
     except GapError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2 if exc.code in ("median", "not_decomposed") else 1
+    except PeriodError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     if found.on_target:
-        print(f"note: {code} is on target for {args.kpi} in {year} (gap "
+        print(f"note: {code} is on target for {args.kpi} in {label} (gap "
               f"{found.scope_gap:.6g} ≤ 0): the courts below narrow or widen it",
               file=sys.stderr)
     category = "all" if KPIS[args.kpi].grain == "court" else args.category
-    _write(table(found, args.level, code, str(year), category), args.format)
+    _write(table(found, args.level, code, label, category), args.format)
     return 0
 
 
 def _run(args, conn) -> pd.DataFrame:
     from data.store import repository
 
+    filters = {"level": args.level, "code": args.code, "category": args.category,
+               "kpi": getattr(args, "kpi", None)}
     if args.command == "values":
-        return repository.kpi_values(conn, level=args.level, code=args.code, year=args.year,
-                                     category=args.category, kpi=args.kpi)
+        if args.period is not None:
+            from data.derive.periods import period_values
+
+            return _only(period_values(conn, args.period), filters)
+        values = repository.kpi_values(conn, year=args.year, **filters)
+        values.insert(3, "period", values["year"].astype(str))
+        return values
+    if args.command == "yearend":
+        from data.derive.periods import yearend
+
+        return _only(yearend(conn, args.year), filters)
     if args.command == "outlook":
         return repository.outlook(conn, level=args.level, code=args.code,
                                   category=args.category, kpi=args.kpi, horizon=args.horizon)
@@ -291,6 +332,14 @@ def _run(args, conn) -> pd.DataFrame:
                     args.clearance, args.judges)
 
 
+def _only(rows: pd.DataFrame, filters: dict) -> pd.DataFrame:
+    keep = pd.Series(True, index=rows.index)
+    for column, wanted in filters.items():
+        if wanted is not None:
+            keep &= rows[column] == wanted
+    return rows[keep].reset_index(drop=True)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
@@ -301,9 +350,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         _check_simulate(parser, args)
     if args.command == "report":
         _check_report(parser, args)
+    if args.command in ("values", "gap") and args.year is not None and args.period:
+        parser.error("give --year or --period, not both")
     from sqlalchemy.exc import OperationalError, ProgrammingError
 
     from data.store.db import database_url, make_engine, schema_ready
+    from kpi.periods import PeriodError
     from kpi.simulate import SimulationError
 
     engine = make_engine(database_url(args.db))
@@ -324,6 +376,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SimulationError as exc:
         print(f"error: cannot simulate {args.level} {args.code or 'KZ'}: {exc}", file=sys.stderr)
         return 1
+    except PeriodError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     if args.command == "outlook" and df.empty and (args.code or args.kpi):
         print("error: no KPI values for these filters", file=sys.stderr)
         return 1

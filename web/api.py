@@ -17,6 +17,8 @@ from data.accounts.access import Viewer
 from data.store.schema import CATEGORIES
 from kpi.catalogue import KPIS
 from kpi.outlook import DEFAULT_HORIZON, HORIZONS
+from kpi.periods import PeriodError
+from kpi.periods import parse as parse_period
 from layouts.export import csv_text, json_records
 from layouts.params import whole_number
 from web.guard import current_viewer
@@ -65,6 +67,15 @@ def _filters(args) -> dict:
     if kpi is not None and kpi not in KPIS:
         raise BadRequest("kpi must be a KPI code from `python -m kpi list`")
     out["kpi"] = kpi
+    period = args.get("period") or None
+    if period is not None:
+        if out["year"] is not None:
+            raise BadRequest("give year or period, not both")
+        try:
+            period = parse_period(period).code
+        except PeriodError as exc:
+            raise BadRequest(str(exc)) from None
+    out["period"] = period
     return out
 
 
@@ -89,8 +100,37 @@ def kpi_values():
         return asked
     viewer, fmt, filters = asked
     services = current_app.extensions["court_kpi_services"]
-    values = services.kpi_values(viewer, anonymous=True, **filters)
-    return _answer(values, fmt, "kpi_values.csv")
+    period = filters.pop("period")
+    if period is None:
+        values = services.kpi_values(viewer, anonymous=True, **filters)
+        values.insert(3, "period", values["year"].astype(str))
+        return _answer(values, fmt, "kpi_values.csv")
+    filters.pop("year")
+    try:
+        values = services.period_values(viewer, period, anonymous=True, **filters)
+    except PeriodError as exc:
+        return jsonify(error=str(exc)), 400
+    return _answer(values, fmt, f"kpi_values_{period}.csv")
+
+
+@blueprint.get("/yearend")
+def yearend():
+    """The year in progress (or ``year``): each unit's year to date, the same months a
+    year before and the projection to the year's end with its status (periods.md), the
+    columns of ``python -m kpi yearend``. 404 when no year is in progress."""
+    asked = _request()
+    if not isinstance(asked[0], Viewer):
+        return asked
+    viewer, fmt, filters = asked
+    if filters.pop("period") is not None:
+        return jsonify(error="the year-end projection takes year, not period"), 400
+    year = filters.pop("year")
+    services = current_app.extensions["court_kpi_services"]
+    try:
+        rows = services.yearend(viewer, year, **filters)
+    except PeriodError as exc:
+        return jsonify(error=str(exc)), 404
+    return _answer(rows, fmt, "yearend.csv")
 
 
 @blueprint.get("/outlook")
@@ -107,8 +147,8 @@ def outlook():
                           f"horizon must be a year from {HORIZONS[0]} to {HORIZONS[-1]}")
     except BadRequest as exc:
         return jsonify(error=str(exc)), 400
-    if filters.pop("year") is not None:
-        return jsonify(error="the outlook takes horizon, not year"), 400
+    if filters.pop("year") is not None or filters.pop("period") is not None:
+        return jsonify(error="the outlook takes horizon, not year or period"), 400
     services = current_app.extensions["court_kpi_services"]
     horizon = DEFAULT_HORIZON if horizon is None else horizon  # HORIZONS is contiguous
     rows = services.outlook(viewer, horizon=horizon, **filters)
@@ -148,17 +188,21 @@ def gap():
     if level == "region" and code not in set(services.regions()["region_code"]):
         return jsonify(error=f"no region with the code {str(code)[:64]!r}"), 404
     years = services.years()
+    period = filters["period"]
     year = filters["year"] if filters["year"] is not None else (years[-1] if years else None)
-    if year not in years:
+    if period is None and year not in years:
         return jsonify(error=f"no data for the year {year}"), 404
     category = filters["category"] or "all"
     try:
-        found = services.gap(viewer, level, code, year, kpi, category)
+        found = services.gap(viewer, level, code, year, kpi, category, period=period)
     except GapError as exc:
         return jsonify(error=str(exc)), 400 if exc.code in ("median", "not_decomposed") \
             else 404
+    except PeriodError as exc:
+        return jsonify(error=str(exc)), 400
     category = "all" if KPIS[kpi].grain == "court" else category
-    return _answer(table(found, level, code, str(year), category), fmt, f"gap_{kpi}.csv")
+    label = period or str(year)
+    return _answer(table(found, level, code, label, category), fmt, f"gap_{kpi}.csv")
 
 
 # Not named annotations: that is the name ``from __future__ import annotations`` binds.
@@ -175,6 +219,8 @@ def figure_notes():
     viewer, fmt, filters = asked
     if filters.pop("category") is not None:
         return jsonify(error="notes have no category"), 400
+    if filters.pop("period") is not None:
+        return jsonify(error="notes are on years: give year, not period"), 400
     services = current_app.extensions["court_kpi_services"]
     with services.connect() as conn:
         rows = notes.notes(conn, viewer, **filters)

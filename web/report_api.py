@@ -53,6 +53,8 @@ def report():
         return jsonify(error="level is required: national, region or court"), 400
     if filters["level"] != "national" and filters["code"] is None:
         return jsonify(error=f"code is required for a {filters['level']} report"), 400
+    if filters["period"] is not None:
+        return jsonify(error="the report is of a whole year: give year, not period"), 400
     if filters["category"] is not None or filters["kpi"] is not None:
         return jsonify(error="the report covers every KPI of category all: "
                              "no category or kpi"), 400

@@ -876,7 +876,7 @@ def _caseload(plan: _Plan) -> pd.DataFrame:
         reports["hearings_video"] = reports["hearings_total"]
         for c in np.flatnonzero(plan.mix[i] > 0):
             for y in range(_NY):
-                row: list[object] = [plan.courts[i].code, DEMO_YEARS[y], CATEGORIES[c]]
+                row: list[object] = [plan.courts[i].code, DEMO_YEARS[y], CATEGORIES[c], None]
                 row += [int(v) for v in facts[y, c, :4]]
                 for j, name in enumerate(OPTIONAL_FACTS, start=4):
                     ok = reports[name] and rng.random() > 0.03

@@ -7,25 +7,32 @@ caller's transaction, so an upload and its KPIs commit together or not at all.
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, Engine, text
 
 from data.derive import backlog
 from data.derive.facts import (
     DURATION_COLUMNS,
     FACT_FRAME_COLUMNS,
-    caseload_facts,
+    MONTH_DURATION_COLUMNS,
+    PART_COLUMNS,
+    Derived,
+    caseload_parts,
     combine,
-    derive_facts,
+    compose_years,
+    derive_all,
 )
 from data.store import events, frames
+from data.store.db import init_db
 from data.store.schema import FACT_COLUMNS, KINDS, RESOURCE_COLUMNS, SURVEY_COLUMNS, Feeds
 from kpi.engine import evaluate
+from kpi.periods import complete_months, last_day
 
 CourtYears = set[tuple[str, int]]
 
@@ -73,53 +80,134 @@ def _changed(old: pd.DataFrame, new: pd.DataFrame, columns: list[str]) -> CourtY
     return {(c, int(y)) for c, y in zip(diff["court_code"], diff["year"].astype(int))}
 
 
+def court_as_of(conn: Connection, courts: list[str], cases: pd.DataFrame,
+                caseload: pd.DataFrame) -> dict[str, dt.date]:
+    """The day each court's data are as of (periods.md "Data freshness"): the latest as-of
+    date of the case uploads its rows come from, or the end of the latest period of its
+    aggregate rows. An upload without one (none should be left after migration 0008)
+    counts as the end of the month of the court's latest case date."""
+    out: dict[str, dt.date] = {}
+    if not cases.empty:
+        cond, params = frames.in_list("court_code", courts)
+        rows = frames.read_sql(
+            conn, "SELECT c.court_code, MAX(u.as_of) AS as_of FROM "
+                  "(SELECT DISTINCT court_code, upload_id FROM cases WHERE " + cond + ") c "
+                  "LEFT JOIN uploads u ON u.id = c.upload_id GROUP BY c.court_code", params)
+        for court, value in zip(rows["court_code"], rows["as_of"]):
+            if value is not None and not pd.isna(value):
+                out[court] = pd.Timestamp(value).date()
+        latest = cases[["filed_date", "resolved_date"]].max(axis=1).groupby(
+            cases["court_code"]).max()
+        for court, day in latest.items():
+            if court not in out and not pd.isna(day):
+                out[str(court)] = last_day(pd.Timestamp(day).date())
+    if not caseload.empty:
+        parts = caseload_parts(caseload)
+        ends = (parts["year"] * 12 + parts["m2"] - 1).groupby(parts["court_code"]).max()
+        for court, idx in ends.items():
+            end = last_day(dt.date(int(idx) // 12, int(idx) % 12 + 1, 1))
+            out[str(court)] = max(out.get(str(court), end), end)
+    return out
+
+
+def _write_as_of(conn: Connection, courts: list[str], as_of: dict[str, dt.date]) -> None:
+    cond, params = frames.in_list("court_code", courts)
+    conn.execute(text(f"DELETE FROM court_as_of WHERE {cond}"), params)
+    if as_of:
+        frames.insert_frame(conn, "court_as_of", pd.DataFrame(
+            {"court_code": list(as_of), "as_of": list(as_of.values())}))
+
+
+def _complete(frame: pd.DataFrame, last_month: pd.Series, month_col: str | None) -> pd.DataFrame:
+    """Rows of ``frame`` whose month (``month_col``; None: the year's December) is
+    complete for its court: at most the court's last complete month."""
+    if frame.empty:
+        return frame
+    limit = frame["court_code"].map(last_month).to_numpy(dtype="float64", na_value=-1)
+    year = frame["year"].to_numpy(dtype="int64")
+    month = frame[month_col].to_numpy(dtype="int64") if month_col else 12
+    return frame[year * 12 + month - 1 <= limit]
+
+
 def rebuild_facts(
     conn: Connection,
     courts: Iterable[str],
     cases: pd.DataFrame | None = None,
     statutory_days: dict[str, int] | None = None,
-    derived: tuple[pd.DataFrame, pd.DataFrame] | None = None,
+    derived: Derived | None = None,
 ) -> Rebuilt:
-    """Recompute facts and durations of ``courts``; report the (court, year) that changed.
+    """Recompute the facts and durations of ``courts``, of months and of complete years;
+    report the (court, year) whose yearly rows changed.
 
     ``cases``, when given, must be every case of those courts as now stored (the
     loader has them in memory already, which saves reading them back); ``derived``,
-    when given, is ``derive_facts(cases, statutory_days)`` worked out already.
+    when given, is ``derive_all(cases, statutory_days, through=...)`` worked out
+    already, and is used when it reaches the courts' as-of month.
     """
     courts = sorted(set(courts))
     if not courts:
         return Rebuilt(set())
     if cases is None:
         cases = read_cases(conn, courts)
-    case_facts, durations = derived or derive_facts(cases, statutory_days)
     cond, params = frames.in_list("court_code", courts)
     caseload = frames.typed(
         frames.read_sql(conn, f"SELECT * FROM caseload WHERE {cond}", params), "caseload"
     )
-    load_facts = caseload_facts(caseload) if not caseload.empty else pd.DataFrame(
-        columns=FACT_FRAME_COLUMNS)
-    facts, durations = combine(case_facts, load_facts, durations)
+    as_of = {c: d for c, d in court_as_of(conn, courts, cases, caseload).items()
+             if c in set(courts)}
+    last_month = pd.Series({c: complete_months(d) for c, d in as_of.items()}, dtype="int64")
+    through = int(last_month.max()) if len(last_month) else None
+    if derived is None or derived.through != through:
+        derived = Derived(*derive_all(cases, statutory_days, through=through), through=through)
+    case_facts = _complete(derived.facts, last_month, None)
+    durations = _complete(derived.durations, last_month, None)
+    load_parts = caseload_parts(caseload) if not caseload.empty else pd.DataFrame(
+        columns=PART_COLUMNS)
+    facts, durations = combine(case_facts, compose_years(load_parts), durations)
+    parts = _complete(derived.month_facts, last_month, "m1")
+    month_durations = _complete(derived.month_durations, last_month, "month")
+    if len(load_parts):
+        taken = pd.MultiIndex.from_frame(load_parts[["court_code", "year", "category"]])
+        mine = pd.MultiIndex.from_frame(parts[["court_code", "year", "category"]].astype(
+            {"year": "int64"}))
+        parts = pd.concat([parts[~mine.isin(taken)], load_parts], ignore_index=True)
     backlog_changed = backlog.refresh_courts(conn, courts, cases, statutory_days, caseload)
     regions = _court_regions(conn)
     facts = facts.assign(region_code=facts["court_code"].map(regions))
     durations = durations.assign(region_code=durations["court_code"].map(regions))
-
-    old_facts = frames.read_sql(conn, f"SELECT * FROM facts WHERE {cond}", params)
-    old_durations = frames.read_sql(
-        conn, f"SELECT court_code, year, category, days, n FROM durations WHERE {cond}", params
-    )
-    fact_cols = [*FACT_FRAME_COLUMNS]
-    changed = _changed(_floats(old_facts, fact_cols), _floats(facts, fact_cols), fact_cols)
-    changed |= _changed(old_durations, durations[DURATION_COLUMNS], DURATION_COLUMNS)
+    parts = parts.assign(region_code=parts["court_code"].map(regions))
+    month_durations = month_durations.assign(
+        region_code=month_durations["court_code"].map(regions))
+    _write_as_of(conn, courts, as_of)
+    _replace_changed(conn, "part_facts", parts, PART_COLUMNS, cond, params)
+    _replace_changed(conn, "month_durations", month_durations, MONTH_DURATION_COLUMNS, cond,
+                     params)
+    changed = _replace_changed(conn, "facts", facts, FACT_FRAME_COLUMNS, cond, params,
+                               also=("durations", durations, DURATION_COLUMNS))
     if not changed:
         return Rebuilt(changed, backlog=backlog_changed)
-    pairs = pd.DataFrame(sorted(changed), columns=["court_code", "year"])
-    frames.delete_keys(conn, "facts", ["court_code", "year"], pairs)
-    frames.delete_keys(conn, "durations", ["court_code", "year"], pairs)
-    key = pd.MultiIndex.from_frame(pairs)
-    frames.insert_frame(conn, "facts", facts[_pair_mask(facts, key)])
-    frames.insert_frame(conn, "durations", durations[_pair_mask(durations, key)])
     return Rebuilt(changed, facts, durations, backlog_changed)
+
+
+def _replace_changed(conn: Connection, table: str, new: pd.DataFrame, columns: list[str],
+                     cond: str, params: dict,
+                     also: tuple[str, pd.DataFrame, list[str]] | None = None) -> CourtYears:
+    """Rewrite the (court, year) rows of ``table`` (and of a companion table, compared
+    together) that differ from ``new``; return those (court, year)."""
+    tables = [(table, new, columns)] + ([also] if also else [])
+    olds = [frames.read_sql(conn, f"SELECT {', '.join(cols)} FROM {name} WHERE {cond}", params)
+            for name, _, cols in tables]
+    changed: CourtYears = set()
+    for (_, frame, cols), old in zip(tables, olds):
+        changed |= _changed(_floats(old, cols), _floats(frame, cols), cols)
+    if not changed:
+        return changed
+    pairs = pd.DataFrame(sorted(changed), columns=["court_code", "year"])
+    key = pd.MultiIndex.from_frame(pairs)
+    for name, frame, _ in tables:
+        frames.delete_keys(conn, name, ["court_code", "year"], pairs)
+        frames.insert_frame(conn, name, frame[_pair_mask(frame, key)])
+    return changed
 
 
 def _floats(frame: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
@@ -127,7 +215,8 @@ def _floats(frame: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
         return pd.DataFrame(columns=cols)
     out = frame[cols].copy()
     for c in FACT_COLUMNS:
-        out[c] = pd.to_numeric(out[c]).astype("float64")
+        if c in out.columns:
+            out[c] = pd.to_numeric(out[c]).astype("float64")
     return out
 
 
@@ -215,6 +304,7 @@ def rebuild_kpis(conn: Connection, court_years: CourtYears, known: Rebuilt | Non
     """
     if known is not None:
         court_years = court_years | known.backlog
+    court_years = _outside_year_in_progress(conn, court_years)
     if not court_years:
         return 0
     years = sorted({y for _, y in court_years})
@@ -273,6 +363,48 @@ def rebuild_kpis(conn: Connection, court_years: CourtYears, known: Rebuilt | Non
     return n + len(values_n)
 
 
+def year_in_progress(conn: Connection) -> int | None:
+    """The latest year with data, when some court with data in it is not complete for it
+    (periods.md): it is never computed, shown or exported as a whole year."""
+    row = conn.execute(text("SELECT MAX(year) FROM part_facts")).first()
+    if row is None or row[0] is None:
+        return None
+    year = int(row[0])
+    behind = conn.execute(text(
+        "SELECT 1 FROM court_as_of a WHERE a.as_of < :end AND a.court_code IN "
+        "(SELECT court_code FROM part_facts WHERE year = :y)"),
+        {"end": dt.date(year, 12, 31), "y": year}).first()
+    return year if behind is not None else None
+
+
+def _outside_year_in_progress(conn: Connection, court_years: CourtYears) -> CourtYears:
+    """``court_years`` without the year in progress. When that year changes (the last
+    court completes it, or a new year begins), the year that was in progress is computed
+    in full and the new one's yearly cells go."""
+    now = year_in_progress(conn)
+    row = conn.execute(text("SELECT value FROM meta WHERE key = 'year_in_progress'")).first()
+    before = int(row[0]) if row is not None and row[0] not in (None, "") else None
+    if before != now:
+        if before is not None:
+            court_years = court_years | {cy for cy in all_court_years(conn) if cy[1] == before}
+        if now is not None:
+            conn.execute(text("DELETE FROM kpi_values WHERE year = :y"), {"y": now})
+        conn.execute(text("DELETE FROM meta WHERE key = 'year_in_progress'"))
+        conn.execute(text("INSERT INTO meta (key, value) VALUES ('year_in_progress', :v)"),
+                     {"v": "" if now is None else str(now)})
+    return {cy for cy in court_years if cy[1] != now}
+
+
+def ready(engine: Engine) -> None:
+    """The schema at the newest migration (data.store.db.init_db) and the derived tables
+    a migration added filled from the uploaded ones (migration 0008 leaves a note)."""
+    init_db(engine)
+    with engine.begin() as conn:
+        if conn.execute(text("SELECT 1 FROM meta WHERE key = 'refresh_needed'")).first():
+            refresh_all(conn)
+            conn.execute(text("DELETE FROM meta WHERE key = 'refresh_needed'"))
+
+
 def _delete_court_cells(conn: Connection, court_years: CourtYears) -> None:
     pairs = pd.DataFrame(sorted(court_years), columns=["code", "year"])
     stmt = text("DELETE FROM kpi_values WHERE level = 'court' AND code = :code AND year = :year")
@@ -309,8 +441,8 @@ def refresh_all(conn: Connection, statutory_days: dict[str, int] | None = None) 
 
 def _refresh_all(conn: Connection, statutory_days: dict[str, int] | None) -> int:
     courts = frames.read_sql(conn, "SELECT court_code FROM courts")["court_code"].tolist()
-    conn.execute(text("DELETE FROM facts"))
-    conn.execute(text("DELETE FROM durations"))
+    for table in ("facts", "durations", "part_facts", "month_durations", "court_as_of"):
+        conn.execute(text(f"DELETE FROM {table}"))
     conn.execute(text("DELETE FROM backlog_age"))
     for start in range(0, len(courts), 50):
         rebuild_facts(conn, courts[start:start + 50], statutory_days=statutory_days)
@@ -327,7 +459,7 @@ def rebuild_all_kpis(conn: Connection) -> int:
 
 def relabel_regions(conn: Connection) -> None:
     """After a courts upload: facts and durations carry each court's current region."""
-    for table in ("facts", "durations"):
+    for table in ("facts", "durations", "part_facts", "month_durations"):
         conn.execute(text(
             f"UPDATE {table} SET region_code = (SELECT c.region_code FROM courts c "
             f"WHERE c.court_code = {table}.court_code)"
@@ -336,7 +468,7 @@ def relabel_regions(conn: Connection) -> None:
 
 def after_change(conn: Connection, feeds: Feeds, rows: pd.DataFrame,
                  cases: pd.DataFrame | None, statutory_days: dict[str, int],
-                 derived: tuple[pd.DataFrame, pd.DataFrame] | None = None
+                 derived: Derived | None = None
                  ) -> tuple[list[str], int]:
     """Recompute what changed rows of a kind feed (``Kind.feeds``): ``rows`` are the rows
     written and the rows they replaced; ``cases`` every case of the touched courts as
@@ -351,7 +483,7 @@ def after_change(conn: Connection, feeds: Feeds, rows: pd.DataFrame,
 
 def _after_change(conn: Connection, feeds: Feeds, rows: pd.DataFrame,
                   cases: pd.DataFrame | None, statutory_days: dict[str, int],
-                  derived: tuple[pd.DataFrame, pd.DataFrame] | None
+                  derived: Derived | None
                   ) -> tuple[list[str], int]:
     if rows.empty:
         return [], 0

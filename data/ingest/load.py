@@ -24,12 +24,13 @@ from sqlalchemy import Connection, Engine, text
 
 from data.accounts import audit
 from data.derive import refresh
-from data.derive.facts import derive_facts
+from data.derive.facts import derive
 from data.ingest.readers import RawTable, ReadError, read_table
-from data.ingest.validate import Context, Issue, Result, validate
+from data.ingest.validate import Context, Issue, Result, grain_of, validate
 from data.store import events, frames
 from data.store.schema import KINDS, Kind
 from kpi.catalogue import KPIS
+from kpi.periods import complete_months, last_day
 
 if TYPE_CHECKING:  # the profiles module is imported where a profile is applied
     from data.ingest.profiles import Profile
@@ -61,6 +62,10 @@ class LoadReport:
     detected: dict = field(default_factory=dict)
     kpi_cells: int = 0
     courts: list[str] = field(default_factory=list)
+    # Case uploads: the day the data are as of (ISO), and whether it was taken from the
+    # file's latest date because none was given (periods.md "Data freshness").
+    as_of: str | None = None
+    as_of_default: bool = False
 
     def as_dict(self) -> dict:
         d = {k: v for k, v in self.__dict__.items() if k not in ("errors", "warnings")}
@@ -130,8 +135,12 @@ def check_file(
     max_bytes: int | None = DEFAULT_MAX_BYTES,
     progress: Progress | None = None,
     profile=None,
+    as_of: dt.date | None = None,
 ) -> Checked:
     """Hash, look for the same file loaded before, read and validate; write nothing.
+
+    ``as_of``: the day a case file's data were extracted; without one it is the last day
+    of the month of the file's latest date (but never after today).
 
     ``profile`` (data.ingest.profiles.Profile) maps a court's own names before validation; a
     callable instead picks one for the file as read (``profiles.best_match``), or None.
@@ -141,7 +150,7 @@ def check_file(
     is counted as an ``upload`` event (data.store.events).
     """
     started = time.perf_counter()
-    checked = _check_file(engine, path, kind, filename, max_bytes, progress, profile)
+    checked = _check_file(engine, path, kind, filename, max_bytes, progress, profile, as_of)
     report = checked.report
     if report.status in ("rejected", "already_loaded"):
         events.emit("upload", kind=report.kind or "unknown", status=report.status, rows=0,
@@ -151,7 +160,7 @@ def check_file(
 
 def _check_file(engine: Engine, path: str | os.PathLike, kind: str | None,
                 filename: str | None, max_bytes: int | None, progress: Progress | None,
-                profile) -> Checked:
+                profile, as_of: dt.date | None) -> Checked:
     say = progress or (lambda _m, _f: None)
     name = filename or Path(path).name
     report = LoadReport("rejected", name, kind)
@@ -181,16 +190,51 @@ def _check_file(engine: Engine, path: str | os.PathLike, kind: str | None,
 
             raw = apply(raw, profile)
         say("validating", 0.2)
-        result = validate(raw, kind, context(conn))
+        ctx = context(conn)
+        result = validate(raw, kind, ctx)
         if result.ok and result.kind is not None:
             for rule in KINDS[result.kind].db_rules:
                 DB_RULES[rule](conn, result)
+        if result.ok and result.kind is not None and KINDS[result.kind].feeds == "case_facts":
+            _check_as_of(report, result, as_of, ctx.today)
     report.kind, report.detected = result.kind, result.detected
     report.rows = len(result.frame)
     report.errors, report.warnings = result.errors, result.warnings
     report.error_count, report.warning_count = result.error_count, result.warning_count
     report.status = "valid" if result.ok else "rejected"
     return Checked(report, result, raw, profile)
+
+
+def latest_date(frame: pd.DataFrame) -> dt.date | None:
+    """The latest filing or resolution date of case rows."""
+    days = [frame[c].max() for c in ("filed_date", "resolved_date") if c in frame.columns]
+    days = [d for d in days if not pd.isna(d)]
+    return pd.Timestamp(max(days)).date() if days else None
+
+
+def default_as_of(frame: pd.DataFrame, today: dt.date) -> dt.date | None:
+    """periods.md: the last day of the month of the latest date; never after today."""
+    latest = latest_date(frame)
+    return None if latest is None else min(last_day(latest), today)
+
+
+def _check_as_of(report: LoadReport, result: Result, as_of: dt.date | None,
+                 today: dt.date) -> None:
+    """The as-of date of a case file: given (not before the file's latest date, not in
+    the future), or taken from the file."""
+    latest = latest_date(result.frame)
+    if as_of is None:
+        found = default_as_of(result.frame, today)
+        report.as_of = None if found is None else found.isoformat()
+        report.as_of_default = True
+        return
+    report.as_of = as_of.isoformat()
+    if as_of > today:
+        _add_error(result, Issue(None, None, as_of.isoformat(), "as_of_future",
+                                 {"value": as_of.isoformat()}))
+    elif latest is not None and as_of < latest:
+        _add_error(result, Issue(None, None, as_of.isoformat(), "as_of_before_data",
+                                 {"value": as_of.isoformat(), "latest": latest.isoformat()}))
 
 
 def load_file(
@@ -204,14 +248,15 @@ def load_file(
     progress: Progress | None = None,
     address: str | None = None,
     profile=None,
+    as_of: dt.date | None = None,
 ) -> LoadReport:
     """Read, validate and (only if there is no error) load one file.
 
     ``user`` and ``address`` (the client's, for browser uploads) go into the upload
-    record and the audit log.
+    record and the audit log; ``as_of`` is the day a case file's data were extracted.
     """
     say = progress or (lambda _m, _f: None)
-    checked = check_file(engine, path, kind, filename, max_bytes, say, profile)
+    checked = check_file(engine, path, kind, filename, max_bytes, say, profile, as_of)
     report, result = checked.report, checked.result
     del checked  # the raw strings are not needed for writing
     if report.status != "valid" or result is None or result.kind is None:
@@ -253,11 +298,17 @@ def _write_upload(engine: Engine, kind: str, frame: pd.DataFrame, report: LoadRe
     say = progress or (lambda _m, _f: None)
     report.kind = kind
     report.rows = len(frame)
+    if KINDS[kind].feeds == "case_facts" and report.as_of is None:
+        found = default_as_of(frame, dt.date.today())
+        report.as_of = None if found is None else found.isoformat()
+        report.as_of_default = True
+    through = (None if report.as_of is None
+               else complete_months(dt.date.fromisoformat(report.as_of)))
     # A thread of this load only (a pool kept across loads would not survive the fork of
     # a background callback).
     with engine.begin() as conn, ThreadPoolExecutor(1, "derive-facts") as deriver:
         upload_id = _insert_upload(conn, report, user, source)
-        changes = _upsert(conn, kind, frame, upload_id, deriver)
+        changes = _upsert(conn, kind, frame, upload_id, deriver, through)
         _fault_point("after-write")
         say("refreshing KPIs", 0.75)
         report.courts, report.kpi_cells = refresh_after(conn, KINDS[kind], changes)
@@ -292,6 +343,7 @@ def _insert_upload(conn: Connection, report: LoadReport, user: str, source: str)
         "created_at": dt.datetime.now(dt.UTC), "status": "loaded", "rows": report.rows,
         "warning_count": report.warning_count, "warnings": warnings,
         "detected": json.dumps(report.detected, ensure_ascii=False),
+        "as_of": None if report.as_of is None else dt.date.fromisoformat(report.as_of),
     }
     cols = ", ".join(f'"{c}"' if c == "user" else c for c in params)
     marks = ", ".join(f":{c}" for c in params)
@@ -354,7 +406,7 @@ def _equal(a: pd.Series, b: pd.Series) -> np.ndarray:
 
 
 def _upsert(conn: Connection, kind_name: str, frame: pd.DataFrame, upload_id: int,
-            deriver: ThreadPoolExecutor) -> Changes:
+            deriver: ThreadPoolExecutor, through: int | None = None) -> Changes:
     kind = KINDS[kind_name]
     key = list(kind.key)
     new = frame[list(kind.column_names)].copy()
@@ -402,8 +454,8 @@ def _upsert(conn: Connection, kind_name: str, frame: pd.DataFrame, upload_id: in
     if changes.current_cases is not None and len(write) >= OVERLAP_ROWS:
         # The facts need only the cases in memory: the database driver lets go of the
         # GIL while it writes, so a second core derives them meanwhile.
-        changes.derived = deriver.submit(derive_facts, changes.current_cases,
-                                         statutory_days())
+        changes.derived = deriver.submit(derive, changes.current_cases, statutory_days(),
+                                         through)
     frames.insert_frame(conn, kind.table, write.assign(upload_id=upload_id))
     changes.written, changes.old = write, old
     return changes
@@ -435,8 +487,8 @@ def _no_case_rows(conn: Connection, result: Result) -> None:
     f = result.frame
     cond, params = frames.in_list("court_code", f["court_code"].dropna().unique())
     taken = frames.read_sql(
-        conn, "SELECT court_code, year, category FROM facts WHERE source = 'cases' "
-              f"AND (incoming > 0 OR resolved > 0) AND {cond}", params)
+        conn, "SELECT DISTINCT court_code, year, category FROM part_facts "
+              f"WHERE source = 'cases' AND (incoming > 0 OR resolved > 0) AND {cond}", params)
     if taken.empty:
         return
     idx = pd.MultiIndex.from_frame(taken.astype({"year": "int64"}).astype(str))
@@ -473,8 +525,39 @@ def _no_caseload_rows(conn: Connection, result: Result) -> None:
                                       "category": f["category"][i]}))
 
 
+def _one_grain(conn: Connection, result: Result) -> None:
+    """A caseload (court, year, category) keeps the grain an earlier upload gave it (a
+    year row, quarters or months): another grain is refused, naming that upload."""
+    f = result.frame
+    cond, params = frames.in_list("court_code", f["court_code"].dropna().unique())
+    held = frames.read_sql(
+        conn, f"SELECT court_code, year, category, period, upload_id FROM caseload WHERE {cond}",
+        params)
+    if held.empty:
+        return
+    held["grain"] = [grain_of(str(p)) for p in held["period"]]
+    held = held.drop_duplicates(["court_code", "year", "category"])
+    key = held["court_code"].astype(str) + "|" + held["year"].astype("int64").astype(str) \
+        + "|" + held["category"].astype(str)
+    found = dict(zip(key, zip(held["grain"], held["upload_id"])))
+    mine = (f["court_code"].astype(str) + "|" + f["year"].astype("Int64").astype(str) + "|"
+            + f["category"].astype(str)).to_numpy()
+    for i, k in enumerate(mine):
+        if k not in found:
+            continue
+        grain = grain_of(str(f["period"].iloc[i]))
+        if grain != found[k][0]:
+            _add_error(result, Issue(int(result.lines[i]), "period", str(f["period"].iloc[i]),
+                                     "grain_conflict",
+                                     {"court": f["court_code"].iloc[i],
+                                      "year": int(f["year"].iloc[i]),
+                                      "category": f["category"].iloc[i], "held": found[k][0],
+                                      "grain": grain, "upload": found[k][1]}))
+
+
 # The checks against loaded data a kind names in ``Kind.db_rules``.
-DB_RULES = {"no_case_rows": _no_case_rows, "no_caseload_rows": _no_caseload_rows}
+DB_RULES = {"no_case_rows": _no_case_rows, "no_caseload_rows": _no_caseload_rows,
+            "one_grain": _one_grain}
 
 
 def _add_error(result: Result, issue: Issue) -> None:

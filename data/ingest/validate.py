@@ -19,6 +19,7 @@ from data.ingest.names import ambiguous_choices, code_of, suggestions
 from data.ingest.parsing import parse_bool, parse_date, parse_decimal, parse_int, parse_text
 from data.ingest.readers import RawTable
 from data.store.schema import (
+    CASELOAD_GRAINS,
     DEFAULT_STATUTORY_DAYS,
     DEFAULT_TEXT_LIMIT,
     KINDS,
@@ -26,6 +27,8 @@ from data.store.schema import (
     Kind,
     PartWhole,
 )
+from kpi.periods import PeriodError
+from kpi.periods import parse as parse_period
 
 MAX_ISSUES_KEPT = 5000
 DID_YOU_MEAN = "Did you mean '{suggestion}'?"
@@ -69,6 +72,18 @@ MESSAGES: dict[str, str] = {
                            "a caseload row for the same cell is not allowed.",
     "caseload_conflict": "Court '{court}' reported {year} {category} as a caseload "
                          "(aggregate) row; cases of that year cannot be loaded too.",
+    "bad_period": "'{value}' is not a period of a caseload row; use YYYY (the year), "
+                  "YYYY-Q1 to YYYY-Q4 (a quarter) or YYYY-01 to YYYY-12 (a month).",
+    "period_year": "The period {value} is not in the row's year {year}.",
+    "mixed_grain": "Court '{court}' {year} {category} is sent as {grains} in this file; "
+                   "a court's year and category has one grain: a year row, quarters or "
+                   "months.",
+    "grain_conflict": "Court '{court}' {year} {category} is held as {held} rows from "
+                      "upload #{upload}; this file sends {grain} rows. Undo that upload "
+                      "first to change the grain.",
+    "as_of_before_data": "The data are said to be as of {value}, but the file has a date "
+                         "after it ({latest}).",
+    "as_of_future": "The as-of date {value} is in the future.",
     "unreadable": "{detail}",
 }
 
@@ -360,9 +375,10 @@ def _check_rules(kind: Kind, f: pd.DataFrame, present, c: _Collector, ctx: Conte
         known, code = UNKNOWN[ref.to]
         v = f[ref.column]
         c.rows((v.notna() & ~v.isin(getattr(ctx, known))).to_numpy(), code, ref.column, v)
-    _check_duplicates(kind, f, c)
+    # Rules may complete the key (a caseload row's period), so they run first.
     for rule in kind.rules:
         RULES[rule](f, present, c, ctx)
+    _check_duplicates(kind, f, c)
     for pw in kind.parts:
         _part_whole(f, pw, c)
     # A caseload row whose pending cases do not balance is no longer a warning per row
@@ -422,5 +438,58 @@ def _appeal_result(f: pd.DataFrame, present, c: _Collector, ctx: Context) -> Non
                warn=True)
 
 
+def grain_of(code: str) -> str:
+    """The grain of a stored caseload period code: year, quarter or month."""
+    return "year" if len(code) == 4 else "quarter" if "Q" in code else "month"
+
+
+def _caseload_period(f: pd.DataFrame, present, c: _Collector, ctx: Context) -> None:
+    """Complete and check the period of caseload rows (periods.md, "Aggregate reports"):
+    empty = the row's year; the period must lie in the year, not ahead of today, and a
+    (court, year, category) of the file has one grain."""
+    year = f["year"].astype("Int64")
+    raw = f["period"].astype("string")
+    given = raw.notna() & (raw.str.strip() != "")
+    code = np.where(given.to_numpy(), raw.fillna("").str.strip().to_numpy(dtype=object),
+                    year.astype("string").fillna("").to_numpy(dtype=object)).astype(object)
+    bad = np.zeros(len(f), dtype=bool)
+    in_year = np.ones(len(f), dtype=bool)
+    ahead = np.zeros(len(f), dtype=bool)
+    for text in pd.unique(code[code != ""]):
+        rows = code == text
+        try:
+            period = parse_period(str(text))
+        except PeriodError:
+            bad |= rows
+            continue
+        if period.kind not in CASELOAD_GRAINS:
+            bad |= rows
+            continue
+        code[rows] = period.code
+        in_year &= ~rows | (year.to_numpy(dtype="float64", na_value=np.nan) == period.year)
+        ahead |= rows & (period.end > ctx.today)
+    c.rows(bad, "bad_period", "period", raw)
+    c.rows(~bad & ~in_year & year.notna().to_numpy(), "period_year", "period", raw,
+           year=year)
+    c.rows(~bad & in_year & ahead, "future_date", "period", raw)
+    f["period"] = pd.array(code, dtype="string")
+    ok = ~bad & in_year & year.notna().to_numpy()
+    if not ok.any():
+        return
+    grains = pd.Series([grain_of(str(v)) for v in code], index=f.index)
+    cell = [f["court_code"], f["year"], f["category"]]
+    n_grains = grains[ok].groupby([s[ok] for s in cell], dropna=False).transform("nunique")
+    mixed = np.zeros(len(f), dtype=bool)
+    mixed[np.flatnonzero(ok)] = n_grains.to_numpy() > 1
+    if mixed.any():
+        listed = grains[ok].groupby([s[ok] for s in cell], dropna=False).transform(
+            lambda g: ", ".join(sorted(set(g))))
+        names = np.full(len(f), "", dtype=object)
+        names[np.flatnonzero(ok)] = listed.to_numpy(dtype=object)
+        c.rows(mixed, "mixed_grain", "period", raw, court=f["court_code"], year=f["year"],
+               category=f["category"], grains=names)
+
+
 # The extra checks a kind names in ``Kind.rules``.
-RULES = {"case_dates": _case_dates, "appeal_result": _appeal_result}
+RULES = {"case_dates": _case_dates, "appeal_result": _appeal_result,
+         "caseload_period": _caseload_period}

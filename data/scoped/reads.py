@@ -29,16 +29,20 @@ from data.accounts.access import (
     scope_values,
     visible_courts,
 )
+from data.derive import periods
 from data.derive.backlog import COLUMNS as BACKLOG_COLUMNS
 from data.derive.backlog import backlog_age
 from data.derive.flags import UPLOAD_KINDS, flags_for_upload, mark_explained
 from data.derive.flags import flags as all_flags
+from data.derive.refresh import year_in_progress
 from data.edits import annotations as notes_on_figures
 from data.store import events, repository
 from kpi import funnel
 from kpi.catalogue import KPIS
 from kpi.gap import Gap, contributions
 from kpi.outlook import DEFAULT_HORIZON
+from kpi.periods import PeriodError, catalogue_for
+from kpi.periods import parse as parse_period
 
 LOWER_IS_BETTER = {code: k.direction == "lower" for code, k in KPIS.items()}
 # What the directory tells a viewer who does not see every court by name: enough to
@@ -58,6 +62,17 @@ def _query_key(filters: dict) -> tuple:
     """A hashable key of query filters (lists become tuples), the same in any order."""
     return tuple(sorted((k, tuple(v) if isinstance(v, (list, tuple, set)) else v)
                         for k, v in filters.items()))
+
+
+def _filtered(rows: pd.DataFrame, filters: dict) -> pd.DataFrame:
+    """Rows matching each filter given (a value, or a list of values)."""
+    keep = pd.Series(True, index=rows.index)
+    for column, wanted in filters.items():
+        if wanted is None:
+            continue
+        values = wanted if isinstance(wanted, (list, tuple, set)) else [wanted]
+        keep &= rows[column].isin(list(values))
+    return rows[keep].reset_index(drop=True)
 
 
 def _court_of(level: str, code: str | None) -> str | None:
@@ -207,6 +222,35 @@ class ScopedReads:
                             lambda conn: repository.outlook(conn, horizon=horizon, **filters))
         return scope_values(viewer, rows.copy(), asked_by_code=filters.get("code") is not None)
 
+    # --- periods (periods.md) ----------------------------------------------------------------
+
+    def period_values(self, viewer: Viewer, period: str, anonymous: bool = False,
+                      **filters) -> pd.DataFrame:
+        """KPI cells of any period (data.derive.periods) the viewer may see, scoped like
+        kpi_values; the whole period is computed once per data version. PeriodError
+        (its message for the person who asked) for a code that is not a period or that
+        the data do not reach."""
+        rows = self._recent(("period", period), "period_values",
+                            lambda conn: periods.period_values(conn, period))
+        rows = _filtered(rows, filters)
+        return scope_values(viewer, rows, asked_by_code=filters.get("code") is not None,
+                            anonymise=anonymous, lower_is_better=LOWER_IS_BETTER)
+
+    def yearend(self, viewer: Viewer, year: int | None = None, **filters) -> pd.DataFrame:
+        """The year-end projection of the year in progress (or ``year``), the units the
+        viewer may see by name; PeriodError when there is no such year."""
+        rows = self._recent(("yearend", year), "yearend",
+                            lambda conn: periods.yearend(conn, year))
+        return scope_values(viewer, _filtered(rows, filters),
+                            asked_by_code=filters.get("code") is not None)
+
+    def as_of_by_court(self, viewer: Viewer) -> pd.DataFrame:
+        """court_code, as_of of the courts the viewer may see."""
+        rows = self._cached("as_of_by_court", periods.as_of_by_court)
+        if viewer.sees_all:
+            return rows.copy()
+        return rows[rows["court_code"] == viewer.court_code].reset_index(drop=True)
+
     def targets(self, viewer: Viewer) -> pd.DataFrame:
         """The targets of the nation (``court_code`` empty) and of the courts the viewer
         may see."""
@@ -217,13 +261,28 @@ class ScopedReads:
         return rows[mine].reset_index(drop=True)
 
     def gap(self, viewer: Viewer, level: str, code: str, year: int, kpi: str,
-            category: str = "all") -> Gap:
+            category: str = "all", period: str | None = None) -> Gap:
         """Each court's part of the gap of the nation or a region to its target
-        (kpi.gap), other courts anonymised for a judge (access.scope_gap). GapError when
-        the KPI, scope or year has no decomposition."""
+        (kpi.gap), other courts anonymised for a judge (access.scope_gap), in ``year``
+        or in ``period`` (periods.md) when given. GapError when the KPI, scope or year
+        has no decomposition; PeriodError for a period the data do not reach."""
         kdef = KPIS[kpi]
+        if period is not None:
+            # A period's own formula (disposition time and turnover are scaled by it).
+            of_period = {k.code: k for k in catalogue_for(parse_period(period))}
+            if kpi not in of_period:
+                raise PeriodError(f"{kpi} is computed for whole years only.")
+            kdef = of_period[kpi]
         category = "all" if kdef.grain == "court" else category
-        scope = self._all_values(level=level, code=code, year=year, category=category)
+
+        def cells_of(**filters) -> pd.DataFrame:
+            if period is None:
+                return self._all_values(year=year, **filters)
+            rows = self._recent(("period", period), "period_values",
+                                lambda conn: periods.period_values(conn, period))
+            return _filtered(rows, filters)
+
+        scope = cells_of(level=level, code=code, category=category)
         scope = scope[scope["kpi"] == kpi]
         target = float(scope["target"].iloc[0]) if len(scope) and \
             pd.notna(scope["target"].iloc[0]) else None
@@ -231,10 +290,9 @@ class ScopedReads:
         if level == "region":
             courts = courts[courts["region_code"] == code]
         # Every KPI of the year at once: one cached read serves every tile and chart.
-        cells = self._all_values(level="court", year=year, category=category)
+        cells = cells_of(level="court", category=category)
         cells = cells[(cells["kpi"] == kpi) & cells["code"].isin(set(courts["court_code"]))] \
-            .rename(
-            columns={"code": "court_code"})
+            .rename(columns={"code": "court_code"})
         found = contributions(cells, kdef, target)
         return replace(found, courts=scope_gap(viewer, found.courts))
 
@@ -342,6 +400,13 @@ class ScopedReads:
 
     def years(self) -> list[int]:
         return self._cached("years", repository.years)
+
+    def data_as_of(self):
+        """The day the newest data are as of (a date), or None without case data."""
+        return self._cached("data_as_of", periods.data_as_of)
+
+    def year_in_progress(self) -> int | None:
+        return self._cached("year_in_progress", year_in_progress)
 
     def synthetic(self) -> bool:
         return self._cached("synthetic", repository.synthetic)

@@ -139,6 +139,49 @@ class Duration(Base):
                       {"sqlite_with_rowid": False})
 
 
+class PartFact(YearlyFacts, Base):
+    """Facts of months m1..m2 of a year per (court, category): one month each when
+    derived from cases; a month, a quarter or the year as an aggregate report gave
+    them. Every period of periods.md is composed from these rows."""
+
+    __tablename__ = "part_facts"
+    court_code: Mapped[str] = mapped_column(CODE, primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    m1: Mapped[int] = mapped_column(Integer, primary_key=True)
+    category: Mapped[str] = mapped_column(String(20), primary_key=True)
+    m2: Mapped[int] = mapped_column(Integer)
+    region_code: Mapped[str] = mapped_column(CODE)
+    source: Mapped[str] = mapped_column(String(10))
+
+    __table_args__ = (Index("ix_part_facts_year_region", "year", "region_code"),
+                      {"sqlite_with_rowid": False})
+
+
+class MonthDuration(Base):
+    """How many cases resolved in a month of a (court, category) took ``days`` days."""
+
+    __tablename__ = "month_durations"
+    court_code: Mapped[str] = mapped_column(CODE, primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    month: Mapped[int] = mapped_column(Integer, primary_key=True)
+    category: Mapped[str] = mapped_column(String(20), primary_key=True)
+    days: Mapped[int] = mapped_column(Integer, primary_key=True)
+    region_code: Mapped[str] = mapped_column(CODE)
+    n: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (Index("ix_month_durations_year_region", "year", "month", "region_code"),
+                      {"sqlite_with_rowid": False})
+
+
+class CourtAsOf(Base):
+    """The day a court's data are as of (periods.md "Data freshness"): the latest as-of
+    date of its case uploads, or the end of the latest period of its aggregate rows."""
+
+    __tablename__ = "court_as_of"
+    court_code: Mapped[str] = mapped_column(CODE, primary_key=True)
+    as_of: Mapped[dt.date] = mapped_column(Date)
+
+
 class KpiCell:
     """One KPI for one unit (court, region, nation), year and category: the key and the
     figures, declared once for the computed cells and the published ones."""
@@ -187,6 +230,8 @@ class Upload(Base):
     detected: Mapped[str] = mapped_column(Text, default="{}")
     undone_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     undone_by: Mapped[str | None] = mapped_column(String(120))
+    # Case uploads: the day the data were extracted (periods.md); NULL for other kinds.
+    as_of: Mapped[dt.date | None] = mapped_column(Date)
 
 
 class RowHistory(Base):

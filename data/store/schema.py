@@ -38,7 +38,7 @@ CHOICE_LIMIT = 20
 #   nothing      read as they are (names, targets: status is judged when values are read)
 #   every_kpi    which court is in which region: every KPI cell's roll-up
 #   case_facts   each row a case: the yearly facts of its court, then its KPI cells
-#   facts        each row a yearly fact cell, then its KPI cells
+#   facts        each row a fact cell of a year or part of one, then its KPI cells
 #   kpi_cells    the KPI cells of its (court, year)
 Feeds = Literal["nothing", "every_kpi", "case_facts", "facts", "kpi_cells"]
 
@@ -138,6 +138,9 @@ def _cols(spec: str, type_: ColumnType, required: bool = False,
     return tuple(Column(n, type_, required, big=big) for n in spec.split())
 
 
+# The periods a caseload row may report (kpi.periods kinds).
+CASELOAD_GRAINS: tuple[str, ...] = ("year", "quarter", "month")
+
 FACT_COLUMNS: tuple[str, ...] = (
     "pending_start", "incoming", "resolved", "pending_end",
     "resolved_on_time", "pending_over_limit", "appealed", "reversed_or_modified",
@@ -197,11 +200,14 @@ KINDS: dict[str, Kind] = {
             example_mix="resolved_date",
         ),
         Kind(
-            "caseload", "caseload", ("court_code", "year", "category"),
+            "caseload", "caseload", ("court_code", "year", "category", "period"),
             (
                 Column("court_code", "text", True),
                 Column("year", "int", True),
                 Column("category", "text", True, CATEGORIES),
+                # YYYY (or empty): the year; YYYY-Qn a quarter; YYYY-MM a month. Stored
+                # as its code, the year's included (data.ingest.validate).
+                Column("period", "text"),
             )
             + _cols(" ".join(REQUIRED_FACTS), "int", True, big=True)
             + _cols(" ".join(OPTIONAL_FACTS), "int", big=True),
@@ -211,7 +217,8 @@ KINDS: dict[str, Kind] = {
                 ("reversed_or_modified", "appealed"), ("appealed", "resolved"),
                 ("published", "resolved"), ("e_filed", "incoming"),
                 ("hearings_video", "hearings_total"))),
-            db_rules=("no_case_rows",),
+            rules=("caseload_period",),
+            db_rules=("no_case_rows", "one_grain"),
             feeds="facts",
         ),
         Kind(
