@@ -35,6 +35,9 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument("--kind", choices=list(KINDS), help="kind of data (default: detected)")
     load.add_argument("--user", default="cli", help="who loads (kept in the upload record)")
     load.add_argument("--profile", help="an import profile mapping the file's own names")
+    load.add_argument("--as-of", type=_date, metavar="YYYY-MM-DD",
+                      help="case files: the day the data were extracted (default: the last "
+                           "day of the month of the file's latest date)")
     with_db(sub.add_parser("uploads", help="list uploads"))
     undo = with_db(sub.add_parser("undo", help="undo an upload"))
     undo.add_argument("upload_id", type=int)
@@ -144,8 +147,20 @@ def cmd_load(engine, args) -> int:
                   "(see `python -m data profile list`)", file=sys.stderr)
             return 2
     report = load_file(engine, path, kind=args.kind, user=args.user, source="cli",
-                       progress=_progress_printer(), profile=profile)
+                       progress=_progress_printer(), profile=profile, as_of=args.as_of)
     return print_report(report)
+
+
+def _date(text: str):
+    import datetime as dt
+
+    try:
+        if len(text) != 10 or not text.isascii():
+            raise ValueError
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text[:40]!r} is not a date: write YYYY-MM-DD, e.g. 2026-09-30") from None
 
 
 def _progress_printer():
@@ -177,6 +192,10 @@ def print_report(report) -> int:
     print(f"Loaded upload #{report.upload_id}: {report.filename} ({report.kind}), "
           f"{report.rows} rows: {report.inserted} inserted, {report.replaced} replaced, "
           f"{report.unchanged} unchanged; {report.kpi_cells} KPI cells refreshed.")
+    if report.as_of:
+        print(f"Data as of {report.as_of}" + (
+            " (no --as-of given: the end of the month of the file's latest date)."
+            if report.as_of_default else "."))
     _print_warnings(report)
     return 0
 
@@ -209,7 +228,7 @@ def cmd_uploads(engine, args) -> int:
         print("No uploads yet.")
         return 0
     cols = ["id", "created_at", "user", "kind", "filename", "rows", "inserted", "replaced",
-            "unchanged", "warning_count", "status"]
+            "unchanged", "warning_count", "status", *(["as_of"] if "as_of" in df else [])]
     df = df[cols].assign(created_at=df["created_at"].astype(str).str[:19])
     print(df.to_string(index=False))
     return 0

@@ -67,17 +67,31 @@ def _court_regions(conn: Connection) -> pd.Series:
     return pd.Series(df["region_code"].to_numpy(), index=df["court_code"].to_numpy())
 
 
+_TEXT = frozenset({"court_code", "region_code", "category", "source"})
+
+
 def _changed(old: pd.DataFrame, new: pd.DataFrame, columns: list[str]) -> CourtYears:
-    """(court, year) pairs whose rows differ between two versions of a derived table."""
+    """(court, year) pairs whose rows differ between two versions of a derived table.
+
+    Rows are compared by a hash of their normalised values (text as str, numbers as
+    float64, missing as NaN): a row found on one side only marks its (court, year).
+    """
     if old.empty and new.empty:
         return set()
-    a = old[columns].astype({"year": "int64"}).astype(object).where(old[columns].notna(), None)
-    b = new[columns].astype({"year": "int64"}).astype(object).where(new[columns].notna(), None)
-    a = a.astype(str)
-    b = b.astype(str)
-    m = a.merge(b, how="outer", on=columns, indicator=True)
-    diff = m[m["_merge"] != "both"]
-    return {(c, int(y)) for c, y in zip(diff["court_code"], diff["year"].astype(int))}
+
+    def hashed(frame: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+        norm = pd.DataFrame({
+            c: (frame[c].astype(str).to_numpy(dtype=object) if c in _TEXT
+                else pd.to_numeric(frame[c]).to_numpy(dtype="float64", na_value=np.nan))
+            for c in columns})
+        return norm, pd.util.hash_pandas_object(norm, index=False).to_numpy()
+
+    a, ha = hashed(old)
+    b, hb = hashed(new)
+    gone = a[~np.isin(ha, hb)]
+    came = b[~np.isin(hb, ha)]
+    both = pd.concat([gone[["court_code", "year"]], came[["court_code", "year"]]])
+    return {(c, int(y)) for c, y in both.drop_duplicates().itertuples(index=False)}
 
 
 def court_as_of(conn: Connection, courts: list[str], cases: pd.DataFrame,
