@@ -68,7 +68,10 @@ from data.store.schema import KINDS
 
 DEFAULT_PG_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-DEFAULT_NATIONAL_SQLITE = "sqlite:////work/nat.sqlite"  # python -m data demo --scale national
+# python -m data demo --scale national --as-of 2026-01-01
+DEFAULT_NATIONAL_SQLITE = "sqlite:////work/nat.sqlite"
+# The day the input's demo cases are extracted: the same cases on every run.
+DEMO_AS_OF = dt.date(2026, 1, 1)
 DB_LABEL = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 DUCKDB_GOAL = {"sqlite": 5.0, "postgresql": 3.0}  # load_file / DuckDB read_csv, at most
 BARE_GOAL = 1.5  # load_file / the bare write of the same file (issue 18), at most
@@ -100,9 +103,9 @@ def log(message: str) -> None:
 def build_input(out: Path, rows: int, seed: int) -> dict:
     """regions.csv, courts.csv and cases.csv (the first ``rows`` national cases)."""
     t0 = time.perf_counter()
-    frames = synthetic.generate("national", seed, include_cases=False)
+    frames = synthetic.generate("national", seed, include_cases=False, as_of=DEMO_AS_OF)
     parts, n = [], 0
-    for chunk in synthetic.iter_case_chunks("national", seed):
+    for chunk in synthetic.iter_case_chunks("national", seed, as_of=DEMO_AS_OF):
         parts.append(chunk)
         n += len(chunk)
         if n >= rows:

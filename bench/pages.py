@@ -28,7 +28,8 @@
 
 The national PostgreSQL database lives in the schema ``bench_national`` of the server
 (``?options=-csearch_path%3Dbench_national``); it is built with ``python -m data demo
---scale national`` when it has no data, and kept for the next run.
+--scale national --as-of 2026-01-01`` (``DEMO_AS_OF``: reproducible data through
+2025) when it has no data or other demo data, and kept for the next run.
 
 It prints a table and writes everything to ``<out>/pages.json`` (``pages_redis.json``
 with ``--redis``). It never fails on
@@ -72,6 +73,10 @@ DEFAULT_SQLITE_URL = "sqlite:////work/nat.sqlite"
 DEFAULT_PG_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 PG_SCHEMA = "bench_national"
+# The day the benchmark's demo data are extracted (data through 2025-12-31), so that
+# runs on different days measure the same data.
+DEMO_AS_OF = "2026-01-01"
+DEMO_MARKER = f"national seed 0 as of {DEMO_AS_OF}"  # meta 'demo' of that data set
 DB_LABEL = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 GOAL_P95_MS = 250.0  # every callback request, server side
 GOAL_FIRST_RENDER_S = 3.0  # page.goto until idle, in the browser
@@ -154,18 +159,19 @@ def ensure_pg_national(pg_url: str, out: Path) -> dict:
     url = scoped_pg_url(pg_url, PG_SCHEMA)
     uploads, demo = _pg_state(url)
     info: dict = {"schema": PG_SCHEMA, "url": make_url(url).render_as_string()}
-    if uploads and demo == "national seed 0":
+    if uploads and demo == DEMO_MARKER:
         log(f"PostgreSQL: reusing schema {PG_SCHEMA} ({uploads} uploads, demo '{demo}')")
         info.update(built=False, uploads=uploads)
         return info
-    why = "empty" if not uploads else f"{uploads} uploads but demo marker {demo!r} (unfinished)"
+    why = "empty" if not uploads else (f"{uploads} uploads but demo marker {demo!r} "
+                                       "(unfinished or other demo data)")
     log(f"PostgreSQL: schema {PG_SCHEMA} is {why}; building the national demo "
-        "(python -m data demo --scale national, a few minutes)")
+        f"(python -m data demo --scale national --as-of {DEMO_AS_OF}, a few minutes)")
     t = time.perf_counter()
     with open(out / "pg_national_build.log", "w") as fh:
         subprocess.run([sys.executable, "-m", "data", "demo", "--scale", "national",
-                        "--db", url], cwd=ROOT, stdout=fh, stderr=subprocess.STDOUT,
-                       check=True, timeout=1800)
+                        "--as-of", DEMO_AS_OF, "--db", url], cwd=ROOT, stdout=fh,
+                       stderr=subprocess.STDOUT, check=True, timeout=1800)
     info.update(built=True, build_seconds=time.perf_counter() - t,
                 uploads=_pg_state(url)[0])
     log(f"  built in {info['build_seconds']:.0f} s")
@@ -1078,7 +1084,7 @@ def main(argv: list[str] | None = None) -> int:
     sqlite_file = make_url(sqlite_url).database
     if not sqlite_file or not Path(sqlite_file).is_file():
         ap.error(f"no SQLite database at {sqlite_url}; build it with: python -m data demo "
-                 "--scale national --db URL")
+                 f"--scale national --as-of {DEMO_AS_OF} --db URL")
 
     results: dict = {
         "benchmark": "pages",

@@ -8,6 +8,7 @@ Errors are sentences, never tracebacks.
 from __future__ import annotations
 
 import argparse
+import datetime
 import sys
 from collections.abc import Sequence
 
@@ -19,6 +20,14 @@ from data.store.db import database_url, make_engine
 from data.store.schema import KINDS
 from kpi.plausibility import RULES
 from layouts.export import csv_text
+
+
+def _iso_date(text: str) -> datetime.date:
+    """An argparse type: a YYYY-MM-DD date (a usage error otherwise)."""
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -45,6 +54,9 @@ def _parser() -> argparse.ArgumentParser:
     demo = with_db(sub.add_parser("demo", help="load synthetic demo data"))
     demo.add_argument("--scale", choices=["small", "national"], default="small")
     demo.add_argument("--seed", type=int, default=0)
+    demo.add_argument("--as-of", type=_iso_date, default=None, metavar="YYYY-MM-DD",
+                      help="the day the demo data are extracted (default today): they run "
+                           "through the last day of the month before")
     with_db(sub.add_parser("refresh", help="recompute all facts and KPI cells"))
     user = sub.add_parser("user", help="manage accounts")
     user_sub = user.add_subparsers(dest="user_command", required=True)
@@ -251,9 +263,15 @@ def cmd_undo(engine, args) -> int:
 
 def cmd_demo(engine, args) -> int:
     from data.demo.loading import create_demo_users, credentials_text, load_demo
+    from data.demo.synthetic import FIRST_YEAR
 
+    if args.as_of is not None and args.as_of < datetime.date(FIRST_YEAR, 2, 1):
+        print(f"--as-of must be {FIRST_YEAR}-02-01 or later: the demo data start on "
+              f"1 January {FIRST_YEAR}.", file=sys.stderr)
+        return 2
     ready(engine)
-    summary = load_demo(engine, scale=args.scale, seed=args.seed, verbose=True)
+    summary = load_demo(engine, scale=args.scale, seed=args.seed, verbose=True,
+                        as_of=args.as_of)
     print(summary)
     created = create_demo_users(engine)
     if created:

@@ -7,6 +7,7 @@ skipped locally; with CI=true a missing server is a failure, not a skip.
 
 from __future__ import annotations
 
+import datetime
 import os
 import uuid
 
@@ -18,6 +19,9 @@ from data.store.db import init_db, make_engine
 PG_URL = os.environ.get("TEST_POSTGRES_URL",
                         "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+# The day every test's demo data are extracted: data through 2025-12-31, whatever
+# today is (the demo's default is today).
+DEMO_AS_OF = datetime.date(2026, 1, 1)
 
 
 def _pg_available() -> str | None:

@@ -28,7 +28,7 @@ from data.publish import releases
 from data.store.backup import check
 from data.store.db import init_db, make_engine
 from layouts import open_data
-from tests.conftest import PG_URL, _pg_engine
+from tests.conftest import DEMO_AS_OF, PG_URL, _pg_engine
 
 ROOT = Path(__file__).resolve().parent.parent
 STAFF = Viewer("sta", "staff")
@@ -105,7 +105,7 @@ def upload_id(engine, kind: str) -> int:
 @pytest.fixture
 def world(engine):
     """The small demo data, an undone upload, a target edit, a note, a release, users."""
-    load_demo(engine, "small", seed=0)
+    load_demo(engine, "small", seed=0, as_of=DEMO_AS_OF)
     undo(engine, upload_id(engine, "targets"), user="ana")
     apply_edits(engine, [TargetEdit("clearance_rate", 2026, "", 97.5, 2.0)], "sta")
     annotations.add(engine, Note("national", "", 2024, "", "Drill: courts merged"), ANALYST)

@@ -10,6 +10,7 @@ import pytest
 
 from kpi.outlook import COLUMNS
 from kpi.simulate import COLUMNS as SIM_COLUMNS
+from tests.conftest import DEMO_AS_OF
 from tests.test_cli import run
 
 
@@ -17,7 +18,7 @@ from tests.test_cli import run
 def demo(engine, db_url):
     from data.demo.loading import load_demo
 
-    load_demo(engine, "small", seed=0)
+    load_demo(engine, "small", seed=0, as_of=DEMO_AS_OF)
     return db_url
 
 

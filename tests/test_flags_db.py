@@ -12,6 +12,7 @@ import pytest
 from data.derive.flags import FlagsError, flags, flags_for_upload, read_facts
 from data.ingest.load import check_file, load_file
 from kpi.plausibility import COLUMNS, check, messages
+from tests.conftest import DEMO_AS_OF
 from tests.test_plausibility import FACT_HEAD, RES_HEAD, yearly_data
 
 REGIONS = ("region_code,name_en,name_ru,name_kk\n"
@@ -222,7 +223,7 @@ def test_flags_for_upload_at_national_size(engine):
 def test_the_demo_data_gives_few_flags(engine):
     from data.demo.loading import load_demo
 
-    load_demo(engine, "small", seed=0)
+    load_demo(engine, "small", seed=0, as_of=DEMO_AS_OF)
     with engine.connect() as conn:
         out = flags(conn)
         cells = len(read_facts(conn))

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from bench.appserver import HttpSession, free_port
-from tests.conftest import IN_CI
+from tests.conftest import DEMO_AS_OF, IN_CI
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
@@ -66,7 +66,7 @@ def stack(tmp_path_factory, pg_reason):
 
     engine, admin, schema = _pg_engine(pg_reason)
     init_db(engine)
-    load_demo(engine, "small", seed=0)
+    load_demo(engine, "small", seed=0, as_of=DEMO_AS_OF)
     with engine.begin() as conn:
         users.add_user(conn, "smoke", "analyst", PASSWORD)
     url = engine.url.render_as_string(hide_password=False)

@@ -13,6 +13,7 @@ from data.derive.refresh import refresh_all
 from data.ingest.load import load_file
 from data.ingest.undo import UndoRefused, undo
 from data.store.repository import kpi_values
+from tests.conftest import DEMO_AS_OF
 
 REGIONS = ("region_code,name_en,name_ru,name_kk\n"
            "KZ-75,Almaty,Алматы,Алматы\nKZ-71,Astana,Астана,Астана\n")
@@ -267,7 +268,7 @@ def test_reload_with_missing_cells_replaces_only_changed_rows(base, tmp_path):
 def test_small_demo_loads_through_the_real_loader(engine):
     from data.demo.loading import load_demo
 
-    summary = load_demo(engine, "small", seed=1)
+    summary = load_demo(engine, "small", seed=1, as_of=DEMO_AS_OF)
     assert "SYNTHETIC" in summary
     with engine.connect() as conn:
         values = kpi_values(conn, year=2025, category="all")
@@ -276,7 +277,7 @@ def test_small_demo_loads_through_the_real_loader(engine):
     assert set(values["level"]) == {"national", "region", "court"}
     assert values.loc[values.level == "national", "value"].notna().sum() >= 15
     # Loading the same demo again changes nothing.
-    again = load_demo(engine, "small", seed=1)
+    again = load_demo(engine, "small", seed=1, as_of=DEMO_AS_OF)
     assert "already loaded" in again
 
 

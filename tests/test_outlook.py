@@ -10,6 +10,7 @@ import pytest
 
 from kpi.catalogue import KPIS
 from kpi.outlook import BOUNDS, COLUMNS, outlook_frame, outlook_table, series_outlook
+from tests.conftest import DEMO_AS_OF
 
 T90_1 = 3.077683537175253  # Student's t, 0.90 quantile, 1 degree of freedom
 T90_2 = 1.8856180831641267  # ... 2 degrees of freedom
@@ -144,7 +145,7 @@ def demo_values(tmp_path_factory):
 
     engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('outlook') / 'demo.sqlite'}")
     init_db(engine)
-    load_demo(engine, "small", seed=0)
+    load_demo(engine, "small", seed=0, as_of=DEMO_AS_OF)
     with engine.connect() as conn:
         values = repository.kpi_values(conn)
         table = repository.outlook(conn)

@@ -27,7 +27,7 @@ from layouts.format import fmt_number, fmt_value, is_missing
 from layouts.i18n import LANGUAGES, t
 from layouts.report import build_content, render_content
 from layouts.report.content import change_text, outlook_text, status_text
-from tests.conftest import _pg_engine
+from tests.conftest import DEMO_AS_OF, _pg_engine
 
 ROOT = Path(__file__).resolve().parents[1]
 YEAR = 2025
@@ -56,7 +56,7 @@ def demo(request, tmp_path_factory, pg_reason):
                 conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
             admin.dispose()
     init_db(engine)
-    load_demo(engine, "small", seed=0)
+    load_demo(engine, "small", seed=0, as_of=DEMO_AS_OF)
     yield engine
     engine.dispose()
     if cleanup:

@@ -14,6 +14,7 @@ from data.accounts.access import SYSTEM
 from data.demo.loading import load_demo
 from data.scoped import reads
 from data.store.db import init_db, make_engine
+from tests.conftest import DEMO_AS_OF
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -36,7 +37,7 @@ def redis_url() -> str:
 def demo(tmp_path_factory):
     engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('cache') / 'd.sqlite'}")
     init_db(engine)
-    load_demo(engine, "small", seed=0)
+    load_demo(engine, "small", seed=0, as_of=DEMO_AS_OF)
     yield engine
     engine.dispose()
 

@@ -52,6 +52,7 @@ from data.store.db import (
     migration_revisions,
     upgrade_to,
 )
+from tests.conftest import DEMO_AS_OF
 
 ROOT = Path(__file__).resolve().parent.parent
 REVISIONS = migration_revisions()
@@ -76,7 +77,7 @@ def run(*args: str) -> subprocess.CompletedProcess:
 
 
 def _demo_slice() -> dict[str, pd.DataFrame]:
-    demo = synthetic.generate("small", seed=0)
+    demo = synthetic.generate("small", seed=0, as_of=DEMO_AS_OF)
     courts = demo["courts"]
     courts = courts[courts["region_code"].isin(SLICE_REGIONS)
                     | courts["court_code"].isin(SLICE_COURTS)]

@@ -34,6 +34,7 @@ import pytest
 from sqlalchemy import text
 
 from bench.appserver import HttpSession, free_port
+from tests.conftest import DEMO_AS_OF
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "kill-test-password"
@@ -232,7 +233,7 @@ def demo_database(engine) -> str:
     from data.store.db import init_db
 
     init_db(engine)
-    load_demo(engine, "small", seed=0)
+    load_demo(engine, "small", seed=0, as_of=DEMO_AS_OF)
     with engine.begin() as conn:
         users.add_user(conn, "k-analyst", "analyst", PASSWORD)
     return engine.url.render_as_string(hide_password=False)

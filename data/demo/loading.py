@@ -7,6 +7,7 @@ into ``write_upload`` so 7.5 M cases never sit twice in memory.
 
 from __future__ import annotations
 
+import datetime
 import functools
 import hashlib
 import tempfile
@@ -59,34 +60,40 @@ def as_exported(cases: pd.DataFrame) -> pd.DataFrame:
 
 
 def load_demo(engine: Engine, scale: str = "small", seed: int = 0,
-              verbose: bool = False) -> str:
-    """Generate and load the demo data; returns a one-paragraph summary."""
+              verbose: bool = False, as_of: datetime.date | None = None) -> str:
+    """Generate and load the demo data as extracted on ``as_of`` (None: today; the data
+    run through ``synthetic.data_end(as_of)``); returns a one-paragraph summary."""
     from data.demo import synthetic
 
     say = _printer(verbose)
+    as_of = as_of if as_of is not None else datetime.date.today()
     if scale == "small":
-        reports = load_frames(engine, synthetic.generate("small", seed), say)
+        reports = load_frames(engine, synthetic.generate("small", seed, as_of=as_of), say,
+                              as_of=synthetic.data_end(as_of))
     else:
-        reports = _load_national(engine, seed, say)
+        reports = _load_national(engine, seed, say, as_of)
     bad = [r for r in reports if r.status == "rejected"]
     if bad:
         details = "; ".join(f"{r.filename}: {r.errors[0].message if r.errors else ''}"
                             for r in bad)
         raise RuntimeError(f"demo data was rejected by validation: {details}")
-    _mark_synthetic(engine, scale, seed)
+    _mark_synthetic(engine, scale, seed, as_of)
     loaded = sum(r.rows for r in reports if r.status == "loaded")
     skipped = sum(1 for r in reports if r.status == "already_loaded")
-    return (f"Demo data ({scale}, seed {seed}, SYNTHETIC): {loaded} rows loaded in "
+    end = synthetic.data_end(as_of)
+    return (f"Demo data ({scale}, seed {seed}, data to {end.isoformat()}, SYNTHETIC): "
+            f"{loaded} rows loaded in "
             f"{sum(r.status == 'loaded' for r in reports)} uploads"
             + (f", {skipped} already loaded" if skipped else "") + ".")
 
 
 def load_frames(engine: Engine, frames: dict[str, pd.DataFrame],
-                say=None) -> list[LoadReport]:
+                say=None, as_of: datetime.date | None = None) -> list[LoadReport]:
     """Load frames of upload kinds (as ``synthetic.generate`` gives them) through the real
     loader, file by file like an analyst's uploads, in the order the references need;
     cases in one file per set of optional columns the courts report (``_carried_groups``).
-    ``say`` is told each file's outcome. Returns each file's report."""
+    ``say`` is told each file's outcome; ``as_of``: the case files' as-of date (None:
+    each file's default). Returns each file's report."""
     reports = []
     with tempfile.TemporaryDirectory() as tmp:
         for kind in (k for k in LOAD_ORDER if k in frames):
@@ -96,17 +103,23 @@ def load_frames(engine: Engine, frames: dict[str, pd.DataFrame],
                 path = Path(tmp) / f"demo_{kind}_{i + 1}.csv"
                 write_csv(part, kind, path)
                 reports.append(load_file(engine, path, kind=kind, user=DEMO_USER,
-                                         source="demo", max_bytes=None))
+                                         source="demo", max_bytes=None,
+                                         as_of=as_of if kind == "cases" else None))
                 if say is not None:
                     say(f"{path.name}: {reports[-1].status}")
     return reports
+
+
+# The example rows of the upload page come from a fixed extraction day, so they do
+# not change with the date.
+EXAMPLE_AS_OF = datetime.date(2026, 1, 1)
 
 
 @functools.cache
 def _small() -> dict[str, pd.DataFrame]:
     from data.demo import synthetic
 
-    return synthetic.generate("small", seed=0)
+    return synthetic.generate("small", seed=0, as_of=EXAMPLE_AS_OF)
 
 
 def example_frame(kind: str, rows: int = 5) -> pd.DataFrame:
@@ -125,19 +138,21 @@ def example_frame(kind: str, rows: int = 5) -> pd.DataFrame:
     return frame.head(rows)
 
 
-def _load_national(engine: Engine, seed: int, say) -> list[LoadReport]:
+def _load_national(engine: Engine, seed: int, say, as_of: datetime.date) -> list[LoadReport]:
     from tqdm import tqdm
 
     from data.demo import synthetic
 
-    frames = synthetic.generate("national", seed, include_cases=False)
+    frames = synthetic.generate("national", seed, include_cases=False, as_of=as_of)
     reports = []
 
     def put(kind: str, frame: pd.DataFrame, name: str) -> None:
         digest = hashlib.sha256(
             pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes()
             + f"{name}:{seed}".encode()).hexdigest()
-        report = LoadReport("rejected", name, kind, sha256=digest, size_bytes=0)
+        report = LoadReport("rejected", name, kind, sha256=digest, size_bytes=0,
+                            as_of=synthetic.data_end(as_of).isoformat()
+                            if kind == "cases" else None)
         with engine.connect() as conn:
             row = conn.execute(text("SELECT id FROM uploads WHERE sha256 = :s AND "
                                     "status = 'loaded'"), {"s": digest}).first()
@@ -150,7 +165,7 @@ def _load_national(engine: Engine, seed: int, say) -> list[LoadReport]:
     for kind in ("regions", "courts"):
         put(kind, frames[kind], f"demo_national_{kind}")
         say(f"{kind}: {len(frames[kind])} rows")
-    chunks = synthetic.iter_case_chunks("national", seed)
+    chunks = synthetic.iter_case_chunks("national", seed, as_of=as_of)
     with tqdm(desc="cases", unit=" cases", disable=not say.enabled) as bar:
         for i, chunk in enumerate(chunks):
             put("cases", as_exported(chunk), f"demo_national_cases_{i + 1:03d}")
@@ -161,11 +176,12 @@ def _load_national(engine: Engine, seed: int, say) -> list[LoadReport]:
     return reports
 
 
-def _mark_synthetic(engine: Engine, scale: str, seed: int) -> None:
+def _mark_synthetic(engine: Engine, scale: str, seed: int, as_of: datetime.date) -> None:
     with engine.begin() as conn:
         conn.execute(text("DELETE FROM meta WHERE key IN ('synthetic', 'demo')"))
         conn.execute(text("INSERT INTO meta (key, value) VALUES ('synthetic', 'true'), "
-                          "('demo', :v)"), {"v": f"{scale} seed {seed}"})
+                          "('demo', :v)"),
+                     {"v": f"{scale} seed {seed} as of {as_of.isoformat()}"})
 
 
 class _printer:

@@ -1,18 +1,23 @@
 """Synthetic, realistic-looking court data for Kazakhstan (demo and benchmarks).
 
-``generate(scale, seed)`` returns one DataFrame per upload kind of ``data.store.schema``
-(columns in the schema's order) that passes the data contract's validation rules
-(../shared/spec/data-contract.md). Nothing here is real data: the 20 regions and
-their ISO 3166-2 codes and names are real, the courts are modelled on the real
-court network (regional courts, city, town and district courts, specialised
-interdistrict courts), and every number is drawn from a seeded numpy Generator.
+``generate(scale, seed, as_of=...)`` returns one DataFrame per upload kind of
+``data.store.schema`` (columns in the schema's order) that passes the data
+contract's validation rules (../shared/spec/data-contract.md). Nothing here is real
+data: the 20 regions and their ISO 3166-2 codes and names are real, the courts are
+modelled on the real court network (regional courts, city, town and district
+courts, specialised interdistrict courts), and every number is drawn from a seeded
+numpy Generator.
+
+The data run from 1 January ``FIRST_YEAR`` (2020, a warm-up year whose
+pending_start is 0) to ``data_end(as_of)``, the last day of the last complete
+month before ``as_of`` (default today); the last year may be partial.
 
 Two scales:
 
 * ``"small"``: about 65 courts and about 10,000 cases a year, generated in well
   under a second, for tests and a quick demo.
 * ``"national"``: about 400 courts and about 1.5 million cases a year
-  (about 7.5 million cases for 2021-2025). ``iter_case_chunks`` yields the cases
+  (about 9 million cases for 2020-2025). ``iter_case_chunks`` yields the cases
   a few dozen courts at a time so a loader can stream them.
 
 Design notes:
@@ -25,13 +30,18 @@ Design notes:
 * Missing data is part of the design: some courts report no hearings columns or
   no ``published`` column (NA for all their cases), and some smaller district
   courts report only yearly aggregates (``caseload`` rows, no ``cases`` rows).
+* Seasons: fewer filings in January and in the summer; decisions are put off
+  during the summer judicial vacation (fewer in July and August) and brought
+  forward before the year's end (more in December, fewer in January).
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Literal
+from datetime import date, timedelta
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -43,20 +53,39 @@ from data.store.schema import CATEGORIES, DEFAULT_STATUTORY_DAYS, KINDS, OPTIONA
 Scale = Literal["small", "national"]
 Progress = Callable[[str, float], None]
 
-DEMO_YEARS: tuple[int, ...] = (2021, 2022, 2023, 2024, 2025)
+# The first demo year is a warm-up year: the courts start it with no pending case
+# (the case model has nothing before it), so its pending_change is missing (0
+# denominator); from the next year on every court starts with the backlog the
+# model built up. Its filings are part of the data like any other year's.
+FIRST_YEAR = 2020
+# Court sizes (``_Plan.volume``) are the expected incoming of this year.
+_REF_YEAR = 2021
+
+
+def data_end(as_of: date) -> date:
+    """The last day with data for an extraction on ``as_of``: the last day of the last
+    complete month before ``as_of`` (2026-12-07 -> 2026-11-30, 2026-01-01 -> 2025-12-31)."""
+    return as_of.replace(day=1) - timedelta(days=1)
+
+
+def demo_years(as_of: date | None = None) -> tuple[int, ...]:
+    """The years of the demo data extracted on ``as_of`` (None: today): from
+    ``FIRST_YEAR`` to the year of ``data_end(as_of)``; the last one may be partial."""
+    return tuple(range(FIRST_YEAR, _resolve_end(as_of).year + 1))
+
+
+def _resolve_end(as_of: date | None) -> date:
+    end = data_end(as_of if as_of is not None else date.today())
+    if end.year < FIRST_YEAR:
+        raise ValueError(f"as_of must be in February {FIRST_YEAR} or later (the demo "
+                         f"data start on 1 January {FIRST_YEAR}), not {as_of}")
+    return end
+
 
 # ---------------------------------------------------------------------------
 # Calendar
 # ---------------------------------------------------------------------------
 
-_NY = len(DEMO_YEARS)
-_YEAR_START = np.array(
-    [np.datetime64(f"{y}-01-01", "D").astype(np.int64) for y in DEMO_YEARS], dtype=np.int64,
-)
-_YEAR_END = np.array(
-    [np.datetime64(f"{y}-12-31", "D").astype(np.int64) for y in DEMO_YEARS], dtype=np.int64,
-)
-_END = int(_YEAR_END[-1])  # 2025-12-31: nothing happens after this day
 _NAT = np.iinfo(np.int64).min
 _ADM_START = int(np.datetime64("2021-07-01", "D").astype(np.int64))  # APPC in force
 
@@ -67,10 +96,16 @@ _HOLIDAYS = (
 )
 # Filing seasonality: January holidays, summer vacations (July, August).
 _MONTH_WEIGHT = np.array([0.80, 1.0, 1.05, 1.05, 1.0, 1.0, 0.78, 0.84, 1.05, 1.1, 1.1, 1.05])
+# Resolution seasonality: during the summer judicial vacation (July, August) this
+# share of the decisions that would fall then is put off by 15 to 60 working days;
+# before the year's end this share of the decisions due in January is pushed
+# into the last working days of December.
+_P_SUMMER_DELAY = 0.4
+_P_YEAR_END_PUSH = 0.35
 
 
-def _filing_cdf(year: int, first_day: int | None = None) -> np.ndarray:
-    """Cumulative probability over the days of ``year`` that a case is filed that day."""
+def _filing_weights(year: int) -> np.ndarray:
+    """Relative chance that a case is filed on each day of ``year``."""
     days = np.arange(
         np.datetime64(f"{year}-01-01", "D"), np.datetime64(f"{year + 1}-01-01", "D"),
     )
@@ -82,20 +117,115 @@ def _filing_cdf(year: int, first_day: int | None = None) -> np.ndarray:
     w[dow >= 5] *= 0.12
     for m, d in _HOLIDAYS:
         w[(months == m - 1) & (dom == d)] *= 0.15
+    return w
+
+
+def _filing_cdf(year: int, first_day: int | None = None,
+                last_day: int | None = None) -> tuple[np.ndarray, float]:
+    """(cumulative probability over the days of ``year`` that a case is filed that day,
+    share of the year's filings that fall in [first_day, last_day]); days outside
+    [first_day, last_day] get none. The share is relative to the year from
+    ``first_day`` on (the whole year without one)."""
+    w = _filing_weights(year)
+    days = np.datetime64(f"{year}-01-01", "D").astype(np.int64) + np.arange(len(w))
     if first_day is not None:
-        w[days.astype(np.int64) < first_day] = 0.0
+        w[days < first_day] = 0.0
+    full = float(w.sum())
+    if last_day is not None:
+        w[days > last_day] = 0.0
     cdf = np.cumsum(w)
+    if cdf[-1] <= 0:
+        return np.ones(len(w)), 0.0
+    share = float(cdf[-1]) / full
     cdf /= cdf[-1]
     cdf[-1] = 1.0
-    return cdf
+    return cdf, share
 
 
-_CDF = [_filing_cdf(y) for y in DEMO_YEARS]
-_HOLIDAY_DATES = np.array(
-    [f"{y}-{m:02d}-{d:02d}" for y in range(DEMO_YEARS[0], DEMO_YEARS[-1] + 2)
-     for m, d in _HOLIDAYS], dtype="datetime64[D]",
-)
-_CDF_ADM_2021 = _filing_cdf(DEMO_YEARS[0], _ADM_START)
+# Yearly parameters of FIRST_YEAR..2025 (column k = FIRST_YEAR + k); later years go on
+# with the trend of the last ones (``_Calendar``).
+# Incoming relative to 2021, per category (administrative justice began on 1 July
+# 2021 with the Administrative Procedure Code: no administrative cases before).
+_YEAR_FACTOR = np.array([
+    [0.97, 1.00, 1.04, 1.02, 1.06, 1.09],
+    [1.04, 1.00, 0.94, 0.90, 0.88, 0.86],
+    [0.00, 0.50, 1.00, 1.15, 1.24, 1.30],
+    [1.00, 1.00, 0.95, 0.98, 1.02, 1.01],
+])
+_FACTOR_GROWTH = np.array([1.02, 0.98, 1.04, 1.0])  # a year, after the table
+_YEAR_SPEED = np.array([1.07, 1.05, 1.02, 1.0, 0.98, 0.97])
+_E_YEAR = np.array([0.62, 0.70, 0.76, 0.82, 0.87, 0.90])
+_VIDEO_YEAR = np.array([0.12, 0.15, 0.19, 0.24, 0.29, 0.34])
+_INFLATION = np.array([0.93, 1.0, 1.10, 1.25, 1.36, 1.46])
+
+
+def _extend(table: np.ndarray, years: int, step: Callable[[np.ndarray, int], np.ndarray]
+            ) -> np.ndarray:
+    """``table`` (last axis = years from FIRST_YEAR) cut or continued to ``years`` years."""
+    have = table.shape[-1]
+    if years <= have:
+        return table[..., :years].copy()
+    extra = [step(table[..., -1], k) for k in range(1, years - have + 1)]
+    return np.concatenate([table, np.stack(extra, axis=-1)], axis=-1)
+
+
+@dataclass(frozen=True, eq=False)
+class _Calendar:
+    """The demo's years for one data end: days, filing calendars and yearly parameters."""
+
+    end: int  # data_end as days since 1970-01-01: nothing happens after this day
+    years: tuple[int, ...]
+    start: np.ndarray  # first day of each year
+    year_end: np.ndarray  # last day of each year (31 December, also of a partial year)
+    complete: np.ndarray  # bool: the year ends on or before ``end``
+    cdf: tuple[tuple[np.ndarray, ...], ...]  # [category][year]: filing calendar
+    share: np.ndarray  # (categories, years): share of the year's filings up to ``end``
+    holidays: np.ndarray
+    factor: np.ndarray  # (categories, years): incoming relative to 2021
+    speed: np.ndarray
+    e_year: np.ndarray
+    video_year: np.ndarray
+    inflation: np.ndarray
+    slow_drift: np.ndarray  # yearly slow-down of the courts that fall behind
+
+    @property
+    def n(self) -> int:
+        return len(self.years)
+
+
+@functools.lru_cache(maxsize=8)
+def _calendar(end: date) -> _Calendar:
+    years = tuple(range(FIRST_YEAR, end.year + 1))
+    ny = len(years)
+    end_day = int(np.datetime64(end, "D").astype(np.int64))
+    start = np.array([np.datetime64(f"{y}-01-01", "D").astype(np.int64) for y in years])
+    year_end = np.array([np.datetime64(f"{y}-12-31", "D").astype(np.int64) for y in years])
+    cdf: list[tuple[np.ndarray, ...]] = []
+    share = np.zeros((_NC, ny))
+    plain = [_filing_cdf(y, last_day=end_day) for y in years]
+    for c in range(_NC):
+        row = []
+        for k, y in enumerate(years):
+            if c == _ADM and y == 2021:
+                f, sh = _filing_cdf(y, _ADM_START, end_day)
+            else:
+                f, sh = plain[k]
+            row.append(f)
+            share[c, k] = sh
+        cdf.append(tuple(row))
+    holidays = np.array([f"{y}-{m:02d}-{d:02d}" for y in range(FIRST_YEAR, end.year + 3)
+                         for m, d in _HOLIDAYS], dtype="datetime64[D]")
+    return _Calendar(
+        end=end_day, years=years, start=start, year_end=year_end,
+        complete=year_end <= end_day, cdf=tuple(cdf), share=share, holidays=holidays,
+        factor=_extend(_YEAR_FACTOR, ny, lambda last, k: last * _FACTOR_GROWTH ** k),
+        speed=_extend(_YEAR_SPEED, ny, lambda last, k: np.maximum(0.92, last - 0.01 * k)),
+        e_year=_extend(_E_YEAR, ny, lambda last, k: np.minimum(0.97, last + 0.02 * k)),
+        video_year=_extend(_VIDEO_YEAR, ny, lambda last, k: np.minimum(0.6, last + 0.04 * k)),
+        inflation=_extend(_INFLATION, ny, lambda last, k: last * 1.08 ** k),
+        slow_drift=1.0 + 0.07 * np.clip(np.array(years) - _REF_YEAR, 0, 8),
+    )
+
 
 # ---------------------------------------------------------------------------
 # Geography: regions, towns, districts (names in en / ru / kk)
@@ -396,29 +526,18 @@ _MIX = {
     "juvenile": np.array([0.45, 0.25, 0.0, 0.30]),
     "criminal": np.array([0.0, 1.0, 0.0, 0.0]),
 }
-# Incoming by year relative to 2021, per category (administrative justice began
-# on 1 July 2021 with the Administrative Procedure Code).
-_YEAR_FACTOR = np.array([
-    [1.00, 1.04, 1.02, 1.06, 1.09],
-    [1.00, 0.94, 0.90, 0.88, 0.86],
-    [0.50, 1.00, 1.15, 1.24, 1.30],
-    [1.00, 0.95, 0.98, 1.02, 1.01],
-])
 _MEDIAN_DAYS = np.array([32.0, 42.0, 35.0, 10.0])
 _SIGMA = np.array([0.42, 0.42, 0.42, 0.42])
 _SPEED_BY_KIND = {"regional": 0.85, "economic": 1.15, "administrative": 1.0,
                   "juvenile": 0.9, "criminal": 1.2, "general": 1.0}
-_YEAR_SPEED = np.array([1.05, 1.02, 1.0, 0.98, 0.97])
 _STATUTORY = np.array([DEFAULT_STATUTORY_DAYS[c] for c in CATEGORIES])
 _EXTENDED = np.array([90, 90, 90, 30])  # explicit limit after an extension
 _P_EXTENDED = np.array([0.8, 0.85, 0.8, 0.8])
 _SHORTENED = np.array([30, 30, 30, 30])  # explicit limit of a simplified procedure
 _STUCK_BY_CAT = np.array([1.0, 1.5, 1.0, 0.3])
-_E_YEAR = np.array([0.70, 0.76, 0.82, 0.87, 0.90])
 _E_CAT = np.array([0.03, -0.10, 0.05, 0.0])
 _HEARINGS_EXTRA = np.array([1.3, 2.2, 1.0, 0.25])
 _NO_HEARING = np.array([0.06, 0.02, 0.12, 0.05])
-_VIDEO_YEAR = np.array([0.15, 0.19, 0.24, 0.29, 0.34])
 _P_APPEAL = np.array([0.16, 0.18, 0.20, 0.05])
 
 
@@ -564,6 +683,7 @@ def _disambiguate(courts: list[_Court]) -> list[_Court]:
 class _Plan:
     scale: str
     seed: int
+    cal: _Calendar
     courts: list[_Court]
     volume: np.ndarray  # expected incoming in 2021 (all categories)
     mix: np.ndarray  # (n, 4) category shares
@@ -589,9 +709,10 @@ def _seed(seed: int) -> int:
     return int(seed) % (2**63)
 
 
-def _make_plan(scale: str, seed: int) -> _Plan:
+def _make_plan(scale: str, seed: int, as_of: date | None = None) -> _Plan:
     if scale not in _TOTAL_INCOMING:
         raise ValueError(f"unknown scale {scale!r}: use 'small' or 'national'")
+    cal = _calendar(_resolve_end(as_of))
     courts = _build_courts(scale)
     n = len(courts)
     rng = np.random.default_rng([_seed(seed), 0])
@@ -648,7 +769,8 @@ def _make_plan(scale: str, seed: int) -> _Plan:
     published[rng.choice(cases, max(1, round(0.05 * len(cases))), replace=False)] = False
     publish_p = rng.uniform(0.90, 0.995, n) - 0.06 * (kinds == "juv")
     return _Plan(
-        scale=scale, seed=seed, courts=courts, volume=volume, mix=mix, speed=speed, slow=slow,
+        scale=scale, seed=seed, cal=cal, courts=courts, volume=volume, mix=mix, speed=speed,
+        slow=slow,
         stuck=rng.uniform(0.001, 0.006, n) * np.where(slow, 4.0, 1.0),
         e_off=rng.normal(0.0, 0.04, n), video_off=rng.normal(0.0, 0.07, n),
         appeal_mult=rng.lognormal(0.0, 0.2, n) * np.where(kinds == "regional", 0.45, 1.0),
@@ -665,30 +787,31 @@ def _make_plan(scale: str, seed: int) -> _Plan:
 def _simulate_court(plan: _Plan, i: int) -> dict[str, np.ndarray]:
     """All cases of court ``i`` as numpy arrays (its own generator: chunking-independent)."""
     rng = np.random.default_rng([_seed(plan.seed), 1, i])
-    lam = plan.volume[i] * plan.mix[i][:, None] * _YEAR_FACTOR
-    lam = lam * rng.lognormal(0.0, 0.05, lam.shape)
-    counts = rng.poisson(lam).ravel()  # group g = category * 5 + year index
+    cal = plan.cal
+    ny = cal.n
+    lam = plan.volume[i] * plan.mix[i][:, None] * cal.factor
+    lam = lam * rng.lognormal(0.0, 0.05, lam.shape) * cal.share
+    counts = rng.poisson(lam).ravel()  # group g = category * years + year index
     n = int(counts.sum())
-    group = np.repeat(np.arange(_NC * _NY), counts)
-    cat = (group // _NY).astype(np.int8)
-    yi = (group % _NY).astype(np.int8)
+    group = np.repeat(np.arange(_NC * ny), counts)
+    cat = (group // ny).astype(np.int8)
+    yi = (group % ny).astype(np.int8)
     filed = np.empty(n, dtype=np.int32)
     seq = np.empty(n, dtype=np.int32)
     ends = np.cumsum(counts)
     for g, cnt in enumerate(counts):
         if cnt == 0:
             continue
-        c, y = divmod(g, _NY)
-        cdf = _CDF_ADM_2021 if (c == _ADM and y == 0) else _CDF[y]
-        doy = np.searchsorted(cdf, rng.random(cnt), side="right")
+        c, y = divmod(g, ny)
+        doy = np.searchsorted(cal.cdf[c][y], rng.random(cnt), side="right")
         sl = slice(ends[g] - cnt, ends[g])
-        filed[sl] = np.sort(doy) + _YEAR_START[y]
+        filed[sl] = np.sort(doy) + cal.start[y]
         seq[sl] = np.arange(1, cnt + 1)
 
     # Time to disposition: lognormal by category and court, with a long tail.
-    speed = plan.speed[i] * _YEAR_SPEED[yi]
+    speed = plan.speed[i] * cal.speed[yi]
     if plan.slow[i]:
-        speed = speed * (1.0 + 0.07 * yi)
+        speed = speed * cal.slow_drift[yi]
     dur = np.exp(np.log(_MEDIAN_DAYS[cat] * speed) + _SIGMA[cat] * rng.standard_normal(n))
     tail = rng.random(n) < 0.02
     dur[tail] *= rng.uniform(2.0, 5.0, tail.sum())
@@ -696,10 +819,12 @@ def _simulate_court(plan: _Plan, i: int) -> dict[str, np.ndarray]:
     workdays = np.rint(dur * (5.0 / 7.0)).astype(np.int64)
     workdays[rng.random(n) < np.where(cat == _AOF, 0.03, 0.012)] = 0  # same-day decisions
     resolved = np.busday_offset(filed.astype("datetime64[D]"), workdays, roll="forward",
-                                holidays=_HOLIDAY_DATES).astype(np.int64).astype(np.int32)
+                                holidays=cal.holidays).astype(np.int64)
+    resolved = _seasonal_resolutions(rng, filed, resolved, cal.holidays)
+    resolved = resolved.astype(np.int32)
     dur = resolved - filed
     stuck = rng.random(n) < plan.stuck[i] * _STUCK_BY_CAT[cat]
-    pending = stuck | (resolved > _END)
+    pending = stuck | (resolved > cal.end)
     done = ~pending
 
     # Time limit: empty (category default) unless extended or shortened.
@@ -711,31 +836,58 @@ def _simulate_court(plan: _Plan, i: int) -> dict[str, np.ndarray]:
     short = ~late & (rng.random(n) < np.where(dur <= _SHORTENED[cat], 0.06, 0.005))
     statutory[short] = _SHORTENED[cat[short]]
 
-    p_e = np.clip(_E_YEAR[yi] + _E_CAT[cat] + plan.e_off[i], 0.2, 0.995)
+    p_e = np.clip(cal.e_year[yi] + _E_CAT[cat] + plan.e_off[i], 0.2, 0.995)
     e_filed = rng.random(n) < p_e
 
     hearings = np.minimum(1 + rng.poisson(_HEARINGS_EXTRA[cat]), 6)
     hearings[rng.random(n) < _NO_HEARING[cat]] = 0
     hearings = np.where(pending, rng.binomial(hearings, 0.5), hearings)
-    p_v = np.clip(_VIDEO_YEAR[yi] + plan.video_off[i] + 0.05 * (cat == _AOF), 0.01, 0.85)
+    p_v = np.clip(cal.video_year[yi] + plan.video_off[i] + 0.05 * (cat == _AOF), 0.01, 0.85)
     video = rng.binomial(hearings, p_v)
 
     appealed = done & (rng.random(n) < _P_APPEAL[cat] * plan.appeal_mult[i])
     u = rng.random(n)
     result = np.where(u < plan.reversal[i] * 0.6, 1,
                       np.where(u < plan.reversal[i], 2, 0)).astype(np.int8)
-    since = _END - resolved
+    since = cal.end - resolved
     p_none = np.where(since < 60, 0.85, np.where(since < 150, 0.3, 0.01))
     result[~appealed | (rng.random(n) < p_none)] = -1
     published = done & (rng.random(n) < plan.publish_p[i])
     return {
         "court": np.full(n, i, dtype=np.int32), "cat": cat, "seq": seq,
-        "year": (yi.astype(np.int16) + DEMO_YEARS[0]), "filed": filed,
+        "year": (yi.astype(np.int16) + FIRST_YEAR), "filed": filed,
         "resolved": resolved, "pending": pending, "statutory": statutory,
         "e_filed": e_filed, "hearings": hearings.astype(np.int8),
         "video": video.astype(np.int8), "appealed": appealed, "result": result,
         "published": published,
     }
+
+
+def _seasonal_resolutions(rng: np.random.Generator, filed: np.ndarray, resolved: np.ndarray,
+                          holidays: np.ndarray) -> np.ndarray:
+    """Decision days (days since 1970-01-01) with the courts' seasons: put off during
+    the summer judicial vacation, pushed into December before the year's end."""
+    n = len(resolved)
+    u_summer, u_push = rng.random(n), rng.random(n)
+    put_off = rng.integers(15, 61, n)
+    back = rng.integers(0, 10, n)
+    days = resolved.astype("datetime64[D]")
+    month = days.astype("datetime64[M]").astype(np.int64) % 12
+    summer = ((month == 6) | (month == 7)) & (u_summer < _P_SUMMER_DELAY)
+    out = resolved.copy()
+    out[summer] = np.busday_offset(days[summer], put_off[summer], roll="forward",
+                                   holidays=holidays).astype(np.int64)
+    days = out.astype("datetime64[D]")
+    month = days.astype("datetime64[M]").astype(np.int64) % 12
+    january = (month == 0) & (u_push < _P_YEAR_END_PUSH)
+    # The last working day of December, then up to 9 working days before it.
+    dec31 = days.astype("datetime64[Y]").astype("datetime64[D]") - np.timedelta64(1, "D")
+    pushed = np.busday_offset(dec31[january], -back[january], roll="backward",
+                              holidays=holidays).astype(np.int64)
+    ok = pushed >= filed[january]
+    idx = np.flatnonzero(january)[ok]
+    out[idx] = pushed[ok]
+    return out
 
 
 def _concat(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
@@ -803,15 +955,18 @@ def _cases_frame(plan: _Plan, a: dict[str, np.ndarray], start: int = 0) -> pd.Da
 
 def iter_case_chunks(
     scale: Scale = "small", seed: int = 0, chunk_courts: int = 50,
+    as_of: date | None = None,
 ) -> Iterator[pd.DataFrame]:
-    """The ``cases`` frame of ``generate(scale, seed)``, ``chunk_courts`` courts at a time.
+    """The ``cases`` frame of ``generate(scale, seed, as_of=as_of)``, ``chunk_courts``
+    courts at a time.
 
     Concatenating the chunks (``pd.concat``) gives exactly ``generate(...)["cases"]``,
-    index included, whatever ``chunk_courts`` is.
+    index included, whatever ``chunk_courts`` is. ``as_of`` None is today: pass the
+    same date to ``generate`` (a run over midnight could otherwise see two days).
     """
     if chunk_courts < 1:
         raise ValueError("chunk_courts must be at least 1")
-    return _chunks(_make_plan(scale, seed), chunk_courts)
+    return _chunks(_make_plan(scale, seed, as_of), chunk_courts)
 
 
 def _chunks(plan: _Plan, chunk_courts: int) -> Iterator[pd.DataFrame]:
@@ -829,15 +984,15 @@ def _chunks(plan: _Plan, chunk_courts: int) -> Iterator[pd.DataFrame]:
 # ---------------------------------------------------------------------------
 
 
-def _facts(a: dict[str, np.ndarray]) -> np.ndarray:
+def _facts(cal: _Calendar, a: dict[str, np.ndarray]) -> np.ndarray:
     """Yearly facts (years x categories x FACT_COLUMNS) of one court's cases (contract rules)."""
     f = a["filed"].astype(np.int64)
     r = np.where(a["pending"], np.iinfo(np.int64).max, a["resolved"].astype(np.int64))
     s = np.where(a["statutory"] < 0, _STATUTORY[a["cat"]], a["statutory"]).astype(np.int64)
     cat = a["cat"].astype(np.int64)
-    out = np.zeros((_NY, _NC, 12), dtype=np.int64)
-    for y in range(_NY):
-        y0, y1 = _YEAR_START[y], _YEAR_END[y]
+    out = np.zeros((cal.n, _NC, 12), dtype=np.int64)
+    for y in range(cal.n):
+        y0, y1 = cal.start[y], cal.year_end[y]
         inc = (f >= y0) & (f <= y1)
         res = (r >= y0) & (r <= y1)
         p_end = (f <= y1) & (r > y1)
@@ -861,22 +1016,26 @@ _P_REPORTED = {"resolved_on_time": 0.9, "pending_over_limit": 0.7, "appealed": 0
 
 
 def _caseload(plan: _Plan) -> pd.DataFrame:
-    """Yearly reports of the courts that report aggregates only."""
+    """Yearly reports of the courts that report aggregates only: complete years only.
+
+    They start the warm-up year ``FIRST_YEAR`` with no pending case like the case
+    courts (no carry-over: a national pending_start mixing 0 and a carry would make
+    the nation's pending_change meaningless). A partial last year has no row (its
+    quarters could be reported once ``caseload`` has a ``period`` column).
+    """
     rng = np.random.default_rng([_seed(plan.seed), 2])
+    cal = plan.cal
     rows = []
     for i in np.flatnonzero(plan.aggregate):
-        facts = _facts(_simulate_court(plan, int(i)))
-        # Cases carried over from before 2021 (the case model starts in 2021).
-        carry = np.round(facts[0, :, 1] * rng.uniform(0.04, 0.10, _NC)).astype(np.int64)
-        carry[_ADM] = 0
-        facts[0, :, 0] += carry
-        facts[0, :, 2] += carry
+        facts = _facts(cal, _simulate_court(plan, int(i)))
         # Which optional columns this court reports at all.
         reports = {k: rng.random() < p for k, p in _P_REPORTED.items()}
         reports["hearings_video"] = reports["hearings_total"]
         for c in np.flatnonzero(plan.mix[i] > 0):
-            for y in range(_NY):
-                row: list[object] = [plan.courts[i].code, DEMO_YEARS[y], CATEGORIES[c], None]
+            for y in np.flatnonzero(cal.complete):
+                if cal.factor[c, y] == 0:  # no such case yet (administrative: APPC 2021)
+                    continue
+                row: list[object] = [plan.courts[i].code, cal.years[y], CATEGORIES[c], None]
                 row += [int(v) for v in facts[y, c, :4]]
                 for j, name in enumerate(OPTIONAL_FACTS, start=4):
                     ok = reports[name] and rng.random() > 0.03
@@ -894,61 +1053,103 @@ def _caseload(plan: _Plan) -> pd.DataFrame:
     return _typed("caseload", df)
 
 
-def _expected_incoming(plan: _Plan) -> np.ndarray:
-    """Expected incoming cases per court and year (courts x years)."""
-    return plan.volume[:, None] * (plan.mix @ _YEAR_FACTOR)
+def _reference_incoming(plan: _Plan) -> np.ndarray:
+    """Expected incoming cases per court in ``_REF_YEAR`` (2021)."""
+    return plan.volume * (plan.mix @ _YEAR_FACTOR[:, _REF_YEAR - FIRST_YEAR])
+
+
+# Incoming cases a year per judge's post by court kind (general district courts: the
+# rest). The small demo has about 1/145 of the nation's cases in a sixth of its
+# courts: its judges are counted at a tenth of these workloads so that its courts
+# keep a few posts each, as real ones do (and a vacancy is not all of a court).
+_PER_JUDGE = {"regional": (120, 250), "eco": (350, 650), "adm": (300, 550),
+              "juv": (400, 800), "crm": (250, 450), "general": (600, 1200)}
+_PER_JUDGE_SCALE = {"small": 0.1, "national": 1.0}
+# The designed example of a plausibility flag: in the last complete year a judge is
+# seconded to this court from the biggest other court of its region (more judges in
+# post than posts there; the region's and nation's vacancies are unchanged).
+_SECONDED = "KZ35-D01"
 
 
 def _resources(plan: _Plan) -> pd.DataFrame:
+    """Judges, staff and budget per court and complete year.
+
+    Vacancies: each court has its own vacancy propensity; no more than a third of a
+    court's posts are vacant (beyond that judges are seconded in), so every court,
+    region and the nation has between 0 and ~33 % of its posts vacant, apart from
+    the one seconded judge of ``_SECONDED`` (its region's vacancies are unchanged).
+    """
     rng = np.random.default_rng([_seed(plan.seed), 3])
-    incoming = _expected_incoming(plan)
-    inflation = np.array([1.0, 1.10, 1.25, 1.36, 1.46])
-    per_judge = {"regional": (120, 250), "eco": (350, 650), "adm": (300, 550),
-                 "juv": (400, 800), "crm": (250, 450)}
-    rows = []
+    cal = plan.cal
+    incoming = _reference_incoming(plan)
+    complete = [int(y) for y in np.flatnonzero(cal.complete)]
+    seconded_year = complete[-1] if complete else -1
+    rows: list[list[Any]] = []
+    where: dict[tuple[str, int], int] = {}
     for i, c in enumerate(plan.courts):
         if c.kind == "supreme":
             continue
-        lo, hi = per_judge.get(c.kind, (600, 1200))
-        posts = max(1, round(incoming[i, 0] / rng.uniform(lo, hi)))
-        vacancy = rng.beta(2, 25)
+        lo, hi = _PER_JUDGE.get(c.kind, _PER_JUDGE["general"])
+        workload = rng.uniform(lo, hi) * _PER_JUDGE_SCALE[plan.scale]
+        posts = max(2, round(incoming[i] / workload))
+        vacancy = rng.beta(2, 18)
         staff_ratio = rng.uniform(3.0, 4.0)
         reports_staff = rng.random() > 0.03
-        for y in range(_NY):
+        for y in complete:
             if y > 0 and rng.random() < 0.08:  # a post added (or cut) now and then
-                posts = max(1, posts + int(rng.choice([-1, 1, 1])))
-            if rng.random() < 0.03:  # this year's report is missing
-                continue
-            in_post = max(1, posts - rng.binomial(posts, vacancy))
-            if rng.random() < 0.003:  # a judge seconded in: more judges than posts
-                in_post = posts + 1
+                posts = max(2, posts + int(rng.choice([-1, 1, 1])))
+            missing = rng.random() < 0.03  # this year's report is missing
+            vacant = min(int(rng.binomial(posts, vacancy)), posts // 3)
             staff = round(posts * staff_ratio)
             staff_in = staff - rng.binomial(staff, 0.08)
-            budget = (posts * 22e6 + staff * 5.5e6 + 30e6) * inflation[y]
+            budget = (posts * 22e6 + staff * 5.5e6 + 30e6) * cal.inflation[y]
             budget = round(budget * rng.lognormal(0.0, 0.05) / 1000) * 1000.0
-            rows.append([c.code, DEMO_YEARS[y], posts, in_post,
+            has_budget = rng.random() > 0.04
+            example = y == seconded_year and c.code == _SECONDED
+            if (missing and not example) or (c.kind == "adm" and cal.years[y] < _REF_YEAR):
+                continue  # no report (administrative courts exist since July 2021)
+            where[c.code, y] = len(rows)
+            rows.append([c.code, cal.years[y], posts, posts - vacant,
                          staff if reports_staff else None, staff_in if reports_staff else None,
-                         budget if rng.random() > 0.04 else None])
+                         budget if has_budget else None])
+    into = where.get((_SECONDED, seconded_year))
+    if into is not None:
+        region = next(c.region for c in plan.courts if c.code == _SECONDED)
+        # A donor keeps at least two thirds of its posts filled after the move.
+        donors = [k for (code, y), k in where.items()
+                  if y == seconded_year and code != _SECONDED
+                  and code.startswith(region.replace("-", ""))
+                  and 3 * (rows[k][3] - 1) >= 2 * rows[k][2]]
+        if donors:
+            out_of = max(donors, key=lambda k: (rows[k][2], rows[k][0]))
+            rows[into][3] = rows[into][2] + 1
+            rows[out_of][3] -= 1
     return _typed("resources", pd.DataFrame(rows, columns=list(KINDS["resources"].column_names)))
 
 
 def _surveys(plan: _Plan) -> pd.DataFrame:
+    """Court user surveys since 2022, complete years only."""
     rng = np.random.default_rng([_seed(plan.seed), 4])
-    incoming = _expected_incoming(plan)
+    cal = plan.cal
+    incoming = _reference_incoming(plan)
     rows = []
     for i, c in enumerate(plan.courts):
         if c.kind == "supreme" or rng.random() < 0.1:
             continue
         p_sat = rng.uniform(0.65, 0.85)
         p_trust = rng.uniform(0.55, 0.75)
-        size = min(1.0, incoming[i, 0] / 20_000)
-        for y in range(1, _NY):  # surveys since 2022
+        size = min(1.0, incoming[i] / 20_000)
+        for y in np.flatnonzero(cal.complete):
+            year = cal.years[y]
+            if year < 2022:  # surveys since 2022
+                continue
             if rng.random() < 0.05:
                 continue
+            t = year - _REF_YEAR
             n = int(np.clip(rng.uniform(50, 150) + 250 * size, 50, 400))
-            sat = rng.binomial(n, np.clip(p_sat + 0.01 * y + rng.normal(0, 0.02), 0.3, 0.97))
-            trust = rng.binomial(n, np.clip(p_trust + 0.01 * y + rng.normal(0, 0.02), 0.3, 0.95))
-            rows.append([c.code, DEMO_YEARS[y], n, sat,
+            sat = rng.binomial(n, np.clip(p_sat + 0.01 * t + rng.normal(0, 0.02), 0.3, 0.97))
+            trust = rng.binomial(n, np.clip(p_trust + 0.01 * t + rng.normal(0, 0.02), 0.3, 0.95))
+            rows.append([c.code, year, n, sat,
                          trust if rng.random() > 0.03 else None])
     return _typed("surveys", pd.DataFrame(rows, columns=list(KINDS["surveys"].column_names)))
 
@@ -1005,15 +1206,21 @@ def _courts_frame(plan: _Plan) -> pd.DataFrame:
 
 def generate(
     scale: Scale = "small", seed: int = 0, progress: Progress | None = None,
-    include_cases: bool = True,
+    include_cases: bool = True, as_of: date | None = None,
 ) -> dict[str, pd.DataFrame]:
     """A full synthetic data set: one frame per upload kind (keys as in ``schema.LOAD_ORDER``).
 
+    The data are as extracted on ``as_of`` (None: today): nothing happens after
+    ``data_end(as_of)``, the last day of the last complete month before it. Cases
+    are filed up to that day, later decisions are still pending, appeal results are
+    as known that day; ``caseload``, ``resources`` and ``surveys`` have rows for
+    complete years only (none for a partial last year).
+
     Columns are exactly ``KINDS[kind].column_names``; dtypes: text "string",
     int "Int64", decimal "Float64", date "datetime64[s]", bool "boolean".
-    Deterministic for a given ``(scale, seed)``. With ``include_cases=False`` the
-    "cases" frame is empty (stream it with ``iter_case_chunks``); the other frames
-    are the same.
+    Deterministic for a given ``(scale, seed, as_of)``. With ``include_cases=False``
+    the "cases" frame is empty (stream it with ``iter_case_chunks``); the other
+    frames are the same.
     """
 
     def report(message: str, fraction: float) -> None:
@@ -1021,7 +1228,7 @@ def generate(
             progress(message, fraction)
 
     report("Planning regions and courts", 0.0)
-    plan = _make_plan(scale, seed)
+    plan = _make_plan(scale, seed, as_of)
     out = {"regions": _regions_frame(), "courts": _courts_frame(plan)}
     idx = plan.case_courts if include_cases else plan.case_courts[:0]
     parts: list[pd.DataFrame] = []

@@ -52,7 +52,8 @@ def app_url(request, tmp_path_factory, pg_reason) -> str:
                 conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
             admin.dispose()
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    subprocess.run([sys.executable, "-m", "data", "demo", "--db", url], cwd=ROOT, check=True,
+    subprocess.run([sys.executable, "-m", "data", "demo", "--as-of", "2026-01-01",
+                    "--db", url], cwd=ROOT, check=True,
                    capture_output=True, env=env, timeout=600)
     engine = make_engine(url)
     with engine.begin() as conn:

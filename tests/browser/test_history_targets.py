@@ -29,7 +29,8 @@ pytestmark = pytest.mark.browser
 def db_url(tmp_path_factory) -> str:
     db = tmp_path_factory.mktemp("history") / "app.sqlite"
     url = f"sqlite:///{db}"
-    subprocess.run([sys.executable, "-m", "data", "demo", "--db", url], cwd=ROOT, check=True,
+    subprocess.run([sys.executable, "-m", "data", "demo", "--as-of", "2026-01-01",
+                    "--db", url], cwd=ROOT, check=True,
                    capture_output=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
                    timeout=600)
     engine = make_engine(url)

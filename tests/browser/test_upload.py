@@ -51,7 +51,8 @@ def app_url(tmp_path_factory) -> str:
 
     folder = tmp_path_factory.mktemp("upload-browser")
     url = f"sqlite:///{folder / 'app.sqlite'}"
-    subprocess.run([sys.executable, "-m", "data", "demo", "--db", url], cwd=ROOT, check=True,
+    subprocess.run([sys.executable, "-m", "data", "demo", "--as-of", "2026-01-01",
+                    "--db", url], cwd=ROOT, check=True,
                    capture_output=True, timeout=600)
     engine = make_engine(url)
     with engine.begin() as conn:

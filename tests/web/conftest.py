@@ -12,6 +12,7 @@ import pytest
 from data.accounts import users
 from data.demo.loading import load_demo
 from data.store.db import init_db, make_engine
+from tests.conftest import DEMO_AS_OF
 
 PASSWORD = "correct-horse-battery"
 JUDGE_COURT = "KZ10-D01"
@@ -44,7 +45,7 @@ def demo_db(tmp_path_factory, pg_reason):
         url = f"sqlite:///{tmp_path_factory.mktemp('web') / 'demo.sqlite'}"
         engine = make_engine(url)
     init_db(engine)
-    load_demo(engine, "small", seed=0)
+    load_demo(engine, "small", seed=0, as_of=DEMO_AS_OF)
     with engine.begin() as conn:
         for role, court in ROLES.items():
             users.add_user(conn, f"u-{role}", role, PASSWORD, court)
