@@ -19,14 +19,17 @@ data.ingest.writers.write_csv), then for SQLite (a fresh file in ``--out``) and 
 It prints a table and writes the numbers to ``<out>/ingest.json``. It never fails
 on timing: the goals are printed next to the numbers.
 
-    python -m bench.ingest --national [--national-sqlite URL] [--skip-postgres] [--repeats 3]
+    python -m bench.ingest --national [--month] [--national-sqlite URL] [--skip-postgres]
+                           [--repeats 3]
 
 measures instead the upload of one court-year into the full national database (405
 courts, 7.5 M cases): the biggest court-year in it, exported to a contract CSV, with a
 few resolved dates moved, loaded with ``load_file`` ``--repeats`` times (median kept).
 SQLite: into a copy of the national file (the original is never written). PostgreSQL:
 into the ``bench_national`` schema of ``bench.pages``, each upload undone afterwards
-(the undo is timed too). Results in ``<out>/ingest_national.json``.
+(the undo is timed too). Results in ``<out>/ingest_national.json``. With ``--month``
+the upload is one court-month instead: the cases the same court filed in the last month
+of that year.
 """
 
 from __future__ import annotations
@@ -393,23 +396,28 @@ def run_postgres(url: str, inp: dict, reload_paths: list[Path], repeats: int) ->
 # --- one court-year into the national database ---------------------------------
 
 
-def national_court_year(engine: Engine, out: Path, repeats: int) -> tuple[dict, list[Path]]:
+def national_court_year(engine: Engine, out: Path, repeats: int, month: bool = False
+                        ) -> tuple[dict, list[Path]]:
     """The biggest court-year of the database (by cases filed) as ``repeats`` CSV versions
-    with moved resolved dates (see court_year_files)."""
+    with moved resolved dates (see court_year_files); with ``month``, only the cases that
+    court filed in the last month of that year (a court-month, periods.md)."""
     with engine.connect() as conn:
         court, year, n = conn.execute(text(
             "SELECT court_code, year, SUM(incoming) AS n FROM facts WHERE source = 'cases' "
             "GROUP BY court_code, year ORDER BY n DESC, court_code LIMIT 1")).one()
+        start, stop = dt.date(int(year), 1, 1), dt.date(int(year) + 1, 1, 1)
+        if month:
+            start = dt.date(int(year), 12, 1)
         frame = frames.read_sql(conn, "SELECT * FROM cases WHERE court_code = :c AND "
                                      "filed_date >= :a AND filed_date < :b",
-                               {"c": court, "a": dt.date(int(year), 1, 1),
-                                "b": dt.date(int(year) + 1, 1, 1)})
+                               {"c": court, "a": start, "b": stop})
         total = conn.execute(text("SELECT COUNT(*) FROM cases")).scalar()
     frame = frames.typed(frame.drop(columns=["upload_id"]), "cases")
     src = out / f"national_{court}_{year}.csv"
     write_csv(frame, "cases", src)
     info, paths = court_year_files(src, out, repeats)
-    info.update(database_cases=int(total), facts_incoming=int(n))
+    info.update(database_cases=int(total), facts_incoming=int(n),
+                unit="court-month" if month else "court-year")
     return info, paths
 
 
@@ -431,10 +439,10 @@ def _sqlite_copy(url: str, out: Path) -> Path:
 
 
 def run_national_db(dialect: str, engine: Engine, out: Path, repeats: int,
-                    undo_after: bool) -> dict:
+                    undo_after: bool, month: bool = False) -> dict:
     res: dict = {"load_avg_before": os.getloadavg()}
     log(f"{DB_LABEL[dialect]}: exporting the biggest court-year of the national data")
-    info, paths = national_court_year(engine, out, repeats)
+    info, paths = national_court_year(engine, out, repeats, month)
     res["court_year"] = info
     log(f"  {info['court']} {info['year']}: {info['rows']:,} rows "
         f"({info['database_cases']:,} cases in the database), "
@@ -482,7 +490,8 @@ def run_national(args, out: Path) -> tuple[dict, bool]:
         dst = _sqlite_copy(database_url(args.national_sqlite), out)
         engine = make_engine(f"sqlite:///{dst}")
         try:
-            res = run_national_db("sqlite", engine, out, args.repeats, undo_after=False)
+            res = run_national_db("sqlite", engine, out, args.repeats, undo_after=False,
+                                  month=args.month)
             res["database"] = f"copy of {args.national_sqlite}"
             results["databases"]["sqlite"] = res
         finally:
@@ -508,7 +517,7 @@ def run_national(args, out: Path) -> tuple[dict, bool]:
             try:
                 ensure_pg_national(args.pg_url, out)
                 engine = make_engine(scoped_pg_url(args.pg_url, PG_SCHEMA))
-                res = run_national_db("postgresql", engine, out, args.repeats,
+                res = run_national_db("postgresql", engine, out, args.repeats, month=args.month,
                                       undo_after=True)
                 res["database"] = f"schema {PG_SCHEMA}, uploads undone afterwards"
                 results["databases"]["postgresql"] = res
@@ -525,7 +534,9 @@ def run_national(args, out: Path) -> tuple[dict, bool]:
 
 def render_national(results: dict) -> str:
     dbs = [d for d in ("sqlite", "postgresql") if "runs" in results["databases"].get(d, {})]
-    out = [f"One court-year upload into the national database; {results['machine']['cpus']} "
+    unit = next((res["court_year"].get("unit", "court-year")
+                 for res in results["databases"].values() if "court_year" in res), "court-year")
+    out = [f"One {unit} upload into the national database; {results['machine']['cpus']} "
            f"CPUs; {results['started']}"]
     for d, res in results["databases"].items():
         if "runs" not in res:
@@ -722,6 +733,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="also cProfile one extra SQLite load (not part of the timings)")
     ap.add_argument("--national", action="store_true",
                     help="instead: one court-year upload into the national database")
+    ap.add_argument("--month", action="store_true",
+                    help="with --national: one court-month (the last month of the biggest "
+                         "court-year) instead of the whole court-year")
     ap.add_argument("--national-sqlite", default=DEFAULT_NATIONAL_SQLITE,
                     help=f"the national SQLite database for --national (copied, never "
                          f"written; default {DEFAULT_NATIONAL_SQLITE})")

@@ -16,6 +16,22 @@ from sqlalchemy import create_engine, text
 
 from data.store.db import init_db, make_engine
 
+
+def year_end_as_of(body: str) -> datetime.date | None:
+    """For a case file written by a test: as of the end of the year of its latest date.
+
+    The tests' small case files stand for year-end extracts; without an as-of date
+    (periods.md) a file whose latest date is in September would leave its year
+    incomplete, which the tests of periods check on purpose, not these.
+    """
+    import re
+
+    if "filed_date" not in body.split("\n", 1)[0]:
+        return None
+    days = re.findall(r"\b(\d{4})-\d{2}-\d{2}\b", body)
+    return datetime.date(max(int(y) for y in days), 12, 31) if days else None
+
+
 PG_URL = os.environ.get("TEST_POSTGRES_URL",
                         "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")

@@ -28,7 +28,9 @@ def run(*args: str, env: dict | None = None, stdin: str | None = None):
 def loaded(db_url, tmp_path):
     for name, body in (("regions.csv", REGIONS), ("courts.csv", COURTS), ("cases.csv", CASES)):
         (tmp_path / name).write_text(body, encoding="utf-8")
-        r = run("data", "load", str(tmp_path / name), "--db", db_url)
+        # The cases stand for a year-end extract of 2024.
+        as_of = ["--as-of", "2024-12-31"] if name == "cases.csv" else []
+        r = run("data", "load", str(tmp_path / name), "--db", db_url, *as_of)
         assert r.returncode == 0, r.stdout + r.stderr
     return db_url
 

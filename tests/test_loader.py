@@ -13,7 +13,7 @@ from data.derive.refresh import refresh_all
 from data.ingest.load import load_file
 from data.ingest.undo import UndoRefused, undo
 from data.store.repository import kpi_values
-from tests.conftest import DEMO_AS_OF
+from tests.conftest import DEMO_AS_OF, year_end_as_of
 
 REGIONS = ("region_code,name_en,name_ru,name_kk\n"
            "KZ-75,Almaty,Алматы,Алматы\nKZ-71,Astana,Астана,Астана\n")
@@ -37,6 +37,7 @@ def put(tmp_path, name: str, body: str):
 
 
 def load(engine, tmp_path, name, body, **kw):
+    kw.setdefault("as_of", year_end_as_of(body))
     return load_file(engine, put(tmp_path, name, body), **kw)
 
 

@@ -11,9 +11,8 @@ Counted as it happens (prometheus_client counters and histograms, defined once h
   says so through ``data.store.events`` (it never imports web/ or prometheus_client).
 
 Worked out at scrape time (``StateCollector``): browser sessions open, background jobs
-waiting and running, and the data's age per region (days since the end of the newest
-year with facts for its courts: there is no as-of date in the data yet, see
-data/store/freshness.py).
+waiting and running, and the data's age per region (days since the newest as-of date
+of its courts' data, data/store/freshness.py).
 
 Not public. Served only to
 
@@ -239,17 +238,18 @@ class StateCollector(Collector):
         engine = self.server.extensions["court_kpi_engine"]
         with engine.connect() as conn:
             newest = freshness.newest_year_by_region(conn)
+            as_of = freshness.newest_as_of_by_region(conn)
         today = self.today or dt.date.today()
         age = GaugeMetricFamily(
             "court_kpi_data_age_days",
-            "Days since the end of the newest year with facts for the region's courts "
-            "(no as-of date in the data yet: a year counts as current up to its 31 "
-            "December); +Inf for a region without any.", labels=["region"])
+            "Days since the newest as-of date of the region's courts' data (the day case "
+            "data were extracted, or the end of the latest aggregate period); +Inf for a "
+            "region without any.", labels=["region"])
         year = GaugeMetricFamily("court_kpi_data_newest_year",
                                  "The newest year with facts for the region's courts.",
                                  labels=["region"])
         for region, newest_year in newest.items():
-            age.add_metric([region], freshness.age_days(newest_year, today))
+            age.add_metric([region], freshness.age_days(as_of.get(region), today))
             if newest_year is not None:
                 year.add_metric([region], newest_year)
         yield age

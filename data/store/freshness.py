@@ -1,9 +1,6 @@
-"""How old the data is: the newest year with facts for each region's courts.
-
-There is no as-of date in the data yet (a file says which year it covers, not up to
-which day): the data of a year counts as current up to that year's 31 December, so a
-region's data age is the number of days since the end of its newest year with facts.
-When uploads carry an as-of date, this is where to use it instead.
+"""How old the data is: for each region, the newest as-of date of its courts' data
+(periods.md "Data freshness": the day the case data were extracted, or the end of the
+latest period of aggregate rows) and the newest year with facts.
 """
 
 from __future__ import annotations
@@ -23,9 +20,24 @@ def newest_year_by_region(conn: Connection) -> dict[str, int | None]:
     return {r: (None if (year := newest.get(r)) is None else int(year)) for r in regions}
 
 
-def age_days(newest_year: int | None, today: dt.date) -> float:
-    """Days from the end of ``newest_year`` to ``today`` (0 within that year; infinite
-    without any year, so that an alert on the age fires for a region with no data)."""
-    if newest_year is None:
+def newest_as_of_by_region(conn: Connection) -> dict[str, dt.date | None]:
+    """Every region, with the newest as-of date of any of its courts (None: no data)."""
+    regions = [r[0] for r in conn.execute(
+        text("SELECT region_code FROM regions ORDER BY region_code"))]
+    newest = dict(conn.execute(text(
+        "SELECT c.region_code, MAX(a.as_of) FROM court_as_of a "
+        "JOIN courts c ON c.court_code = a.court_code GROUP BY c.region_code")).tuples().all())
+    out: dict[str, dt.date | None] = {}
+    for region in regions:
+        value = newest.get(region)
+        out[region] = None if value is None else (
+            value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10]))
+    return out
+
+
+def age_days(as_of: dt.date | None, today: dt.date) -> float:
+    """Days from ``as_of`` to ``today`` (infinite without data, so that an alert on the
+    age fires for a region with none)."""
+    if as_of is None:
         return float("inf")
-    return float(max(0, (today - dt.date(newest_year, 12, 31)).days))
+    return float(max(0, (today - as_of).days))

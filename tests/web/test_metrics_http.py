@@ -214,15 +214,17 @@ def test_the_data_age_is_there_for_every_region(client, app):
     with app.server.extensions["court_kpi_engine"].connect() as conn:
         regions = [r[0] for r in conn.execute(text("SELECT region_code FROM regions"))]
         newest = dict(conn.execute(text(
-            "SELECT c.region_code, MAX(f.year) FROM facts f JOIN courts c "
-            "ON c.court_code = f.court_code GROUP BY c.region_code")).all())
+            "SELECT c.region_code, MAX(a.as_of) FROM court_as_of a JOIN courts c "
+            "ON c.court_code = a.court_code GROUP BY c.region_code")).all())
     samples = scrape(client)
     ages = {dict(ls)["region"]: v for n, ls in samples if n == "court_kpi_data_age_days"
             for v in [samples[(n, ls)]]}
     assert regions and set(ages) == set(regions)
     today = dt.date.today()
     for region in regions:
-        expected = max(0, (today - dt.date(int(newest[region]), 12, 31)).days)
+        # The web demo is as of 2026-01-01: every region's data end on 31 December 2025.
+        assert str(newest[region])[:10] == "2025-12-31", region
+        expected = max(0, (today - dt.date(2025, 12, 31)).days)
         assert ages[region] == expected, region
 
 
