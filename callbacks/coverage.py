@@ -41,7 +41,8 @@ def coverage_flags(services: Services, state: dict | None) -> list:
 
 
 def coverage_page(services: Services, state: dict | None) -> tuple:
-    """The region options, the KPIs with low coverage, the matrix and the upload warnings."""
+    """The region options, the KPIs with low coverage, the matrix, the upload warnings and
+    the day the newest data are as of."""
     viewer = request_viewer()
     state = payload_state(state)
     require(VIEW_ALL)
@@ -54,15 +55,25 @@ def coverage_page(services: Services, state: dict | None) -> tuple:
         national = services.kpi_values(viewer, level="national", year=year, category="all")
         matrix = services.coverage_matrix(viewer)
         uploads = upload_records.uploads_with_warnings(conn)
+    as_of = services.as_of_by_court(viewer)
     low_view = coverage_view.low_coverage(national, lang)
-    matrix_view = matrix_part(services, viewer, state, matrix, names)
-    return options, low_view, matrix_view, coverage_view.upload_warnings(uploads, lang)
+    matrix_view = matrix_part(services, viewer, state, matrix, names, as_of)
+    return (options, low_view, matrix_view, coverage_view.upload_warnings(uploads, lang),
+            coverage_view.as_of_line(newest_as_of(services, viewer, as_of), lang))
+
+
+def newest_as_of(services: Services, viewer: Viewer, as_of: pd.DataFrame):
+    """The day the newest data the viewer may see are as of (a judge: their court's)."""
+    if viewer.sees_all:
+        return services.data_as_of()
+    return max(as_of["as_of"]) if len(as_of) else None
 
 
 def matrix_part(services: Services, viewer: Viewer, state: dict, matrix: pd.DataFrame,
-                names: dict[str, str]) -> dbc.Table:
-    """Court × year for a region or a small country, with the flagged court-years; for a
-    national court list, regions × year."""
+                names: dict[str, str], as_of: pd.DataFrame) -> dbc.Table:
+    """Court × year for a region or a small country, with the flagged court-years and each
+    court's as-of day; for a national court list, regions × year with their courts' span
+    of as-of days."""
     lang = state["lang"]
     courts = services.courts(viewer)
     if state["region"]:
@@ -71,10 +82,12 @@ def matrix_part(services: Services, viewer: Viewer, state: dict, matrix: pd.Data
         # A national court list is thousands of cells the browser takes seconds to
         # draw: show regions, each a link to its courts.
         summary = coverage_view.region_summary(courts, matrix)
-        return coverage_view.region_matrix(summary, names, lang)
+        return coverage_view.region_matrix(summary, names, lang,
+                                           coverage_view.region_dates(courts, as_of))
     found = services.flags(viewer)
     flagged = set(zip(found["court_code"], found["year"].astype(int)))
-    return coverage_view.court_matrix(courts, matrix, names, lang, flagged)
+    return coverage_view.court_matrix(courts, matrix, names, lang, flagged,
+                                      coverage_view.court_dates(as_of))
 
 
 # --- the callbacks: which ids, and one line each ------------------------------------------
@@ -89,6 +102,7 @@ def register(app, services: Services) -> None:
     @app.callback(Output(ids.control("region"), "options", allow_duplicate=True),
                   Output(ids.COVERAGE_LOW, "children"), Output(ids.COVERAGE_MATRIX, "children"),
                   Output(ids.COVERAGE_WARNINGS, "children"),
+                  Output(ids.COVERAGE_AS_OF, "children"),
                   Input(ids.page_state("coverage"), "data"),
                   prevent_initial_call="initial_duplicate")
     def coverage(state):

@@ -231,14 +231,26 @@ class UploadServices:
         return record if background.job_state(record) == "running" else None
 
 
+def _bad_as_of(value, lang: str) -> tuple:
+    """A date the field cannot send (a forged request): said, nothing reviewed."""
+    summary = {"status": "bad_as_of", "value": str(value)[:40], "error_count": 0,
+               "warning_count": 0}
+    return upload_view.review_view(summary, [], [], [], lang), None, True, None, "d-none"
+
+
 def review_file(desk: UploadServices, set_progress, upload: dict | None, kind: str | None,
-                choice, mapping: dict | None, lang: str) -> tuple:
-    """Check the staged file as the loader would; keep what was found next to it."""
+                choice, mapping: dict | None, lang: str, as_of_text=None) -> tuple:
+    """Check the staged file as the loader would, with the as-of date of the field;
+    keep what was found next to it."""
     if not upload or not upload.get("token"):
         raise PreventUpdate
     viewer, _address = _requester()
     if viewer is None or not viewer.can(UPLOAD):
         return html.P(t("error.forbidden", lang)), None, True, None, "d-none"
+    try:
+        as_of = upload_view.as_of_value(as_of_text)
+    except ValueError:
+        return _bad_as_of(as_of_text, lang)
     staged = staging.find(desk.root, upload["token"], viewer.username)
     if staged is None:
         return upload_view.review_view({"status": "expired", "error_count": 0,
@@ -256,7 +268,7 @@ def review_file(desk: UploadServices, set_progress, upload: dict | None, kind: s
     checked = review.review(desk.engine, staged, _kind(kind), desk.limit, say,
                             profiles.chooser(saved, choice, mapping["columns"],
                                              mapping["values"]),
-                            desk.services.version())
+                            desk.services.version(), as_of)
     report = checked.report
     set_progress((90, upload_view.progress_label("preview", lang)))
     busy = desk.running_job(viewer.username)
@@ -265,7 +277,8 @@ def review_file(desk: UploadServices, set_progress, upload: dict | None, kind: s
                "error_count": report.error_count, "warning_count": report.warning_count,
                "truncated": kept if (report.error_count > len(report.errors)
                                      or report.warning_count > len(report.warnings)) else 0,
-               "busy": busy and busy.get("filename")}
+               "busy": busy and busy.get("filename"), "as_of": report.as_of,
+               "as_of_default": report.as_of_default}
     header, rows = _preview(checked, lang)
     plausibility = upload_flags(desk.services, checked, lang)
     detected = upload_view.detected_rows(report.detected, staged.filename, staged.size, lang)
@@ -278,7 +291,7 @@ def review_file(desk: UploadServices, set_progress, upload: dict | None, kind: s
     out = {"token": staged.token, "filename": staged.filename, "kind": _kind(kind),
            "detected_kind": report.kind, "status": report.status, "ok": ok,
            "rows": report.rows, "error_count": report.error_count,
-           "warning_count": report.warning_count,
+           "warning_count": report.warning_count, "as_of": review.iso(as_of),
            "profile": None if profile is None else profile_dict(profile),
            "unmapped": {"columns": list(gap.columns), "values": [list(w) for w in words]}}
     fields = profile_view.mapping_rows(list(gap.columns), words,
@@ -365,6 +378,12 @@ def load_file_of_review(desk: UploadServices, set_progress, n_clicks, review_sta
     busy = desk.running_job(viewer.username)
     if busy:
         return busy, True
+    try:
+        as_of = upload_view.as_of_value(review_state.get("as_of"))
+    except ValueError:
+        return {"state": "failed", "filename": staged.filename,
+                "error": t("upload.as_of.bad", lang,
+                           value=str(review_state.get("as_of"))[:40])}, True
     _own_connections(desk.engine)
     record = {"filename": staged.filename, "sha256": staged.sha256, "size": staged.size,
               "kind": review_state.get("kind")}
@@ -380,7 +399,7 @@ def load_file_of_review(desk: UploadServices, set_progress, n_clicks, review_sta
                                  detected_kind=review_state.get("detected_kind"),
                                  profile=review_state.get("profile"), user=viewer.username,
                                  address=address, version=desk.services.version(),
-                                 limit=desk.limit, progress=say)
+                                 limit=desk.limit, progress=say, as_of=as_of)
         except Exception as exc:  # noqa: BLE001 - shown as a sentence, logged in full
             LOG.exception("load of upload %s failed", staged.token)
             log.finish("failed", error=_short(exc))
@@ -450,12 +469,14 @@ def register(app, services: Services) -> None:
         Output(upload_view.LOAD, "disabled"), Output(profile_view.FIELDS, "children"),
         Output(profile_view.BOX, "className"), Input(upload_view.TOKEN, "data"),
         Input(upload_view.KIND, "value"), Input(profile_view.SELECT, "value"),
-        Input(profile_view.MAPPING, "data"), State(PAGE, "data"),
+        Input(profile_view.MAPPING, "data"), Input(upload_view.AS_OF, "value"),
+        State(PAGE, "data"),
         **_in_background(upload_view.REVIEW_BAR, upload_view.REVIEW_BUSY, "mb-3",
                          (Output(profile_view.SELECT, "disabled"), True, False)),
     )
-    def review(set_progress, upload, kind, choice, mapping, state):
-        return review_file(desk, set_progress, upload, kind, choice, mapping, state_lang(state))
+    def review(set_progress, upload, kind, choice, mapping, as_of, state):
+        return review_file(desk, set_progress, upload, kind, choice, mapping, state_lang(state),
+                           as_of)
 
     @app.callback(
         Output(upload_view.ISSUES, "children"), Output(upload_view.ISSUES_BOX, "className"),

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
+import re
 
 from layouts.i18n import t
 
@@ -60,3 +62,37 @@ def fmt_coverage(coverage: float | None, lang: str = "en") -> str:
     if coverage is None or is_missing(coverage):
         return ""
     return f"{fmt_number(coverage, 0, lang)} %"
+
+
+DATE_FORMATS = {"en": "%Y-%m-%d", "ru": "%d.%m.%Y", "kk": "%d.%m.%Y"}
+
+
+def parse_day(value) -> dt.date | None:
+    """A day as stored or sent (a date, a datetime, or ISO text); None for nothing.
+
+    ValueError for text that is not an ISO date (YYYY-MM-DD).
+    """
+    if value is None or (not isinstance(value, str) and value != value):  # NaN, NaT
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if not isinstance(value, str):
+        raise ValueError(f"not a date: {value!r}")
+    text = value.strip()
+    if not text:
+        return None
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}( .*|T.*)?", text):
+        raise ValueError(f"not a date: {value!r}")
+    return dt.date.fromisoformat(text[:10])
+
+
+def fmt_date(value, lang: str = "en") -> str:
+    """A day as the app writes dates: 2026-09-30 in English, 30.09.2026 in Kazakh and
+    Russian; empty for nothing (or what is not a date)."""
+    try:
+        day = parse_day(value)
+    except ValueError:
+        return ""
+    return "" if day is None else day.strftime(DATE_FORMATS.get(lang, DATE_FORMATS["en"]))

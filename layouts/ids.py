@@ -48,6 +48,7 @@ COMPARE_GRID = "compare-grid"
 COVERAGE_MATRIX = "coverage-matrix"
 COVERAGE_WARNINGS = "coverage-warnings"
 COVERAGE_LOW = "coverage-low"
+COVERAGE_AS_OF = "coverage-as-of"  # the day the newest data are as of (periods.md)
 BREADCRUMBS = "breadcrumbs"
 
 # /admin/users: the store holds {"lang", "version"}; every change bumps the version.

@@ -4,7 +4,15 @@ the coverage page's warnings all word it the same way."""
 
 from __future__ import annotations
 
+from layouts.format import fmt_date
 from layouts.i18n import t
+
+GRAINS = ("year", "quarter", "month")  # of caseload rows (data.store.schema.CASELOAD_GRAINS)
+DATED = ("as_of_before_data", "as_of_future")  # issues whose value (and latest) are days
+
+
+def _grain(word, lang: str):
+    return t(f"validate.grain.{word}", lang) if word in GRAINS else word
 
 
 def issue_text(issue: dict, lang: str) -> str:
@@ -13,6 +21,13 @@ def issue_text(issue: dict, lang: str) -> str:
               **(issue.get("params") or {})}
     if params.get("category"):
         params["category"] = t(f"category.{params['category']}", lang)
+    for key in ("held", "grain"):
+        params[key] = _grain(params.get(key), lang)
+    if isinstance(params.get("grains"), str):
+        params["grains"] = ", ".join(_grain(g, lang) for g in params["grains"].split(", "))
+    if issue.get("code") in DATED:
+        for key in ("value", "latest"):
+            params[key] = fmt_date(params.get(key), lang) or params.get(key)
     if isinstance(params.get("missing"), dict):
         params["detail"] = " ".join(
             t("validate.kind_missing", lang, kind=kind, columns=", ".join(cols))

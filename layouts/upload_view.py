@@ -19,7 +19,7 @@ from data.ingest.load import DEFAULT_MAX_BYTES
 from data.store.schema import KINDS
 from layouts import ids, profile_view
 from layouts.components import attrs, confirm_dialog
-from layouts.format import fmt_number, megabytes
+from layouts.format import fmt_date, fmt_number, megabytes, parse_day
 from layouts.i18n import t
 
 # Every id of the upload page starts with this: web/uploads.py requires the upload
@@ -38,6 +38,8 @@ TRANSFER_BAR = P + "transfer-bar"  # set by assets/upload.js
 TRANSFER_MSG = P + "transfer-msg"  # set by assets/upload.js
 TOKEN = P + "token"  # dcc.Store {"token", "filename", "size"} set by assets/upload.js
 KIND = P + "kind"
+AS_OF = P + "as-of"  # the day a case file's data are as of (periods.md "Data freshness")
+AS_OF_HELP = P + "as-of-help"
 REVIEW_BUSY = P + "review-busy"
 REVIEW_BAR = P + "review-bar"
 REVIEW = P + "review"
@@ -154,6 +156,42 @@ def issues_box(lang: str) -> html.Div:
     ], id=ISSUES_BOX, className="d-none")
 
 
+def as_of_field(lang: str) -> list:
+    """The optional as-of date: a labelled native date field (keyboard and phone friendly)
+    with its help text right under it."""
+    return [
+        dbc.Label(t("upload.as_of", lang), html_for=AS_OF, className="small mb-1"),
+        dbc.Input(id=AS_OF, type="date", size="sm", debounce=700,
+                  max=dt.date.today().isoformat(), style={"maxWidth": "14rem"}),
+        html.Div(t("upload.as_of.help", lang), id=AS_OF_HELP,
+                 className="form-text small mt-1"),
+    ]
+
+
+def as_of_value(value) -> dt.date | None:
+    """The as-of date the page sends (ISO text from the date field; empty for none).
+
+    ValueError for anything else: the value comes from the browser.
+    """
+    return parse_day(value)
+
+
+def as_of_sentence(as_of: str | None, taken: bool, lang: str) -> str | None:
+    """What the review says of a case file's as-of date: the one given, or the one taken
+    from the file (the end of the month of its latest date, or today when that month is
+    not over yet); None for files without one."""
+    day = parse_day(as_of) if as_of else None
+    if day is None:
+        return None
+    date = fmt_date(day, lang)
+    if not taken:
+        return t("upload.as_of.given", lang, date=date)
+    month_end = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1) \
+        - dt.timedelta(days=1)
+    key = "upload.as_of.default" if day == month_end else "upload.as_of.today"
+    return t(key, lang, date=date)
+
+
 def page(lang: str, limit: int, state: dict) -> html.Div:
     steps = html.Div([
         card(t("upload.step.file", lang), drop_zone(lang, limit)),
@@ -161,7 +199,8 @@ def page(lang: str, limit: int, state: dict) -> html.Div:
             dbc.Row([dbc.Col([
                 dbc.Label(t("upload.kind", lang), html_for=KIND, className="small mb-1"),
                 dbc.Select(id=KIND, options=kind_options(lang), value=AUTO, size="sm"),
-            ], md=6), dbc.Col(profile_view.chooser(lang), md=6)], className="mb-3 g-2"),
+            ], md=6), dbc.Col(profile_view.chooser(lang), md=6),
+                dbc.Col(as_of_field(lang), md=6)], className="mb-3 g-2"),
             html.Div(dbc.Progress(id=REVIEW_BAR, value=0, striped=True, animated=True,
                                   style={"height": "1.2rem"}),
                      id=REVIEW_BUSY, className="d-none"),
@@ -289,6 +328,9 @@ def review_view(summary: dict, detected: list[tuple[str, str]], preview_header: 
         verdict = dbc.Alert(t("upload.already", lang, id=summary["upload_id"]), color="info")
     elif status == "expired":
         verdict = dbc.Alert(t("upload.expired", lang), color="warning")
+    elif status == "bad_as_of":
+        verdict = dbc.Alert(t("upload.as_of.bad", lang, value=summary.get("value", "")),
+                            color="danger")
     elif errors:
         verdict = dbc.Alert(t("upload.has_errors", lang), color="danger")
     elif summary.get("busy"):
@@ -298,7 +340,7 @@ def review_view(summary: dict, detected: list[tuple[str, str]], preview_header: 
         verdict = dbc.Alert(t("upload.ok_warnings" if warnings else "upload.ok", lang),
                             color="success")
     parts = [verdict]
-    if status in ("already_loaded", "expired"):
+    if status in ("already_loaded", "expired", "bad_as_of"):
         return html.Div(parts, id=P + "verdict")
     badges = html.Div([
         dbc.Badge(t("upload.count.errors", lang, count=fmt_number(errors, 0, lang)),
@@ -309,6 +351,12 @@ def review_view(summary: dict, detected: list[tuple[str, str]], preview_header: 
                   text_color="dark" if warnings else None, id=P + "warning-count"),
     ], className="mb-3")
     parts.append(badges)
+    as_of = as_of_sentence(summary.get("as_of"), bool(summary.get("as_of_default")), lang)
+    if as_of:
+        # The date given stands out; the longer sentence of a date taken reads as text.
+        parts.append(html.P(as_of, id=P + "as-of-note",
+                            className="mb-3" if summary.get("as_of_default")
+                            else "mb-3 fw-semibold"))
     if summary.get("truncated"):
         parts.append(html.P(t("upload.truncated", lang, kept=fmt_number(
             summary["truncated"], 0, lang)), className="small text-muted"))

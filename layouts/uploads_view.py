@@ -12,7 +12,7 @@ import zoneinfo
 import pandas as pd
 
 from data.ingest.undo_rules import Refusal, UndoPreview
-from layouts.format import fmt_number
+from layouts.format import fmt_date, fmt_number
 from layouts.i18n import t
 
 GRID = "uploads-grid"
@@ -88,6 +88,8 @@ def upload_rows(uploads: pd.DataFrame, lang: str) -> list[dict]:
             "user": str(u.user or ""),
             "sha256": sha,
             "kind": kind_name(str(u.kind or ""), lang),
+            # The day a case upload's data are as of; empty for other kinds.
+            "as_of": fmt_date(getattr(u, "as_of", None), lang),
             "rows": int(u.rows or 0),
             "inserted": int(u.inserted or 0),
             "replaced": int(u.replaced or 0),
@@ -115,9 +117,12 @@ def column_defs(lang: str) -> list[dict]:
         number("id", "history.col.id", 60),
         col("when", "history.col.when", width=190, sortable=False, filter=True,
             **two_lines),
-        col("file", "history.col.file", minWidth=230, flex=2, filter=True,
+        col("file", "history.col.file", minWidth=210, flex=2, filter=True,
             tooltipField="sha256", **two_lines),
-        col("kind", "history.col.kind", width=140, filter=True, **two_lines),
+        col("kind", "history.col.kind", width=130, filter=True, **two_lines),
+        # The day a case upload's data are as of, written as the language writes dates
+        # (not sortable as text: the upload number orders them).
+        col("as_of", "history.col.as_of", width=110, sortable=False, filter=True),
         number("inserted", "history.col.inserted", 105),
         number("replaced", "history.col.replaced", 135),
         number("unchanged", "history.col.unchanged", 120),

@@ -96,3 +96,61 @@ def test_scorecard_rows_pick_court_region_and_nation_of_the_year_and_category():
     missing = rows.loc["backlog_rate"]  # nothing stored: missing, never 0
     assert math.isnan(missing["court"]) and missing["status"] == "none"
     assert missing["percentile"] is None or math.isnan(missing["percentile"])
+
+
+# --- the as-of date on /uploads and /coverage (periods.md "Data freshness") ---------------
+
+
+def test_upload_history_has_an_as_of_column_empty_for_other_kinds():
+    import datetime as dt
+
+    from layouts import uploads_view
+
+    uploads = pd.DataFrame([
+        {"id": 1, "created_at": "2026-10-01 08:00:00", "user": "a", "source": "web",
+         "kind": "cases", "filename": "c.csv", "size_bytes": 10, "sha256": "ab", "rows": 2,
+         "inserted": 2, "replaced": 0, "unchanged": 0, "warning_count": 0,
+         "status": "loaded", "undone_at": None, "undone_by": None,
+         "as_of": dt.date(2026, 9, 30)},
+        {"id": 2, "created_at": "2026-10-02 08:00:00", "user": "a", "source": "cli",
+         "kind": "surveys", "filename": "s.csv", "size_bytes": 10, "sha256": "cd",
+         "rows": 1, "inserted": 1, "replaced": 0, "unchanged": 0, "warning_count": 0,
+         "status": "loaded", "undone_at": None, "undone_by": None, "as_of": None},
+    ])
+    for lang, day in (("en", "2026-09-30"), ("ru", "30.09.2026"), ("kk", "30.09.2026")):
+        rows = {r["id"]: r["as_of"] for r in uploads_view.upload_rows(uploads, lang)}
+        assert rows == {1: day, 2: ""}
+        headers = {c["field"]: c["headerName"] for c in uploads_view.column_defs(lang)}
+        assert headers["as_of"] == {"en": "Data as of", "ru": "Данные на",
+                                    "kk": "Жағдай күні"}[lang]
+
+
+def test_coverage_shows_each_courts_as_of_date_and_the_newest_on_top():
+    import datetime as dt
+    import json
+
+    import plotly
+
+    from layouts import coverage_view
+
+    def said(component) -> str:
+        return json.dumps(component, cls=plotly.utils.PlotlyJSONEncoder, ensure_ascii=False)
+
+    courts = pd.DataFrame({"court_code": ["A1", "A2", "B1"],
+                           "region_code": ["RA", "RA", "RB"]})
+    matrix = pd.DataFrame({"court_code": ["A1", "A2", "B1"], "year": [2026] * 3,
+                           "source": ["cases", "caseload", "cases"]})
+    as_of = pd.DataFrame({"court_code": ["A1", "A2"],
+                          "as_of": [dt.date(2026, 9, 30), dt.date(2026, 11, 30)]})
+    table = said(coverage_view.court_matrix(courts, matrix, {}, "ru", set(),
+                                            coverage_view.court_dates(as_of)))
+    assert "Данные на" in table and "30.09.2026" in table and "30.11.2026" in table
+    regions = coverage_view.region_summary(courts, matrix)
+    spans = said(coverage_view.region_matrix(regions, {}, "en",
+                                             coverage_view.region_dates(courts, as_of)))
+    assert "2026-09-30–2026-11-30" in spans
+    assert "Data as of 2026-11-30." in said(coverage_view.as_of_line(dt.date(2026, 11, 30),
+                                                                     "en"))
+    assert "Деректер 30.11.2026 жағдай бойынша." in said(
+        coverage_view.as_of_line(dt.date(2026, 11, 30), "kk"))
+    assert "no as-of date" in said(coverage_view.as_of_line(None, "en"))

@@ -322,3 +322,78 @@ def test_templates_and_examples_in_russian_and_kazakh_round_trip(kind, lang):
                                 filename=f"{kind}-{lang}.csv"), None, ctx)
     assert local.kind == kind and local.error_count == 0, [i.message for i in local.errors]
     pd.testing.assert_frame_equal(local.frame, english.frame)
+
+
+# --- the as-of date (periods.md "Data freshness") ----------------------------------------
+
+
+def _texts(component) -> str:
+    import json
+
+    import plotly
+
+    return json.dumps(component, cls=plotly.utils.PlotlyJSONEncoder, ensure_ascii=False)
+
+
+@pytest.mark.parametrize(("lang", "given", "taken", "today"), [
+    ("en", "Data as of 2026-09-30.",
+     "No as-of date given: the data are taken as of 2026-09-30, the end of the month of the "
+     "file's latest date.",
+     "No as-of date given: the data are taken as of today, 2026-12-07, as the month of the "
+     "file's latest date is not over yet."),
+    ("ru", "Данные по состоянию на 30.09.2026.",
+     "Дата состояния данных не указана: данные считаются приведёнными по состоянию на "
+     "30.09.2026 — последний день месяца самой поздней даты в файле.",
+     "Дата состояния данных не указана: данные считаются приведёнными по состоянию на "
+     "сегодня, 07.12.2026, так как месяц самой поздней даты в файле ещё не закончился."),
+    ("kk", "Деректер 30.09.2026 жағдай бойынша.",
+     "Деректердің жағдай күні көрсетілмеген: деректер 30.09.2026 жағдай бойынша деп "
+     "алынады — бұл файлдағы ең кейінгі күн кіретін айдың соңғы күні.",
+     "Деректердің жағдай күні көрсетілмеген: файлдағы ең кейінгі күн кіретін ай әлі "
+     "аяқталмағандықтан, деректер бүгінгі, 07.12.2026 жағдай бойынша деп алынады."),
+])
+def test_as_of_sentence_given_or_taken_from_the_file(lang, given, taken, today):
+    assert V.as_of_sentence("2026-09-30", False, lang) == given
+    assert V.as_of_sentence("2026-09-30", True, lang) == taken
+    assert V.as_of_sentence("2026-12-07", True, lang) == today
+    assert V.as_of_sentence(None, True, lang) is None
+    summary = {"status": "valid", "error_count": 0, "warning_count": 0,
+               "as_of": "2026-09-30", "as_of_default": False}
+    assert given in _texts(V.review_view(summary, [], [], [], lang))
+    # Other kinds have none: no sentence.
+    assert "upload-as-of-note" not in _texts(V.review_view(
+        {**summary, "as_of": None}, [], [], [], lang))
+
+
+def test_as_of_value_takes_the_date_field_and_refuses_anything_else():
+    import datetime as dt
+
+    assert V.as_of_value("2026-09-30") == dt.date(2026, 9, 30)
+    assert V.as_of_value("") is None and V.as_of_value(None) is None
+    for forged in ("30.09.2026", "2026-02-30", "soon", 5, ["2026-09-30"], {"a": 1}):
+        with pytest.raises(ValueError):
+            V.as_of_value(forged)
+    said = _texts(V.review_view({"status": "bad_as_of", "value": "soon", "error_count": 0,
+                                 "warning_count": 0}, [], [], [], "ru"))
+    assert "'soon' не является датой" in said
+
+
+def test_the_as_of_field_is_labelled():
+    field = _texts(V.as_of_field("kk"))
+    assert '"html_for": "upload-as-of"' in field and '"type": "date"' in field
+    assert "Деректер қай күнгі жағдай бойынша" in field
+
+
+def test_as_of_issues_name_the_days_as_the_language_writes_them():
+    from layouts.issues import issue_text
+
+    issue = {"code": "as_of_before_data", "value": "2026-09-01",
+             "params": {"value": "2026-09-01", "latest": "2026-09-20"}}
+    assert issue_text(issue, "ru") == ("Указано, что данные приведены по состоянию на "
+                                       "01.09.2026, но в файле есть более поздняя дата "
+                                       "(20.09.2026).")
+    grain = {"code": "grain_conflict", "params": {"court": "X", "year": 2025,
+                                                  "category": "civil", "held": "year",
+                                                  "grain": "quarter", "upload": 4}}
+    assert "«год»" in issue_text(grain, "ru") and "«квартал»" in issue_text(grain, "ru")
+    assert "held as year rows" in issue_text(grain, "en")

@@ -13,7 +13,7 @@ def uploads(conn: Connection) -> pd.DataFrame:
     return frames.read_sql(
         conn,
         'SELECT id, created_at, "user", source, kind, filename, size_bytes, sha256, rows, '
-        "inserted, replaced, unchanged, warning_count, status, undone_at, undone_by "
+        "inserted, replaced, unchanged, warning_count, status, undone_at, undone_by, as_of "
         "FROM uploads ORDER BY id",
     )
 

@@ -29,6 +29,7 @@ def layout(**query) -> html.Div:
     lang = state["lang"]
     return html.Div([
         *page_top("coverage", state, t("coverage.title", lang)),
+        html.Div(id=ids.COVERAGE_AS_OF, className="mb-2"),
         dbc.Row([controls.year_control(state["year"], lang),
                  controls.region_control(state["region"], lang)], className="mb-3 g-2"),
         _card(t("coverage.low", lang), ids.COVERAGE_LOW),

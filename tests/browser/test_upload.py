@@ -412,3 +412,32 @@ def test_unknown_names_are_mapped_saved_as_a_profile_and_read_by_it_next_time(pa
     box.get_by_role("button", name="Apply and review again").click()
     expect(box).to_contain_text("Two columns are mapped to “case_id”")
     expect(page.get_by_role("button", name="Load into the database")).to_be_disabled()
+
+
+def test_the_as_of_date_set_on_the_page_is_reviewed_loaded_and_listed(page_as, tmp_path):
+    """periods.md "Data freshness": the date field is reached by its label, the review
+    says the date, and the upload history lists it with the upload."""
+    page = page_as("analyst")
+    path = tmp_path / "october-as-of.csv"
+    path.write_text("case_id,court_code,category,filed_date,resolved_date\n"
+                    f"AS-1/2025,{COURT},criminal,2025-10-01,2025-10-14\n"
+                    f"AS-2/2025,{COURT},criminal,2025-10-03,\n", encoding="utf-8")
+    open_upload(page)
+    field = page.get_by_label("Data as of")
+    expect(field).to_have_attribute("type", "date")
+    field.fill("2025-10-20")
+    field.press("Tab")
+    pick(page, path)
+    reviewed(page)
+    expect(page.locator("#upload-as-of-note")).to_have_text("Data as of 2025-10-20.")
+    expect(page.locator("#upload-verdict")).to_contain_text(
+        "No errors: the file can be loaded.")
+    load(page)
+    expect(page.locator("#upload-job-card")).to_contain_text("october-as-of.csv")
+    page.goto(page.app_url + "/uploads")
+    wait_idle(page)
+    row = page.locator("#uploads-grid .ag-center-cols-container .ag-row").filter(
+        has_text="october-as-of.csv")
+    expect(row.locator(".ag-cell[col-id='as_of']")).to_have_text("2025-10-20")
+    expect(page.locator("#uploads-grid .ag-header-cell[col-id='as_of']")).to_contain_text(
+        "Data as of")

@@ -25,6 +25,8 @@ GOOD = ("court_code;year;respondents;satisfied;trusting;примечание\r\n
         "KZ19-D01;2025;120;99;70;проверено\r\n").encode("cp1251")
 PAGE_STATE = json.dumps({"page": "upload", "type": "page-state"}, sort_keys=True,
                         separators=(",", ":"))
+UPLOADS_STATE = PAGE_STATE.replace('"upload"', '"uploads"')
+COVERAGE_STATE = PAGE_STATE.replace('"upload"', '"coverage"')
 
 
 def csrf(client) -> dict:
@@ -88,15 +90,18 @@ def run_callback(client, body: dict, timeout: float = 90) -> dict | None:
     raise TimeoutError("background callback did not finish")
 
 
-def review_body(app, token: dict | None, kind: str = V.AUTO) -> dict:
+def review_body(app, token: dict | None, kind: str = V.AUTO, lang: str = "en",
+                as_of=None) -> dict:
     return body_for(app, f"{V.REVIEW}.children",
                     {f"{V.TOKEN}.data": token, f"{V.KIND}.value": kind,
-                     f"{PAGE_STATE}.data": {**page_state({"lang": "en"}), "page": "upload"}},
+                     f"{V.AS_OF}.value": as_of,
+                     f"{PAGE_STATE}.data": {**page_state({"lang": lang}), "page": "upload"}},
                     f"{V.TOKEN}.data")
 
 
-def review(app, client, token: dict | None, kind: str = V.AUTO) -> dict | None:
-    return run_callback(client, review_body(app, token, kind))
+def review(app, client, token: dict | None, kind: str = V.AUTO, lang: str = "en",
+           as_of=None) -> dict | None:
+    return run_callback(client, review_body(app, token, kind, lang, as_of))
 
 
 def load(app, client, review_state: dict | None) -> dict | None:
@@ -356,3 +361,119 @@ def test_load_checks_again_when_the_database_changed_since_the_review(app, as_ro
     with make_engine(demo_db).connect() as conn:
         assert conn.execute(text("SELECT COUNT(*) FROM cases WHERE case_id = 'C-77/2024'")) \
             .scalar() == 0
+
+
+# --- the as-of date of a case file (periods.md "Data freshness") --------------------------
+
+# Cases of September 2025 (the demo's data are as of 2025-12-31, which stays the
+# courts' as-of date: a load here moves no other test's figures).
+SEPTEMBER = (b"case_id,court_code,category,filed_date,resolved_date\n"
+             b"AS-1/2025,KZ19-D01,criminal,2025-09-02,2025-09-10\n"
+             b"AS-2/2025,KZ19-D01,criminal,2025-09-05,2025-09-20\n")
+AS_OF_SAID = {
+    ("en", None): "No as-of date given: the data are taken as of 2025-09-30, the end of the "
+                  "month of the file's latest date.",
+    ("en", "2025-10-15"): "Data as of 2025-10-15.",
+    ("ru", None): "Дата состояния данных не указана: данные считаются приведёнными по "
+                  "состоянию на 30.09.2025 — последний день месяца самой поздней даты в файле.",
+    ("ru", "2025-10-15"): "Данные по состоянию на 15.10.2025.",
+    ("kk", None): "Деректердің жағдай күні көрсетілмеген: деректер 30.09.2025 жағдай бойынша "
+                  "деп алынады — бұл файлдағы ең кейінгі күн кіретін айдың соңғы күні.",
+    ("kk", "2025-10-15"): "Деректер 15.10.2025 жағдай бойынша.",
+}
+
+
+def review_said(answer: dict) -> str:
+    return json.dumps(answer["response"][V.REVIEW]["children"], ensure_ascii=False)
+
+
+@pytest.mark.parametrize(("lang", "as_of"), list(AS_OF_SAID))
+def test_the_review_says_what_the_case_data_are_as_of(app, as_role, lang, as_of):
+    analyst = as_role("analyst")
+    token = send_file(analyst, SEPTEMBER, "september.csv").get_json()
+    answer = review(app, analyst, token, lang=lang, as_of=as_of)
+    assert AS_OF_SAID[lang, as_of] in review_said(answer)
+    state = answer["response"][V.REVIEW_STATE]["data"]
+    assert state["ok"] is True and state["as_of"] == as_of
+
+
+def test_no_as_of_sentence_for_other_kinds(app, as_role):
+    analyst = as_role("analyst")
+    token = send_file(analyst, GOOD, "surveys-as-of.csv").get_json()
+    said = review_said(review(app, analyst, token, as_of="2025-10-15"))
+    assert V.P + "as-of-note" not in said and "as of" not in said
+
+
+def test_an_as_of_date_before_the_data_or_ahead_is_an_error(app, as_role):
+    import datetime as dt
+
+    analyst = as_role("analyst")
+    token = send_file(analyst, SEPTEMBER, "september-early.csv").get_json()
+    answer = review(app, analyst, token, as_of="2025-09-15")
+    assert answer["response"][V.LOAD]["disabled"] is True
+    rows = run_callback(analyst, body_for(
+        app, f"{V.ISSUES}.children",
+        {f"{V.REVIEW_STATE}.data": answer["response"][V.REVIEW_STATE]["data"],
+         f"{PAGE_STATE}.data": {"lang": "en"}}, f"{V.REVIEW_STATE}.data"))
+    assert ("The data are said to be as of 2025-09-15, but the file has a date after it "
+            "(2025-09-20).") in json.dumps(rows)
+    ahead = (dt.date.today() + dt.timedelta(days=2)).isoformat()
+    answer = review(app, analyst, token, as_of=ahead)
+    assert answer["response"][V.REVIEW_STATE]["data"]["status"] == "rejected"
+
+
+@pytest.mark.parametrize("forged", ["2025-13-40", "yesterday", "2025-9-1", 20251015,
+                                    {"day": 1}, ["2025-10-15"]])
+def test_a_forged_as_of_date_is_refused_with_a_sentence(app, as_role, forged):
+    analyst = as_role("analyst")
+    token = send_file(analyst, SEPTEMBER, "september-forged.csv").get_json()
+    answer = review(app, analyst, token, as_of=forged)  # 200: run_callback asserts it
+    assert "is not a date. Choose the day the data are as of" in review_said(answer)
+    assert answer["response"][V.LOAD]["disabled"] is True
+    assert answer["response"][V.REVIEW_STATE]["data"] is None
+    # The same date forged into the state a load starts from: a sentence, nothing loaded.
+    state = {"token": token["token"], "filename": "september-forged.csv", "kind": None,
+             "detected_kind": "cases", "ok": True, "status": "valid", "as_of": forged}
+    record = load(app, analyst, state)["response"][V.RESULT_DATA]["data"]
+    assert record["state"] == "failed" and "is not a date" in record["error"]
+
+
+def find_callback(app, output_id: str) -> dict:
+    return next(cb for cb in app._callback_list if f"{output_id}." in cb["output"])
+
+
+def test_the_reviewed_as_of_date_is_stored_and_shown_on_uploads_and_coverage(app, as_role,
+                                                                              demo_db):
+    from data.store.db import make_engine
+    from layouts import uploads_view
+
+    analyst = as_role("analyst")
+    token = send_file(analyst, SEPTEMBER, "september-load.csv").get_json()
+    state = review(app, analyst, token, as_of="2025-10-15")["response"][V.REVIEW_STATE]["data"]
+    report = load(app, analyst, state)["response"][V.RESULT_DATA]["data"]["report"]
+    assert report["status"] == "loaded"
+    with make_engine(demo_db).connect() as conn:
+        stored = conn.execute(text("SELECT as_of FROM uploads WHERE id = :id"),
+                              {"id": report["upload_id"]}).scalar()
+    assert str(stored)[:10] == "2025-10-15"
+    # /uploads: the column, empty for kinds without a date.
+    for lang, shown in (("en", "2025-10-15"), ("ru", "15.10.2025")):
+        body = body_for(app, f"{uploads_view.GRID}.rowData",
+                        {f"{UPLOADS_STATE}.data": {**page_state({"lang": lang}),
+                                                   "page": "uploads"}},
+                        f"{uploads_view.REFRESH}.data")
+        rows = run_callback(analyst, body)["response"][uploads_view.GRID]["rowData"]
+        mine = next(r for r in rows if r["id"] == report["upload_id"])
+        assert mine["as_of"] == shown
+        assert {r["as_of"] for r in rows if r["kind"] != mine["kind"]} == {""}
+    # /coverage: the newest date on top, each court's in its row (the demo's 2025-12-31).
+    cb = find_callback(app, "coverage-as-of")
+    page = {"page": "coverage", "type": "page-state"}
+    body = {"output": cb["output"], "outputs": _outputs(cb["output"]),
+            "inputs": [{"id": page, "property": "data",
+                    "value": {**page_state({"lang": "en"}), "page": "coverage"}}],
+            "changedPropIds": [f"{COVERAGE_STATE}.data"], "state": []}
+    answer = run_callback(as_role("staff"), body)["response"]
+    assert "Data as of 2025-12-31." in json.dumps(answer["coverage-as-of"]["children"])
+    matrix = json.dumps(answer["coverage-matrix"]["children"], ensure_ascii=False)
+    assert "Data as of" in matrix and "coverage-as-of" in matrix and "2025-12-31" in matrix
