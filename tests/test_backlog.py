@@ -21,6 +21,7 @@ from data.derive.backlog import (
 from data.derive.refresh import refresh_all
 from data.ingest.load import load_file
 from data.ingest.undo import undo
+from tests.conftest import year_end_as_of
 
 END_2024 = dt.date(2024, 12, 31)
 
@@ -219,7 +220,7 @@ CASELOAD = ("court_code,year,category,pending_start,incoming,resolved,pending_en
 def load(engine, tmp_path, name: str, body: str):
     path = tmp_path / name
     path.write_text(body, encoding="utf-8")
-    report = load_file(engine, path)
+    report = load_file(engine, path, as_of=year_end_as_of(body))
     assert report.status == "loaded", report.errors
     return report
 

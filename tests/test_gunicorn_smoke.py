@@ -7,6 +7,7 @@ per-process and Redis caches are keyed by the data version).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import shutil
@@ -18,13 +19,15 @@ from pathlib import Path
 import pytest
 
 from bench.appserver import HttpSession, free_port
-from tests.conftest import DEMO_AS_OF, IN_CI
+from tests.conftest import IN_CI
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 PASSWORD = "smoke-test-password"
 NEW_YEAR_FILE = ("court_code,year,category,pending_start,incoming,resolved,pending_end\n"
-                 "{court},2026,civil,10,100,80,30\n")
+                 "{court},2025,civil,10,100,80,30\n")
+# The demo ends with 2024 here, so that the uploaded year is a complete past year.
+AS_OF = dt.date(2025, 1, 1)
 
 
 class Browser(HttpSession):
@@ -66,7 +69,7 @@ def stack(tmp_path_factory, pg_reason):
 
     engine, admin, schema = _pg_engine(pg_reason)
     init_db(engine)
-    load_demo(engine, "small", seed=0, as_of=DEMO_AS_OF)
+    load_demo(engine, "small", seed=0, as_of=AS_OF)
     with engine.begin() as conn:
         users.add_user(conn, "smoke", "analyst", PASSWORD)
     url = engine.url.render_as_string(hide_password=False)
@@ -124,7 +127,7 @@ def _scorecard_body(url: str) -> bytes:
 
     app = create_app({"DATABASE_URL": url, "CREATE_ADMIN": False,
                       "SECRET_KEY": "only-to-build-a-payload"})
-    state = {**page_state({}), "page": "scorecard", "year": 2026}
+    state = {**page_state({}), "page": "scorecard", "year": 2025}
     return json.dumps(callback_body(app, ids.page_state("scorecard"), "data", state)).encode()
 
 
@@ -150,7 +153,7 @@ def test_page_callback_and_upload_across_two_workers(stack, tmp_path):
 
     before = {scorecard() for _ in range(6)}
     assert len(before) == 1  # both workers answer the same
-    assert all(b == [] for b in (browser.api("level=national&year=2026") for _ in range(4)))
+    assert all(b == [] for b in (browser.api("level=national&year=2025") for _ in range(4)))
     # An upload while both workers run (through the loader, as an analyst's script would).
     path = tmp_path / "new-year.csv"
     path.write_text(NEW_YEAR_FILE.format(court="KZ10-D01"), encoding="utf-8")
@@ -161,10 +164,10 @@ def test_page_callback_and_upload_across_two_workers(stack, tmp_path):
     # Every following request, whichever worker serves it, sees the new year at once.
     after = set()
     for _ in range(6):
-        rows = browser.api("level=national&year=2026&kpi=clearance_rate&category=civil")
+        rows = browser.api("level=national&year=2025&kpi=clearance_rate&category=civil")
         assert len(rows) == 1 and rows[0]["value"] == pytest.approx(80.0)
         after.add(scorecard())
-    # The scorecard asked for 2026 now shows 2026 (it showed 2025, the latest, before).
+    # The scorecard asked for 2025 now shows 2025 (it showed 2024, the latest, before).
     assert len(after) == 1 and after != before
     assert len(_pids(log)) == 2, "requests were not served by both workers"
 

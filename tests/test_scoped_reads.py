@@ -22,7 +22,8 @@ OWN, OTHER = "KZ10-D01", "KZ11-D01"
 JUDGE = Viewer("j", "judge", OWN)
 # What ScopedReads answers that is not about any court: the years, whether the data
 # are synthetic, the regions, and its own plumbing.
-NOT_COURT_LEVEL = {"years", "synthetic", "regions", "latest_year", "connect", "version"}
+NOT_COURT_LEVEL = {"years", "synthetic", "regions", "latest_year", "connect", "version",
+                   "data_as_of", "year_in_progress"}
 RAW_READS = ("data.store.repository", "data.derive.backlog", "data.derive.flags")
 
 

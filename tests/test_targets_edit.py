@@ -21,6 +21,7 @@ from data.ingest.undo_rules import edited_since
 from data.ingest.validate import Context
 from data.store.repository import kpi_values
 from kpi.catalogue import KPIS
+from tests.conftest import year_end_as_of
 
 CTX = Context(court_codes=frozenset({"A", "B"}), kpi_codes=frozenset(KPIS))
 REGIONS = "region_code,name_en,name_ru,name_kk\nKZ-75,Almaty,Алматы,Алматы\n"
@@ -90,7 +91,7 @@ def test_an_empty_court_target_removes_it_but_a_national_one_is_required():
 def _load(engine, tmp_path, name, body):
     path = tmp_path / name
     path.write_text(body, encoding="utf-8")
-    return load_file(engine, path)
+    return load_file(engine, path, as_of=year_end_as_of(body))
 
 
 @pytest.fixture

@@ -54,7 +54,7 @@ MACHINE_ROLES = frozenset({"metrics"})
 MIN_ANONYMOUS_GROUP = 5
 ANON_PREFIX = "anon-"
 # What an anonymised cell keeps: which KPI, year and category it is, its label, its value.
-ANONYMOUS_COLUMNS = frozenset({"level", "code", "year", "category", "kpi", "value"})
+ANONYMOUS_COLUMNS = frozenset({"level", "code", "year", "period", "category", "kpi", "value"})
 _ANON = re.compile(r"^anon-(\d+)-of-(\d+)$")
 
 
