@@ -5,7 +5,8 @@
 // by commas, encoded as a form.
 (function () {
   "use strict";
-  var KEPT_IN_URL = ["year", "category", "kpi", "region", "level", "spec", "units", "view"];
+  var KEPT_IN_URL = ["year", "part", "category", "kpi", "region", "level", "spec", "units",
+                     "view"];
 
   function empty(v) {
     return v === null || v === undefined || v === "" || (Array.isArray(v) && v.length === 0);

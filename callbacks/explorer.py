@@ -11,6 +11,7 @@ from data.accounts.access import ANNOTATE, Viewer
 from data.edits import annotations as notes_db
 from kpi.catalogue import KPIS, KpiDef
 from kpi.gap import GapError
+from kpi.periods import YEARLY_ONLY, Period, year_period
 from layouts import explorer_view, ids, notes_view
 from layouts.backlog_view import backlog_outputs
 from layouts.components import breadcrumbs
@@ -18,13 +19,17 @@ from layouts.i18n import t
 from layouts.params import MAX_COMPARE, payload_state
 
 
-def read_state(services: Services, state) -> tuple[dict, KpiDef, str, int | None]:
+def read_state(services: Services, state) -> tuple[dict, KpiDef, str, Period | None]:
     """The page state checked, its KPI, the category it is read in (all categories for a
-    court-level KPI) and the year (the latest with data when none is chosen)."""
+    court-level KPI) and the period (by default the year to date of the year in
+    progress, else the latest year). A KPI of yearly inputs is read in whole years."""
     state = payload_state(state)
     kpi = KPIS[state["kpi"]]
     category = "all" if kpi.grain == "court" else state["category"]
-    return state, kpi, category, services.latest_year(state["year"])
+    period, _ = services.period_or_default(state["year"], state["part"])
+    if period is not None and not period.is_year and kpi.code in YEARLY_ONLY:
+        period = year_period(services.latest_year(None) or period.year)
+    return state, kpi, category, period
 
 
 def _region(services: Services, state: dict) -> str | None:
@@ -33,14 +38,15 @@ def _region(services: Services, state: dict) -> str | None:
 
 
 def _ranked(services: Services, viewer: Viewer, state: dict, region: str | None,
-            kpi: KpiDef, category: str, year: int | None) -> pd.DataFrame:
+            kpi: KpiDef, category: str, period: Period) -> pd.DataFrame:
     """The courts (of the region, or with the courts view) or the regions, ranked."""
     if state["view"] == "courts" or region:
         courts = explorer_view.filter_courts(services.directory(viewer),
                                              {**state, "region": region})
-        return services.court_values(viewer, year, kpi.code, category, courts)
-    ranked = services.kpi_values(viewer, level="region", year=year, kpi=kpi.code,
-                                 category=category)
+        return services.court_values(viewer, period.year, kpi.code, category, courts,
+                                     period=period)
+    ranked = services.values_in(viewer, period, level="region", kpi=kpi.code,
+                                category=category)
     return services.regions()[["region_code"]].rename(columns={"region_code": "code"}).merge(
         ranked, on="code", how="left")
 
@@ -48,7 +54,8 @@ def _ranked(services: Services, viewer: Viewer, state: dict, region: str | None,
 def explorer(services: Services, state: dict | None) -> tuple:
     """Definition, breadcrumbs, unit options, trend, ranking, outlook and notes."""
     viewer = request_viewer()
-    state, kpi, category, year = read_state(services, state)
+    state, kpi, category, period = read_state(services, state)
+    year = None if period is None else period.year
     lang = state["lang"]
     names = services.unit_names(viewer, lang)
     region = _region(services, state)
@@ -65,8 +72,7 @@ def explorer(services: Services, state: dict | None) -> tuple:
         notes = notes_db.notes(conn, viewer, code=trend_codes, kpi=kpi.code)
     outlook_units = ["KZ"] + ([region] if region else [])
     outlooks = services.outlook(viewer, code=outlook_units, kpi=kpi.code, category=category)
-    national_value = trend.loc[(trend["code"] == "KZ") & (trend["year"] == year), "value"]
-    nat = float(national_value.iloc[0]) if len(national_value) else None
+    nat = _national(services, viewer, period, kpi, category)
     units = region_options + unit_options(names, services.courts(viewer)["court_code"],
                                           with_code=True)
     add = (f"/notes?unit={region or 'KZ'}&kpi={kpi.code}&year={year}"
@@ -74,12 +80,25 @@ def explorer(services: Services, state: dict | None) -> tuple:
     return (explorer_view.definition(kpi, lang), breadcrumbs(crumbs), region_options, units,
             *explorer_view.trend_outputs(trend, services.targets(viewer), notes, names, kpi,
                                          lang),
-            *explorer_view.ranking_outputs(
-                _ranked(services, viewer, state, region, kpi, category, year), nat, names,
-                kpi, year, lang),
+            *(explorer_view.ranking_outputs(
+                _ranked(services, viewer, state, region, kpi, category, period), nat, names,
+                kpi, period.code, lang) if period is not None else
+              explorer_view.ranking_outputs(pd.DataFrame(columns=["code", "value"]), None,
+                                            names, kpi, None, lang)),
             explorer_view.outlook_sentences(outlooks, outlook_units, names, kpi, lang),
             notes_view.notes_aside(notes.assign(label=notes["code"].map(names)), names, lang,
                                    add))
+
+
+def _national(services: Services, viewer: Viewer, period: Period | None, kpi: KpiDef,
+              category: str) -> float | None:
+    """The nation's value of the KPI in the period (None without one)."""
+    if period is None:
+        return None
+    nat = services.values_in(viewer, period, level="national", kpi=kpi.code,
+                             category=category)
+    return float(nat["value"].iloc[0]) if len(nat) and pd.notna(nat["value"].iloc[0]) \
+        else None
 
 
 def explorer_backlog(services: Services, state: dict | None) -> tuple:
@@ -95,34 +114,50 @@ def explorer_backlog(services: Services, state: dict | None) -> tuple:
 def explorer_funnel(services: Services, state: dict | None) -> tuple:
     """The funnel plot of the courts matching the filters against the national rate."""
     viewer = request_viewer()
-    state, kpi, category, year = read_state(services, state)
+    state, kpi, category, period = read_state(services, state)
     lang = state["lang"]
     courts = explorer_view.filter_courts(services.directory(viewer), state)
-    nat = services.kpi_values(viewer, level="national", year=year, kpi=kpi.code,
-                              category=category)
-    national_value = float(nat["value"].iloc[0]) if len(nat) else float("nan")
-    values = services.court_values(viewer, year, kpi.code, category, courts,
-                                   funnel_rate=national_value)
+    national = _national(services, viewer, period, kpi, category)
+    national_value = float("nan") if national is None else national
+    values = services.court_values(viewer, None if period is None else period.year, kpi.code,
+                                   category, courts, funnel_rate=national_value,
+                                   period=period)
     return explorer_view.funnel_outputs(values, national_value,
-                                        services.unit_names(viewer, lang), kpi, year, lang)
+                                        services.unit_names(viewer, lang), kpi,
+                                        None if period is None else period.code, lang)
 
 
 def explorer_gap(services: Services, state: dict | None) -> tuple:
     """Where the gap of the chosen region (else the nation) to the KPI's target is."""
     viewer = request_viewer()
-    state, kpi, category, year = read_state(services, state)
+    state, kpi, category, period = read_state(services, state)
     lang = state["lang"]
     region = _region(services, state)
     level, code = ("region", region) if region else ("national", "KZ")
     names = services.unit_names(viewer, lang)
     found, error = None, None
-    if year is not None:
+    if period is not None:
         try:
-            found = services.gap(viewer, level, code, year, kpi.code, category)
+            found = services.gap(viewer, level, code, period.year, kpi.code, category,
+                                 period=None if period.is_year else period.code)
         except GapError as exc:
             error = exc.code
-    return explorer_view.gap_outputs(found, error, names.get(code, code), year, names, kpi,
+    return explorer_view.gap_outputs(found, error, names.get(code, code),
+                                     None if period is None else period.code, names, kpi,
                                      lang)
+
+
+def explorer_seasonal(services: Services, state: dict | None) -> tuple:
+    """The KPI of the chosen region (else the nation) month by month in the page's year
+    against the three years before."""
+    viewer = request_viewer()
+    state, kpi, category, period = read_state(services, state)
+    region = _region(services, state)
+    level, code = ("region", region) if region else ("national", "KZ")
+    year = None if period is None else period.year
+    series = (services.monthly(viewer, level, code, kpi.code, category, year)
+              if year is not None and kpi.code not in YEARLY_ONLY else None)
+    return explorer_view.seasonal_outputs(series, year, kpi, code, state["lang"])
 
 
 def register(app, services: Services) -> None:
@@ -151,3 +186,7 @@ def register(app, services: Services) -> None:
     @app.callback(*chart_outputs("funnel"), Input(ids.page_state("explorer"), "data"))
     def funnel(state):
         return explorer_funnel(services, state)
+
+    @app.callback(*chart_outputs("seasonal"), Input(ids.page_state("explorer"), "data"))
+    def seasonal(state):
+        return explorer_seasonal(services, state)

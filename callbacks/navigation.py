@@ -7,7 +7,7 @@ from dash import ALL, MATCH, ClientsideFunction, Input, Output, State, ctx, dcc,
 
 from callbacks.context import Services
 from data.accounts.access import anonymous_position
-from layouts import ids
+from layouts import ids, period_view
 from layouts.components import data_table, synthetic_banner
 from layouts.export import to_csv_bytes, to_xlsx_bytes
 from layouts.i18n import request_language
@@ -39,9 +39,14 @@ def register(app, services: Services) -> None:
     @app.callback(Output(ids.control("year"), "options"),
                   Output(ids.control("year"), "placeholder"), Input(ids.control("year"), "id"))
     def year_options(_id):
-        years = services.years()
-        options = [{"label": str(y), "value": y} for y in reversed(years)]
-        return options, (str(years[-1]) if years else "")
+        return period_view.year_options(services.years(), services.year_in_progress(),
+                                        request_language())
+
+    @app.callback(Output(ids.control("part"), "options"),
+                  Output(ids.control("part"), "placeholder"),
+                  Input(ids.control("year"), "value"))
+    def part_options(year):
+        return period_view.part_options(*page_year(services, year), request_language())
 
     @app.callback(Output(ids.BANNER, "children"), Input(ids.URL, "pathname"),
                   State(ids.URL, "search"))
@@ -92,6 +97,16 @@ def register(app, services: Services) -> None:
         return dcc.send_bytes(to_csv_bytes(frame), f"{name}.csv")
 
 
+def page_year(services: Services, year) -> tuple:
+    """(year, as-of date, year in progress) for the part control: the year chosen, or
+    the page's default year."""
+    in_progress, years = services.year_in_progress(), services.years()
+    if not isinstance(year, int) or isinstance(year, bool) or (
+            year not in years and year != in_progress):
+        year = in_progress or (years[-1] if years else None)
+    return year, services.data_as_of(), in_progress
+
+
 def clicked_code(click: dict | None) -> str | None:
     """The unit code a click on a bar, point or tile carries (customdata), if any."""
     if click is None:
@@ -107,7 +122,7 @@ def clicked_code(click: dict | None) -> str | None:
 
 def drill_href(code: str, region_codes: set[str], state: dict) -> str:
     """Where a click on a unit goes: a region opens its courts, a court its profile (pure)."""
-    keep = {k: state.get(k) for k in ("year", "category")}
+    keep = {k: state.get(k) for k in ("year", "part", "category")}
     if code in region_codes:
         return f"/kpi/{state.get('kpi', 'clearance_rate')}" + query_string(
             {**keep, "region": code, "view": "courts"})

@@ -12,10 +12,11 @@ from dash import Input, Output
 
 from callbacks.context import Services, chart_outputs, request_viewer
 from data.accounts.access import Viewer
-from kpi.analysis import attention
+from kpi.analysis import attention, early_warning
 from kpi.catalogue import KPIS
 from kpi.gap import GapError, decomposable
-from layouts import gap_view, ids, scorecard_view
+from kpi.periods import Period, PeriodError, part_of, same_period_a_year_before, ytd
+from layouts import gap_view, ids, period_view, scorecard_view
 from layouts.params import payload_state
 
 
@@ -30,16 +31,17 @@ def boundary_geojson() -> dict | None:
 
 
 def tile_gaps(services: Services, viewer: Viewer, national: pd.DataFrame, year: int,
-              category: str, lang: str) -> dict[str, str]:
-    """KPI -> "62 % of the gap in 5 of 67 courts" for each tile off target this year."""
+              category: str, lang: str, period: str | None = None) -> dict[str, str]:
+    """KPI -> "62 % of the gap in 5 of 67 courts" for each tile off target this year
+    (or in ``period``)."""
     off = national[(national["year"] == year) & (national["status"] == "red")]
     lines: dict[str, str] = {}
     for code in off["kpi"]:
         if decomposable(KPIS[code]) is not None:
             continue
         try:
-            found = services.gap(viewer, "national", "KZ", year, code, category)
-        except GapError:
+            found = services.gap(viewer, "national", "KZ", year, code, category, period=period)
+        except (GapError, PeriodError):
             continue
         line = gap_view.tile_line(found, lang)
         if line:
@@ -49,14 +51,27 @@ def tile_gaps(services: Services, viewer: Viewer, national: pd.DataFrame, year: 
 
 def scorecard(services: Services, state: dict | None) -> tuple:
     """Tiles of the national values, the map of the chosen KPI by region, and the
-    courts needing attention, in the year and category of the page."""
+    courts needing attention, in the period and category of the page."""
     viewer = request_viewer()
     state = payload_state(state)
+    lang = state["lang"]
+    try:
+        period = services.page_period(state["year"], state["part"])
+    except PeriodError as exc:
+        return (period_view.not_reached(str(exc), lang), *scorecard_view.empty(lang)[1:],
+                None)
+    if period is None:
+        return (*scorecard_view.empty(lang), None)
+    line = period_view.period_line(period, services.data_as_of(), lang)
+    if not period.is_year:
+        return (*in_year(services, viewer, state, period), line)
+    return (*whole_year(services, viewer, state, period.year), line)
+
+
+def whole_year(services: Services, viewer: Viewer, state: dict, year: int) -> tuple:
+    """The scorecard of a complete year: tiles with their trend and outlook."""
     lang, category = state["lang"], state["category"]
-    year = services.latest_year(state["year"])
     kpi = KPIS[state["kpi"]]
-    if year is None:
-        return scorecard_view.empty(lang)
     national = services.kpi_values(viewer, level="national", category=category)
     regional = services.kpi_values(viewer, level="region", year=year, kpi=kpi.code,
                                    category="all" if kpi.grain == "court" else category)
@@ -72,9 +87,61 @@ def scorecard(services: Services, state: dict | None) -> tuple:
             payload, scorecard_view.attention_table(attention(courts), names, lang))
 
 
+def in_year(services: Services, viewer: Viewer, state: dict, period: Period) -> tuple:
+    """The scorecard of a part of a year: each tile with the same period a year before
+    and, in the year in progress, the projection to its end; the courts projected to
+    end the year worse than the last."""
+    lang, category = state["lang"], state["category"]
+    kpi = KPIS[state["kpi"]]
+    now = services.values_in(viewer, period, level="national", category=category)
+    before = _before(services, viewer, period, level="national", category=category)
+    projections: dict[str, dict] = {}
+    warning = None
+    if period.year == services.year_in_progress():
+        ahead = services.yearend(viewer, level="national", category=category)
+        projections = period_view.rows_by_kpi(ahead)
+        warning = early_warning_table(services, viewer, period, lang)
+    national = pd.concat([now, before], ignore_index=True)
+    regional = services.values_in(viewer, period, level="region", kpi=kpi.code,
+                                  category=category)
+    names = services.unit_names(viewer, lang)
+    fig, payload = scorecard_view.region_map(services.regions(), regional, names, kpi,
+                                             period.year, lang, boundary_geojson())
+    gaps = tile_gaps(services, viewer, now, period.year, category, lang, period.code)
+    context = scorecard_view.InYear(
+        part_of(period), dict(zip(before["kpi"], before["value"])), projections)
+    if warning is None:
+        courts = services.values_in(viewer, period, level="court", category="all")
+        warning = scorecard_view.attention_table(attention(courts), names, lang)
+    return (scorecard_view.tiles(national, period.year, category, lang, gaps=gaps,
+                                 in_year=context), fig, payload, warning)
+
+
+def _before(services: Services, viewer: Viewer, period: Period, **filters) -> pd.DataFrame:
+    """The cells of the same period a year before (none when the data do not reach it)."""
+    try:
+        return services.values_in(viewer, same_period_a_year_before(period), **filters)
+    except PeriodError:
+        return pd.DataFrame(columns=["kpi", "year", "value", "category"])
+
+
+def early_warning_table(services: Services, viewer: Viewer, period: Period, lang: str):
+    """Courts whose projected year-end status is worse than last year's (a judge: their
+    own court, as the year-end projection is scoped)."""
+    ahead = services.yearend(viewer, level="court", category="all")
+    last = services.kpi_values(viewer, level="court", year=period.year - 1, category="all")
+    months = int(ahead["months"].iloc[0]) if len(ahead) else 12
+    volume = services.values_in(viewer, ytd(period.year, months), level="court",
+                                category="all")
+    rows = early_warning(ahead, last, volume)
+    return scorecard_view.warning_table(rows, services.unit_names(viewer, lang), period.year,
+                                        lang)
+
+
 def register(app, services: Services) -> None:
     @app.callback(Output(ids.SCORECARD_TILES, "children"), *chart_outputs("map"),
                   Output(ids.SCORECARD_ATTENTION, "children"),
+                  Output(ids.SCORECARD_PERIOD, "children"),
                   Input(ids.page_state("scorecard"), "data"))
     def scorecard_page(state):
         return scorecard(services, state)

@@ -317,9 +317,9 @@ def _run(args, conn) -> pd.DataFrame:
         values.insert(3, "period", values["year"].astype(str))
         return values
     if args.command == "yearend":
-        from data.derive.periods import yearend
+        from data.derive.periods import YEAREND_COLUMNS, yearend
 
-        return _only(yearend(conn, args.year), filters)
+        return _only(yearend(conn, args.year), filters)[YEAREND_COLUMNS]
     if args.command == "outlook":
         return repository.outlook(conn, level=args.level, code=args.code,
                                   category=args.category, kpi=args.kpi, horizon=args.horizon)

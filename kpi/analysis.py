@@ -98,3 +98,39 @@ def scorecard_rows(values: pd.DataFrame, peers: pd.DataFrame, unit: str,
             "outlook": (outlooks or {}).get((kpi.code, cat), "insufficient_data"),
         })
     return pd.DataFrame(rows)
+
+
+STATUS_RANK = {"green": 0, "amber": 1, "red": 2}
+WARNING_COLUMNS = ["code", "kpi", "projected", "target", "tolerance", "status", "last_value",
+                   "last_status", "severity"]
+
+
+def early_warning(projected: pd.DataFrame, last_year: pd.DataFrame,
+                  volume: pd.DataFrame | None = None, limit: int = 15,
+                  min_volume: float = 30) -> pd.DataFrame:
+    """Courts whose projected year-end status is worse than last year's final status,
+    worst first (issue 26): the projected distance from target in multiples of the
+    KPI's tolerance, as ``attention`` ranks. ``projected``: rows of kpi.yearend
+    (code, kpi, projected, target, status) with each KPI's tolerance; ``last_year``:
+    the same courts' stored cells of the year before (code, kpi, value, status);
+    ``volume``: the cells of the year to date (code, kpi, denominator): as in
+    ``attention``, a projection from fewer than ``min_volume`` cases is no signal."""
+    if projected.empty:
+        return pd.DataFrame(columns=WARNING_COLUMNS)
+    if volume is not None:
+        enough = volume.loc[volume["denominator"].fillna(0) >= min_volume, ["code", "kpi"]]
+        projected = projected.merge(enough, on=["code", "kpi"], how="inner")
+    last = last_year[["code", "kpi", "value", "status"]].rename(
+        columns={"value": "last_value", "status": "last_status"})
+    rows = projected.merge(last, on=["code", "kpi"], how="inner")
+    worse = rows["status"].map(STATUS_RANK).fillna(-1) > rows["last_status"].map(
+        STATUS_RANK).fillna(99)
+    rows = rows[worse].copy()
+    if rows.empty:
+        return pd.DataFrame(columns=WARNING_COLUMNS)
+    direction = rows["kpi"].map(lambda k: KPIS[k].direction)
+    gap = distance_from_target(rows["projected"], rows["target"], direction)
+    tol = rows["tolerance"].where(rows["tolerance"] > 0, 1.0)
+    rows["severity"] = gap / tol
+    rows = rows.sort_values(["severity", "code", "kpi"], ascending=[False, True, True])
+    return rows.head(limit)[WARNING_COLUMNS].reset_index(drop=True)

@@ -158,3 +158,51 @@ def catalogue_for(period: Period) -> tuple[KpiDef, ...]:
             k = replace(k, scale=k.scale * 12 / m)
         out.append(k)
     return tuple(out)
+
+
+# --- the period of a page: a year and a part of it ----------------------------------------
+
+# The parts of a year a page can show (the URL's ``part``): the whole year, the year to
+# date, the 12 months to date, a half, a quarter or a month.
+PARTS: tuple[str, ...] = ("year", "ytd", "r12", "H1", "H2", "Q1", "Q2", "Q3", "Q4",
+                          *(f"{m:02d}" for m in range(1, 13)))
+
+
+def of_part(year: int, part: str, last_complete: int) -> Period:
+    """The period ``part`` of ``year`` names when the data are complete to the absolute
+    month ``last_complete``: the year to date and the 12 months to date end with the last
+    complete month of that year (a year the data have passed: its December, i.e. the
+    whole year). PeriodError for an unknown part."""
+    if part not in PARTS:
+        raise PeriodError(f"{part[:12]!r} is not a part of a year: one of {', '.join(PARTS)}.")
+    through = min(last_complete, month_index(year, 12)) - month_index(year, 1) + 1
+    if part == "year" or (part in ("ytd", "r12") and through >= 12):
+        return year_period(year)
+    if part in ("ytd", "r12"):
+        if through < 1:
+            raise PeriodError(f"No month of {year} is complete yet.")
+        return ytd(year, through) if part == "ytd" else _make("r12", year, through)
+    if part in ("H1", "H2"):
+        return _make("half", year, int(part[1]))
+    if part.startswith("Q"):
+        return _make("quarter", year, int(part[1]))
+    return _make("month", year, int(part))
+
+
+def part_of(period: Period) -> str:
+    """The page's ``part`` of a period (the inverse of of_part for its own year)."""
+    return {"year": "year", "ytd": "ytd", "r12": "r12"}.get(period.kind) or (
+        period.code.split("-")[-1] if period.kind != "month" else f"{period.last % 12 + 1:02d}")
+
+
+def same_period_a_year_before(period: Period) -> Period:
+    """The same months one year earlier (periods.md "same period last year")."""
+    return Period(_shift_code(period), period.kind, period.first - 12, period.last - 12)
+
+
+def _shift_code(period: Period) -> str:
+    y = period.year - 1
+    m = period.last % 12 + 1
+    return {"year": str(y), "half": f"{y}-H{(m + 5) // 6}", "quarter": f"{y}-Q{(m + 2) // 3}",
+            "month": f"{y}-{m:02d}", "ytd": f"{y}-YTD{m:02d}", "r12": f"R12-{y}-{m:02d}"
+            }[period.kind]

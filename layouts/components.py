@@ -106,11 +106,14 @@ def _cell(v, lang: str) -> str:
 
 def kpi_tile(kpi: KpiDef, row: pd.Series | None, change: float | None,
              sparkline: tuple[str, str] | None, href: str, lang: str,
-             outlook: html.Div | None = None, gap: html.Div | None = None) -> dbc.Card:
+             outlook: html.Div | None = None, gap: html.Div | None = None,
+             change_key: str = "tile.change", extra: list | None = None) -> dbc.Card:
     """One KPI of the scorecard: value, target, status, change, the outlook to the
-    horizon and a small trend.
+    horizon (or, during the year, the projection to its end) and a small trend.
 
-    ``sparkline``: (image source, text alternative) of the trend, or None.
+    ``sparkline``: (image source, text alternative) of the trend, or None;
+    ``change_key``: how the change is said (on the previous year, or on the same period
+    of it); ``extra``: more lines under the details (the same period last year).
     """
     value = None if row is None else row["value"]
     status = "none" if row is None else row["status"]
@@ -128,8 +131,9 @@ def kpi_tile(kpi: KpiDef, row: pd.Series | None, change: float | None,
         details.append(html.Div(target))
     if change is not None and not math.isnan(change):
         arrow = "▲" if change > 0 else ("▼" if change < 0 else "■")
-        details.append(html.Div(t("tile.change", lang, arrow=arrow,
+        details.append(html.Div(t(change_key, lang, arrow=arrow,
                                   value=fmt_value(abs(change), kpi.unit, lang))))
+    details += [line for line in (extra or []) if line is not None]
     if row is not None and not pd.isna(row["coverage"]) and row["coverage"] < 99.95:
         details.append(html.Div(t("tile.coverage", lang, value=fmt_coverage(row["coverage"])),
                                 className="text-warning-emphasis"))

@@ -47,6 +47,19 @@ def year_control(value: int | None, lang: str) -> dbc.Col:
         searchable=False), 2)
 
 
+def part_control(value: str | None, lang: str) -> dbc.Col:
+    # Which part of the year (kpi.periods.PARTS); options come from the data (a
+    # callback, by the year chosen); no value means the page's default period.
+    return _labelled(t("control.period_part", lang), dcc.Dropdown(
+        id=ids.control("part"), value=value, options=_initial_options(value), clearable=True,
+        searchable=False), 2)
+
+
+def period_controls(year: int | None, part: str | None, lang: str) -> list[dbc.Col]:
+    """The year and the part of it a page shows (issue 26)."""
+    return [year_control(year, lang), part_control(part, lang)]
+
+
 def category_control(value: str, lang: str) -> dbc.Col:
     options = [{"label": t(f"category.{c}", lang), "value": c} for c in ("all", *CATEGORIES)]
     return _labelled(t("control.category", lang), dcc.Dropdown(

@@ -13,6 +13,7 @@ from kpi.outlook import BOUNDS, DEFAULT_HORIZON, projection_path
 from layouts import figures, gap_view, outlook_view
 from layouts.components import table_data
 from layouts.export import json_records
+from layouts.format import period_label
 from layouts.i18n import t
 
 
@@ -71,7 +72,7 @@ def trend_outputs(trend: pd.DataFrame, targets: pd.DataFrame, notes: pd.DataFram
 
 
 def ranking_outputs(ranked: pd.DataFrame, national: float | None, names, kpi: KpiDef,
-                    year: int | None, lang: str) -> tuple:
+                    year: int | str | None, lang: str) -> tuple:
     """(figure, table payload) of the regions or courts ranked on the KPI."""
     ranked = ranked.assign(name=ranked["code"].map(names),
                            status=ranked["status"].fillna("none"))
@@ -84,20 +85,21 @@ def ranking_outputs(ranked: pd.DataFrame, national: float | None, names, kpi: Kp
     return fig, data
 
 
-def gap_outputs(found: Gap | None, error: str | None, scope: str, year: int | None,
+def gap_outputs(found: Gap | None, error: str | None, scope: str, year: int | str | None,
                 names, kpi: KpiDef, lang: str) -> tuple:
-    """(figure, table payload, sentence) of where the gap of the scope is."""
+    """(figure, table payload, sentence) of where the gap of the scope is; ``year``: the
+    year, or the period's code (said in words)."""
     title = t("gap.title", lang)
     if found is None or year is None:
         text = gap_view.error_text(error or "no_courts", lang)
         return figures.empty_figure(text, title), None, text
     fig = figures.pareto_figure(gap_view.named(found, names), title, kpi, lang)
     return (fig, gap_view.table_payload(found, names, kpi, year, lang),
-            gap_view.sentence(found, scope, year, kpi, names, lang))
+            gap_view.sentence(found, scope, period_label(str(year), lang), kpi, names, lang))
 
 
 def funnel_outputs(values: pd.DataFrame, national: float, names, kpi: KpiDef,
-                   year: int | None, lang: str) -> tuple:
+                   year: int | str | None, lang: str) -> tuple:
     """(figure, table payload) of the funnel plot of the courts with a value."""
     values = values[values["value"].notna()]
     values = values.assign(name=values["code"].map(names))
@@ -106,4 +108,18 @@ def funnel_outputs(values: pd.DataFrame, national: float, names, kpi: KpiDef,
     data = table_data(values, {"name": t("col.court", lang), "value": t("col.value", lang),
                                "denominator": t("col.volume", lang)},
                       f"{kpi.code}-funnel-{year}")
+    return fig, data
+
+
+def seasonal_outputs(series: pd.DataFrame | None, year: int | None, kpi: KpiDef, code: str,
+                     lang: str) -> tuple:
+    """(figure, table payload) of the KPI month by month (figures.seasonal_figure)."""
+    if series is None or year is None:
+        text = t("fig.seasonal.yearly_only" if year is not None else "fig.no_data", lang)
+        return figures.empty_figure(text, t("chart.seasonal", lang), 250), None
+    fig = figures.seasonal_figure(series, year, kpi, lang)
+    data = table_data(series.assign(month=series["month"].map(
+        lambda m: t(f"month.{int(m):02d}", lang))), {
+        "year": t("fig.year", lang), "month": t("col.month", lang),
+        "value": t("col.value", lang)}, f"{kpi.code}-{code}-months-{year}")
     return fig, data

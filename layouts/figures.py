@@ -1328,3 +1328,68 @@ def backlog_age_figure(rows: pd.DataFrame, lang: str = "en") -> go.Figure:
     fig.update_layout(margin_t=90)
     return fig
 
+
+
+def seasonal_figure(series: pd.DataFrame, year: int, kpi: KpiDef, lang: str = "en"
+                    ) -> go.Figure:
+    """The KPI month by month in ``year`` against the same months of the (up to 3) years
+    before: their range shaded, each drawn thin, ``year`` bold (issue 26). ``series``:
+    year, month, value (data.derive.periods.monthly_values)."""
+    title = t("fig.seasonal.title", lang, kpi=kpi_name(kpi, lang), year=year)
+    months = list(range(1, 13))
+    names = [t(f"month.{m:02d}", lang)[:3].capitalize() for m in months]
+    if series is None or series.empty or not series["value"].notna().any():
+        return empty_figure(t("fig.no_data", lang), title, 340)
+    table = series.pivot_table(index="month", columns="year", values="value").reindex(months)
+    before = [y for y in sorted(table.columns) if y < year][-3:]
+    fig = go.Figure(_validate=False)
+    if before:
+        low = table[before].min(axis=1, skipna=True).to_numpy(dtype="float64")
+        high = table[before].max(axis=1, skipna=True).to_numpy(dtype="float64")
+        band = t("fig.seasonal.band", lang, first=before[0], last=before[-1])
+        fig.add_trace(go.Scatter(x=names, y=_gapped(high), mode="lines", line={"width": 0},
+                                 showlegend=False, hoverinfo="skip"))
+        fig.add_trace(go.Scatter(x=names, y=_gapped(low), mode="lines", line={"width": 0},
+                                 fill="tonexty", fillcolor="rgba(120,120,120,0.18)",
+                                 name=band, hoverinfo="skip"))
+        for i, y in enumerate(before):
+            vals = table[y].to_numpy(dtype="float64")
+            fig.add_trace(go.Scatter(
+                x=names, y=_gapped(vals), name=str(y), mode="lines",
+                line={"color": "#8a8a8a", "width": 1, "dash": ("dot", "dash", "dashdot")[i % 3]},
+                hovertext=[f"{n} {y}: {_fmt(v, kpi, lang)}" for n, v in zip(names, vals)],
+                hovertemplate="%{hovertext}<extra></extra>"))
+    if year in table.columns:
+        vals = table[year].to_numpy(dtype="float64")
+        fig.add_trace(go.Scatter(
+            x=names, y=_gapped(vals), name=str(year), mode="lines+markers",
+            line={"color": PALETTE[0], "width": 3}, marker={"size": 7},
+            hovertext=[f"<b>{n} {year}</b>: {_fmt(v, kpi, lang)}" for n, v in zip(names, vals)],
+            hovertemplate="%{hovertext}<extra></extra>"))
+    fig.update_yaxes(title={"text": unit_label(kpi, lang)}, automargin=True)
+    fig.update_layout(hovermode="closest", showlegend=True,
+                      legend={"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom"})
+    meta = {"chart": "seasonal", "kpi": kpi.code,
+            "summary": seasonal_summary(table, year, before, kpi, lang)}
+    _base_layout(fig, title, 360, meta, lang)
+    fig.update_layout(margin_t=70)
+    return fig
+
+
+def seasonal_summary(table: pd.DataFrame, year: int, before: list[int], kpi: KpiDef,
+                     lang: str) -> str:
+    """The seasonal chart in words: the latest month of ``year`` against the range of the
+    same month in the years before."""
+    if year not in table.columns or not table[year].notna().any():
+        return t("fig.no_data", lang)
+    month = int(table[year].last_valid_index())
+    value = float(table.loc[month, year])
+    name = t(f"month.{month:02d}", lang)
+    if not before or not table.loc[month, before].notna().any():
+        return t("fig.seasonal.summary_alone", lang, month=name, year=year,
+                 value=_fmt(value, kpi, lang))
+    low, high = float(table.loc[month, before].min()), float(table.loc[month, before].max())
+    where = "below" if value < low else "above" if value > high else "within"
+    return t(f"fig.seasonal.summary_{where}", lang, month=name, year=year,
+             value=_fmt(value, kpi, lang), low=_fmt(low, kpi, lang),
+             high=_fmt(high, kpi, lang), first=before[0], last=before[-1])

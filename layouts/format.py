@@ -96,3 +96,25 @@ def fmt_date(value, lang: str = "en") -> str:
     except ValueError:
         return ""
     return "" if day is None else day.strftime(DATE_FORMATS.get(lang, DATE_FORMATS["en"]))
+
+
+def period_label(code: str, lang: str = "en") -> str:
+    """A period in words: "2026, January–September", "First half of 2026", "Q3 2026",
+    "September 2026", "12 months, October 2025–September 2026", "2026" (periods.md)."""
+    from kpi.periods import parse
+
+    p = parse(code)
+    month = t(f"month.{p.last % 12 + 1:02d}", lang)
+    if p.kind == "year":
+        return t("period.year", lang, year=p.year)
+    if p.kind == "ytd":
+        key = "period.ytd_one" if p.months == 1 else "period.ytd"
+        return t(key, lang, year=p.year, month=month)
+    if p.kind == "r12":
+        return t("period.r12", lang, year=p.year, month=month, first_year=p.first // 12,
+                 first_month=t(f"month.{p.first % 12 + 1:02d}", lang))
+    if p.kind == "half":
+        return t(f"period.half{1 if p.last % 12 < 6 else 2}", lang, year=p.year)
+    if p.kind == "quarter":
+        return t("period.quarter", lang, year=p.year, n=p.last % 12 // 3 + 1)
+    return t("period.month", lang, year=p.year, month=month)

@@ -40,7 +40,7 @@ def tile_line(gap: Gap, lang: str) -> str | None:
     return t("gap.tile", lang, share=share(part, lang), n=n, total=len(gap.courts))
 
 
-def sentence(gap: Gap, scope: str, year: int, kpi: KpiDef, names, lang: str) -> str:
+def sentence(gap: Gap, scope: str, year: int | str, kpi: KpiDef, names, lang: str) -> str:
     """The gap of the scope in the KPI's unit, and the few courts that make most of it."""
     target = fmt_value(gap.target, kpi.unit, lang)
     if gap.on_target:
@@ -77,7 +77,7 @@ def named(gap: Gap, names) -> pd.DataFrame:
     return gap.courts.assign(name=[names.get(c, c) for c in gap.courts["court_code"]])
 
 
-def table_payload(gap: Gap, names, kpi: KpiDef, year: int, lang: str) -> dict:
+def table_payload(gap: Gap, names, kpi: KpiDef, year: int | str, lang: str) -> dict:
     """The chart's table view and downloads: every contributing court, largest part
     first, the shares in percent."""
     rows = named(gap, names).assign(

@@ -26,6 +26,7 @@ CONTROL = "control"
 
 SCORECARD_TILES = "scorecard-tiles"
 SCORECARD_ATTENTION = "scorecard-attention"
+SCORECARD_PERIOD = "scorecard-period"
 EXPLORER_DEFINITION = "explorer-definition"
 EXPLORER_OUTLOOK = "explorer-outlook"
 NAV_TOGGLE = "nav-toggle"  # the menu button of the top bar on narrow screens

@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 
 from data.store.schema import CATEGORIES, COURT_LEVELS, SPECIALIZATIONS
 from kpi.catalogue import KPIS
+from kpi.periods import PARTS
 from layouts.i18n import LANGUAGES, request_language
 
 CATEGORY_CHOICES = ("all", *CATEGORIES)
@@ -63,6 +64,8 @@ def page_state(query: dict, **defaults) -> dict:
     return {
         "lang": _choice(query.get("lang"), LANGUAGES, None) or request_language(),
         "year": _year(query.get("year")) or defaults.get("year"),
+        # Which part of the year (kpi.periods.PARTS); None: the page's default period.
+        "part": _choice(query.get("part"), PARTS, None),
         "category": _choice(query.get("category"), CATEGORY_CHOICES, "all"),
         "kpi": _choice(query.get("kpi"), KPIS, defaults.get("kpi", "clearance_rate")),
         "region": str(query["region"])[:64] if query.get("region") else None,

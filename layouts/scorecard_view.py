@@ -3,6 +3,8 @@ region map with its table, courts needing attention (pure; the callbacks read)."
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import dash_bootstrap_components as dbc
 import numpy as np
 import pandas as pd
@@ -12,7 +14,7 @@ from dash.development.base_component import Component
 from kpi.analysis import change_from_previous
 from kpi.catalogue import CATALOGUE, KPIS, PILLARS, KpiDef
 from kpi.outlook import BOUNDS, projection_path
-from layouts import figures, outlook_view
+from layouts import figures, outlook_view, period_view
 from layouts.components import kpi_tile, status_badge, table_data
 from layouts.export import json_records
 from layouts.format import fmt_value
@@ -23,7 +25,8 @@ from layouts.params import query_string
 def tiles(values: pd.DataFrame, year: int, category: str, lang: str,
           targets: pd.DataFrame | None = None,
           outlooks: dict[str, dict] | None = None,
-          gaps: dict[str, str] | None = None) -> list:
+          gaps: dict[str, str] | None = None,
+          in_year: InYear | None = None) -> list:
     """Tiles by pillar for the national values of all years (pure).
 
     ``targets``: national targets of every year, so each sparkline shows the target
@@ -31,6 +34,9 @@ def tiles(values: pd.DataFrame, year: int, category: str, lang: str,
     national outlook row of each KPI (kpi.outlook), shown as a line and drawn as the
     sparkline's band to the horizon. ``gaps``: KPI -> "62 % of the gap in 5 of 67
     courts" for the tiles off target, linking to the explorer's gap chart.
+    ``in_year``: a period that is not a whole year: ``values`` then hold that period
+    (``year``) and the same period a year before; each tile says both, and the year-end
+    projection instead of the outlook when there is one.
     """
     national = values[values["category"] == category]
     this_year = national[national["year"] == year].set_index("kpi")
@@ -54,21 +60,38 @@ def tiles(values: pd.DataFrame, year: int, category: str, lang: str,
             outlook = (outlooks or {}).get(kpi.code)
             spark = _sparkline(years, vals, tgt, lang, outlook, kpi.code) \
                 if np.count_nonzero(~np.isnan(vals)) > 1 else None
-            href = f"/kpi/{kpi.code}" + query_string({"year": year, "category": category,
-                                                      "lang": lang if lang != "en" else None})
+            href = f"/kpi/{kpi.code}" + query_string({
+                "year": year, "category": category, "lang": lang if lang != "en" else None,
+                "part": None if in_year is None else in_year.part})
             gap = (gaps or {}).get(kpi.code)
             gap_line = None if gap is None else html.Div(
                 dcc.Link(gap, href=href + "#gap"), className="small kpi-gap")
-            cards.append(dbc.Col(kpi_tile(kpi, row, changes.get(kpi.code), spark, href, lang,
-                                          outlook_view.tile_line(outlook, kpi, lang),
-                                          gap_line),
-                                 xs=12, sm=6, md=4, xl=3, className="mb-2"))
+            if in_year is None:
+                tile = kpi_tile(kpi, row, changes.get(kpi.code), spark, href, lang,
+                                outlook_view.tile_line(outlook, kpi, lang), gap_line)
+            else:
+                before = in_year.before.get(kpi.code)
+                tile = kpi_tile(kpi, row, changes.get(kpi.code), None, href, lang,
+                                period_view.projection_line(
+                                    in_year.projections.get(kpi.code), kpi, lang),
+                                gap_line, "tile.change_period",
+                                [period_view.same_period_line(before, kpi, lang)])
+            cards.append(dbc.Col(tile, xs=12, sm=6, md=4, xl=3, className="mb-2"))
         if cards:
             sections.append(html.Section([
                 html.H2(t(f"pillar.{pillar}", lang), className="h5 mt-2"),
                 dbc.Row(cards, className="g-2"),
             ]))
     return sections
+
+
+@dataclass(frozen=True)
+class InYear:
+    """What a tile of a period that is not a year says besides its value."""
+
+    part: str  # the URL's part of the year
+    before: dict[str, float]  # KPI -> its value in the same period a year before
+    projections: dict[str, dict]  # KPI -> its year-end projection (kpi.yearend row)
 
 
 def _sparkline(years: list[int], values, targets: list[tuple[int, float]], lang: str,
@@ -131,6 +154,27 @@ def region_map(regions: pd.DataFrame, regional: pd.DataFrame, names: dict[str, s
         "status": t("col.status", lang), "coverage": t("col.coverage", lang)},
         f"regions-{kpi.code}-{year}")
     return fig, payload
+
+
+def warning_table(rows: pd.DataFrame, names: dict[str, str], year: int, lang: str
+                  ) -> Component:
+    """Courts projected to end the year worse than last year (kpi.analysis.early_warning),
+    each with its reason in a sentence."""
+    if rows.empty:
+        return html.P(t("scorecard.warning_none", lang), className="text-muted")
+    items = []
+    for r in rows.itertuples():
+        k = KPIS[r.kpi]
+        reason = t("scorecard.warning_reason", lang, kpi=k.names.get(lang, k.names["en"]),
+                   projected=fmt_value(r.projected, k.unit, lang), year=year,
+                   target=fmt_value(r.target, k.unit, lang), last_year=year - 1,
+                   last=fmt_value(r.last_value, k.unit, lang),
+                   last_status=t(f"status.{r.last_status}", lang))
+        items.append(html.Li([
+            dcc.Link(names.get(r.code, r.code), href=f"/court/{r.code}"), " ",
+            status_badge(r.status, lang, r.projected), html.Div(reason, className="small")],
+            className="mb-1"))
+    return html.Ul(items, className="list-unstyled small mb-0")
 
 
 def empty(lang: str) -> tuple:

@@ -295,3 +295,28 @@ def test_undo_of_a_monthly_upload_restores_exactly_what_it_replaced(loaded, tmp_
     assert snapshot() != before
     undo(loaded, r.upload_id, user="tester")
     assert snapshot() == before
+
+
+def test_caseload_frames_written_directly_report_their_year(engine, tmp_path):
+    """The national demo writes frames without a file: a row without a period is the
+    year's, as validation makes it for a file."""
+    from data.ingest.load import LoadReport, write_upload
+    from data.store.schema import KINDS
+
+    for name, body in (("regions.csv", REGIONS), ("courts.csv", COURTS)):
+        load_file(engine, put(tmp_path, name, body))
+    row = {c: None for c in KINDS["caseload"].column_names}
+    row.update(court_code="D", year=2025, category="civil", pending_start=1, incoming=4,
+               resolved=3, pending_end=2)
+    frame = pd.DataFrame([row])
+    for c in ("year", "pending_start", "incoming", "resolved", "pending_end",
+              *KINDS["caseload"].column_names[8:]):
+        frame[c] = frame[c].astype("Int64")
+    frame["period"] = frame["period"].astype("string")
+    report = write_upload(engine, "caseload", frame, LoadReport("valid", "frame"), user="t",
+                          source="demo")
+    assert report.status == "loaded"
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT period FROM caseload")).all() == [("2025",)]
+        assert periods.as_of_by_court(conn).set_index("court_code")["as_of"]["D"] == \
+            dt.date(2025, 12, 31)

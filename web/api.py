@@ -14,6 +14,7 @@ import json
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from data.accounts.access import Viewer
+from data.derive.periods import YEAREND_COLUMNS
 from data.store.schema import CATEGORIES
 from kpi.catalogue import KPIS
 from kpi.outlook import DEFAULT_HORIZON, HORIZONS
@@ -130,7 +131,7 @@ def yearend():
         rows = services.yearend(viewer, year, **filters)
     except PeriodError as exc:
         return jsonify(error=str(exc)), 404
-    return _answer(rows, fmt, "yearend.csv")
+    return _answer(rows[YEAREND_COLUMNS], fmt, "yearend.csv")
 
 
 @blueprint.get("/outlook")

@@ -151,7 +151,7 @@ YEAREND_COLUMNS = ["level", "code", "category", "kpi", "year", "months", "ytd_va
 
 
 def yearend(conn: Connection, year: int | None = None) -> pd.DataFrame:
-    """YEAREND_COLUMNS for every unit, category and KPI of a period of the year in
+    """YEAREND_COLUMNS (and the tolerance) for every unit, category and KPI of the year in
     progress (or ``year``, when the data stop inside it): its year to date, the same
     months a year before, and the projection to the year's end with its status against
     the year's target. PeriodError when there is no such year."""
@@ -191,8 +191,55 @@ def yearend(conn: Connection, year: int | None = None) -> pd.DataFrame:
     judged = attach_targets(out.assign(value=out["projected"]), repository.targets(conn))
     out["target"] = judged["target"].to_numpy()
     out["status"] = judged["status"].to_numpy()
+    out["tolerance"] = judged["tolerance"].to_numpy()
     order = {k: i for i, k in enumerate(KPIS)}
     out = out.assign(_l=out["level"].map(repository.LEVEL_ORDER), _k=out["kpi"].map(order),
                      _c=(out["category"] != "all"))
     out = out.sort_values(["_l", "code", "_c", "category", "_k"])
-    return out[YEAREND_COLUMNS].reset_index(drop=True)
+    # The tolerance the status was judged with, for early warning (not printed).
+    return out[[*YEAREND_COLUMNS, "tolerance"]].reset_index(drop=True)
+
+
+SEASONAL_COLUMNS = ["year", "month", "value"]
+
+
+def monthly_values(conn: Connection, level: str, code: str, kpi: str, category: str,
+                   years: list[int]) -> pd.DataFrame:
+    """One KPI of one unit month by month in ``years`` (year, month, value): each
+    month's KPI from the months the courts have complete (aggregate rows by quarter or
+    year have no month, so they are not in it). Every month is evaluated in one pass
+    of the engine, each month its own group."""
+    kdef = {k.code: k for k in catalogue_for(parse("2000-01"))}.get(kpi)
+    if kdef is None or not years:
+        return pd.DataFrame(columns=SEASONAL_COLUMNS)
+    parts = _parts(conn, years)
+    parts = parts[parts["m1"] == parts["m2"]]
+    unit_column = {"court": "court_code", "region": "region_code"}.get(level)
+    if unit_column is not None:
+        parts = parts[parts[unit_column] == code]
+    if category != "all":
+        parts = parts[parts["category"] == category]
+    if parts.empty:
+        return pd.DataFrame(columns=SEASONAL_COLUMNS)
+    facts = parts.assign(year=parts["year"] * 12 + parts["m1"] - 1).drop(columns=["m1", "m2"])
+    durations = pd.DataFrame(columns=["court_code", "region_code", "category", "days", "n",
+                                      "year"])
+    if kdef.kind == "median":
+        ycond, yparams = frames.in_list("year", years)
+        where = {"court": " AND court_code = :code", "region": " AND region_code = :code"
+                 }.get(level, "")
+        durations = frames.read_sql(
+            conn, "SELECT court_code, region_code, category, year * 12 + month - 1 AS year, "
+                  f"days, n FROM month_durations WHERE {ycond}{where}",
+            {**yparams, "code": code})
+        if category != "all":
+            durations = durations[durations["category"] == category]
+        for c in ("year", "days", "n"):
+            durations[c] = pd.to_numeric(durations[c]).astype("int64")
+    inputs = pd.DataFrame(columns=["court_code", "region_code", "year", *RESOURCE_COLUMNS,
+                                   *SURVEY_COLUMNS, "incoming_all", "resolved_all"])
+    cells = evaluate(facts, inputs, durations, levels=[level], kpis=[kdef])
+    cells = cells[cells["category"] == category]
+    return pd.DataFrame({"year": cells["year"] // 12, "month": cells["year"] % 12 + 1,
+                         "value": cells["value"].to_numpy()}).sort_values(
+        ["year", "month"]).reset_index(drop=True)

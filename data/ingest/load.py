@@ -410,6 +410,11 @@ def _upsert(conn: Connection, kind_name: str, frame: pd.DataFrame, upload_id: in
     kind = KINDS[kind_name]
     key = list(kind.key)
     new = frame[list(kind.column_names)].copy()
+    if "period" in kind.key:
+        # A row without a period reports its year (validation completes a file's rows
+        # the same way; frames written directly, as the demo's, come here as they are).
+        new["period"] = new["period"].astype("string").fillna(
+            new["year"].astype("Int64").astype("string"))
     data_cols = [c for c in kind.column_names if c not in key]
     for col in kind.blank_key:
         new[col] = new[col].fillna("")

@@ -41,7 +41,14 @@ from kpi import funnel
 from kpi.catalogue import KPIS
 from kpi.gap import Gap, contributions
 from kpi.outlook import DEFAULT_HORIZON
-from kpi.periods import PeriodError, catalogue_for
+from kpi.periods import (
+    Period,
+    PeriodError,
+    catalogue_for,
+    complete_months,
+    of_part,
+    year_period,
+)
 from kpi.periods import parse as parse_period
 
 LOWER_IS_BETTER = {code: k.direction == "lower" for code, k in KPIS.items()}
@@ -154,6 +161,11 @@ class ScopedReads:
                              lambda conn: repository.kpi_values(conn, **filters))
         return value.copy()
 
+    def _period_rows(self, code: str) -> pd.DataFrame:
+        """Every KPI cell of a period, all levels (data.derive.periods), per data version."""
+        return self._recent(("period", code), "period_values",
+                            lambda conn: periods.period_values(conn, code))
+
     def _directory(self) -> pd.DataFrame:
         return self._cached("courts", repository.courts)
 
@@ -174,16 +186,22 @@ class ScopedReads:
                             anonymise=anonymous, lower_is_better=LOWER_IS_BETTER)
 
     def court_values(self, viewer: Viewer, year: int | None, kpi: str, category: str,
-                     courts: pd.DataFrame, funnel_rate: float | None = None) -> pd.DataFrame:
+                     courts: pd.DataFrame, funnel_rate: float | None = None,
+                     period: Period | None = None) -> pd.DataFrame:
         """One KPI for the given courts (every one of them, with or without a value),
         anonymised for judges: the rows behind a ranking or a funnel plot.
 
-        ``year`` None (no year loaded yet) leaves the year unfiltered.
+        ``year`` None (no year loaded yet) leaves the year unfiltered; ``period`` (not a
+        whole year) reads that period's cells instead.
         With ``funnel_rate`` (the national %), each row also says where it falls in
         the funnel plot (``funnel_class``), worked out before anonymising: an
         anonymised court keeps that, but not the volume it was placed by.
         """
-        values = self._all_values(level="court", year=year, kpi=kpi, category=category)
+        if period is not None and not period.is_year:
+            values = _filtered(self._period_rows(period.code),
+                               {"level": "court", "kpi": kpi, "category": category})
+        else:
+            values = self._all_values(level="court", year=year, kpi=kpi, category=category)
         rows = courts[["court_code"]].rename(columns={"court_code": "code"}).merge(
             values, on="code", how="left")
         rows = rows.assign(level="court", year=year, kpi=kpi, category=category)
@@ -230,9 +248,7 @@ class ScopedReads:
         kpi_values; the whole period is computed once per data version. PeriodError
         (its message for the person who asked) for a code that is not a period or that
         the data do not reach."""
-        rows = self._recent(("period", period), "period_values",
-                            lambda conn: periods.period_values(conn, period))
-        rows = _filtered(rows, filters)
+        rows = _filtered(self._period_rows(period), filters)
         return scope_values(viewer, rows, asked_by_code=filters.get("code") is not None,
                             anonymise=anonymous, lower_is_better=LOWER_IS_BETTER)
 
@@ -243,6 +259,55 @@ class ScopedReads:
                             lambda conn: periods.yearend(conn, year))
         return scope_values(viewer, _filtered(rows, filters),
                             asked_by_code=filters.get("code") is not None)
+
+    def page_period(self, year: int | None, part: str | None) -> Period | None:
+        """The period a page shows for its ``year`` and ``part`` (kpi.periods.PARTS): by
+        default the year to date of the year in progress when there is one, else the
+        latest complete year; the year in progress is never a whole year. None without
+        data; PeriodError (a sentence) for a part the data do not reach yet."""
+        years, in_progress, as_of = self.years(), self.year_in_progress(), self.data_as_of()
+        if year is None or (year not in years and year != in_progress):
+            year = in_progress or (years[-1] if years else None)
+        if year is None or as_of is None:
+            return None if year is None else year_period(year)
+        if part is None or (part == "year" and year == in_progress):
+            part = "ytd" if year == in_progress else "year"
+        period = of_part(year, part, complete_months(as_of))
+        if period.end > as_of:
+            raise PeriodError(f"{period.code} is not complete yet: the data are as of "
+                              f"{as_of.isoformat()}.")
+        return period
+
+    def period_or_default(self, year: int | None, part: str | None
+                          ) -> tuple[Period | None, str | None]:
+        """(the page's period, None), or (the year's default period, the sentence why the
+        part asked for cannot be shown yet)."""
+        try:
+            return self.page_period(year, part), None
+        except PeriodError as exc:
+            return self.page_period(year, None), str(exc)
+
+    def values_in(self, viewer: Viewer, period: Period, anonymous: bool = False,
+                  **filters) -> pd.DataFrame:
+        """KPI cells of a period for the viewer: the stored cells of a complete year, or
+        the period's composed cells (period_values), with a ``period`` column."""
+        if period.is_year:
+            rows = self.kpi_values(viewer, anonymous, year=period.year, **filters)
+            return rows.assign(period=period.code)
+        return self.period_values(viewer, period.code, anonymous, **filters)
+
+    def monthly(self, viewer: Viewer, level: str, code: str, kpi: str, category: str,
+                year: int) -> pd.DataFrame:
+        """One KPI of one unit month by month in ``year`` and the 3 years before (year,
+        month, value; data.derive.periods.monthly_values); empty for a court the viewer
+        may not see."""
+        if not self._may_see(viewer, level, code):
+            return pd.DataFrame(columns=periods.SEASONAL_COLUMNS)
+        years = [year - 3, year - 2, year - 1, year]
+        return self._recent(_query_key({"level": level, "code": code, "kpi": kpi,
+                                        "category": category, "year": year}), "monthly",
+                            lambda conn: periods.monthly_values(conn, level, code, kpi,
+                                                                category, years))
 
     def as_of_by_court(self, viewer: Viewer) -> pd.DataFrame:
         """court_code, as_of of the courts the viewer may see."""
@@ -278,9 +343,7 @@ class ScopedReads:
         def cells_of(**filters) -> pd.DataFrame:
             if period is None:
                 return self._all_values(year=year, **filters)
-            rows = self._recent(("period", period), "period_values",
-                                lambda conn: periods.period_values(conn, period))
-            return _filtered(rows, filters)
+            return _filtered(self._period_rows(period), filters)
 
         scope = cells_of(level=level, code=code, category=category)
         scope = scope[scope["kpi"] == kpi]

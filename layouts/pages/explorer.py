@@ -30,6 +30,7 @@ def layout(code: str | None = None, **query) -> html.Div:
             html.P(id=ids.EXPLORER_OUTLOOK, className="small mb-1", **attrs(aria_live="polite")),
             html.Div(id=ids.EXPLORER_NOTES)]),
         chart_card("ranking", t(f"explorer.ranking_{state['view']}", lang), lang),
+        chart_card("seasonal", t("chart.seasonal", lang), lang),
     ]
     if decomposable(kpi) is None:  # where the gap is: the scorecard's tiles link here
         charts.append(html.Div(chart_card("gap", t("gap.title", lang), lang, extra=[
@@ -51,7 +52,7 @@ def layout(code: str | None = None, **query) -> html.Div:
                  className="d-flex align-items-center flex-wrap gap-2 mb-2"),
         html.Div(id=ids.EXPLORER_DEFINITION),
         dbc.Row([controls.kpi_control(state["kpi"], lang),
-                 controls.year_control(state["year"], lang),
+                 *controls.period_controls(state["year"], state["part"], lang),
                  controls.category_control(state["category"], lang)], className="mb-2 g-2"),
         dbc.Row([controls.region_control(state["region"], lang),
                  controls.level_control(state["level"], lang),

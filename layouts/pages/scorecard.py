@@ -8,7 +8,7 @@ from dash import dcc, html
 
 from kpi.catalogue import KPIS
 from layouts import controls, ids
-from layouts.components import chart_card, page_store, report_link
+from layouts.components import attrs, chart_card, page_store, report_link
 from layouts.i18n import page_title, t
 from layouts.params import page_state
 
@@ -25,10 +25,11 @@ def layout(**query) -> html.Div:
         html.Div([html.H1(t("scorecard.title", lang), className="h3 mb-0 me-auto"),
                   report_link("national", None, state["year"], lang)],
                  className="d-flex align-items-center flex-wrap gap-2 mt-3 mb-2"),
-        dbc.Row([controls.year_control(state["year"], lang),
+        dbc.Row([*controls.period_controls(state["year"], state["part"], lang),
                  controls.category_control(state["category"], lang),
                  controls.kpi_control(state["kpi"], lang, "control.map_kpi")],
                 className="mb-3 g-2"),
+        html.Div(id=ids.SCORECARD_PERIOD, **attrs(aria_live="polite")),
         dcc.Loading(html.Div(id=ids.SCORECARD_TILES), delay_show=300),
         dbc.Row([
             dbc.Col(chart_card("map", t("scorecard.map", lang, kpi=kpi_name), lang,
