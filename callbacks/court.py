@@ -9,9 +9,11 @@ from dash import Input, Output
 from callbacks.context import Services, chart_outputs, request_viewer
 from data.accounts.access import ANNOTATE, Viewer
 from data.edits import annotations as notes_db
-from kpi.catalogue import CATALOGUE
+from kpi.analysis import early_warning
+from kpi.catalogue import CATALOGUE, KPIS
 from kpi.gap import GapError, decomposable
-from layouts import court_view, figures, gap_view, ids
+from kpi.periods import YEARLY_ONLY, Period, PeriodError, same_period_a_year_before, ytd
+from layouts import court_view, explorer_view, figures, gap_view, ids, period_view
 from layouts.backlog_view import backlog_outputs
 from layouts.i18n import t
 from layouts.params import payload_state
@@ -34,25 +36,33 @@ def court_profile(services: Services, state: dict | None) -> tuple:
         return court_view.refused(state["court"], viewer.may_see_court(state["court"]), lang)
     code, region = court["court_code"], court["region_code"]
     names = services.unit_names(viewer, lang)
-    year = services.latest_year(state["year"])
+    period, _ = services.period_or_default(state["year"], state["part"])
+    year = None if period is None else period.year
     courts = services.directory(viewer)
     peers = int(((courts["level"] == court["level"])
                  & (courts["specialization"] == court["specialization"])).sum())
-    values = services.kpi_values(viewer, code=[code, region, "KZ"])
+    values = yearly = services.kpi_values(viewer, code=[code, region, "KZ"])
+    if period is not None and not period.is_year:
+        # The period and the same months a year before, in place of the years.
+        values = pd.concat([services.values_in(viewer, period, code=[code, region, "KZ"]),
+                            _before(services, viewer, period, code=[code, region, "KZ"])],
+                           ignore_index=True)
     own_outlook = services.outlook(viewer, code=code, category=sorted({category, "all"}))
     outlooks = dict(zip(zip(own_outlook["kpi"], own_outlook["category"]),
                         own_outlook["outlook"]))
     table = None
     if year:
         # The percentile among peers names no other court, so all peers count.
-        peer_values = services.peer_values(viewer, code, year, sorted({category, "all"}))
+        peer_values = services.peer_values(viewer, code, year, sorted({category, "all"}),
+                                           period)
         table = court_view.scorecard_table(court_view.scorecard_rows(
             values, peer_values, code, region, year, category, outlooks), lang)
     flagged = services.flags(viewer)
     flagged = flagged[(flagged["court_code"] == code)
                       & ((flagged["category"] == category) | (category == "all"))]
     sent = services.coverage_matrix(viewer)
-    gaps = court_gaps(services, viewer, values, code, region, year, category, names, lang) \
+    gaps = court_gaps(services, viewer, values, code, region, year, category, names, lang,
+                      None if period is None or period.is_year else period.code) \
         if year else []
     return (court_view.crumbs(code, region, names, lang),
             court_view.header(court, names, peers, state["year"], lang), table,
@@ -60,12 +70,12 @@ def court_profile(services: Services, state: dict | None) -> tuple:
             court_view.sent_table(sent[sent["court_code"] == code], lang),
             *court_view.flow_outputs(services.case_flow(viewer, "court", code, category),
                                      flagged, code, lang),
-            *court_view.trends_outputs(values, code, category, lang))
+            *court_view.trends_outputs(yearly, code, category, lang))
 
 
 def court_gaps(services: Services, viewer: Viewer, values: pd.DataFrame, code: str,
-               region: str, year: int, category: str, names, lang: str
-               ) -> list[tuple[str, str]]:
+               region: str, year: int, category: str, names, lang: str,
+               period: str | None = None) -> list[tuple[str, str]]:
     """(KPI name, sentence) of the court's part of its region's and the nation's gap,
     for each KPI where that scope is off target in the year."""
     out = []
@@ -82,13 +92,51 @@ def court_gaps(services: Services, viewer: Viewer, values: pd.DataFrame, code: s
                 continue
             level = "national" if scope == "KZ" else "region"
             try:
-                found = services.gap(viewer, level, scope, year, kpi.code, cat)
-            except GapError:
+                found = services.gap(viewer, level, scope, year, kpi.code, cat, period=period)
+            except (GapError, PeriodError):
                 continue
             line = gap_view.court_line(found, code, names.get(scope, scope), kpi, lang)
             if line:
                 out.append((kpi.names.get(lang, kpi.names["en"]), line))
     return out
+
+
+def court_in_year(services: Services, state: dict | None) -> tuple:
+    """The court in the year in progress: the page's period in words, each KPI's year
+    to date, the same months a year before and the projection to the year's end, whether
+    the court is on the scorecard's early-warning list, and a KPI month by month."""
+    viewer = request_viewer()
+    state = payload_state(state)
+    lang, code = state["lang"], state["court"]
+    court = _court(services, viewer, code)
+    period, message = services.period_or_default(state["year"], state["part"])
+    if court is None or period is None:
+        return None, *explorer_view.seasonal_outputs(None, None, KPIS[state["kpi"]], code,
+                                                     lang)
+    line = period_view.period_line(period, services.data_as_of(), lang)
+    ahead = pd.DataFrame()
+    warned = pd.DataFrame()
+    if period.year == services.year_in_progress():
+        ahead = services.yearend(viewer, code=code, category="all")
+        last = services.kpi_values(viewer, level="court", code=code, year=period.year - 1,
+                                   category="all")
+        months = int(ahead["months"].iloc[0]) if len(ahead) else 12
+        volume = services.values_in(viewer, ytd(period.year, months), level="court",
+                                    code=code, category="all")
+        warned = early_warning(ahead, last, volume)
+    kpi = KPIS[state["kpi"]]
+    series = (services.monthly(viewer, "court", code, kpi.code, "all", period.year)
+              if kpi.code not in YEARLY_ONLY else None)
+    return (court_view.in_year_card(line, message, ahead, warned, lang),
+            *explorer_view.seasonal_outputs(series, period.year, kpi, code, lang))
+
+
+def _before(services: Services, viewer: Viewer, period: Period, **filters) -> pd.DataFrame:
+    """The cells of the same months a year before (none when the data do not reach them)."""
+    try:
+        return services.values_in(viewer, same_period_a_year_before(period), **filters)
+    except PeriodError:
+        return pd.DataFrame(columns=["level", "code", "year", "kpi", "category", "value"])
 
 
 def court_notes(services: Services, state: dict | None) -> list | None:
@@ -129,6 +177,11 @@ def register(app, services: Services) -> None:
                   prevent_initial_call="initial_duplicate")
     def profile(state):
         return court_profile(services, state)
+
+    @app.callback(Output(ids.COURT_IN_YEAR, "children"), *chart_outputs("court_seasonal"),
+                  Input(ids.page_state("court"), "data"))
+    def in_year(state):
+        return court_in_year(services, state)
 
     @app.callback(Output(ids.COURT_NOTES, "children"), Input(ids.page_state("court"), "data"))
     def notes(state):

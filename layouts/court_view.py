@@ -134,3 +134,35 @@ def notes_panel(found: pd.DataFrame, notes: pd.DataFrame, names, lang: str,
                                             table_id="court-flags"),
                      className="table-responsive"),
             notes_view.notes_aside(notes, names, lang, add)]
+
+
+def in_year_card(line, message: str | None, ahead: pd.DataFrame, warned: pd.DataFrame,
+                 lang: str):
+    """The period the page shows, and during the year in progress each KPI's year to
+    date, the same months a year before and its projection to the year's end, with
+    whether the court is on the scorecard's early-warning list."""
+    body: list = [line]
+    if message:
+        body.append(html.P(message, className="small text-muted"))
+    own = ahead[ahead["category"] == "all"] if len(ahead) else ahead
+    if len(warned):
+        kpis = ", ".join(KPIS[k].names.get(lang, KPIS[k].names["en"]) for k in warned["kpi"])
+        body.append(dbc.Alert(t("court.warning", lang, kpis=kpis), color="warning",
+                              className="py-2 small"))
+    if len(own):
+        head = html.Thead(html.Tr([html.Th(t(k, lang)) for k in (
+            "col.kpi", "col.value", "col.last_year", "col.projected", "col.target",
+            "col.status")]))
+        rows = []
+        for r in own.itertuples():
+            k = KPIS[r.kpi]
+            rows.append(html.Tr([
+                html.Td(k.names.get(lang, k.names["en"])),
+                html.Td(fmt_value(r.ytd_value, k.unit, lang)),
+                html.Td(fmt_value(r.same_period_last_year, k.unit, lang)),
+                html.Td(fmt_value(r.projected, k.unit, lang)),
+                html.Td(fmt_value(r.target, k.unit, lang)),
+                html.Td(status_badge(r.status, lang, r.projected))]))
+        body.append(html.Div(dbc.Table([head, html.Tbody(rows)], size="sm",
+                                       className="small mb-0"), className="table-responsive"))
+    return dbc.Card(dbc.CardBody(body), className="mb-3")

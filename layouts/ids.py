@@ -44,6 +44,7 @@ COURT_GAP = "court-gap"  # the court's part of its region's and the nation's gap
 OUTLOOK_GRID = "outlook-grid"  # the outlook page's grid: every series, will it meet its target
 COURT_HEADER = "court-header"
 COURT_SCORECARD = "court-scorecard"
+COURT_IN_YEAR = "court-in-year"
 COURT_DATA_SENT = "court-data-sent"
 COMPARE_GRID = "compare-grid"
 COVERAGE_MATRIX = "coverage-matrix"

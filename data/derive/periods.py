@@ -225,12 +225,15 @@ def monthly_values(conn: Connection, level: str, code: str, kpi: str, category: 
     durations = pd.DataFrame(columns=["court_code", "region_code", "category", "days", "n",
                                       "year"])
     if kdef.kind == "median":
+        # Merged in SQL to the unit's (month, category, days): a nation's four years of
+        # duration counts are millions of rows, their merge a few ten thousand.
         ycond, yparams = frames.in_list("year", years)
         where = {"court": " AND court_code = :code", "region": " AND region_code = :code"
                  }.get(level, "")
         durations = frames.read_sql(
-            conn, "SELECT court_code, region_code, category, year * 12 + month - 1 AS year, "
-                  f"days, n FROM month_durations WHERE {ycond}{where}",
+            conn, "SELECT :code AS court_code, :code AS region_code, category, "
+                  f"year * 12 + month - 1 AS year, days, SUM(n) AS n FROM month_durations "
+                  f"WHERE {ycond}{where} GROUP BY category, year, month, days",
             {**yparams, "code": code})
         if category != "all":
             durations = durations[durations["category"] == category]

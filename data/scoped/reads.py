@@ -215,7 +215,7 @@ class ScopedReads:
                             lower_is_better=LOWER_IS_BETTER, keep=keep)
 
     def peer_values(self, viewer: Viewer, court: str, year: int,
-                    categories: Sequence[str]) -> pd.DataFrame:
+                    categories: Sequence[str], period: Period | None = None) -> pd.DataFrame:
         """The values of ``court``'s peers (same level and specialisation, the court
         included) in ``year``: kpi, category and value only, no court named, for the
         court's percentile among them. Empty for a court the viewer may not see."""
@@ -228,7 +228,12 @@ class ScopedReads:
         peers = directory[(directory["level"] == own["level"])
                           & (directory["specialization"] == own["specialization"])]
         # Level + year (indexed) and a filter here beats an IN list of 300 codes.
-        values = self._all_values(level="court", year=year, category=sorted(set(categories)))
+        if period is not None and not period.is_year:
+            values = _filtered(self._period_rows(period.code),
+                               {"level": "court", "category": sorted(set(categories))})
+        else:
+            values = self._all_values(level="court", year=year,
+                                      category=sorted(set(categories)))
         return values.loc[values["code"].isin(set(peers["court_code"])), columns] \
             .reset_index(drop=True)
 
@@ -384,8 +389,10 @@ class ScopedReads:
         version. Empty for a court the viewer may not see."""
         if not self._may_see(viewer, level, code):
             return pd.DataFrame(columns=BACKLOG_COLUMNS)
-        return self._cached(f"backlog:{level}:{code}:{category}",
+        rows = self._cached(f"backlog:{level}:{code}:{category}",
                             lambda conn: backlog_age(conn, level, code, category=category))
+        # The age on 31 December of a year not over yet is not a year's figure.
+        return rows[rows["year"] != self.year_in_progress()].reset_index(drop=True)
 
     def coverage_matrix(self, viewer: Viewer) -> pd.DataFrame:
         """Per court and year, 'cases' or 'caseload': the courts the viewer may see."""

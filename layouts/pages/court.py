@@ -7,7 +7,7 @@ import dash_bootstrap_components as dbc
 from dash import html
 
 from layouts import controls, ids
-from layouts.components import chart_card, page_store
+from layouts.components import attrs, chart_card, page_store
 from layouts.i18n import page_title, t
 from layouts.params import page_state
 
@@ -22,8 +22,9 @@ def layout(code: str | None = None, **query) -> html.Div:
         page_store("court", state, court=str(code or "")[:64]),
         html.Div(id=ids.BREADCRUMBS),
         html.Div(id=ids.COURT_HEADER),
-        dbc.Row([controls.year_control(state["year"], lang),
+        dbc.Row([*controls.period_controls(state["year"], state["part"], lang),
                  controls.category_control(state["category"], lang)], className="mb-3 g-2"),
+        html.Div(id=ids.COURT_IN_YEAR, **attrs(aria_live="polite")),
         dbc.Card([
             dbc.CardHeader(html.H2(t("court.scorecard", lang), className="h6 mb-0")),
             dbc.CardBody([html.Div(id=ids.COURT_SCORECARD, className="table-responsive"),
@@ -43,4 +44,5 @@ def layout(code: str | None = None, **query) -> html.Div:
         chart_card("court_backlog", t("backlog.title", lang), lang, extra=[
             html.P(id=ids.COURT_BACKLOG_NOTE, className="small mb-1")]),
         chart_card("trends", t("court.trends", lang), lang),
+        chart_card("court_seasonal", t("chart.seasonal", lang), lang),
     ])
