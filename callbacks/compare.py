@@ -5,11 +5,12 @@ The parts are built by layouts.compare_view.
 
 from __future__ import annotations
 
-from dash import Input, Output
+import pandas as pd
+from dash import Input, Output, html
 
 from callbacks.context import Services, chart_outputs, request_viewer, unit_options
 from kpi.catalogue import KPIS
-from layouts import compare_view, ids
+from layouts import compare_view, ids, period_view
 from layouts.params import MAX_COMPARE, payload_state
 
 # --- what the callbacks do --------------------------------------------------------------
@@ -30,12 +31,23 @@ def compare_page(services: Services, state: dict | None) -> tuple:
     units = units[:MAX_COMPARE]
     if len(units) < 2:
         return options, *compare_view.too_few(lang)
-    year = services.latest_year(state["year"])
+    period, message = services.period_or_default(state["year"], state["part"])
     kpi = KPIS[state["kpi"]]
     values = services.kpi_values(viewer, code=units)
-    grid = compare_view.grid(values, units, names, year, category, lang)
+    shown = values
+    if period is not None and not period.is_year:
+        # The grid in the period, against the same months a year before.
+        shown = pd.concat([services.values_in(viewer, period, code=units),
+                           services.values_a_year_before(viewer, period, code=units)],
+                          ignore_index=True)
+    year = None if period is None else period.year
+    grid = compare_view.grid(shown, units, names, year, category, lang)
     fig, data = compare_view.trend(values, kpi, category, names, lang)
-    return options, compare_view.grid_part(grid, too_many, lang), fig, data
+    head = [] if period is None else [period_view.period_line(period, services.data_as_of(),
+                                                              lang)]
+    if message:
+        head.append(html.P(message, className="small text-muted"))
+    return options, [*head, compare_view.grid_part(grid, too_many, lang)], fig, data
 
 
 # --- the callbacks: which ids, and one line each ------------------------------------------

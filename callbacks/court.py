@@ -12,7 +12,7 @@ from data.edits import annotations as notes_db
 from kpi.analysis import early_warning
 from kpi.catalogue import CATALOGUE, KPIS
 from kpi.gap import GapError, decomposable
-from kpi.periods import YEARLY_ONLY, Period, PeriodError, same_period_a_year_before, ytd
+from kpi.periods import YEARLY_ONLY, PeriodError, ytd
 from layouts import court_view, explorer_view, figures, gap_view, ids, period_view
 from layouts.backlog_view import backlog_outputs
 from layouts.i18n import t
@@ -44,8 +44,9 @@ def court_profile(services: Services, state: dict | None) -> tuple:
     values = yearly = services.kpi_values(viewer, code=[code, region, "KZ"])
     if period is not None and not period.is_year:
         # The period and the same months a year before, in place of the years.
-        values = pd.concat([services.values_in(viewer, period, code=[code, region, "KZ"]),
-                            _before(services, viewer, period, code=[code, region, "KZ"])],
+        scope = [code, region, "KZ"]
+        values = pd.concat([services.values_in(viewer, period, code=scope),
+                            services.values_a_year_before(viewer, period, code=scope)],
                            ignore_index=True)
     own_outlook = services.outlook(viewer, code=code, category=sorted({category, "all"}))
     outlooks = dict(zip(zip(own_outlook["kpi"], own_outlook["category"]),
@@ -130,13 +131,6 @@ def court_in_year(services: Services, state: dict | None) -> tuple:
     return (court_view.in_year_card(line, message, ahead, warned, lang),
             *explorer_view.seasonal_outputs(series, period.year, kpi, code, lang))
 
-
-def _before(services: Services, viewer: Viewer, period: Period, **filters) -> pd.DataFrame:
-    """The cells of the same months a year before (none when the data do not reach them)."""
-    try:
-        return services.values_in(viewer, same_period_a_year_before(period), **filters)
-    except PeriodError:
-        return pd.DataFrame(columns=["level", "code", "year", "kpi", "category", "value"])
 
 
 def court_notes(services: Services, state: dict | None) -> list | None:

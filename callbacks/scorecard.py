@@ -15,7 +15,7 @@ from data.accounts.access import Viewer
 from kpi.analysis import attention, early_warning
 from kpi.catalogue import KPIS
 from kpi.gap import GapError, decomposable
-from kpi.periods import Period, PeriodError, part_of, same_period_a_year_before, ytd
+from kpi.periods import Period, PeriodError, part_of, ytd
 from layouts import gap_view, ids, period_view, scorecard_view
 from layouts.params import payload_state
 
@@ -94,7 +94,7 @@ def in_year(services: Services, viewer: Viewer, state: dict, period: Period) -> 
     lang, category = state["lang"], state["category"]
     kpi = KPIS[state["kpi"]]
     now = services.values_in(viewer, period, level="national", category=category)
-    before = _before(services, viewer, period, level="national", category=category)
+    before = services.values_a_year_before(viewer, period, level="national", category=category)
     projections: dict[str, dict] = {}
     warning = None
     if period.year == services.year_in_progress():
@@ -116,13 +116,6 @@ def in_year(services: Services, viewer: Viewer, state: dict, period: Period) -> 
     return (scorecard_view.tiles(national, period.year, category, lang, gaps=gaps,
                                  in_year=context), fig, payload, warning)
 
-
-def _before(services: Services, viewer: Viewer, period: Period, **filters) -> pd.DataFrame:
-    """The cells of the same period a year before (none when the data do not reach it)."""
-    try:
-        return services.values_in(viewer, same_period_a_year_before(period), **filters)
-    except PeriodError:
-        return pd.DataFrame(columns=["kpi", "year", "value", "category"])
 
 
 def early_warning_table(services: Services, viewer: Viewer, period: Period, lang: str):

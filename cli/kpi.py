@@ -286,7 +286,8 @@ def _gap(args, engine) -> int:
         return 1
     label = args.period or str(year)
     try:
-        found = reads.gap(SYSTEM, args.level, code, year, args.kpi, args.category,
+        # With --period the period decides (its year is in its code).
+        found = reads.gap(SYSTEM, args.level, code, int(year or 0), args.kpi, args.category,
                           period=args.period)
     except GapError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -9,6 +9,7 @@ import math
 
 import pandas as pd
 from dash import html
+from dash.development.base_component import Component
 
 from kpi.catalogue import KpiDef
 from kpi.periods import PARTS, Period, PeriodError, complete_months, of_part
@@ -66,7 +67,7 @@ def year_options(years: list[int], in_progress: int | None, lang: str
 
 def period_line(period: Period, as_of: dt.date | None, lang: str) -> html.P:
     """"2026, January–September · data as of 30.09.2026" above a page's values."""
-    parts = [html.Strong(period_label(period.code, lang))]
+    parts: list[Component] = [html.Strong(period_label(period.code, lang))]
     if as_of is not None and not period.is_year:
         parts.append(html.Span(" · " + t("period.as_of", lang, date=fmt_date(as_of, lang))))
     return html.P(parts, className="period-line mb-2")

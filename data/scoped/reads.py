@@ -47,6 +47,7 @@ from kpi.periods import (
     catalogue_for,
     complete_months,
     of_part,
+    same_period_a_year_before,
     year_period,
 )
 from kpi.periods import parse as parse_period
@@ -313,6 +314,14 @@ class ScopedReads:
                                         "category": category, "year": year}), "monthly",
                             lambda conn: periods.monthly_values(conn, level, code, kpi,
                                                                 category, years))
+
+    def values_a_year_before(self, viewer: Viewer, period: Period, **filters) -> pd.DataFrame:
+        """The cells of the same months a year before ``period`` (none when the data do
+        not reach them): what an in-year value is set against."""
+        try:
+            return self.values_in(viewer, same_period_a_year_before(period), **filters)
+        except PeriodError:
+            return pd.DataFrame(columns=["level", "code", "year", "kpi", "category", "value"])
 
     def as_of_by_court(self, viewer: Viewer) -> pd.DataFrame:
         """court_code, as_of of the courts the viewer may see."""

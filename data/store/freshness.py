@@ -24,7 +24,7 @@ def newest_as_of_by_region(conn: Connection) -> dict[str, dt.date | None]:
     """Every region, with the newest as-of date of any of its courts (None: no data)."""
     regions = [r[0] for r in conn.execute(
         text("SELECT region_code FROM regions ORDER BY region_code"))]
-    newest = dict(conn.execute(text(
+    newest: dict[str, object] = dict(conn.execute(text(
         "SELECT c.region_code, MAX(a.as_of) FROM court_as_of a "
         "JOIN courts c ON c.court_code = a.court_code GROUP BY c.region_code")).tuples().all())
     out: dict[str, dt.date | None] = {}

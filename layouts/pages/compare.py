@@ -22,7 +22,7 @@ def layout(**query) -> html.Div:
     return html.Div([
         *page_top("compare", state, t("compare.title", lang)),
         dbc.Row([controls.units_control(state["units"], lang)], className="mb-2 g-2"),
-        dbc.Row([controls.year_control(state["year"], lang),
+        dbc.Row([*controls.period_controls(state["year"], state["part"], lang),
                  controls.category_control(state["category"], lang),
                  controls.kpi_control(state["kpi"], lang)], className="mb-3 g-2"),
         dbc.Card([
