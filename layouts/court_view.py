@@ -151,8 +151,8 @@ def in_year_card(line, message: str | None, ahead: pd.DataFrame, warned: pd.Data
                               className="py-2 small"))
     if len(own):
         head = html.Thead(html.Tr([html.Th(t(k, lang)) for k in (
-            "col.kpi", "col.value", "col.last_year", "col.projected", "col.target",
-            "col.status")]))
+            "col.kpi", "period.part.ytd", "period.col.before", "period.col.yearend",
+            "col.target", "col.status")]))
         rows = []
         for r in own.itertuples():
             k = KPIS[r.kpi]

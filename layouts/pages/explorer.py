@@ -58,6 +58,7 @@ def layout(code: str | None = None, **query) -> html.Div:
                  controls.level_control(state["level"], lang),
                  controls.spec_control(state["spec"], lang),
                  controls.view_control(state["view"], lang)], className="mb-2 g-2"),
+        html.Div(id=ids.EXPLORER_PERIOD, **attrs(aria_live="polite")),
         dbc.Row([controls.units_control(state["units"], lang, "control.trend_units")],
                 className="mb-3 g-2"),
         *charts,
