@@ -24,6 +24,7 @@ from layouts.figures import NATIONAL_COLOR, STATUS_COLORS
 from layouts.i18n import t
 from layouts.report import charts
 from layouts.report.content import RankingPanel, ReportContent, build_content
+from layouts.report.monitoring import NOTES_COL, STATUS_COL, MonitoringContent
 
 FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 FONT_FILES = {"": FONT_DIR / "DejaVuSans.ttf", "B": FONT_DIR / "DejaVuSans-Bold.ttf"}
@@ -58,7 +59,7 @@ def _rgb(color: str) -> tuple[int, int, int]:
 
 
 class _Document(FPDF):
-    def __init__(self, content: ReportContent):
+    def __init__(self, content: ReportContent | MonitoringContent, doc_title: str):
         super().__init__(orientation="P", unit="mm", format="A4")
         self.content = content
         for style, path in FONT_FILES.items():
@@ -66,7 +67,7 @@ class _Document(FPDF):
         self.set_margins(MARGIN, MARGIN, MARGIN)
         self.set_auto_page_break(True, margin=15)
         self.set_lang(content.lang)
-        self.set_title(t("report.title", content.lang, unit=content.title, year=content.year))
+        self.set_title(doc_title)
         self.set_author("Court KPI")
         self.set_creator("Court KPI")
         self.set_text_color(*TEXT)
@@ -110,7 +111,7 @@ class _Document(FPDF):
         self.ln(1.5)
 
 
-def _title_block(pdf: _Document, c: ReportContent) -> None:
+def _title_block(pdf: _Document, c: ReportContent | MonitoringContent) -> None:
     pdf.set_font(FAMILY, "B", 17)
     pdf.multi_cell(BODY_W, 8, c.title, new_x="LMARGIN", new_y="NEXT", align="L")
     pdf.set_font(FAMILY, "", 11)
@@ -210,7 +211,8 @@ def _scorecard(pdf: _Document, c: ReportContent) -> None:
     with pdf.table(col_widths=widths, width=BODY_W, line_height=3.1 * scale,
                    text_align=("LEFT",) + ("RIGHT",) * 2 + ("LEFT",) * (len(table.header) - 3),
                    headings_style=head, padding=CELL_PAD, repeat_headings=1,
-                   borders_layout="HORIZONTAL_LINES",
+                   # Each value on the first line of its KPI's name, not between two.
+                   v_align="TOP", borders_layout="HORIZONTAL_LINES",
                    cell_fill_mode=TableCellFillMode.NONE) as grid:
         header = grid.row()
         for label in table.header:
@@ -414,7 +416,8 @@ def _gaps(pdf: _Document, c: ReportContent) -> None:
 
 def render_content(content: ReportContent) -> bytes:
     """The PDF of a report's content."""
-    pdf = _Document(content)
+    pdf = _Document(content, t("report.title", content.lang, unit=content.title,
+                                year=content.year))
     pdf.add_page()
     _title_block(pdf, content)
     _findings(pdf, content)
@@ -427,6 +430,54 @@ def render_content(content: ReportContent) -> bytes:
     _trends(pdf, content)
     _rankings(pdf, content)
     _definitions(pdf, content)
+    return bytes(pdf.output())
+
+
+def _monitoring_table(pdf: _Document, c: MonitoringContent) -> None:
+    pdf.heading(c.table_title, need=40)
+    cells = [r for r, kind in zip(c.rows, c.kinds) if kind == "kpi"]
+    widths, scale = sized_table(pdf, c.header, cells, bold={2, STATUS_COL}, wrap={0, NOTES_COL})
+    pdf.set_font(FAMILY, "", TABLE_PT * scale)
+    pdf.set_draw_color(205, 210, 218)
+    pdf.set_line_width(0.15)
+    head = FontFace(emphasis="BOLD", fill_color=HEAD_FILL, size_pt=HEAD_PT * scale)
+    pillar_face = FontFace(emphasis="BOLD", fill_color=PILLAR_FILL, size_pt=7.2 * scale)
+    pdf.set_fill_color(255, 255, 255)
+    with pdf.table(col_widths=widths, width=BODY_W, line_height=3.1 * scale,
+                   text_align=("LEFT",) + ("RIGHT",) * 4 + ("LEFT",) * 2,
+                   headings_style=head, padding=CELL_PAD, repeat_headings=1, v_align="TOP",
+                   borders_layout="HORIZONTAL_LINES",
+                   cell_fill_mode=TableCellFillMode.NONE) as grid:
+        header = grid.row()
+        for label in c.header:
+            header.cell(label, align="LEFT")
+        for row_cells, kind, status in zip(c.rows, c.kinds, c.statuses):
+            row = grid.row()
+            if kind == "pillar":
+                row.cell(row_cells[0], colspan=len(c.header), style=pillar_face, align="LEFT")
+                continue
+            for i, text in enumerate(row_cells):
+                style = None
+                if i == STATUS_COL and status in BADGE_COLORS:
+                    style = FontFace(color=_rgb(BADGE_COLORS[status]), emphasis="BOLD")
+                elif i == 2:
+                    style = FontFace(emphasis="BOLD")
+                row.cell(text, style=style)
+    pdf.ln(1.5)
+    pdf.set_font(FAMILY, "", 6.5)
+    pdf.set_text_color(*MUTED)
+    pdf.multi_cell(BODY_W, 3.2, c.legend, new_x="LMARGIN", new_y="NEXT", align="L")
+    pdf.set_text_color(*TEXT)
+
+
+def render_monitoring(content: MonitoringContent) -> bytes:
+    """The PDF of a monitoring report's content (layouts.report.monitoring)."""
+    pdf = _Document(content, f"{content.title}: {content.subtitle}")
+    pdf.add_page()
+    _title_block(pdf, content)
+    _monitoring_table(pdf, content)
+    if content.year_notes:
+        _bullets(pdf, content.year_notes_title, content.year_notes)
     return bytes(pdf.output())
 
 
