@@ -108,9 +108,9 @@ def gather(reads: ScopedReads, viewer: Viewer, level: str, code: str | None,
                           "(give the year, not a period). The monitoring report is of a "
                           f"part of a year: {FORMS}.")
     unit = _unit(reads, viewer, level, code)
-    only = {"level": level, "code": unit, "category": "all"}
+    only: dict[str, object] = {"level": level, "code": unit, "category": "all"}
     try:
-        now = reads.period_values(viewer, period.code, **only)
+        now = reads.period_values(viewer, period.code, False, **only)
     except PeriodError as exc:
         raise period_refused(exc) from None
     if now.empty or now["value"].isna().all():
@@ -127,7 +127,7 @@ def gather(reads: ScopedReads, viewer: Viewer, level: str, code: str | None,
             projected_from = f"{period.year}-YTD{months:02d}"
     except PeriodError:
         # The year is over (its own values), or no projection can be made.
-        whole = reads.kpi_values(viewer, year=period.year, **only)
+        whole = reads.kpi_values(viewer, False, year=period.year, **only)
         year_end = _by_kpi(whole, "value")
         year_end_status = dict(zip(whole["kpi"], whole["status"])) if len(whole) else {}
         year_end_kind = "actual" if year_end else ""
