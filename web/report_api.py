@@ -22,7 +22,7 @@ from data.accounts.access import SYSTEM, Viewer
 from data.publish import monitoring
 from data.publish.report_data import ReportError, gather
 from data.scoped.reads import ScopedReads
-from kpi.periods import PeriodError
+from kpi.periods import PARTS, PeriodError
 from layouts.i18n import LANGUAGES, request_language
 from web.api import BadRequest, _filters
 from web.guard import current_viewer
@@ -92,6 +92,22 @@ def report():
         return jsonify(error=f"lang must be one of {', '.join(LANGUAGES)}"), 400
     services = current_app.extensions["court_kpi_services"]
     try:
+        if "part" in args:
+            # The Report button: the period the page shows (its year and part, or its
+            # default), resolved the way the page resolves it.
+            if filters["period"] is not None:
+                return jsonify(error="give part (with year) or period, not both"), 400
+            part = args.get("part") or "page"
+            if part != "page" and part not in PARTS:
+                return jsonify(error=f"part must be one of page, {', '.join(PARTS)}"), 400
+            year = filters["year"]
+            if year is not None and year not in services.years() \
+                    and year != services.year_in_progress():
+                return jsonify(error=f"no data for the year {year}"), 404
+            shown = services.page_period(year, None if part == "page" else part)
+            if shown is None:
+                return jsonify(error="no data yet"), 404
+            filters["period"] = shown.code
         if filters["period"] is not None:
             filename, pdf = build_monitoring_report(services, filters["level"],
                                                     filters["code"], filters["period"],

@@ -24,6 +24,7 @@ from layouts.format import fmt_date, fmt_value, period_label
 from tests.browser.conftest import ACCOUNTS, PASSWORD, ROOT, _new_page, dropdown_option, wait_idle
 from tests.browser.test_accessibility import violations
 from tests.browser.test_pages import by_id, card, tile
+from tests.browser.test_report_buttons import download_pdf
 
 pytestmark = pytest.mark.browser
 
@@ -255,3 +256,15 @@ def test_in_year_pages_have_no_serious_accessibility_violation(staff_page, in_ye
     open_in(page, "/?lang=kk")
     found.extend(violations(page))
     assert not found, "\n".join(found)
+
+
+def test_the_report_button_gives_the_period_on_the_page(staff_page, in_year_app):
+    page = staff_page()
+    open_in(page, "/")
+    filename, body = download_pdf(page, "Report (PDF)")
+    assert body.startswith(b"%PDF") and "2026-YTD09" in filename
+    by_id(page, "control", name="part").click()
+    dropdown_option(page, "Quarter 2").click()
+    wait_idle(page, timeout=60_000)
+    filename, body = download_pdf(page, "Report (PDF)")
+    assert body.startswith(b"%PDF") and "2026-Q2" in filename

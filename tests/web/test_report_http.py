@@ -149,3 +149,28 @@ def test_a_malformed_or_impossible_period_is_400_with_the_accepted_forms(as_role
     error = response.get_json()["error"]
     assert "2026-H1 or 2026-H2 (a half-year), 2026-Q1 to 2026-Q4 (a quarter)" in error
     assert not response.get_data().startswith(b"%PDF")
+
+
+def test_the_report_button_gives_the_period_the_page_shows(as_role):
+    """``part`` (the Report button): the page's year and part, or its default."""
+    staff = as_role("staff")
+    quarter = staff.get("/api/v1/report?level=national&year=2025&part=Q2&lang=en")
+    assert quarter.status_code == 200
+    assert 'filename="court-kpi-KZ-2025-Q2-en.pdf"' in quarter.headers["Content-Disposition"] \
+        or "2025-Q2" in quarter.headers["Content-Disposition"]
+    # The page's default of a complete year is the year: the annual report.
+    default = staff.get("/api/v1/report?level=national&year=2024&part=page&lang=en")
+    assert default.status_code == 200 and "Court performance report for 2024" in _text(default)
+    latest = staff.get("/api/v1/report?level=national&part=&lang=en")
+    assert latest.status_code == 200 and "Court performance report for 2025" in _text(latest)
+    # Scoped like every report: a judge's own court only.
+    judge = as_role("judge")
+    assert judge.get(f"/api/v1/report?level=court&code={JUDGE_COURT}&year=2025&part=H1"
+                     ).status_code == 200
+    assert judge.get(f"/api/v1/report?level=court&code={OTHER_COURT}&year=2025&part=H1"
+                     ).status_code == 404
+    assert staff.get("/api/v1/report?level=national&part=Q1&year=2019").status_code == 404
+    for query in ("part=Q9&year=2025", "part=%3Cscript%3E", "part=Q1&period=2025-Q1"):
+        bad = staff.get(f"/api/v1/report?level=national&{query}")
+        assert bad.status_code == 400, (query, bad.get_data(as_text=True)[:200])
+        assert "error" in bad.get_json()
