@@ -23,7 +23,6 @@ from data.edits import annotations
 from data.publish import monitoring
 from data.publish.report_data import gather
 from data.scoped.reads import ScopedReads
-from data.store.db import init_db, make_engine
 from kpi.catalogue import CATALOGUE, KPIS
 from kpi.periods import FORMS, YEARLY_ONLY
 from layouts.format import fmt_value
@@ -31,7 +30,7 @@ from layouts.i18n import LANGUAGES, t
 from layouts.report import build_content, build_monitoring, render_content, render_monitoring
 from layouts.report.content import kpi_name, status_text
 from layouts.report.pdf import CELL_PAD, MARGIN
-from tests.conftest import _pg_engine
+from tests.conftest import demo_database
 
 AS_OF = dt.date(2026, 10, 15)
 REGION = "KZ-75"
@@ -43,27 +42,9 @@ MM = 72 / 25.4  # points per millimetre
                 params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def demo(request, tmp_path_factory, pg_reason):
     """The small demo data set as extracted on 2026-10-15, once per database kind."""
-    from data.demo.loading import load_demo
-
-    cleanup = None
-    if request.param == "sqlite":
-        path = tmp_path_factory.mktemp("monitoring") / "demo.sqlite"
-        engine = make_engine(f"sqlite:///{path}")
-    else:
-        from sqlalchemy import text
-
-        engine, admin, schema = _pg_engine(pg_reason)
-
-        def cleanup():
-            with admin.begin() as conn:
-                conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-            admin.dispose()
-    init_db(engine)
-    load_demo(engine, "small", seed=0, as_of=AS_OF)
-    yield engine
-    engine.dispose()
-    if cleanup:
-        cleanup()
+    with demo_database(request.param, tmp_path_factory.mktemp("monitoring"), pg_reason,
+                       AS_OF) as engine:
+        yield engine
 
 
 # --- reading a PDF back by position --------------------------------------------------------

@@ -233,11 +233,7 @@ def _scorecard(pdf: _Document, c: ReportContent) -> None:
                 elif i == 1:
                     style = FontFace(emphasis="BOLD")
                 row.cell(text, style=style)
-    pdf.ln(1.5)
-    pdf.set_font(FAMILY, "", 6.5)
-    pdf.set_text_color(*MUTED)
-    pdf.multi_cell(BODY_W, 3.2, c.legend, new_x="LMARGIN", new_y="NEXT", align="L")
-    pdf.set_text_color(*TEXT)
+    _legend(pdf, c.legend)
 
 
 def _image(pdf: _Document, png: bytes, height: float, title: str) -> None:
@@ -463,11 +459,7 @@ def _monitoring_table(pdf: _Document, c: MonitoringContent) -> None:
                 elif i == 2:
                     style = FontFace(emphasis="BOLD")
                 row.cell(text, style=style)
-    pdf.ln(1.5)
-    pdf.set_font(FAMILY, "", 6.5)
-    pdf.set_text_color(*MUTED)
-    pdf.multi_cell(BODY_W, 3.2, c.legend, new_x="LMARGIN", new_y="NEXT", align="L")
-    pdf.set_text_color(*TEXT)
+    _legend(pdf, c.legend)
 
 
 def render_monitoring(content: MonitoringContent) -> bytes:
@@ -484,3 +476,12 @@ def render_monitoring(content: MonitoringContent) -> bytes:
 def render_report(data: ReportData, lang: str, made: dt.date | None = None) -> bytes:
     """The PDF report of ``data`` (``data.publish.report_data.gather``) in ``lang``."""
     return render_content(build_content(data, lang, made))
+
+
+def _legend(pdf: FPDF, text: str) -> None:
+    """The small grey line under a table that says what its marks mean."""
+    pdf.ln(1.5)
+    pdf.set_font(FAMILY, "", 6.5)
+    pdf.set_text_color(*MUTED)
+    pdf.multi_cell(BODY_W, 3.2, text, new_x="LMARGIN", new_y="NEXT", align="L")
+    pdf.set_text_color(*TEXT)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import re
 import subprocess
 import sys
@@ -19,9 +18,15 @@ import sys
 import pytest
 from playwright.sync_api import Page, expect
 
-from bench.appserver import running_app
 from layouts.format import fmt_date, fmt_value, period_label
-from tests.browser.conftest import ACCOUNTS, PASSWORD, ROOT, _new_page, dropdown_option, wait_idle
+from tests.browser.conftest import (
+    ACCOUNTS,
+    ROOT,
+    _new_page,
+    dropdown_option,
+    served_demo,
+    wait_idle,
+)
 from tests.browser.test_accessibility import violations
 from tests.browser.test_pages import by_id, card, tile
 from tests.browser.test_report_buttons import download_pdf
@@ -37,38 +42,9 @@ COURT = "KZ75-D01"
                 params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def in_year_app(request, tmp_path_factory, pg_reason):
     """(base URL, database URL) of the app over a demo with a year in progress."""
-    from data.accounts import users
-    from data.store.db import make_engine
-
-    folder = tmp_path_factory.mktemp("in-year")
-    cleanup = None
-    if request.param == "sqlite":
-        url = f"sqlite:///{folder / 'app.sqlite'}"
-    else:
-        from sqlalchemy import text
-
-        from tests.conftest import _pg_engine
-        engine, admin, schema = _pg_engine(pg_reason)
-        url = engine.url.render_as_string(hide_password=False)
-        engine.dispose()
-
-        def cleanup():
-            with admin.begin() as conn:
-                conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-            admin.dispose()
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    subprocess.run([sys.executable, "-m", "data", "demo", "--as-of", AS_OF, "--db", url],
-                   cwd=ROOT, check=True, capture_output=True, env=env, timeout=600)
-    engine = make_engine(url)
-    with engine.begin() as conn:
-        users.add_user(conn, ACCOUNTS["staff"], "staff", PASSWORD)
-    engine.dispose()
-    try:
-        with running_app(url, folder / "app.log") as base:
-            yield base, url
-    finally:
-        if cleanup:
-            cleanup()
+    with served_demo(request.param, tmp_path_factory.mktemp("in-year"), pg_reason, AS_OF,
+                     {"staff": ACCOUNTS["staff"]}) as served:
+        yield served
 
 
 @pytest.fixture
