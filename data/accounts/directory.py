@@ -238,10 +238,17 @@ def _connect(settings: Settings, user: str | None, password: str | None) -> Conn
         if conn.bind():
             return conn
     except LDAPException as exc:
-        conn.unbind()
+        _close(conn)
         raise DirectoryDown(str(exc)) from None
-    conn.unbind()
+    _close(conn)
     return None
+
+
+def _close(conn: Connection) -> None:
+    try:
+        conn.unbind()
+    except LDAPException:  # a socket TLS already broke: nothing left to close
+        pass
 
 
 def _service(settings: Settings) -> Connection:
@@ -300,7 +307,7 @@ def lookup(settings: Settings, username: str) -> Entry | None:
     try:
         return _lookup(settings, conn, username)
     finally:
-        conn.unbind()
+        _close(conn)
 
 
 @dataclass(frozen=True)
@@ -326,5 +333,5 @@ def check_password(settings: Settings, username: str, password: str) -> Outcome:
     conn = _connect(settings, entry.dn, password)
     if conn is None:
         return Outcome(None, "wrong_password")
-    conn.unbind()
+    _close(conn)
     return Outcome(entry)

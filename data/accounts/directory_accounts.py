@@ -59,8 +59,11 @@ def sign_in(engine: Engine, settings: Settings, username: str, password: str,
         _end(engine, username, f"judge of unknown court {granted.court_code or '-'}", address)
         return SignIn(None, "directory.no_court")
     with engine.begin() as conn:
-        account, changed = users.sync_directory(conn, username, granted.role,
-                                                granted.court_code, outcome.entry.email)
+        try:
+            account, changed = users.sync_directory(conn, username, granted.role,
+                                                    granted.court_code, outcome.entry.email)
+        except users.AccountError:  # a local account of that name: never taken over
+            return SignIn(None, "login.failed")
         if changed:
             audit.record(conn, "directory", "directory_sync",
                          f"{username}: " + ", ".join(f"{k} {a or '-'} -> {b or '-'}"
