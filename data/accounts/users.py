@@ -278,6 +278,10 @@ def directory_accounts(conn: Connection) -> list[Account]:
     return [account_of(r) for r in rows]
 
 
+def set_email(conn: Connection, username: str, email: str | None) -> None:
+    conn.execute(update(User).where(User.username == username).values(email=email or None))
+
+
 def set_language(conn: Connection, user_id: int, language: str) -> None:
     conn.execute(update(User).where(User.id == user_id).values(language=language))
 
