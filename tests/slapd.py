@@ -245,7 +245,17 @@ def start(folder: Path) -> Directory:
 
 
 def running(folder: Path) -> Iterator[Directory]:
-    """A fixture's body: the directory, stopped afterwards."""
+    """A fixture's body: the directory, stopped afterwards. Skipped with the reason when
+    slapd is not installed, except in CI, where ./dev test installs it."""
+    import pytest
+
+    from tests.conftest import IN_CI
+
+    reason = available()
+    if reason is not None:
+        if IN_CI:
+            pytest.fail(f"slapd is required in CI: {reason}")
+        pytest.skip(reason)
     directory = start(folder)
     try:
         yield directory

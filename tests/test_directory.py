@@ -18,9 +18,6 @@ from data.accounts.directory import DirectoryConfigError, DirectoryDown, GroupMa
 from data.store.models import Court, User
 from tests import slapd
 
-pytestmark = pytest.mark.skipif(slapd.available() is not None,
-                                reason=slapd.available() or "")
-
 POLICY = sessions.Policy()
 
 

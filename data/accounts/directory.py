@@ -31,7 +31,9 @@ import json
 import os
 import re
 import ssl
+from collections.abc import Callable, Iterator
 from collections.abc import Mapping as AbcMapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -306,6 +308,18 @@ def lookup(settings: Settings, username: str) -> Entry | None:
     conn = _service(settings)
     try:
         return _lookup(settings, conn, username)
+    finally:
+        _close(conn)
+
+
+@contextmanager
+def reader(settings: Settings) -> Iterator[Callable[[str], Entry | None]]:
+    """One service connection for many lookups (the periodic check of every directory
+    account); opening it raises DirectoryDown when the directory cannot answer."""
+    conn = _service(settings)
+    try:
+        yield lambda username: (_lookup(settings, conn, username)
+                                if USERNAME.fullmatch(username or "") else None)
     finally:
         _close(conn)
 

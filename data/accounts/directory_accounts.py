@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, select
 
 from data.accounts import audit, users
-from data.accounts.directory import Settings, check_password, lookup
+from data.accounts.directory import Settings, check_password, reader
 from data.store.models import Court
 
 
@@ -75,13 +75,15 @@ def sign_in(engine: Engine, settings: Settings, username: str, password: str,
 def check_open(engine: Engine, settings: Settings) -> list[tuple[str, str]]:
     """Ask the directory about every active directory account; disable those it no
     longer lets in, and apply a new role or court (which ends that account's sessions
-    and token). [(user name, what happened)]. Raises DirectoryDown, changing nothing
-    for the accounts not yet checked."""
+    and token). [(user name, what happened)]. Everyone is looked up first, on one
+    connection; raises DirectoryDown, changing nothing, when the directory cannot answer."""
     with engine.connect() as conn:
         accounts = users.directory_accounts(conn)
+    with reader(settings) as find:  # asked even with no account: a down directory shows
+        entries = {a.username: find(a.username) for a in accounts}
     done: list[tuple[str, str]] = []
     for account in accounts:
-        entry = lookup(settings, account.username)
+        entry = entries[account.username]
         why = ("not in the directory" if entry is None
                else "disabled in the directory" if entry.disabled else None)
         granted = entry.rights(settings.mapping) if entry is not None and why is None else None
