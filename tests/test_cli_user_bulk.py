@@ -95,8 +95,7 @@ def test_a_file_with_problems_writes_nothing_and_says_where(db, db_url, tmp_path
                      "nothing was written"):
         assert expected in result.stderr, result.stderr
     assert _names(db) == {"admin"}
-    # The database's own checks (a name taken, a court unknown) come once the file is
-    # well formed, still before anything is written.
+    # The database's own checks (a name taken, a court unknown), alone too.
     source.write_text("name,role,court,email\nnew.one,analyst,,\nadmin,staff,,\n"
                       "j.y,judge,KZ99-X01,\n", encoding="utf-8")
     result = run(db_url, "import", str(source))

@@ -138,8 +138,7 @@ def import_accounts(engine: Engine, admin: Viewer, raw: bytes,
     if not admin.can(MANAGE_USERS):
         raise PermissionError("only administrators manage accounts")
     accounts, problems = parse(decode(raw))
-    if not problems:
-        problems = check(engine, accounts)
+    problems += check(engine, accounts)  # every problem at once, the database's too
     if problems:
         raise BulkRefused(sorted(problems, key=lambda p: (p.line, p.column or "")))
     issued: list[tuple[str, str]] = []
