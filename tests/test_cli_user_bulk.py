@@ -186,3 +186,24 @@ def test_directory_check_ends_a_removed_person_and_says_when_it_is_down(db, db_u
     down = run(db_url, "directory-check", env=env)
     assert down.returncode == 1 and "cannot be reached" in down.stderr
     assert "Traceback" not in down.stderr
+
+
+def test_the_celery_beat_runs_the_directory_check(tmp_path):
+    """With a directory set, ``celery -A cli.worker beat`` schedules the same command."""
+    gen = slapd.running(tmp_path / "ldap")
+    ldap = next(gen)
+    try:
+        url = f"sqlite:///{tmp_path / 'beat.sqlite'}"
+        code = ("import cli.worker as w; s = w.celery.conf.beat_schedule['directory-check'];"
+                "print(s['task'], s['schedule']); print('rc', w.directory_check())")
+        result = subprocess.run(
+            [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+            timeout=300, env={**os.environ, **ldap.env(), "DATABASE_URL": url,
+                              "REDIS_URL": "redis://127.0.0.1:6379/12",
+                              "COURT_KPI_LDAP_CHECK_MINUTES": "3"})
+        assert result.returncode == 0, result.stderr
+        assert "court_kpi.directory_check 180.0" in result.stdout
+        assert "Directory checked: 0 account(s) changed." in result.stdout
+        assert "rc 0" in result.stdout
+    finally:
+        next(gen, None)
