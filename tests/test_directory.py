@@ -82,6 +82,12 @@ def test_sign_in_creates_a_directory_account_with_no_password_kept(db, settings)
     assert "alice: created" in events["detail"].iloc[0]
 
 
+def test_a_name_in_capitals_is_the_same_account(db, settings):
+    first = sign_in(db, settings, "alice").account
+    again = sign_in(db, settings, "ALICE", slapd.PASSWORDS["alice"]).account
+    assert again is not None and again.id == first.id and again.username == "alice"
+
+
 def test_wrong_password_unknown_person_and_empty_password_are_refused(db, settings):
     assert sign_in(db, settings, "alice", "not-her-password").account is None
     assert sign_in(db, settings, "nobody", "whatever-123").account is None

@@ -43,7 +43,10 @@ def sign_in(engine: Engine, settings: Settings, username: str, password: str,
     """Check the password against the directory and bring the account up to date.
 
     Raises data.accounts.directory.DirectoryDown when the directory cannot answer.
+    Directory names are compared without case (LDAP does), so "Jan" and "jan" are one
+    account here too: kept in lower case.
     """
+    username = username.lower()
     outcome = check_password(settings, username, password)
     if outcome.refusal in ("unknown", "disabled"):
         _end(engine, username, "not in the directory" if outcome.refusal == "unknown"
