@@ -71,6 +71,8 @@ USERS_EDIT_SAVE = "users-edit-save"
 USERS_EDIT_DISABLE = "users-edit-disable"
 USERS_EDIT_ENABLE = "users-edit-enable"
 USERS_EDIT_RESET = "users-edit-reset"
+USERS_IMPORT_UPLOAD = "users-import-upload"
+USERS_IMPORT_DOWNLOAD = "users-import-download"
 
 # /audit
 AUDIT_STATE = "audit-state"
