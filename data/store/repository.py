@@ -15,7 +15,7 @@ from sqlalchemy import Connection, text
 from data.store import frames
 from kpi.catalogue import KPIS
 from kpi.outlook import COLUMNS as OUTLOOK_COLUMNS
-from kpi.outlook import DEFAULT_HORIZON, outlook_table
+from kpi.outlook import DEFAULT_HORIZON, calibrate, outlook_table
 from kpi.targets import attach_targets
 
 VALUE_COLUMNS = ["level", "code", "year", "category", "kpi", "value", "coverage", "target",
@@ -72,16 +72,37 @@ def kpi_values(
 
 def outlook(conn: Connection, level: Filter = None, code: Filter = None,
             category: Filter = None, kpi: Filter = None,
-            horizon: int = DEFAULT_HORIZON) -> pd.DataFrame:
-    """The outlook of every series matching the filters (kpi.outlook, spec outlook.md)."""
-    where, params = _where({"level": level, "code": code, "category": category, "kpi": kpi})
-    values = frames.read_sql(conn, "SELECT level, code, year, category, kpi, value "
-                                  "FROM kpi_values" + where, params)
+            horizon: int = DEFAULT_HORIZON, until: int | None = None) -> pd.DataFrame:
+    """The outlook of every series matching the filters (kpi.outlook, spec outlook.md),
+    made as at the end of ``until`` (only values up to it) when given. The interval's
+    calibration pools every unit of the KPI, so it is learnt from all the KPI's values
+    (up to ``until``), whatever the filters: one series gets one answer everywhere."""
+    values = outlook_values(conn, kpi, until)
     if values.empty:
         return pd.DataFrame(columns=OUTLOOK_COLUMNS)
+    learnt = calibrate(values)
+    keep = pd.Series(True, index=values.index)
+    for column, wanted in (("level", level), ("code", code), ("category", category)):
+        if isinstance(wanted, (list, tuple, set)):
+            keep &= values[column].isin(list(wanted))
+        elif wanted is not None:
+            keep &= values[column] == wanted
+    return outlook_table(values[keep].reset_index(drop=True), targets(conn), horizon, learnt)
+
+
+def outlook_values(conn: Connection, kpi: Filter = None,
+                   until: int | None = None) -> pd.DataFrame:
+    """Yearly KPI cells (level, code, year, category, kpi, value) of one KPI or all, up
+    to ``until``: what the outlook and its backtest read."""
+    where, params = _where({"kpi": kpi})
+    if until is not None:
+        where += (" AND " if where else " WHERE ") + "year <= :until"
+        params["until"] = until
+    values = frames.read_sql(conn, "SELECT level, code, year, category, kpi, value "
+                                  "FROM kpi_values" + where, params)
     values["year"] = values["year"].astype("int64")
     values["value"] = pd.to_numeric(values["value"]).astype("float64")
-    return outlook_table(values, targets(conn), horizon)
+    return values
 
 
 def judges_in_post(conn: Connection, court_code: str) -> dict[int, float]:

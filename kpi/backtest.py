@@ -1,0 +1,79 @@
+"""The outlook's track record: projections made as at the end of each past year, scored
+against what happened (spec outlook.md, docs/outlook-method.md).
+
+For every series, every year T that it has an outlook at (three points in the window up
+to T) and every horizon h whose year T + h has a value: the outlook ``--until T
+--horizon T+h`` (calibrated only on values up to T), whether its 80 % interval held the
+value of T + h, and how far its projection and "no change" (the value of T) were from it.
+Pure; the CLI (``python -m kpi backtest``) and the pages read the same numbers.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from kpi.outlook import BOUNDS, MIN_POINTS, calibrate, series_outlook
+
+COLUMNS = ["kpi", "level", "horizon", "cases", "coverage", "mae", "mae_no_change",
+           "mae_ratio"]
+CASE_COLUMNS = ["level", "code", "category", "kpi", "until", "horizon", "actual",
+                "projected", "lower", "upper", "last_value", "held"]
+# Fewer backtest cases than this say too little to quote a track record on a page.
+MIN_CASES = 20
+
+
+def backtest_cases(values: pd.DataFrame, steps: range = range(1, 5)) -> pd.DataFrame:
+    """One row per (series, T, h) that can be scored (CASE_COLUMNS). ``values``: KPI
+    cells (level, code, year, category, kpi, value) of all years."""
+    cells = values[values["value"].notna()][["level", "code", "year", "category", "kpi",
+                                            "value"]]
+    if cells.empty:
+        return pd.DataFrame(columns=CASE_COLUMNS)
+    years = sorted(int(y) for y in cells["year"].unique())
+    rows: list[dict] = []
+    groups = {key: (g["year"].to_numpy(dtype="int64"), g["value"].to_numpy(dtype="float64"))
+              for key, g in cells.sort_values("year").groupby(
+                  ["level", "code", "category", "kpi"], sort=True)}
+    for until in years[:-1]:
+        learnt = calibrate(cells, until)
+        for (level, code, category, kpi), (y, v) in groups.items():
+            past = y <= until
+            if past.sum() < MIN_POINTS:
+                continue
+            outcome = dict(zip(y[~past].tolist(), v[~past].tolist()))
+            bounds = BOUNDS.get(kpi, (-math.inf, math.inf))
+            for h in steps:
+                actual = outcome.get(until + h)
+                if actual is None:
+                    continue
+                got = series_outlook(y[past], v[past], until + h, None, "none", bounds,
+                                     learnt.get(kpi))
+                if got.projected is None or got.last_year != until:
+                    continue
+                assert got.lower is not None and got.upper is not None
+                rows.append({"level": level, "code": code, "category": category, "kpi": kpi,
+                             "until": until, "horizon": h, "actual": actual,
+                             "projected": got.projected, "lower": got.lower,
+                             "upper": got.upper, "last_value": got.last_value,
+                             "held": bool(got.lower <= actual <= got.upper)})
+    return pd.DataFrame(rows, columns=CASE_COLUMNS)
+
+
+def summarise(cases: pd.DataFrame) -> pd.DataFrame:
+    """Per KPI, level and horizon: cases, the interval's coverage (0-1), the projection's
+    mean absolute error, the same of "no change" and their ratio (COLUMNS)."""
+    if cases.empty:
+        return pd.DataFrame(columns=COLUMNS)
+    scored = cases.assign(err=(cases["projected"] - cases["actual"]).abs(),
+                          err0=(cases["last_value"] - cases["actual"]).abs())
+    out = scored.groupby(["kpi", "level", "horizon"], sort=True).agg(
+        cases=("held", "size"), coverage=("held", "mean"), mae=("err", "mean"),
+        mae_no_change=("err0", "mean")).reset_index()
+    out["mae_ratio"] = np.where(out["mae_no_change"] > 0,
+                                out["mae"] / out["mae_no_change"].where(
+                                    out["mae_no_change"] > 0), np.nan)
+    out["coverage"] = out["coverage"].astype("float64")
+    return out[COLUMNS]
