@@ -55,8 +55,8 @@ BOUNDS: dict[str, tuple[float, float]] = {
                      "appeal_rate", "e_filing_rate", "video_hearing_rate", "publication_rate",
                      "satisfaction_rate", "trust_rate", "judge_vacancy_rate"), _PERCENT),
     **dict.fromkeys(("clearance_rate", "disposition_time", "case_turnover",
-                     "median_disposition_days", "caseload_per_judge", "cost_per_case",
-                     "judge_need_ratio"), _POSITIVE),
+                     "median_disposition_days", "caseload_per_judge", "cost_per_case"),
+                    _POSITIVE),
     "pending_change": (-100.0, math.inf),
 }
 
@@ -113,7 +113,7 @@ def _to_scale(v: np.ndarray, floor: float) -> np.ndarray | None:
 class _Spread:
     """What the interval of a series needs: where it starts and how much it moves."""
 
-    start: float  # the last value, on the working scale
+    last: float  # the last value
     volatility: float  # root mean square of the year-to-year changes in the window
     changes: int  # how many changes that is (n − 1)
     floor: float
@@ -122,20 +122,19 @@ class _Spread:
     @classmethod
     def of(cls, v: np.ndarray, floor: float) -> _Spread:
         scaled = _to_scale(v, floor)
-        x = v if scaled is None else scaled
-        d = np.diff(x)
-        return cls(float(x[-1]), float(np.sqrt((d ** 2).mean())), len(d), floor,
+        d = np.diff(v if scaled is None else scaled)
+        return cls(float(v[-1]), float(np.sqrt((d ** 2).mean())), len(d), floor,
                    scaled is not None)
-
-    def back(self, x: np.ndarray) -> np.ndarray:
-        return np.exp(x) + self.floor if self.log else x
 
     def band(self, steps: np.ndarray, calibration: Mapping[int, float] | None
              ) -> tuple[np.ndarray, np.ndarray]:
         """(lower, upper) of the 80 % interval ``steps`` years after the last value."""
         half = np.array([_multiplier(int(h), self.changes, calibration) for h in steps])
         width = half * self.volatility
-        return self.back(self.start - width), self.back(self.start + width)
+        if not self.log:
+            return self.last - width, self.last + width
+        above = self.last - self.floor  # a ratio on the log scale: exact at width 0
+        return self.floor + above * np.exp(-width), self.floor + above * np.exp(width)
 
 
 def _multiplier(steps: int, changes: int,
