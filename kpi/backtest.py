@@ -15,7 +15,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from kpi.outlook import BOUNDS, MIN_POINTS, calibrate, series_outlook
+from kpi.outlook import BOUNDS, MIN_POINTS, calibrate, outcomes, series_outlook
 
 COLUMNS = ["kpi", "level", "horizon", "cases", "coverage", "mae", "mae_no_change",
            "mae_ratio"]
@@ -37,8 +37,9 @@ def backtest_cases(values: pd.DataFrame, steps: range = range(1, 5)) -> pd.DataF
     groups = {key: (g["year"].to_numpy(dtype="int64"), g["value"].to_numpy(dtype="float64"))
               for key, g in cells.sort_values("year").groupby(
                   ["level", "code", "category", "kpi"], sort=True)}
+    seen = outcomes(cells)
     for until in years[:-1]:
-        learnt = calibrate(cells, until)
+        learnt = calibrate(until=until, seen=seen)
         for (level, code, category, kpi), (y, v) in groups.items():
             past = y <= until
             if past.sum() < MIN_POINTS:

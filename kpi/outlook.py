@@ -155,49 +155,74 @@ def _t_quantile(dof: int) -> float:
     return float(stats.t.ppf(INTERVAL_QUANTILE, dof))
 
 
-def calibrate(values: pd.DataFrame, until: int | None = None) -> dict[str, dict[int, float]]:
-    """KPI -> years ahead h -> the multiplier that held COVERAGE of past outcomes.
+OUTCOME_COLUMNS = ["level", "code", "category", "kpi", "year", "steps", "z"]
+
+
+def outcomes(values: pd.DataFrame) -> pd.DataFrame:
+    """Every past outcome in units of its series' volatility (OUTCOME_COLUMNS).
 
     For every series of ``values`` (level, code, category, kpi, year, value) and every
-    year t with an outlook (three points in its window), the outcome h years later in
-    units of the series' yearly volatility at t: |x(t + h) − x(t)| / volatility(t), on
-    the scale the method works on. Pooled over all units and categories of a KPI (a
-    court's own five years say little about its tails; its peers' do), the 80 % quantile
-    is the multiplier — an empirical prediction interval. Only outcomes up to ``until``
-    are used, so a backtest never learns from the years it is judged on. A horizon with
-    fewer than MIN_PAIRS outcomes is left out (the default applies).
+    year t with an outlook (three points in its window): how far the value moved
+    ``steps`` = h years later, |x(t + h) − x(t)| / volatility(t), on the scale the outlook
+    of t works on (its window's). What ``calibrate`` pools and the backtest scores.
     """
     cells = values[values["value"].notna()]
-    if until is not None:
-        cells = cells[cells["year"] <= until]
-    pooled: dict[tuple[str, int], list[float]] = {}
-    for (kpi, _level, _code, _category), group in cells.groupby(
-            ["kpi", "level", "code", "category"], sort=False):
+    rows: list[tuple] = []
+    for (level, code, category, kpi), group in cells.groupby(
+            ["level", "code", "category", "kpi"], sort=False):
         group = group.sort_values("year")
         years = group["year"].to_numpy(dtype="int64")
         v = group["value"].to_numpy(dtype="float64")
         if len(v) < MIN_POINTS + 1:
             continue
         floor = BOUNDS.get(str(kpi), (-math.inf, math.inf))[0]
-        scaled = _to_scale(v, floor)
-        x = v if scaled is None else scaled
-        at_year = dict(zip(years.tolist(), x.tolist()))
         for i in range(MIN_POINTS - 1, len(v) - 1):
             keep = years[: i + 1] >= years[i] - (WINDOW - 1)
-            window = x[: i + 1][keep]
-            if len(window) < MIN_POINTS:
+            if keep.sum() < MIN_POINTS:
                 continue
-            vol = float(np.sqrt((np.diff(window) ** 2).mean()))
-            if vol <= 0:
+            spread = _Spread.of(v[: i + 1][keep], floor)
+            if spread.volatility <= 0:
                 continue
-            for h in range(1, MAX_STEPS + 1):
-                later = at_year.get(int(years[i]) + h)
-                if later is not None:
-                    pooled.setdefault((str(kpi), h), []).append(abs(later - x[i]) / vol)
+            later = v[i + 1:]
+            steps = years[i + 1:] - years[i]
+            near = steps <= MAX_STEPS
+            if spread.log:
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    moved = np.abs(np.log((later - floor) / (spread.last - floor)))
+            else:
+                moved = np.abs(later - spread.last)
+            for h, z in zip(steps[near].tolist(), moved[near].tolist()):
+                if math.isfinite(z):
+                    rows.append((level, code, category, kpi, int(years[i]), h,
+                                 z / spread.volatility))
+    return pd.DataFrame(rows, columns=OUTCOME_COLUMNS)
+
+
+def calibrate(values: pd.DataFrame | None = None, until: int | None = None,
+              seen: pd.DataFrame | None = None) -> dict[str, dict[int, float]]:
+    """KPI -> years ahead h -> the multiplier that held COVERAGE of past outcomes.
+
+    The outcomes (``outcomes`` of ``values``, or ``seen`` when already computed) are
+    pooled over all units and categories of a KPI (a court's own five years say little
+    about its tails; its peers' do) and the 80 % quantile is the multiplier: an empirical
+    prediction interval. Only outcomes known by the end of ``until`` (t + h ≤ until) are
+    used, so a backtest never learns from the years it is judged on. A horizon with fewer
+    than MIN_PAIRS outcomes is left out (the default applies).
+    """
+    if seen is None:
+        seen = outcomes(values if values is not None else pd.DataFrame(
+            columns=["level", "code", "category", "kpi", "year", "value"]))
+    if until is not None:
+        seen = seen[seen["year"] + seen["steps"] <= until]
+    if seen.empty:
+        return {}
+    stats_ = seen.groupby(["kpi", "steps"])["z"].agg(["size", lambda z: float(
+        np.quantile(z, COVERAGE))])
+    stats_.columns = ["n", "q"]
     out: dict[str, dict[int, float]] = {}
-    for (kpi, h), z in pooled.items():
-        if len(z) >= MIN_PAIRS:
-            out.setdefault(kpi, {})[h] = float(np.quantile(z, COVERAGE))
+    for (kpi, h), row in stats_.iterrows():
+        if row["n"] >= MIN_PAIRS:
+            out.setdefault(str(kpi), {})[int(h)] = float(row["q"])
     return out
 
 
