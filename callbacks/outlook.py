@@ -25,7 +25,8 @@ def shown_units(services: Services, viewer: Viewer, region: str | None,
 
 
 def outlook_page(services: Services, state: dict | None) -> tuple:
-    """The region options, the summary line, the grid (figure and data) and the table."""
+    """The region options, the summary line, the track record, the grid (figure and data)
+    and the table."""
     viewer = request_viewer()
     state = payload_state(state)
     lang, category = state["lang"], state["category"]
@@ -38,7 +39,10 @@ def outlook_page(services: Services, state: dict | None) -> tuple:
     fig = figures.outlook_grid_figure(rows, kpis, units, names, lang)
     records = outlook_view.table_records(rows, names, lang)
     data = outlook_view.table(records, category, lang)
-    return options, outlook_view.summary_line(rows, lang), fig, data, records
+    track = outlook_view.track_record(
+        services.track_record(), kpis, "court" if state["region"] in regions else "region",
+        outlook_view.typical_steps(rows), lang, "outlook.method.track_page")
+    return options, outlook_view.summary_line(rows, lang), track, fig, data, records
 
 
 # --- the callbacks: which ids, and one line each ------------------------------------------
@@ -46,7 +50,8 @@ def outlook_page(services: Services, state: dict | None) -> tuple:
 
 def register(app, services: Services) -> None:
     @app.callback(Output(ids.control("region"), "options", allow_duplicate=True),
-                  Output(ids.OUTLOOK_SUMMARY, "children"), *chart_outputs("outlook"),
+                  Output(ids.OUTLOOK_SUMMARY, "children"), Output(ids.OUTLOOK_TRACK, "children"),
+                  *chart_outputs("outlook"),
                   Output(ids.OUTLOOK_GRID, "rowData"), Input(ids.page_state("outlook"), "data"),
                   prevent_initial_call="initial_duplicate")
     def outlook(state):

@@ -246,6 +246,18 @@ class ScopedReads:
                             lambda conn: repository.outlook(conn, horizon=horizon, **filters))
         return scope_values(viewer, rows.copy(), asked_by_code=filters.get("code") is not None)
 
+    def outlook_calibration(self) -> dict[str, dict[int, float]]:
+        """The outlook's learnt multipliers on all loaded values, per data version: one
+        number per KPI and horizon, pooled over every unit (nothing of a court shows), so
+        that a chart's band ends where the outlook row does for any viewer."""
+        return self._recent((), "outlook_calibration", repository.outlook_calibration)
+
+    def track_record(self) -> pd.DataFrame:
+        """How often past outlooks held the outcome on the loaded data, per KPI, level
+        and years ahead (kpi.backtest.COLUMNS), per data version: aggregates over every
+        unit, no unit named, the same for every viewer."""
+        return self._recent((), "track_record", repository.backtest)
+
     # --- periods (periods.md) ----------------------------------------------------------------
 
     def period_values(self, viewer: Viewer, period: str, anonymous: bool = False,

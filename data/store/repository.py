@@ -15,7 +15,7 @@ from sqlalchemy import Connection, text
 from data.store import frames
 from kpi.catalogue import KPIS
 from kpi.outlook import COLUMNS as OUTLOOK_COLUMNS
-from kpi.outlook import DEFAULT_HORIZON, calibrate, outlook_table
+from kpi.outlook import DEFAULT_HORIZON, MAX_STEPS, calibrate, outlook_table
 from kpi.targets import attach_targets
 
 VALUE_COLUMNS = ["level", "code", "year", "category", "kpi", "value", "coverage", "target",
@@ -103,6 +103,20 @@ def outlook_values(conn: Connection, kpi: Filter = None,
     values["year"] = values["year"].astype("int64")
     values["value"] = pd.to_numeric(values["value"]).astype("float64")
     return values
+
+
+def outlook_calibration(conn: Connection) -> dict[str, dict[int, float]]:
+    """The outlook's learnt multipliers (kpi.outlook.calibrate) on all loaded values: what
+    a chart's band needs to end where the outlook row does."""
+    return calibrate(outlook_values(conn))
+
+
+def backtest(conn: Connection, kpi: Filter = None) -> pd.DataFrame:
+    """The outlook's track record on the loaded values (kpi.backtest.summarise of every
+    series, all categories, 1-10 years ahead): aggregates, no unit named."""
+    from kpi.backtest import backtest_cases, summarise
+
+    return summarise(backtest_cases(outlook_values(conn, kpi), range(1, MAX_STEPS + 1)))
 
 
 def judges_in_post(conn: Connection, court_code: str) -> dict[int, float]:
