@@ -239,11 +239,13 @@ class ScopedReads:
             .reset_index(drop=True)
 
     def outlook(self, viewer: Viewer, horizon: int = DEFAULT_HORIZON,
-                **filters) -> pd.DataFrame:
+                until: int | None = None, **filters) -> pd.DataFrame:
         """The outlook of each series the viewer may see by name (no anonymised courts),
-        kept per data version like the values it is computed from."""
-        rows = self._recent(_query_key({**filters, "horizon": horizon}), "outlook",
-                            lambda conn: repository.outlook(conn, horizon=horizon, **filters))
+        kept per data version like the values it is computed from; with ``until``, as
+        made at the end of that year."""
+        rows = self._recent(_query_key({**filters, "horizon": horizon, "until": until}),
+                            "outlook", lambda conn: repository.outlook(
+                                conn, horizon=horizon, until=until, **filters))
         return scope_values(viewer, rows.copy(), asked_by_code=filters.get("code") is not None)
 
     def outlook_calibration(self) -> dict[str, dict[int, float]]:
