@@ -20,8 +20,8 @@ ROW = {"level": "national", "code": "KZ", "category": "all", "kpi": "clearance_r
 def test_the_sentence_of_the_issue():
     assert sentence(ROW, CLEARANCE, "Kazakhstan", "en") == (
         "Kazakhstan: the 2025 value, carried to 2029 with the spread of past changes: "
-        "98.1 % (80 %: 95.2 %–101.0 %). The target is 100.0 %: uncertain. It needs +0.7 points a year; it has moved "
-        "+0.3 points a year.")
+        "98.1 % (80 %: 95.2 %–101.0 %). The target is 100.0 %: uncertain. It needs +0.7 "
+        "points a year; it has moved +0.3 points a year.")
     ru = sentence(ROW, CLEARANCE, "Казахстан", "ru")
     assert "98,1 %" in ru and "не определено" in ru and "+0,7 п. п." in ru
     too_few = {**ROW, "outlook": "insufficient_data", "projected": None}

@@ -32,7 +32,8 @@ def test_explorer_trend_reads_the_outlook_and_draws_the_band(page):
     expect(sentence).to_contain_text("the 2025 value, carried to 2029")
     expect(sentence).to_contain_text("The target is 100.0 %")
     trend = card(page, "Trend with target")
-    expect(trend.locator(".legendtext", has_text="Projection and 80 % band to 2029")).to_have_count(1)
+    band = trend.locator(".legendtext", has_text="Projection and 80 % band to 2029")
+    expect(band).to_have_count(1)
     ticks = trend.locator(".xtick text").all_text_contents()
     assert "2029" in ticks, ticks
 
