@@ -15,7 +15,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from kpi.outlook import BOUNDS, MIN_POINTS, calibrate, outcomes, series_outlook
+from kpi.outlook import BOUNDS, MIN_POINTS, calibrate, outcomes, series_of, series_outlook
 
 COLUMNS = ["kpi", "level", "horizon", "cases", "coverage", "mae", "mae_no_change",
            "mae_ratio"]
@@ -34,9 +34,7 @@ def backtest_cases(values: pd.DataFrame, steps: range = range(1, 5)) -> pd.DataF
         return pd.DataFrame(columns=CASE_COLUMNS)
     years = sorted(int(y) for y in cells["year"].unique())
     rows: list[dict] = []
-    groups = {key: (g["year"].to_numpy(dtype="int64"), g["value"].to_numpy(dtype="float64"))
-              for key, g in cells.sort_values("year").groupby(
-                  ["level", "code", "category", "kpi"], sort=True)}
+    groups = {key: (y, v) for key, y, v in series_of(cells)}
     seen = outcomes(cells)
     for until in years[:-1]:
         learnt = calibrate(until=until, seen=seen)

@@ -156,6 +156,25 @@ def _t_quantile(dof: int) -> float:
 
 
 OUTCOME_COLUMNS = ["level", "code", "category", "kpi", "year", "steps", "z"]
+SERIES_KEYS = ["level", "code", "category", "kpi"]
+
+
+def series_of(values: pd.DataFrame):
+    """(key, years, values) of every series with a value, years ascending: one sort of
+    the whole frame instead of a sort per group (the pages' track record reads every
+    series of every KPI)."""
+    cells = values.loc[values["value"].notna(), [*SERIES_KEYS, "year", "value"]]
+    if cells.empty:
+        return
+    cells = cells.sort_values([*SERIES_KEYS, "year"], kind="stable")
+    keys = cells[SERIES_KEYS].to_numpy(dtype=object)
+    years = cells["year"].to_numpy(dtype="int64")
+    vals = cells["value"].to_numpy(dtype="float64")
+    change = np.ones(len(cells), dtype=bool)
+    change[1:] = (keys[1:] != keys[:-1]).any(axis=1)
+    starts = np.flatnonzero(change).tolist() + [len(cells)]
+    for a, b in zip(starts[:-1], starts[1:]):
+        yield tuple(keys[a]), years[a:b], vals[a:b]
 
 
 def outcomes(values: pd.DataFrame) -> pd.DataFrame:
@@ -166,13 +185,8 @@ def outcomes(values: pd.DataFrame) -> pd.DataFrame:
     ``steps`` = h years later, |x(t + h) − x(t)| / volatility(t), on the scale the outlook
     of t works on (its window's). What ``calibrate`` pools and the backtest scores.
     """
-    cells = values[values["value"].notna()]
     rows: list[tuple] = []
-    for (level, code, category, kpi), group in cells.groupby(
-            ["level", "code", "category", "kpi"], sort=False):
-        group = group.sort_values("year")
-        years = group["year"].to_numpy(dtype="int64")
-        v = group["value"].to_numpy(dtype="float64")
+    for (level, code, category, kpi), years, v in series_of(values):
         if len(v) < MIN_POINTS + 1:
             continue
         floor = BOUNDS.get(str(kpi), (-math.inf, math.inf))[0]

@@ -115,3 +115,18 @@ def test_track_record_sentence_only_when_the_data_say():
     assert track_record(summary, ["clearance_rate"], "national", 4, "en") == ""  # 19 cases
     assert track_record(summary, ["clearance_rate"], "region", 3, "kk") == ""
     assert track_record(pd.DataFrame(), ["clearance_rate"], "region", 4, "en") == ""
+
+
+def test_the_explorer_adds_the_track_record_when_the_data_say():
+    from layouts.explorer_view import outlook_sentences
+
+    rows = pd.DataFrame([ROW], columns=COLUMNS)
+    summary = pd.DataFrame({"kpi": ["clearance_rate"], "level": ["national"], "horizon": [4],
+                            "cases": [22], "coverage": [0.818], "mae": [1.0],
+                            "mae_no_change": [1.0], "mae_ratio": [1.0]})
+    said = outlook_sentences(rows, ["KZ"], {"KZ": "Kazakhstan"}, CLEARANCE, "en", summary)
+    assert said == sentence(ROW, CLEARANCE, "Kazakhstan", "en") + (
+        " In past years, 4-year projections like this one held the outcome 82 % of the time.")
+    short = summary.assign(cases=19)
+    assert outlook_sentences(rows, ["KZ"], {"KZ": "Kazakhstan"}, CLEARANCE, "en", short) == \
+        sentence(ROW, CLEARANCE, "Kazakhstan", "en")
