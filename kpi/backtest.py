@@ -15,7 +15,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from kpi.outlook import BOUNDS, MIN_POINTS, calibrate, outcomes, series_of, series_outlook
+from kpi.outlook import BOUNDS, MIN_POINTS, band, calibrate, outcomes, series_of, window_of
 
 COLUMNS = ["kpi", "level", "horizon", "cases", "coverage", "mae", "mae_no_change",
            "mae_ratio"]
@@ -40,24 +40,29 @@ def backtest_cases(values: pd.DataFrame, steps: range = range(1, 5)) -> pd.DataF
         learnt = calibrate(until=until, seen=seen)
         for (level, code, category, kpi), (y, v) in groups.items():
             past = y <= until
-            if past.sum() < MIN_POINTS:
+            # Scored once, at the series' own last year: a series without a value in T
+            # has no outlook "made at the end of T" of its own.
+            if past.sum() < MIN_POINTS or y[past][-1] != until:
                 continue
             outcome = dict(zip(y[~past].tolist(), v[~past].tolist()))
-            bounds = BOUNDS.get(kpi, (-math.inf, math.inf))
-            for h in steps:
-                actual = outcome.get(until + h)
-                if actual is None:
-                    continue
-                got = series_outlook(y[past], v[past], until + h, None, "none", bounds,
-                                     learnt.get(kpi))
-                if got.projected is None or got.last_year != until:
-                    continue
-                assert got.lower is not None and got.upper is not None
+            ahead = [h for h in steps if until + h in outcome]
+            if not ahead:
+                continue
+            _, wv = window_of(y[past], v[past])
+            if len(wv) < MIN_POINTS:
+                continue
+            # The band of series_outlook at every horizon at once.
+            low, high = BOUNDS.get(kpi, (-math.inf, math.inf))
+            lower, upper = band(wv, low, np.array(ahead), learnt.get(kpi))
+            last = float(wv[-1])
+            projected = min(max(last, low), high)
+            for h, lo, hi in zip(ahead, lower.tolist(), upper.tolist()):
+                actual = outcome[until + h]
+                lo, hi = min(max(lo, low), high), min(max(hi, low), high)
                 rows.append({"level": level, "code": code, "category": category, "kpi": kpi,
                              "until": until, "horizon": h, "actual": actual,
-                             "projected": got.projected, "lower": got.lower,
-                             "upper": got.upper, "last_value": got.last_value,
-                             "held": bool(got.lower <= actual <= got.upper)})
+                             "projected": projected, "lower": lo, "upper": hi,
+                             "last_value": last, "held": bool(lo <= actual <= hi)})
     return pd.DataFrame(rows, columns=CASE_COLUMNS)
 
 

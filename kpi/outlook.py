@@ -87,7 +87,7 @@ def _clip(value: float, bounds: tuple[float, float]) -> float:
     return min(max(value, bounds[0]), bounds[1])
 
 
-def _window(years: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def window_of(years: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The points of the last WINDOW years up to the latest year with a value."""
     keep = years >= years.max() - (WINDOW - 1)
     return years[keep], values[keep]
@@ -135,6 +135,14 @@ class _Spread:
             return self.last - width, self.last + width
         above = self.last - self.floor  # a ratio on the log scale: exact at width 0
         return self.floor + above * np.exp(-width), self.floor + above * np.exp(width)
+
+
+def band(window: np.ndarray, floor: float, steps: np.ndarray,
+         calibration: Mapping[int, float] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(lower, upper) of the 80 % interval ``steps`` years after the last of ``window``
+    (the values of the outlook's window, oldest first), before clipping: the one
+    computation behind the outlook, the charts' bands and the backtest."""
+    return _Spread.of(window, floor).band(steps, calibration)
 
 
 def _multiplier(steps: int, changes: int,
@@ -271,14 +279,14 @@ def series_outlook(years, values, horizon: int = DEFAULT_HORIZON,
     order = np.argsort(y)
     y, v = y[order], v[order]
     last_year, last_value = int(y[-1]), float(v[-1])
-    y, v = _window(y, v)
+    y, v = window_of(y, v)
     n = len(y)
     required = (target - last_value) / (horizon - last_year) \
         if target is not None and horizon > last_year else None
     if n < MIN_POINTS:
         return Outlook(n, int(y[0]), last_year, last_value, None, horizon, None, None, None,
                        target, None, "insufficient_data")
-    low, high = _Spread.of(v, bounds[0]).band(np.array([horizon - last_year]), calibration)
+    low, high = band(v, bounds[0], np.array([horizon - last_year]), calibration)
     projected = _clip(last_value, bounds)
     lower = _clip(float(low[0]), bounds)
     upper = _clip(float(high[0]), bounds)
@@ -362,12 +370,12 @@ def projection_path(years, values, horizon: int = DEFAULT_HORIZON,
     if len(y) == 0:
         return pd.DataFrame(columns=["year", "fitted", "lower", "upper"])
     order = np.argsort(y)
-    y, v = _window(y[order], v[order])
+    y, v = window_of(y[order], v[order])
     if len(y) < MIN_POINTS:
         return pd.DataFrame(columns=["year", "fitted", "lower", "upper"])
     last = int(y[-1])
     at = np.arange(last, max(int(horizon), last) + 1)
-    lower, upper = _Spread.of(v, bounds[0]).band(at - last, calibration)
+    lower, upper = band(v, bounds[0], at - last, calibration)
     low, high = bounds
     return pd.DataFrame({"year": at.astype(int),
                          "fitted": np.clip(np.full(len(at), v[-1]), low, high),

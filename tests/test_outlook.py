@@ -237,3 +237,31 @@ def test_projection_path_ends_at_the_outlook():
     assert widths[0] == 0 < widths[1] < widths[2] < widths[3] < widths[4]
     assert path["upper"].max() == 100.0 < free["upper"].max()
     assert projection_path([2024, 2025], [1.0, 2.0]).empty
+
+
+def test_backtest_cases_are_the_outlooks_made_then(demo_values):
+    """Each scored case is series_outlook of the values up to T, calibrated on what was
+    known at T, compared with the value of T + h."""
+    from kpi.backtest import backtest_cases, summarise
+    from kpi.outlook import calibrate
+
+    values, _table = demo_values
+    cells = values[["level", "code", "year", "category", "kpi", "value"]]
+    cells = cells[cells["kpi"].isin(["clearance_rate", "disposition_time"])
+                  & (cells["level"] != "court")]
+    cases = backtest_cases(cells)
+    assert len(cases) > 100 and set(cases["horizon"]) <= {1, 2, 3, 4}
+    for row in cases.sample(40, random_state=0).itertuples(index=False):
+        series = cells[(cells["level"] == row.level) & (cells["code"] == row.code)
+                       & (cells["category"] == row.category) & (cells["kpi"] == row.kpi)]
+        past = series[series["year"] <= row.until]
+        got = series_outlook(past["year"], past["value"], row.until + row.horizon, None,
+                             "none", BOUNDS[row.kpi],
+                             calibrate(cells, row.until).get(row.kpi))
+        assert (got.projected, got.lower, got.upper) == pytest.approx(
+            (row.projected, row.lower, row.upper), rel=1e-12)
+        actual = series.loc[series["year"] == row.until + row.horizon, "value"].iloc[0]
+        assert row.actual == actual and row.held == (got.lower <= actual <= got.upper)
+    summary = summarise(cases)
+    assert (summary["mae"] == summary["mae_no_change"]).all()  # "no change" is the projection
+    assert summary["coverage"].between(0, 1).all()
