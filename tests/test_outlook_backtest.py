@@ -107,3 +107,17 @@ def test_bad_until_and_horizons_are_a_sentence(db_url, args, message):
 def test_backtest_of_too_short_data_says_so(db_url):
     r = run("kpi", "backtest", "--db", db_url)
     assert r.returncode == 1 and "too few years" in r.stderr
+
+
+def test_the_kept_calibration_gives_the_same_outlook(spain, engine):
+    """The pages keep the calibration per data version and read one unit's cells; the
+    answer is the one learnt from every cell."""
+    from data.store import repository
+
+    with engine.connect() as conn:
+        learnt = repository.outlook_calibration(conn)
+        assert set(learnt["disposition_time"]) >= {1, 2, 3, 4}
+        for level, code in (("national", "KZ"), ("region", "ES-MD"), ("court", "ES-MD-ALL")):
+            kept = repository.outlook(conn, level=level, code=code, calibration=learnt)
+            fresh = repository.outlook(conn, level=level, code=code)
+            assert len(kept) > 3 and kept.equals(fresh), code

@@ -183,8 +183,9 @@ def gather(conn: Connection, level: str, code: str | None, year: int | None,
     own = values[(values["code"] == code) & (values["year"] == year)]
     if own.empty or own["value"].isna().all():
         raise ReportError("year", f"no data for {code} in {year}")
+    track, learnt = directory.outlook_method(conn)
     outlook = repository.outlook(conn, level=level, code=code, category="all",
-                                 horizon=horizon)
+                                 horizon=horizon, calibration=learnt)
     flow = repository.case_flow(conn, level, code, "all")
     # The courts the unit covers.
     if level == "national":
@@ -197,7 +198,7 @@ def gather(conn: Connection, level: str, code: str | None, year: int | None,
                       peers=_peers(conn, directory, level, code, unit, year),
                       ranking=pd.DataFrame(), synthetic=directory.synthetic,
                       horizon=horizon)
-    data.track, data.calibration = directory.outlook_method(conn)
+    data.track, data.calibration = track, learnt
     data.sources, data.source_years = _sources(directory.coverage, in_scope, code, level, year)
     notes = read_notes(conn, viewer, code=codes)
     data.notes = notes[notes["year"] <= year].reset_index(drop=True)

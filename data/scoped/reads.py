@@ -242,10 +242,14 @@ class ScopedReads:
                 until: int | None = None, **filters) -> pd.DataFrame:
         """The outlook of each series the viewer may see by name (no anonymised courts),
         kept per data version like the values it is computed from; with ``until``, as
-        made at the end of that year."""
+        made at the end of that year. The calibration pooled over every unit is learnt
+        once per data version (``outlook_calibration``), so one KPI of one unit reads
+        only its own cells."""
+        learnt = self.outlook_calibration() if until is None else None
         rows = self._recent(_query_key({**filters, "horizon": horizon, "until": until}),
                             "outlook", lambda conn: repository.outlook(
-                                conn, horizon=horizon, until=until, **filters))
+                                conn, horizon=horizon, until=until, calibration=learnt,
+                                **filters))
         return scope_values(viewer, rows.copy(), asked_by_code=filters.get("code") is not None)
 
     def outlook_calibration(self) -> dict[str, dict[int, float]]:
