@@ -40,7 +40,7 @@ def outlook_page(services: Services, state: dict | None) -> tuple:
     records = outlook_view.table_records(rows, names, lang)
     data = outlook_view.table(records, category, lang)
     track = outlook_view.track_record(
-        services.track_record(), kpis, "court" if state["region"] in regions else "region",
+        services.track_record(viewer), kpis, "court" if state["region"] in regions else "region",
         outlook_view.typical_steps(rows), lang, "outlook.method.track_page")
     return options, outlook_view.summary_line(rows, lang), track, fig, data, records
 
