@@ -29,6 +29,7 @@ SCORECARD_ATTENTION = "scorecard-attention"
 SCORECARD_PERIOD = "scorecard-period"
 EXPLORER_DEFINITION = "explorer-definition"
 EXPLORER_OUTLOOK = "explorer-outlook"
+EXPLORER_PERIOD = "explorer-period"  # the period the page shows, and its as-of date
 NAV_TOGGLE = "nav-toggle"  # the menu button of the top bar on narrow screens
 NAV_COLLAPSE = "nav-collapse"
 EXPLORER_NOTES = "explorer-notes"  # the notes on the trend's units and KPI (issue 15)
@@ -36,6 +37,7 @@ COURT_NOTES = "court-notes"  # the court's notes and plausibility flags
 COVERAGE_FLAGS = "coverage-flags"  # the ranked plausibility flags
 OUTLOOK_SUMMARY = "outlook-summary"
 OUTLOOK_TRACK = "outlook-track"  # how often past outlooks like these held the outcome
+OUTLOOK_PERIOD = "outlook-period"  # the period of the table's in-year columns, and its as-of date
 # The time to disposition in words, under the backlog chart (explorer, court profile):
 # distinct ids, since one output may belong to one callback only.
 BACKLOG_NOTE = "backlog-note"
