@@ -79,13 +79,14 @@ def explorer(services: Services, state: dict | None) -> tuple:
            if viewer.can(ANNOTATE) else None)
     return (explorer_view.definition(kpi, lang), breadcrumbs(crumbs), region_options, units,
             *explorer_view.trend_outputs(trend, services.targets(viewer), notes, names, kpi,
-                                         lang),
+                                         lang, services.outlook_calibration(viewer).get(kpi.code)),
             *(explorer_view.ranking_outputs(
                 _ranked(services, viewer, state, region, kpi, category, period), nat, names,
                 kpi, period.code, lang) if period is not None else
               explorer_view.ranking_outputs(pd.DataFrame(columns=["code", "value"]), None,
                                             names, kpi, None, lang)),
-            explorer_view.outlook_sentences(outlooks, outlook_units, names, kpi, lang),
+            explorer_view.outlook_sentences(outlooks, outlook_units, names, kpi, lang,
+                                            services.track_record(viewer)),
             notes_view.notes_aside(notes.assign(label=notes["code"].map(names)), names, lang,
                                    add),
             period_head(services, state, period, lang))

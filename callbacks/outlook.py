@@ -26,7 +26,8 @@ def shown_units(services: Services, viewer: Viewer, region: str | None,
 
 
 def outlook_page(services: Services, state: dict | None) -> tuple:
-    """The region options, the summary line, the grid (figure and data) and the table."""
+    """The region options, the summary line, the track record, the grid (figure and data)
+    and the table."""
     viewer = request_viewer()
     state = payload_state(state)
     lang, category = state["lang"], state["category"]
@@ -43,7 +44,10 @@ def outlook_page(services: Services, state: dict | None) -> tuple:
         records = in_the_period(services, viewer, period, units, category, records, lang)
     head = period_view.head(period, services.data_as_of(), message, lang)
     data = outlook_view.table(records, category, lang)
-    return options, outlook_view.summary_line(rows, lang), fig, data, records, head
+    track = outlook_view.track_record(
+        services.track_record(viewer), kpis, "court" if state["region"] in regions else "region",
+        outlook_view.typical_steps(rows), lang, "outlook.method.track_page")
+    return options, outlook_view.summary_line(rows, lang), track, fig, data, records, head
 
 
 def in_the_period(services: Services, viewer: Viewer, period: Period, units: list[str],
@@ -63,7 +67,8 @@ def in_the_period(services: Services, viewer: Viewer, period: Period, units: lis
 
 def register(app, services: Services) -> None:
     @app.callback(Output(ids.control("region"), "options", allow_duplicate=True),
-                  Output(ids.OUTLOOK_SUMMARY, "children"), *chart_outputs("outlook"),
+                  Output(ids.OUTLOOK_SUMMARY, "children"), Output(ids.OUTLOOK_TRACK, "children"),
+                  *chart_outputs("outlook"),
                   Output(ids.OUTLOOK_GRID, "rowData"), Output(ids.OUTLOOK_PERIOD, "children"),
                   Input(ids.page_state("outlook"), "data"),
                   prevent_initial_call="initial_duplicate")

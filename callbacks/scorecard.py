@@ -83,7 +83,8 @@ def whole_year(services: Services, viewer: Viewer, state: dict, year: int) -> tu
     fig, payload = scorecard_view.region_map(services.regions(), regional, names, kpi, year,
                                              lang, boundary_geojson())
     gaps = tile_gaps(services, viewer, national, year, category, lang)
-    return (scorecard_view.tiles(national, year, category, lang, targets, outlooks, gaps), fig,
+    return (scorecard_view.tiles(national, year, category, lang, targets, outlooks, gaps,
+                                 calibration=services.outlook_calibration(viewer)), fig,
             payload, scorecard_view.attention_table(attention(courts), names, lang))
 
 

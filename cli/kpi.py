@@ -12,7 +12,7 @@ import pandas as pd
 
 from data.store.schema import CATEGORIES
 from kpi.catalogue import CATALOGUE, KPIS
-from kpi.outlook import DEFAULT_HORIZON, HORIZONS
+from kpi.outlook import DEFAULT_HORIZON, HORIZONS, MAX_STEPS
 from layouts.export import csv_text, json_records
 
 
@@ -47,10 +47,21 @@ def _parser() -> argparse.ArgumentParser:
     out.add_argument("--code", help="court or region code; KZ for national")
     out.add_argument("--category", choices=["all", *CATEGORIES])
     out.add_argument("--kpi", choices=list(KPIS))
-    out.add_argument("--horizon", type=_horizon, default=DEFAULT_HORIZON,
-                     help=f"the target year, {HORIZONS[0]}-{HORIZONS[-1]} "
-                          f"(default {DEFAULT_HORIZON})")
+    out.add_argument("--until", type=int, metavar="YEAR",
+                     help="the outlook as made at the end of YEAR (only values up to it)")
+    out.add_argument("--horizon", type=_year, default=None,
+                     help=f"the target year, {HORIZONS[0]}-{HORIZONS[-1]}, or with --until T "
+                          f"T+1 ... T+10 (default {DEFAULT_HORIZON})")
     out.add_argument("--format", choices=["csv", "json"], required=True)
+    bt = sub.add_parser("backtest", help="how right the outlook has been: made at the end of "
+                                         "each past year, scored against what happened")
+    bt.add_argument("--db", help="database URL (default: $DATABASE_URL, else SQLite file)")
+    bt.add_argument("--kpi", choices=list(KPIS))
+    bt.add_argument("--level", choices=["national", "region", "court"])
+    bt.add_argument("--category", choices=["all", *CATEGORIES], default="all")
+    bt.add_argument("--horizons", type=_steps, default=range(1, 5), metavar="A-B",
+                    help="years ahead, e.g. 1-4 (default) or 2")
+    bt.add_argument("--format", choices=["csv", "json", "table"], default="table")
     sim = sub.add_parser("simulate", help="project the case flow of one unit to the horizon")
     sim.add_argument("--db", help="database URL (default: $DATABASE_URL, else SQLite file)")
     sim.add_argument("--level", choices=["national", "region", "court"], required=True)
@@ -105,6 +116,65 @@ def _horizon(text: str) -> int:
         raise argparse.ArgumentTypeError(
             f"the horizon must be between {HORIZONS[0]} and {HORIZONS[-1]}, not {year}")
     return year
+
+
+def _year(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a year") from None
+
+
+def _steps(text: str) -> range:
+    first, _, last = text.partition("-")
+    try:
+        steps = range(int(first), int(last or first) + 1)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a range of years ahead, "
+                                         "e.g. 1-4") from None
+    if not steps or steps[0] < 1 or steps[-1] > MAX_STEPS:
+        raise argparse.ArgumentTypeError(f"years ahead must be within 1-{MAX_STEPS}, "
+                                         f"not {text}")
+    return steps
+
+
+def _check_outlook(parser: argparse.ArgumentParser, args) -> None:
+    """--horizon: 2026-2035, or with --until T: T+1 ... T+10 (spec outlook.md)."""
+    if args.until is None:
+        args.horizon = DEFAULT_HORIZON if args.horizon is None else args.horizon
+        if args.horizon not in HORIZONS:
+            parser.error(f"argument --horizon: the horizon must be between {HORIZONS[0]} "
+                         f"and {HORIZONS[-1]}, not {args.horizon}")
+        return
+    if not 1990 <= args.until <= 2100:
+        parser.error(f"argument --until: {args.until} is not a plausible year")
+    horizon = DEFAULT_HORIZON if args.horizon is None else args.horizon
+    if not args.until < horizon <= args.until + MAX_STEPS:
+        parser.error(f"argument --horizon: with --until {args.until} the horizon must be "
+                     f"between {args.until + 1} and {args.until + MAX_STEPS}, not {horizon}")
+    args.horizon = horizon
+
+
+def _backtest(args, conn) -> pd.DataFrame:
+    from data.store import repository
+    from kpi.backtest import backtest_cases, summarise
+
+    cases = backtest_cases(repository.outlook_values(conn, args.kpi), args.horizons)
+    keep = cases["category"] == args.category
+    if args.level is not None:
+        keep &= cases["level"] == args.level
+    return summarise(cases[keep])
+
+
+def _backtest_table(df: pd.DataFrame) -> str:
+    """The backtest as a Markdown table (what docs/outlook-method.md shows)."""
+    lines = ["| KPI | level | years ahead | cases | 80 % interval held | MAE | "
+             "MAE of no change | ratio |", "|---|---|---:|---:|---:|---:|---:|---:|"]
+    for r in df.itertuples(index=False):
+        lines.append(f"| {r.kpi} | {r.level} | {r.horizon} | {r.cases} | "
+                     f"{100 * r.coverage:.1f} % | {r.mae:.3f} | {r.mae_no_change:.3f} | "
+                     f"{r.mae_ratio:.2f} |")
+    return "\n".join(lines) + "\n"
 
 
 def _period(text: str) -> str:
@@ -351,6 +421,8 @@ def _gap(args, engine) -> int:
 def _run(args, conn) -> pd.DataFrame:
     from data.store import repository
 
+    if args.command == "backtest":
+        return _backtest(args, conn)
     filters = {"level": args.level, "code": args.code, "category": args.category,
                "kpi": getattr(args, "kpi", None)}
     if args.command == "values":
@@ -367,7 +439,8 @@ def _run(args, conn) -> pd.DataFrame:
         return _only(yearend(conn, args.year), filters)[YEAREND_COLUMNS]
     if args.command == "outlook":
         return repository.outlook(conn, level=args.level, code=args.code,
-                                  category=args.category, kpi=args.kpi, horizon=args.horizon)
+                                  category=args.category, kpi=args.kpi, horizon=args.horizon,
+                                  until=args.until)
     from kpi.simulate import simulate, start_from_flow
 
     code = "KZ" if args.level == "national" else args.code
@@ -395,6 +468,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         _check_simulate(parser, args)
     if args.command == "report":
         _check_report(parser, args)
+    if args.command == "outlook":
+        _check_outlook(parser, args)
     if args.command in ("values", "gap") and args.year is not None and args.period:
         parser.error("give --year or --period, not both")
     from sqlalchemy.exc import OperationalError, ProgrammingError
@@ -427,5 +502,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "outlook" and df.empty and (args.code or args.kpi):
         print("error: no KPI values for these filters", file=sys.stderr)
         return 1
+    if args.command == "backtest":
+        if df.empty:
+            print("error: too few years loaded to backtest these filters (a series needs "
+                  "three years up to a year T and a value after it)", file=sys.stderr)
+            return 1
+        if args.format == "table":
+            sys.stdout.write(_backtest_table(df))
+            return 0
     _write(df, args.format)
     return 0

@@ -3,6 +3,8 @@ the ranking with their tables, the funnel plot (pure; the callbacks read)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import html
@@ -33,11 +35,20 @@ def definition(kpi: KpiDef, lang: str) -> dbc.Card:
 
 
 def outlook_sentences(outlooks: pd.DataFrame, units: list[str], names, kpi: KpiDef,
-                      lang: str) -> str:
-    """The outlook of the nation (and the chosen region) in words (pure)."""
+                      lang: str, track: pd.DataFrame | None = None) -> str:
+    """The outlook of the nation (and the chosen region) in words, each with how often
+    such projections held in past years when the data say (``track``: kpi.backtest
+    summary) (pure)."""
     rows = {r["code"]: r for r in json_records(outlooks)}
-    return " ".join(outlook_view.sentence(rows.get(code), kpi, names.get(code, code), lang)
-                    for code in units)
+    parts = []
+    for code in units:
+        row = rows.get(code)
+        parts.append(outlook_view.sentence(row, kpi, names.get(code, code), lang))
+        if row is not None and track is not None and row["projected"] is not None:
+            parts.append(outlook_view.track_record(
+                track, [kpi.code], "national" if code == "KZ" else "region",
+                int(row["horizon"]) - int(row["last_year"]), lang))
+    return " ".join(p for p in parts if p)
 
 
 def filter_courts(courts: pd.DataFrame, state: dict) -> pd.DataFrame:
@@ -51,9 +62,11 @@ def filter_courts(courts: pd.DataFrame, state: dict) -> pd.DataFrame:
 
 
 def trend_outputs(trend: pd.DataFrame, targets: pd.DataFrame, notes: pd.DataFrame, names,
-                  kpi: KpiDef, lang: str) -> tuple:
+                  kpi: KpiDef, lang: str,
+                  calibration: Mapping[int, float] | None = None) -> tuple:
     """(figure, table payload) of the trend of the nation and the chosen units, with the
-    national target trajectory, the projection to the horizon and the notes."""
+    national target trajectory, the projection to the horizon and the notes.
+    ``calibration``: the KPI's learnt multipliers, so the band ends at the outlook's."""
     trend = trend.assign(label=trend["code"].map(names))
     notes = notes.assign(label=notes["code"].map(names))
     # The whole trajectory (to 2029), not only the years that have values.
@@ -61,7 +74,7 @@ def trend_outputs(trend: pd.DataFrame, targets: pd.DataFrame, notes: pd.DataFram
         ["year", "target", "illustrative"]].sort_values("year") if len(targets) else targets
     nation = trend[trend["code"] == "KZ"]
     projection = projection_path(nation["year"], nation["value"], DEFAULT_HORIZON,
-                                 BOUNDS[kpi.code])
+                                 BOUNDS[kpi.code], calibration)
     fig = figures.trend_figure(trend[["year", "value", "label"]],
                                national_target if len(national_target) else None,
                                kpi, lang, projection, notes)

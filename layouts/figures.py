@@ -485,7 +485,7 @@ def _add_projection(fig: go.Figure, path: pd.DataFrame, kpi: KpiDef, lang: str) 
     dotted trend line, as in the outlook (shared/spec/outlook.md)."""
     horizon = int(path["year"].max())
     years = [int(y) for y in path["year"]]
-    band = t("outlook.band", lang, horizon=horizon)
+    band = t("outlook.method.band", lang, horizon=horizon)
     fig.add_trace(go.Scatter(x=years, y=_gapped(_floats(path["upper"])), mode="lines",
                              line={"width": 0}, hoverinfo="skip", showlegend=False,
                              legendgroup="band"))
@@ -495,7 +495,7 @@ def _add_projection(fig: go.Figure, path: pd.DataFrame, kpi: KpiDef, lang: str) 
         hovertext=[f"{band}<br>{y}: {_fmt(lo, kpi, lang)} – {_fmt(hi, kpi, lang)}"
                    for y, lo, hi in zip(years, path["lower"], path["upper"])],
         hovertemplate="%{hovertext}<extra></extra>"))
-    fitted = t("outlook.fitted", lang)
+    fitted = t("outlook.method.fitted", lang)
     fig.add_trace(go.Scatter(
         x=years, y=_gapped(_floats(path["fitted"])), mode="lines", name=fitted,
         line={"color": PALETTE[0], "width": 1.5, "dash": "dot"},

@@ -36,6 +36,7 @@ EXPLORER_NOTES = "explorer-notes"  # the notes on the trend's units and KPI (iss
 COURT_NOTES = "court-notes"  # the court's notes and plausibility flags
 COVERAGE_FLAGS = "coverage-flags"  # the ranked plausibility flags
 OUTLOOK_SUMMARY = "outlook-summary"
+OUTLOOK_TRACK = "outlook-track"  # how often past outlooks like these held the outcome
 OUTLOOK_PERIOD = "outlook-period"  # the period of the table's in-year columns, and its as-of date
 # The time to disposition in words, under the backlog chart (explorer, court profile):
 # distinct ids, since one output may belong to one callback only.

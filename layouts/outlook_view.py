@@ -9,6 +9,7 @@ import math
 import pandas as pd
 from dash import html
 
+from kpi.backtest import MIN_CASES
 from kpi.catalogue import CATALOGUE, KPIS, KpiDef
 from kpi.outlook import DEFAULT_HORIZON, OUTCOMES
 from layouts.components import attrs, table_data
@@ -81,9 +82,8 @@ def sentence(row, kpi: KpiDef, unit_name: str, lang: str) -> str:
     """The explorer's reading of an outlook row, from the numbers only."""
     if row is None or row["outlook"] == "insufficient_data":
         return t("outlook.sentence.too_few", lang, unit=unit_name)
-    parts = [t("outlook.sentence.pace", lang, unit=unit_name, first=int(row["first_year"]),
-               last=int(row["last_year"]), horizon=int(row["horizon"]),
-               interval=interval_text(row, kpi, lang))]
+    parts = [t("outlook.method.sentence", lang, unit=unit_name, last=int(row["last_year"]),
+               horizon=int(row["horizon"]), interval=interval_text(row, kpi, lang))]
     if not _missing(row.get("target")):
         parts.append(t("outlook.sentence.target", lang,
                        target=fmt_value(row["target"], kpi.unit, lang),
@@ -95,6 +95,23 @@ def sentence(row, kpi: KpiDef, unit_name: str, lang: str) -> str:
     else:
         parts.append(t("outlook.sentence.no_target", lang))
     return " ".join(parts)
+
+
+def track_record(summary: pd.DataFrame, kpis: list[str], level: str, steps: int, lang: str,
+                 key: str = "outlook.method.track") -> str:
+    """"In past years, 4-year projections like this one held the outcome 79 % of the
+    time": the backtest (kpi.backtest summary) of ``kpis`` at ``level`` ``steps`` years
+    ahead, pooled; "" when it has fewer than MIN_CASES cases (too short to say)."""
+    if summary is None or summary.empty:
+        return ""
+    rows = summary[summary["kpi"].isin(kpis) & (summary["level"] == level)
+                   & (summary["horizon"] == steps)]
+    cases = int(rows["cases"].sum())
+    if cases < MIN_CASES:
+        return ""
+    held = float((rows["coverage"] * rows["cases"]).sum()) / cases
+    return t(key, lang, steps=steps, pct=fmt_number(100 * held, 0, lang),
+             cases=fmt_number(cases, 0, lang))
 
 
 # --- the /outlook page: the KPIs most off track first, the sortable table, the summary ---
@@ -167,6 +184,15 @@ def table(records: list[dict], category: str, lang: str) -> dict:
         "period_text": t("period.col.value", lang),
         "before_text": t("period.col.before", lang),
         "yearend_text": t("period.col.yearend", lang)}, f"outlook-{category}")
+
+
+def typical_steps(rows: pd.DataFrame) -> int:
+    """How many years ahead most of the shown outlooks reach (horizon − last year)."""
+    known = rows[rows["projected"].notna()] if len(rows) else rows
+    if not len(known):
+        return 0
+    steps = known["horizon"].astype(int) - known["last_year"].astype(int)
+    return int(steps.mode().iloc[0])
 
 
 def summary(rows: pd.DataFrame, lang: str) -> str:

@@ -3,6 +3,7 @@ region map with its table, courts needing attention (pure; the callbacks read)."
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import dash_bootstrap_components as dbc
@@ -13,7 +14,7 @@ from dash.development.base_component import Component
 
 from kpi.analysis import change_from_previous
 from kpi.catalogue import CATALOGUE, KPIS, PILLARS, KpiDef
-from kpi.outlook import BOUNDS, projection_path
+from kpi.outlook import BOUNDS, Calibration, projection_path
 from layouts import figures, outlook_view, period_view
 from layouts.components import kpi_tile, status_badge, table_data
 from layouts.export import json_records
@@ -26,7 +27,8 @@ def tiles(values: pd.DataFrame, year: int, category: str, lang: str,
           targets: pd.DataFrame | None = None,
           outlooks: dict[str, dict] | None = None,
           gaps: dict[str, str] | None = None,
-          in_year: InYear | None = None) -> list:
+          in_year: InYear | None = None,
+          calibration: Calibration | None = None) -> list:
     """Tiles by pillar for the national values of all years (pure).
 
     ``targets``: national targets of every year, so each sparkline shows the target
@@ -36,7 +38,8 @@ def tiles(values: pd.DataFrame, year: int, category: str, lang: str,
     courts" for the tiles off target, linking to the explorer's gap chart.
     ``in_year``: a period that is not a whole year: ``values`` then hold that period
     (``year``) and the same period a year before; each tile says both, and the year-end
-    projection instead of the outlook when there is one.
+    projection instead of the outlook when there is one. ``calibration``: the outlook's
+    learnt multipliers (kpi.outlook.calibrate), so each band ends where its row does.
     """
     national = values[values["category"] == category]
     this_year = national[national["year"] == year].set_index("kpi")
@@ -58,7 +61,8 @@ def tiles(values: pd.DataFrame, year: int, category: str, lang: str,
             years, vals, tgt = figures.sparkline_series(series_of.get(kpi.code),
                                                         targets_of.get(kpi.code))
             outlook = (outlooks or {}).get(kpi.code)
-            spark = _sparkline(years, vals, tgt, lang, outlook, kpi.code) \
+            spark = _sparkline(years, vals, tgt, lang, outlook, kpi.code,
+                               (calibration or {}).get(kpi.code)) \
                 if np.count_nonzero(~np.isnan(vals)) > 1 else None
             href = f"/kpi/{kpi.code}" + query_string({
                 "year": year, "category": category, "lang": lang if lang != "en" else None,
@@ -95,11 +99,13 @@ class InYear:
 
 
 def _sparkline(years: list[int], values, targets: list[tuple[int, float]], lang: str,
-               outlook: dict | None = None, kpi: str = "") -> tuple[str, str] | None:
+               outlook: dict | None = None, kpi: str = "",
+               calibration: Mapping[int, float] | None = None) -> tuple[str, str] | None:
     """(image source, text alternative) of a tile's trend, with its band to the horizon."""
     projection = []
     if outlook is not None and outlook.get("projected") is not None:
-        path = projection_path(years, values, int(outlook["horizon"]), BOUNDS[kpi])
+        path = projection_path(years, values, int(outlook["horizon"]), BOUNDS[kpi],
+                               calibration)
         last = int(outlook["last_year"])
         projection = [(int(r.year), r.fitted, r.lower, r.upper)
                       for r in path[path["year"] >= last].itertuples(index=False)]
@@ -108,7 +114,7 @@ def _sparkline(years: list[int], values, targets: list[tuple[int, float]], lang:
         return None
     span = years + [y for y, _ in targets]
     if projection:
-        return figures.svg_data_uri(svg), t("tile.outlook_alt", lang, first=min(span),
+        return figures.svg_data_uri(svg), t("outlook.method.tile_alt", lang, first=min(span),
                                             last=max(years), horizon=projection[-1][0])
     key = "tile.trend_target" if targets else "tile.trend"
     return figures.svg_data_uri(svg), t(key, lang, first=min(span), last=max(span))

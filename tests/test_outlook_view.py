@@ -19,9 +19,9 @@ ROW = {"level": "national", "code": "KZ", "category": "all", "kpi": "clearance_r
 
 def test_the_sentence_of_the_issue():
     assert sentence(ROW, CLEARANCE, "Kazakhstan", "en") == (
-        "Kazakhstan: at the 2021–2025 pace, the value reaches 98.1 % (80 %: 95.2 %–101.0 %) "
-        "in 2029. The target is 100.0 %: uncertain. It needs +0.7 points a year; it has moved "
-        "+0.3 points a year.")
+        "Kazakhstan: the 2025 value, carried to 2029 with the spread of past changes: "
+        "98.1 % (80 %: 95.2 %–101.0 %). The target is 100.0 %: uncertain. It needs +0.7 "
+        "points a year; it has moved +0.3 points a year.")
     ru = sentence(ROW, CLEARANCE, "Казахстан", "ru")
     assert "98,1 %" in ru and "не определено" in ru and "+0,7 п. п." in ru
     too_few = {**ROW, "outlook": "insufficient_data", "projected": None}
@@ -89,11 +89,44 @@ def test_sparkline_and_trend_draw_the_band():
     series = pd.DataFrame({"year": years, "value": values, "label": "KZ"})
     fig = figures.trend_figure(series, None, CLEARANCE, "en", path)
     names = [tr.name for tr in fig.data]
-    assert "Trend and 80 % band to 2029" in names and "Trend (last 5 years)" in names
-    band = next(tr for tr in fig.data if tr.name == "Trend and 80 % band to 2029")
+    assert "Projection and 80 % band to 2029" in names and "Projection (no change)" in names
+    band = next(tr for tr in fig.data if tr.name == "Projection and 80 % band to 2029")
     assert band.fill == "tonexty" and list(band.y) == [94.0, 93.0]
 
 
 def test_a_change_that_rounds_to_nothing_reads_as_none():
     assert per_year(-0.34, KPIS["disposition_time"], "en") == "±0 days"
     assert per_year(0.04, CLEARANCE, "en") == "±0.0 points"
+
+
+def test_track_record_sentence_only_when_the_data_say():
+    from layouts.outlook_view import track_record
+
+    summary = pd.DataFrame({
+        "kpi": ["clearance_rate", "disposition_time", "clearance_rate"],
+        "level": ["region", "region", "national"], "horizon": [4, 4, 4],
+        "cases": [300, 100, 19], "coverage": [0.8, 0.76, 0.7],
+        "mae": [1.0, 1.0, 1.0], "mae_no_change": [1.0, 1.0, 1.0], "mae_ratio": [1.0] * 3})
+    assert track_record(summary, ["clearance_rate"], "region", 4, "en") == (
+        "In past years, 4-year projections like this one held the outcome 80 % of the time.")
+    # Pooled over the KPIs shown, weighted by their cases: (240 + 76) / 400 = 79 %.
+    assert "79 %" in track_record(summary, ["clearance_rate", "disposition_time"], "region",
+                                  4, "ru", "outlook.method.track_page")
+    assert track_record(summary, ["clearance_rate"], "national", 4, "en") == ""  # 19 cases
+    assert track_record(summary, ["clearance_rate"], "region", 3, "kk") == ""
+    assert track_record(pd.DataFrame(), ["clearance_rate"], "region", 4, "en") == ""
+
+
+def test_the_explorer_adds_the_track_record_when_the_data_say():
+    from layouts.explorer_view import outlook_sentences
+
+    rows = pd.DataFrame([ROW], columns=COLUMNS)
+    summary = pd.DataFrame({"kpi": ["clearance_rate"], "level": ["national"], "horizon": [4],
+                            "cases": [22], "coverage": [0.818], "mae": [1.0],
+                            "mae_no_change": [1.0], "mae_ratio": [1.0]})
+    said = outlook_sentences(rows, ["KZ"], {"KZ": "Kazakhstan"}, CLEARANCE, "en", summary)
+    assert said == sentence(ROW, CLEARANCE, "Kazakhstan", "en") + (
+        " In past years, 4-year projections like this one held the outcome 82 % of the time.")
+    short = summary.assign(cases=19)
+    assert outlook_sentences(rows, ["KZ"], {"KZ": "Kazakhstan"}, CLEARANCE, "en", short) == \
+        sentence(ROW, CLEARANCE, "Kazakhstan", "en")

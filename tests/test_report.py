@@ -227,3 +227,20 @@ def test_findings_without_a_previous_year_or_targets_still_say_so():
     assert lines[0] == "2025: no KPI with a target has a value."
     assert lines[1] == "There are no values for 2024 to compare with."
     assert 4 <= len(lines) <= 8
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_methodology_page_says_how_the_outlook_is_made_and_how_often_it_held(lang):
+    """docs/outlook-method.md in a sentence, then the track record of the unit's level at
+    the years ahead the report looks (2025 to 2029: 4), or that the data are too short."""
+    data = _data()
+    short = build_content(data, lang)
+    assert short.method == [t("report.method.outlook", lang),
+                            t("report.method.track_none", lang)]
+    data.track = pd.DataFrame({
+        "kpi": ["clearance_rate", "disposition_time", "clearance_rate"],
+        "level": ["national", "national", "national"], "horizon": [4, 4, 3],
+        "cases": [20, 20, 21], "coverage": [0.75, 0.85, 0.5], "mae": [1.0] * 3,
+        "mae_no_change": [1.0] * 3, "mae_ratio": [1.0] * 3})
+    method = build_content(data, lang).method
+    assert method[1] == t("report.method.track", lang, steps=4, pct="80", cases="40")

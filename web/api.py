@@ -17,7 +17,7 @@ from data.accounts.access import Viewer
 from data.derive.periods import YEAREND_COLUMNS
 from data.store.schema import CATEGORIES
 from kpi.catalogue import KPIS
-from kpi.outlook import DEFAULT_HORIZON, HORIZONS
+from kpi.outlook import DEFAULT_HORIZON, HORIZONS, MAX_STEPS
 from kpi.periods import PeriodError
 from kpi.periods import parse as parse_period
 from layouts.export import csv_text, json_records
@@ -144,15 +144,21 @@ def outlook():
         return asked
     viewer, fmt, filters = asked
     try:
-        horizon = integer(request.args, "horizon", HORIZONS[0], HORIZONS[-1],
-                          f"horizon must be a year from {HORIZONS[0]} to {HORIZONS[-1]}")
+        # until=T: the outlook as made at the end of T; the horizon is then T+1 ... T+10.
+        until = integer(request.args, "until", 1990, 2100, "until must be a year")
+        first, last = (HORIZONS[0], HORIZONS[-1]) if until is None else \
+            (until + 1, until + MAX_STEPS)
+        horizon = integer(request.args, "horizon", first, last,
+                          f"horizon must be a year from {first} to {last}")
     except BadRequest as exc:
         return jsonify(error=str(exc)), 400
     if filters.pop("year") is not None or filters.pop("period") is not None:
         return jsonify(error="the outlook takes horizon, not year or period"), 400
+    horizon = DEFAULT_HORIZON if horizon is None else horizon
+    if not first <= horizon <= last:
+        return jsonify(error=f"horizon must be a year from {first} to {last}"), 400
     services = current_app.extensions["court_kpi_services"]
-    horizon = DEFAULT_HORIZON if horizon is None else horizon  # HORIZONS is contiguous
-    rows = services.outlook(viewer, horizon=horizon, **filters)
+    rows = services.outlook(viewer, horizon=horizon, until=until, **filters)
     if rows.empty and filters["code"] is not None:
         return jsonify(error=f"no KPI values for {filters['code']}"), 404
     return _answer(rows, fmt, f"outlook_{horizon}.csv")

@@ -80,6 +80,10 @@ class ReportData:
     # KPI -> where the gap of the nation or region is (kpi.gap), for each KPI off target
     # in the report year; other courts anonymised for a judge (access.scope_gap).
     gaps: dict[str, Gap] = field(default_factory=dict)
+    # How often past outlooks held the outcome (kpi.backtest summary) and the outlook's
+    # learnt multipliers (kpi.outlook.calibrate), for the methodology page and the bands.
+    track: pd.DataFrame = field(default_factory=pd.DataFrame)
+    calibration: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -94,6 +98,7 @@ class Directory:
     coverage: pd.DataFrame
     synthetic: bool
     _court_cells: dict[int, pd.DataFrame] = field(default_factory=dict)
+    _outlook_method: tuple[pd.DataFrame, dict] | None = None
 
     def court_cells(self, conn: Connection, year: int) -> pd.DataFrame:
         """Every court's KPI cells of category all in ``year``, read once per year."""
@@ -102,6 +107,14 @@ class Directory:
             self._court_cells[year] = repository.kpi_values(conn, level="court", year=year,
                                                             category="all")
         return self._court_cells[year]
+
+    def outlook_method(self, conn: Connection) -> tuple[pd.DataFrame, dict]:
+        """(the outlook's track record, its learnt multipliers) on all loaded values
+        (aggregates, no unit named), computed once for a batch of reports."""
+        if self._outlook_method is None:
+            self._outlook_method = (repository.backtest(conn),
+                                    repository.outlook_calibration(conn))
+        return self._outlook_method
 
     @classmethod
     def read(cls, conn: Connection) -> Directory:
@@ -170,8 +183,9 @@ def gather(conn: Connection, level: str, code: str | None, year: int | None,
     own = values[(values["code"] == code) & (values["year"] == year)]
     if own.empty or own["value"].isna().all():
         raise ReportError("year", f"no data for {code} in {year}")
+    track, learnt = directory.outlook_method(conn)
     outlook = repository.outlook(conn, level=level, code=code, category="all",
-                                 horizon=horizon)
+                                 horizon=horizon, calibration=learnt)
     flow = repository.case_flow(conn, level, code, "all")
     # The courts the unit covers.
     if level == "national":
@@ -184,6 +198,7 @@ def gather(conn: Connection, level: str, code: str | None, year: int | None,
                       peers=_peers(conn, directory, level, code, unit, year),
                       ranking=pd.DataFrame(), synthetic=directory.synthetic,
                       horizon=horizon)
+    data.track, data.calibration = track, learnt
     data.sources, data.source_years = _sources(directory.coverage, in_scope, code, level, year)
     notes = read_notes(conn, viewer, code=codes)
     data.notes = notes[notes["year"] <= year].reset_index(drop=True)

@@ -239,12 +239,33 @@ class ScopedReads:
             .reset_index(drop=True)
 
     def outlook(self, viewer: Viewer, horizon: int = DEFAULT_HORIZON,
-                **filters) -> pd.DataFrame:
+                until: int | None = None, **filters) -> pd.DataFrame:
         """The outlook of each series the viewer may see by name (no anonymised courts),
-        kept per data version like the values it is computed from."""
-        rows = self._recent(_query_key({**filters, "horizon": horizon}), "outlook",
-                            lambda conn: repository.outlook(conn, horizon=horizon, **filters))
+        kept per data version like the values it is computed from; with ``until``, as
+        made at the end of that year. The calibration pooled over every unit is learnt
+        once per data version (``outlook_calibration``), so one KPI of one unit reads
+        only its own cells."""
+        learnt = self.outlook_calibration(viewer) if until is None else None
+        rows = self._recent(_query_key({**filters, "horizon": horizon, "until": until}),
+                            "outlook", lambda conn: repository.outlook(
+                                conn, horizon=horizon, until=until, calibration=learnt,
+                                **filters))
         return scope_values(viewer, rows.copy(), asked_by_code=filters.get("code") is not None)
+
+    def outlook_calibration(self, viewer: Viewer) -> dict[str, dict[int, float]]:
+        """The outlook's learnt multipliers on all loaded values, per data version: one
+        number per KPI and horizon, pooled over every unit (no court's value can be told
+        from it), the same for every viewer, so that a chart's band ends where the
+        outlook row does whoever reads it."""
+        del viewer  # asked for like every read; an aggregate over all units
+        return self._recent((), "outlook_calibration", repository.outlook_calibration)
+
+    def track_record(self, viewer: Viewer) -> pd.DataFrame:
+        """How often past outlooks held the outcome on the loaded data, per KPI, level
+        and years ahead (kpi.backtest.COLUMNS), per data version: shares and mean errors
+        over every unit, no unit named, the same for every viewer."""
+        del viewer  # asked for like every read; an aggregate over all units
+        return self._recent((), "track_record", repository.backtest)
 
     # --- periods (periods.md) ----------------------------------------------------------------
 

@@ -15,7 +15,7 @@ from sqlalchemy import Connection, text
 from data.store import frames
 from kpi.catalogue import KPIS
 from kpi.outlook import COLUMNS as OUTLOOK_COLUMNS
-from kpi.outlook import DEFAULT_HORIZON, outlook_table
+from kpi.outlook import DEFAULT_HORIZON, MAX_STEPS, Calibration, calibrate, outlook_table
 from kpi.targets import attach_targets
 
 VALUE_COLUMNS = ["level", "code", "year", "category", "kpi", "value", "coverage", "target",
@@ -72,16 +72,65 @@ def kpi_values(
 
 def outlook(conn: Connection, level: Filter = None, code: Filter = None,
             category: Filter = None, kpi: Filter = None,
-            horizon: int = DEFAULT_HORIZON) -> pd.DataFrame:
-    """The outlook of every series matching the filters (kpi.outlook, spec outlook.md)."""
-    where, params = _where({"level": level, "code": code, "category": category, "kpi": kpi})
-    values = frames.read_sql(conn, "SELECT level, code, year, category, kpi, value "
-                                  "FROM kpi_values" + where, params)
+            horizon: int = DEFAULT_HORIZON, until: int | None = None,
+            calibration: Calibration | None = None) -> pd.DataFrame:
+    """The outlook of every series matching the filters (kpi.outlook, spec outlook.md),
+    made as at the end of ``until`` (only values up to it) when given. The interval's
+    calibration pools every unit of the KPI, so it is learnt from all the KPI's values
+    (up to ``until``), whatever the filters: one series gets one answer everywhere.
+    ``calibration``: that learnt already (``outlook_calibration``, kept per data version
+    by the pages), so that one KPI of one unit reads only its own cells."""
+    if calibration is not None and until is None:
+        where, params = _where({"level": level, "code": code, "category": category,
+                                "kpi": kpi})
+        values = _typed(frames.read_sql(conn, "SELECT level, code, year, category, kpi, "
+                                              "value FROM kpi_values" + where, params))
+        if values.empty:
+            return pd.DataFrame(columns=OUTLOOK_COLUMNS)
+        return outlook_table(values, targets(conn), horizon, calibration)
+    values = outlook_values(conn, kpi, until)
     if values.empty:
         return pd.DataFrame(columns=OUTLOOK_COLUMNS)
+    learnt = calibrate(values)
+    keep = pd.Series(True, index=values.index)
+    for column, wanted in (("level", level), ("code", code), ("category", category)):
+        if isinstance(wanted, (list, tuple, set)):
+            keep &= values[column].isin(list(wanted))
+        elif wanted is not None:
+            keep &= values[column] == wanted
+    return outlook_table(values[keep].reset_index(drop=True), targets(conn), horizon, learnt)
+
+
+def outlook_values(conn: Connection, kpi: Filter = None,
+                   until: int | None = None) -> pd.DataFrame:
+    """Yearly KPI cells (level, code, year, category, kpi, value) of one KPI or all, up
+    to ``until``: what the outlook and its backtest read."""
+    where, params = _where({"kpi": kpi})
+    if until is not None:
+        where += (" AND " if where else " WHERE ") + "year <= :until"
+        params["until"] = until
+    return _typed(frames.read_sql(conn, "SELECT level, code, year, category, kpi, value "
+                                        "FROM kpi_values" + where, params))
+
+
+def _typed(values: pd.DataFrame) -> pd.DataFrame:
     values["year"] = values["year"].astype("int64")
     values["value"] = pd.to_numeric(values["value"]).astype("float64")
-    return outlook_table(values, targets(conn), horizon)
+    return values
+
+
+def outlook_calibration(conn: Connection) -> dict[str, dict[int, float]]:
+    """The outlook's learnt multipliers (kpi.outlook.calibrate) on all loaded values: what
+    a chart's band needs to end where the outlook row does."""
+    return calibrate(outlook_values(conn))
+
+
+def backtest(conn: Connection, kpi: Filter = None) -> pd.DataFrame:
+    """The outlook's track record on the loaded values (kpi.backtest.summarise of every
+    series, all categories, 1-10 years ahead): aggregates, no unit named."""
+    from kpi.backtest import backtest_cases, summarise
+
+    return summarise(backtest_cases(outlook_values(conn, kpi), range(1, MAX_STEPS + 1)))
 
 
 def judges_in_post(conn: Connection, court_code: str) -> dict[int, float]:

@@ -49,11 +49,13 @@ def layout(**query) -> html.Div:
     lang = state["lang"]
     return html.Div([
         *page_top("outlook", state, t("outlook.title", lang, horizon=DEFAULT_HORIZON)),
-        html.P(t("outlook.intro", lang, horizon=DEFAULT_HORIZON), className="small text-muted"),
+        html.P(t("outlook.method.intro", lang, horizon=DEFAULT_HORIZON),
+               className="small text-muted"),
         dbc.Row([*controls.period_controls(state["year"], state["part"], lang),
                  controls.category_control(state["category"], lang),
                  controls.region_control(state["region"], lang)], className="mb-2 g-2"),
         html.P(id=ids.OUTLOOK_SUMMARY, className="mb-2", role="status"),
+        html.P(id=ids.OUTLOOK_TRACK, className="small mb-2"),
         html.Div(id=ids.OUTLOOK_PERIOD),
         chart_card("outlook", t("outlook.grid", lang, horizon=DEFAULT_HORIZON), lang),
         html.H2(t("outlook.table", lang), className="h6"),

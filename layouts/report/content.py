@@ -27,7 +27,7 @@ from layouts import gap_view
 from layouts.components import STATUS_ICONS
 from layouts.format import DECIMALS, fmt_coverage, fmt_number, fmt_value, is_missing
 from layouts.i18n import LANGUAGES, t
-from layouts.outlook_view import OUTLOOK_ICONS, outlook_word
+from layouts.outlook_view import OUTLOOK_ICONS, outlook_word, track_record, typical_steps
 
 MAX_NAMED = 3  # KPIs or units named in one finding; more are counted
 FULL_COVERAGE = 99.95  # below this the coverage is mentioned (as on the tiles)
@@ -109,6 +109,9 @@ class ReportContent:
     horizon: int
     # Where the gap is: one sentence per KPI off target (national and regional reports).
     gaps: list[str] = field(default_factory=list)
+    # How the outlook is made and how often it has held (docs/outlook-method.md), on the
+    # methodology page before the definitions.
+    method: list[str] = field(default_factory=list)
 
 
 # --- names -------------------------------------------------------------------------------
@@ -387,7 +390,8 @@ def trend_panels(data: ReportData, rows: pd.DataFrame, lang: str) -> list[TrendP
             t_years, t_values = [int(y) for y in tg["year"]], [float(v) for v in tg["target"]]
         projection = None
         if outcome.get(kpi.code) not in (None, "insufficient_data"):
-            path = projection_path(years, vals, data.horizon, BOUNDS[kpi.code])
+            path = projection_path(years, vals, data.horizon, BOUNDS[kpi.code],
+                                   data.calibration.get(kpi.code))
             known = [y for y, v in zip(years, vals) if not math.isnan(v)]
             if len(path) and known:
                 projection = path[path["year"] >= max(known)].reset_index(drop=True)
@@ -464,6 +468,16 @@ def definitions(lang: str) -> list[tuple[str, list[str]]]:
         ]
         out.append((kpi_name(kpi, lang), lines))
     return out
+
+
+def method_lines(data: ReportData, lang: str) -> list[str]:
+    """The outlook's method in a sentence, and how often its projections held the outcome
+    on the loaded data for the unit's level and the years ahead the report looks (or that
+    the data are too short to say)."""
+    steps = typical_steps(data.outlook) if len(data.outlook) else 0
+    track = track_record(data.track, [k.code for k in CATALOGUE], data.level, steps, lang,
+                         "report.method.track") if steps else ""
+    return [t("report.method.outlook", lang), track or t("report.method.track_none", lang)]
 
 
 def note_lines(data: ReportData, lang: str) -> list[str]:
@@ -567,7 +581,7 @@ def build_content(data: ReportData, lang: str, made: dt.date | None = None) -> R
         trends_title=t("report.trends", lang, horizon=data.horizon),
         trend_labels={"unit": name, "national": t("nav.national", lang),
                       "target": t("fig.target", lang),
-                      "band": t("outlook.band", lang, horizon=data.horizon)},
+                      "band": t("outlook.method.band", lang, horizon=data.horizon)},
         rankings=ranking_panels(data, lang),
         rankings_title=t(title_key.get(data.level, "report.ranking.regions"), lang,
                          year=data.year, unit=name),
@@ -580,6 +594,7 @@ def build_content(data: ReportData, lang: str, made: dt.date | None = None) -> R
         filename=f"court-kpi-{data.code}-{data.year}-{lang}.pdf",
         horizon=data.horizon,
         gaps=gap_lines(data, lang),
+        method=method_lines(data, lang),
     )
 
 

@@ -370,6 +370,11 @@ def _rankings(pdf: _Document, c: ReportContent) -> None:
 def _definitions(pdf: _Document, c: ReportContent) -> None:
     pdf.add_page()
     pdf.heading(t("report.definitions", c.lang))
+    pdf.set_font(FAMILY, "", 7)
+    for line in c.method:
+        pdf.multi_cell(BODY_W, 3.3, line, new_x="LMARGIN", new_y="NEXT", align="L")
+    if c.method:
+        pdf.ln(1.4)
     for name, lines in c.definitions:
         if pdf.room() < 22:
             pdf.add_page()

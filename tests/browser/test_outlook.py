@@ -29,10 +29,11 @@ def test_scorecard_tiles_say_whether_2029_targets_will_be_met(page):
 def test_explorer_trend_reads_the_outlook_and_draws_the_band(page):
     open_page(page, "/kpi/clearance_rate")
     sentence = page.locator("#explorer-outlook")
-    expect(sentence).to_contain_text("at the 2021–2025 pace")
+    expect(sentence).to_contain_text("the 2025 value, carried to 2029")
     expect(sentence).to_contain_text("The target is 100.0 %")
     trend = card(page, "Trend with target")
-    expect(trend.locator(".legendtext", has_text="Trend and 80 % band to 2029")).to_have_count(1)
+    band = trend.locator(".legendtext", has_text="Projection and 80 % band to 2029")
+    expect(band).to_have_count(1)
     ticks = trend.locator(".xtick text").all_text_contents()
     assert "2029" in ticks, ticks
 
@@ -71,7 +72,7 @@ def test_outlook_in_russian_and_kazakh(page):
     expect(page.locator("h1")).to_have_text("Будут ли достигнуты цели 2029 года?")
     expect(page.locator("#outlook-summary")).to_contain_text("Не по плану")
     open_page(page, "/kpi/clearance_rate?lang=kk")
-    expect(page.locator("#explorer-outlook")).to_contain_text("қарқынымен")
+    expect(page.locator("#explorer-outlook")).to_contain_text("көшірілген")
 
 
 def test_judge_sees_only_own_court_in_a_regions_outlook(page_as):

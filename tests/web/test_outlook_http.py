@@ -87,3 +87,28 @@ def test_a_judge_gets_no_backlog_of_another_court(app, as_role):
         text = response.get_data(as_text=True)
         assert ("Time to disposition" in text) is allowed
         assert ("You do not have access" in text) is not allowed
+
+
+def test_until_is_the_outlook_as_made_then(as_role, demo_db):
+    """until=T: what ``python -m kpi outlook --until T`` gives, ending in T; the horizon
+    is then T+1 ... T+10 and anything else a 400 with a sentence."""
+    staff = as_role("staff")
+    response = staff.get("/api/v1/outlook?level=region&kpi=clearance_rate&category=all"
+                         "&until=2024&horizon=2027")
+    assert response.status_code == 200
+    got = response.get_json()
+    engine = make_engine(demo_db)
+    with engine.connect() as conn:
+        want = repository.outlook(conn, level="region", kpi="clearance_rate",
+                                  category="all", horizon=2027, until=2024)
+    engine.dispose()
+    assert len(got) == len(want) == 20
+    assert {r["last_year"] for r in got} == {2024} and {r["horizon"] for r in got} == {2027}
+    by_code = {r["code"]: r for r in got}
+    for row in want.itertuples(index=False):
+        assert by_code[row.code]["upper"] == row.upper
+    for query in ("until=2024&horizon=2035", "until=2024&horizon=2024", "until=1066",
+                  "until=2030"):
+        bad = staff.get(f"/api/v1/outlook?{query}")
+        assert bad.status_code == 400, query
+        assert "until" in bad.get_json()["error"] or "horizon" in bad.get_json()["error"]
