@@ -261,6 +261,21 @@ KINDS: dict[str, Kind] = {
             # An approved value equal to the shipped one still replaces "illustrative".
             written=(("illustrative", False),),
         ),
+        Kind(
+            # Judge time per case (where-to-act.md section 2): read when workload is asked
+            # for, so a change feeds no stored cell.
+            "case_weights", "case_weights", ("category", "court_level"),
+            (
+                Column("category", "text", True, CATEGORIES),
+                Column("court_level", "text", True, COURT_LEVELS),
+                Column("minutes", "decimal", True),
+            ),
+            rules=("positive_minutes",),
+            feeds="nothing",
+            editable=True,
+            # A value set by an upload or the page replaces the shipped illustrative one.
+            written=(("illustrative", False),),
+        ),
     )
 }
 

@@ -1,0 +1,51 @@
+"""The shipped illustrative case weights and judge year: installed once, never over a
+value that was set (by an upload, the page or ``python -m data judge-year``).
+
+The weights are of the order of magnitude weighted caseload studies find (docs/
+workload.md says where from): minutes of judge time per case, by category and court
+level. They are marked *illustrative* until a time study of Kazakhstan's courts replaces
+them.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from sqlalchemy import Engine, text
+
+from data.store import frames
+from kpi.workload import DEFAULT_DAYS, DEFAULT_HOURS
+
+# (category, court_level) -> minutes of judge time per case.
+ILLUSTRATIVE_WEIGHTS: dict[tuple[str, str], float] = {
+    ("civil", "district"): 120, ("criminal", "district"): 300,
+    ("administrative", "district"): 180, ("admin_offence", "district"): 20,
+    ("civil", "regional"): 90, ("criminal", "regional"): 180,
+    ("administrative", "regional"): 120, ("admin_offence", "regional"): 30,
+    ("civil", "supreme"): 120, ("criminal", "supreme"): 240,
+    ("administrative", "supreme"): 150, ("admin_offence", "supreme"): 45,
+}
+
+
+def illustrative_weights() -> pd.DataFrame:
+    return pd.DataFrame(
+        [{"category": c, "court_level": lvl, "minutes": float(m), "illustrative": True}
+         for (c, lvl), m in ILLUSTRATIVE_WEIGHTS.items()])
+
+
+def install_workload_defaults(engine: Engine) -> int:
+    """Add the shipped weights missing from the table and the judge year when none is
+    set; the number of rows added."""
+    with engine.begin() as conn:
+        have = frames.read_sql(conn, "SELECT category, court_level FROM case_weights")
+        weights = illustrative_weights()
+        taken = set(zip(have["category"], have["court_level"]))
+        weights = weights[[(c, lvl) not in taken for c, lvl in
+                           zip(weights["category"], weights["court_level"])]]
+        frames.insert_frame(conn, "case_weights", weights)
+        added = len(weights)
+        if conn.execute(text("SELECT 1 FROM judge_year WHERE id = 1")).first() is None:
+            conn.execute(text("INSERT INTO judge_year (id, days, hours, illustrative) "
+                              "VALUES (1, :d, :h, TRUE)"),
+                         {"d": DEFAULT_DAYS, "h": DEFAULT_HOURS})
+            added += 1
+        return added
