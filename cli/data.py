@@ -534,7 +534,8 @@ def cmd_judge_year(engine, args) -> int:
     return 0
 
 
-COMMANDS = {"judge-year": cmd_judge_year, "init": cmd_init, "load": cmd_load, "uploads": cmd_uploads, "undo": cmd_undo,
+COMMANDS = {"init": cmd_init, "load": cmd_load, "uploads": cmd_uploads, "undo": cmd_undo,
             "demo": cmd_demo, "refresh": cmd_refresh, "user": cmd_user,
             "profile": cmd_profile, "flags": cmd_flags, "release": cmd_release,
-            "backup": cmd_backup, "restore": cmd_restore}
+            "backup": cmd_backup, "restore": cmd_restore,
+            "judge-year": cmd_judge_year}
