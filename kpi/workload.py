@@ -237,3 +237,20 @@ def reallocate_within(courts: pd.DataFrame, within: str) -> pd.DataFrame:
     if not parts:
         return pd.DataFrame(columns=REALLOCATION_COLUMNS)
     return pd.concat(parts, ignore_index=True)
+
+
+def judges_needed_by_year(incoming: pd.DataFrame, courts: pd.DataFrame,
+                          resources: pd.DataFrame, weights: pd.DataFrame,
+                          judge_year: JudgeYear, years: list[int]) -> pd.DataFrame:
+    """court_code, year, judges_needed of every measured court in each of ``years``: the
+    ``judges_needed`` input of the catalogue's judge_need_ratio, so that its cells, their
+    roll-up and this module's table say the same. ``resources``: court_code, year,
+    judge_posts, judges_in_post."""
+    parts = []
+    for year in years:
+        res = resources[resources["year"] == year]
+        got = court_workload(incoming, courts, res, weights, judge_year, year)
+        parts.append(got[["court_code", "judges_needed"]].assign(year=int(year)))
+    if not parts:
+        return pd.DataFrame(columns=["court_code", "year", "judges_needed"])
+    return pd.concat(parts, ignore_index=True)[["court_code", "year", "judges_needed"]]

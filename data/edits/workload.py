@@ -15,23 +15,13 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, text
 
 from data.accounts import audit
+from data.derive.refresh import rebuild_all_kpis
 from data.store import frames
-from kpi.workload import JudgeYear, WorkloadError, checked_judge_year
+from data.store.workload_inputs import JudgeYearSetting, case_weights, judge_year
+from kpi.workload import WorkloadError, checked_judge_year
 
-
-@dataclass(frozen=True)
-class JudgeYearSetting:
-    judge_year: JudgeYear
-    illustrative: bool
-
-
-def judge_year(conn: Connection) -> JudgeYearSetting:
-    """The judge year in force (the shipped one until someone sets it)."""
-    row = conn.execute(text("SELECT days, hours, illustrative FROM judge_year "
-                            "WHERE id = 1")).first()
-    if row is None:
-        return JudgeYearSetting(JudgeYear(), True)
-    return JudgeYearSetting(JudgeYear(float(row[0]), float(row[1])), bool(row[2]))
+__all__ = ["JudgeYearSetting", "case_weights", "judge_year", "judge_year_changes",
+           "set_judge_year", "undo_judge_year", "workload_inputs", "WorkloadInputs"]
 
 
 def _write(conn: Connection, days: float, hours: float, user: str, address: str | None,
@@ -47,6 +37,8 @@ def _write(conn: Connection, days: float, hours: float, user: str, address: str 
         "INSERT INTO judge_year_changes (at, username, old_days, new_days, old_hours, "
         "new_hours, undo_of) VALUES (:at, :username, :old_days, :new_days, :old_hours, "
         ":new_hours, :undo_of)"), change)
+    # Every court's judges needed, so every judge_need_ratio cell, rests on it.
+    rebuild_all_kpis(conn)
     what = "undone" if undo_of else "set"
     audit.record(conn, user, "judge_year_change",
                  f"judge year {what}: {old.judge_year.days:g} days x "
@@ -85,14 +77,6 @@ def judge_year_changes(conn: Connection, limit: int = 50) -> pd.DataFrame:
     return frames.read_sql(
         conn, "SELECT id, at, username, old_days, new_days, old_hours, new_hours, undo_of "
               f"FROM judge_year_changes ORDER BY id DESC LIMIT {int(limit)}")
-
-
-def case_weights(conn: Connection) -> pd.DataFrame:
-    """category, court_level, minutes, illustrative: the weights in force."""
-    df = frames.read_sql(conn, "SELECT category, court_level, minutes, illustrative "
-                               "FROM case_weights ORDER BY court_level, category")
-    df["minutes"] = pd.to_numeric(df["minutes"]).astype("float64")
-    return df
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ Revision ID: 0009
 Revises: 0008
 
 Only new tables. The shipped illustrative weights and judge year are installed by
-``data.store.workload_defaults`` (``python -m data init``), never over a set value.
+``data.store.workload_inputs`` (``python -m data init``), never over a set value.
 """
 
 import sqlalchemy as sa

@@ -1,5 +1,7 @@
-"""The shipped illustrative case weights and judge year: installed once, never over a
-value that was set (by an upload, the page or ``python -m data judge-year``).
+"""The inputs of judges needed by weighted caseload as stored: the case weights and
+the judge year in force, read here for the refresh (data.derive) and the pages, and
+their shipped illustrative values, installed once, never over a value that was set (by
+an upload, the page or ``python -m data judge-year``).
 
 The weights are of the order of magnitude weighted caseload studies find (docs/
 workload.md says where from): minutes of judge time per case, by category and court
@@ -9,11 +11,13 @@ them.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 
 from data.store import frames
-from kpi.workload import DEFAULT_DAYS, DEFAULT_HOURS
+from kpi.workload import DEFAULT_DAYS, DEFAULT_HOURS, JudgeYear
 
 # (category, court_level) -> minutes of judge time per case.
 ILLUSTRATIVE_WEIGHTS: dict[tuple[str, str], float] = {
@@ -49,3 +53,26 @@ def install_workload_defaults(engine: Engine) -> int:
                          {"d": DEFAULT_DAYS, "h": DEFAULT_HOURS})
             added += 1
         return added
+
+
+@dataclass(frozen=True)
+class JudgeYearSetting:
+    judge_year: JudgeYear
+    illustrative: bool
+
+
+def judge_year(conn: Connection) -> JudgeYearSetting:
+    """The judge year in force (the shipped one until someone sets it)."""
+    row = conn.execute(text("SELECT days, hours, illustrative FROM judge_year "
+                            "WHERE id = 1")).first()
+    if row is None:
+        return JudgeYearSetting(JudgeYear(), True)
+    return JudgeYearSetting(JudgeYear(float(row[0]), float(row[1])), bool(row[2]))
+
+
+def case_weights(conn: Connection) -> pd.DataFrame:
+    """category, court_level, minutes, illustrative: the weights in force."""
+    df = frames.read_sql(conn, "SELECT category, court_level, minutes, illustrative "
+                               "FROM case_weights ORDER BY court_level, category")
+    df["minutes"] = pd.to_numeric(df["minutes"]).astype("float64")
+    return df
