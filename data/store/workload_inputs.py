@@ -19,14 +19,16 @@ from sqlalchemy import Connection, Engine, text
 from data.store import frames
 from kpi.workload import DEFAULT_DAYS, DEFAULT_HOURS, JudgeYear
 
-# (category, court_level) -> minutes of judge time per case.
+# (category, court_level) -> minutes of judge time per case. District: a civil case
+# two hours, a criminal one four, an administrative (APPK) one three, an administrative
+# offence twenty minutes; appeal and cassation cases hours each, read by a panel.
 ILLUSTRATIVE_WEIGHTS: dict[tuple[str, str], float] = {
-    ("civil", "district"): 120, ("criminal", "district"): 300,
+    ("civil", "district"): 120, ("criminal", "district"): 240,
     ("administrative", "district"): 180, ("admin_offence", "district"): 20,
-    ("civil", "regional"): 90, ("criminal", "regional"): 180,
-    ("administrative", "regional"): 120, ("admin_offence", "regional"): 30,
-    ("civil", "supreme"): 120, ("criminal", "supreme"): 240,
-    ("administrative", "supreme"): 150, ("admin_offence", "supreme"): 45,
+    ("civil", "regional"): 360, ("criminal", "regional"): 540,
+    ("administrative", "regional"): 420, ("admin_offence", "regional"): 90,
+    ("civil", "supreme"): 480, ("criminal", "supreme"): 600,
+    ("administrative", "supreme"): 480, ("admin_offence", "supreme"): 120,
 }
 
 
