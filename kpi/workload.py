@@ -254,3 +254,39 @@ def judges_needed_by_year(incoming: pd.DataFrame, courts: pd.DataFrame,
     if not parts:
         return pd.DataFrame(columns=["court_code", "year", "judges_needed"])
     return pd.concat(parts, ignore_index=True)[["court_code", "year", "judges_needed"]]
+
+
+def moves(proposal: pd.DataFrame) -> list[tuple[str, str, int]]:
+    """The proposal as moves of posts between courts of the same scope, (from, to, n):
+    the courts that give most give first, to the courts that gain most ("move 3 posts
+    from E35 to R35"). The moves of each scope add up to each court's change."""
+    out: list[tuple[str, str, int]] = []
+    scopes = proposal.groupby("scope", sort=True) if "scope" in proposal else [("", proposal)]
+    for _, rows in scopes:
+        give = sorted(((str(r.court_code), -int(r.change)) for r in rows.itertuples()
+                       if int(r.change) < 0), key=lambda g: (-g[1], g[0]))
+        take = sorted(((str(r.court_code), int(r.change)) for r in rows.itertuples()
+                       if int(r.change) > 0), key=lambda g: (-g[1], g[0]))
+        left_give = [n for _, n in give]
+        left_take = [n for _, n in take]
+        i = j = 0
+        while i < len(give) and j < len(take):
+            n = min(left_give[i], left_take[j])
+            out.append((give[i][0], take[j][0], n))
+            left_give[i] -= n
+            left_take[j] -= n
+            i += left_give[i] == 0
+            j += left_take[j] == 0
+    return out
+
+
+def after_move(courts: pd.DataFrame, proposal: pd.DataFrame) -> pd.DataFrame:
+    """court_code, need_ratio, need_ratio_after: each court's need ratio now and if its
+    judges in post changed by its proposed change of posts (posts filled as proposed)."""
+    p = proposal[["court_code", "change"]].merge(
+        courts[["court_code", "judges_in_post", "judges_needed"]], on="court_code", how="left")
+    in_post = p["judges_in_post"].to_numpy(dtype="float64", na_value=np.nan)
+    needed = p["judges_needed"].to_numpy(dtype="float64")
+    p["need_ratio"] = _ratio(in_post, needed)
+    p["need_ratio_after"] = _ratio(in_post + p["change"].to_numpy(dtype="float64"), needed)
+    return p[["court_code", "need_ratio", "need_ratio_after"]]

@@ -13,9 +13,11 @@ from kpi.workload import (
     COLUMNS,
     JudgeYear,
     WorkloadError,
+    after_move,
     court_workload,
     judge_year_problem,
     mean_incoming,
+    moves,
     reallocate,
     reallocate_within,
     roll_up,
@@ -150,3 +152,16 @@ def test_a_judge_year_of_zero_or_absurd_is_refused(days, hours):
 
 def test_the_shipped_judge_year():
     assert JudgeYear().minutes == 220 * 6 * 60 and judge_year_problem(366, 24) is None
+
+
+def test_the_proposal_read_as_moves_and_its_effect_on_each_courts_need_ratio():
+    proposal = pd.DataFrame({"court_code": ["A", "B", "C", "D"],
+                             "change": [-3, -1, 2, 2]})
+    assert moves(proposal) == [("A", "C", 2), ("A", "D", 1), ("B", "D", 1)]
+    per_scope = proposal.assign(scope=["R1", "R1", "R2", "R2"], change=[-1, 1, 2, -2])
+    assert moves(per_scope) == [("A", "B", 1), ("D", "C", 2)]
+    effect = after_move(_example(), reallocate(_example())).set_index("court_code")
+    # B gives a post: 3 judges in post for 1.452 needed, then 2.
+    assert effect.loc["B", "need_ratio"] == pytest.approx(300 / 1.452)
+    assert effect.loc["B", "need_ratio_after"] == pytest.approx(200 / 1.452)
+    assert math.isnan(effect.loc["C", "need_ratio_after"])  # no judges in post reported
