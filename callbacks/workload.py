@@ -21,15 +21,14 @@ from layouts.params import payload_state
 from web.guard import require
 
 KPI = KPIS["judge_need_ratio"]
-FORM_IDS = {"days": ids.WORKLOAD_DAYS, "hours": ids.WORKLOAD_HOURS, "save": ids.WORKLOAD_SAVE,
-            "undo": ids.WORKLOAD_UNDO, "message": ids.WORKLOAD_MESSAGE}
 
 
 # --- what the callbacks do --------------------------------------------------------------
 
 
 def workload_page(services: Services, state: dict | None) -> tuple:
-    """Region options, the sentence, the map, the ranking, the totals and the inputs."""
+    """Region options, the sentence, the map, the ranking, the totals, the inputs and
+    the judge year's form (hidden from those who may not edit it)."""
     viewer = request_viewer()
     state = payload_state(state)
     require(VIEW_ALL)
@@ -40,16 +39,15 @@ def workload_page(services: Services, state: dict | None) -> tuple:
     year = services.latest_year(state["year"]) or 0
     weights, setting = services.workload_settings()
     jy = setting.judge_year
-    inputs = [workload_view.inputs_part(weights, jy.days, jy.hours, setting.illustrative,
-                                        lang)]
-    if viewer.can(EDIT_TARGETS):
-        inputs.append(workload_view.judge_year_form(jy.days, jy.hours, lang, FORM_IDS))
+    inputs = (workload_view.inputs_part(weights, jy.days, jy.hours, setting.illustrative,
+                                        lang), not viewer.can(EDIT_TARGETS), jy.days,
+              jy.hours)
     try:
         table = services.workload(viewer, year)
     except WorkloadError as exc:
         message = t(f"workload.error.{exc.code}", lang, year=year)
         empty = figures.empty_figure(message)
-        return (options, message, empty, None, empty, None, None, inputs)
+        return (options, message, empty, None, empty, None, None, *inputs)
     regional = services.kpi_values(viewer, level="region", year=year, kpi=KPI.code,
                                    category="all")
     map_fig, _ = scorecard_view.region_map(regions, regional, names, KPI, year, lang,
@@ -67,7 +65,7 @@ def workload_page(services: Services, state: dict | None) -> tuple:
     ranking_data = workload_view.courts_payload(table, names, year, lang)
     return (options, workload_view.summary(table, year, lang), map_fig,
             workload_view.totals_payload(table, names, year, lang), ranking,
-            ranking_data, workload_view.totals_table(table, names, lang), inputs)
+            ranking_data, workload_view.totals_table(table, names, lang), *inputs)
 
 
 def proposal(services: Services, state: dict | None, within: str | None) -> tuple:
@@ -120,6 +118,8 @@ def register(app, services: Services) -> None:
                   Output(ids.WORKLOAD_SUMMARY, "children"), *chart_outputs("workload-map"),
                   *chart_outputs("workload-ranking"), Output(ids.WORKLOAD_TOTALS, "children"),
                   Output(ids.WORKLOAD_INPUTS, "children"),
+                  Output(ids.WORKLOAD_FORM, "hidden"), Output(ids.WORKLOAD_DAYS, "value"),
+                  Output(ids.WORKLOAD_HOURS, "value"),
                   Input(ids.page_state("workload"), "data"),
                   Input(ids.WORKLOAD_MESSAGE, "children"),
                   prevent_initial_call="initial_duplicate")

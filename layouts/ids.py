@@ -108,3 +108,4 @@ WORKLOAD_HOURS = "workload-hours"
 WORKLOAD_SAVE = "workload-save"
 WORKLOAD_UNDO = "workload-undo"
 WORKLOAD_MESSAGE = "workload-message"
+WORKLOAD_FORM = "workload-form"  # shown to those who edit targets

@@ -14,7 +14,7 @@ from dash import html
 from dash.development.base_component import Component
 
 from kpi.workload import YEARS_AVERAGED, after_move, moves
-from layouts import figures
+from layouts import figures, ids
 from layouts.components import table_data
 from layouts.format import fmt_number, is_missing
 from layouts.i18n import t
@@ -187,20 +187,20 @@ def inputs_part(weights: pd.DataFrame, days: float, hours: float, illustrative: 
     return html.Div(lines)
 
 
-def judge_year_form(days: float, hours: float, lang: str, ids_: dict[str, str]
-                    ) -> Component:
-    """The judge year's two fields, save and undo (shown to those who edit targets)."""
+def judge_year_form(lang: str) -> Component:
+    """The judge year's two fields (filled by the page's callback), save and undo."""
     return dbc.Row([
-        dbc.Col([dbc.Label(t("workload.form.days", lang), html_for=ids_["days"]),
-                 dbc.Input(id=ids_["days"], type="number", value=days, min=1, max=366,
+        dbc.Col([dbc.Label(t("workload.form.days", lang), html_for=ids.WORKLOAD_DAYS),
+                 dbc.Input(id=ids.WORKLOAD_DAYS, type="number", min=1, max=366,
                            step="any")], md=3),
-        dbc.Col([dbc.Label(t("workload.form.hours", lang), html_for=ids_["hours"]),
-                 dbc.Input(id=ids_["hours"], type="number", value=hours, min=0.5, max=24,
+        dbc.Col([dbc.Label(t("workload.form.hours", lang), html_for=ids.WORKLOAD_HOURS),
+                 dbc.Input(id=ids.WORKLOAD_HOURS, type="number", min=0.5, max=24,
                            step="any")], md=3),
-        dbc.Col([dbc.Button(t("workload.form.save", lang), id=ids_["save"], color="primary",
-                            className="me-2"),
-                 dbc.Button(t("workload.form.undo", lang), id=ids_["undo"],
+        dbc.Col([dbc.Button(t("workload.form.save", lang), id=ids.WORKLOAD_SAVE,
+                            color="primary", className="me-2"),
+                 dbc.Button(t("workload.form.undo", lang), id=ids.WORKLOAD_UNDO,
                             color="secondary", outline=True)],
                 md=4, className="d-flex align-items-end"),
-        dbc.Col(html.Div(id=ids_["message"], role="status", className="small mt-2"), md=12),
+        dbc.Col(html.Div(id=ids.WORKLOAD_MESSAGE, role="status", className="small mt-2"),
+                md=12),
     ], className="g-2 mb-2")

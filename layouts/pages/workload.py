@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import dcc, html
+from dash import html
 
 from data.accounts.access import VIEW_ALL
-from layouts import controls, ids
+from layouts import controls, ids, workload_view
 from layouts.components import chart_card, page_top
 from layouts.i18n import page_title, t
 from layouts.params import page_state
@@ -46,11 +46,15 @@ def layout(**query) -> html.Div:
             html.P(t("workload.proposal.caveat", lang), className="small text-muted"),
             html.Fieldset([
                 html.Legend(t("workload.within", lang), className="small fw-bold mb-1"),
-                dcc.RadioItems(id=ids.WORKLOAD_WITHIN, options=within, value="region",
-                               inline=True, inputClassName="me-1", labelClassName="me-3"),
+                dbc.RadioItems(id=ids.WORKLOAD_WITHIN, options=within, value="region",
+                               inline=True),
             ], className="mb-2"),
             html.Div(id=ids.WORKLOAD_MOVES, className="mb-2"),
         ]),
-        _card(t("workload.inputs", lang), [html.Div(id=ids.WORKLOAD_INPUTS)],
-              "workload-inputs-card"),
+        _card(t("workload.inputs", lang), [
+            html.Div(id=ids.WORKLOAD_INPUTS),
+            # In every page so its callback always has its inputs; shown (by the page's
+            # callback) to those who may edit, and refused on the server to others.
+            html.Div(workload_view.judge_year_form(lang), id=ids.WORKLOAD_FORM, hidden=True),
+        ], "workload-inputs-card"),
     ])
