@@ -110,6 +110,28 @@ def save_judge_year(services: Services, trigger: str | None, days, hours,
              hours=f"{done['new_hours']:g}")
 
 
+def court_workload(services: Services, state: dict | None) -> object:
+    """The court profile's workload card: the court (one the viewer may see), its region
+    and the nation; a sentence when there is nothing to measure."""
+    viewer = request_viewer()
+    state = payload_state(state)
+    lang, code = state["lang"], state.get("court", "")
+    if not viewer.may_see_court(code):
+        return t("error.forbidden", lang)
+    directory = services.directory(viewer)
+    match = directory[directory["court_code"] == code]
+    if match.empty:
+        return None
+    year = services.latest_year(state["year"]) or 0
+    try:
+        table = services.workload(viewer, year)
+    except WorkloadError as exc:
+        return t(f"workload.error.{exc.code}", lang, year=year)
+    return workload_view.court_card(table, code, str(match.iloc[0]["region_code"]), year,
+                                    services.unit_names(viewer, lang), lang,
+                                    viewer.can(VIEW_ALL))
+
+
 # --- the callbacks: which ids, and one line each ------------------------------------------
 
 
@@ -131,6 +153,10 @@ def register(app, services: Services) -> None:
                   Input(ids.WORKLOAD_MESSAGE, "children"))
     def reallocation(state, within, _saved):
         return proposal(services, state, within)
+
+    @app.callback(Output(ids.COURT_WORKLOAD, "children"), Input(ids.page_state("court"), "data"))
+    def court_card(state):
+        return court_workload(services, state)
 
     @app.callback(Output(ids.WORKLOAD_MESSAGE, "children"),
                   Input(ids.WORKLOAD_SAVE, "n_clicks"), Input(ids.WORKLOAD_UNDO, "n_clicks"),

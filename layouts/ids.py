@@ -109,3 +109,4 @@ WORKLOAD_SAVE = "workload-save"
 WORKLOAD_UNDO = "workload-undo"
 WORKLOAD_MESSAGE = "workload-message"
 WORKLOAD_FORM = "workload-form"  # shown to those who edit targets
+COURT_WORKLOAD = "court-workload"  # the court profile's workload card

@@ -204,3 +204,36 @@ def judge_year_form(lang: str) -> Component:
         dbc.Col(html.Div(id=ids.WORKLOAD_MESSAGE, role="status", className="small mt-2"),
                 md=12),
     ], className="g-2 mb-2")
+
+
+def court_card(table: pd.DataFrame, code: str, region: str, year: int, names: dict[str, str],
+               lang: str, link: bool) -> Component:
+    """The court profile's workload card: the court's judges needed against those in
+    post, next to its region's and the nation's need ratio, in sentences."""
+    rows = table.set_index(["level", "code"])
+    if ("court", code) not in rows.index:
+        return html.P(t("workload.card.none", lang, year=year), className="text-muted small")
+    r = rows.loc[("court", code)]
+    parts: list[Component] = []
+    if is_missing(r["need_ratio"]):
+        parts.append(html.P(t("workload.card.no_judges", lang, year=year,
+                              needed=_num(r["judges_needed"], 1, lang))))
+    else:
+        key = "workload.card.short" if r["shortfall"] > 0 else "workload.card.over"
+        parts.append(html.P(t(key, lang, year=year, needed=_num(r["judges_needed"], 1, lang),
+                              in_post=_num(r["judges_in_post"], 0, lang),
+                              ratio=_num(r["need_ratio"], 0, lang),
+                              gap=_num(abs(r["shortfall"]), 1, lang))))
+    around = [(names.get(c, c), rows.loc[(lvl, c), "need_ratio"])
+              for lvl, c in (("region", region), ("national", "KZ")) if (lvl, c) in rows.index]
+    if around:
+        parts.append(html.P(t("workload.card.around", lang, others="; ".join(
+            f"{n}: {_num(v, 0, lang)} %" for n, v in around)), className="small"))
+    if not is_missing(r["coverage"]) and r["coverage"] < 99.95:
+        parts.append(html.P(t("workload.card.coverage", lang,
+                              coverage=_num(r["coverage"], 0, lang)),
+                            className="small text-muted"))
+    parts.append(html.P(t("workload.card.not_a_judge", lang), className="small text-muted"))
+    if link:
+        parts.append(html.A(t("workload.card.link", lang), href="/workload", className="small"))
+    return html.Div(parts)

@@ -94,3 +94,23 @@ def test_the_judge_year_form_is_for_those_who_edit_targets(app, as_role):
         actions = conn.execute(text("SELECT username FROM audit_log WHERE action = "
                                     "'judge_year_change'")).scalars().all()
     assert actions.count("u-staff") == 2
+
+
+def test_the_court_profile_has_a_workload_card_scoped_to_the_viewer(app, as_role):
+    from tests.web.conftest import JUDGE_COURT
+
+    def card(court: str, lang: str = "en") -> str:
+        state = {**page_state({"lang": lang}), "page": "court", "court": court}
+        body = _body(app, ids.COURT_WORKLOAD + ".children",
+                     [(ids.page_state("court"), "data", state)])
+        response = post_callback(judge, body)
+        assert response.status_code == 200, response.get_data(as_text=True)[:300]
+        return json.dumps(response.get_json()["response"], ensure_ascii=False)
+
+    judge = as_role("judge")
+    own = card(JUDGE_COURT)
+    assert "this court's weighted caseload needs" in own and "never of a judge" in own
+    assert "Need ratio of" in own and "/workload" not in own  # no link to a page not theirs
+    assert "судей" in card(JUDGE_COURT, "ru")
+    other = card("KZ11-D01")
+    assert "caseload needs" not in other
