@@ -15,7 +15,7 @@ from data.accounts.access import EDIT_TARGETS, VIEW_ALL
 from data.edits import workload as judge_year_edits
 from kpi.catalogue import KPIS
 from kpi.workload import WorkloadError
-from layouts import figures, ids, scorecard_view, workload_view
+from layouts import figures, ids, scorecard_view, simulate_view, workload_view
 from layouts.i18n import t
 from layouts.params import payload_state
 from web.guard import require
@@ -132,6 +132,26 @@ def court_workload(services: Services, state: dict | None) -> object:
                                     viewer.can(VIEW_ALL))
 
 
+def judges_needed_start(services: Services, unit: str | None, state: dict | None) -> tuple:
+    """(the judges field's value, a note): the judges the court needs by its weighted
+    caseload in the latest complete year, rounded to whole judges, for the simulator's
+    judges lever; one court the viewer may see only."""
+    viewer = request_viewer()
+    lang = payload_state(state)["lang"]
+    directory = services.directory(viewer)
+    if not unit or unit not in set(directory["court_code"]) or not viewer.may_see_court(unit):
+        return no_update, t("workload.simulate.court_only", lang)
+    year = services.latest_year(None) or 0
+    try:
+        row = services.workload(viewer, year, "court", unit)
+    except WorkloadError as exc:
+        return no_update, t(f"workload.error.{exc.code}", lang, year=year)
+    needed = float(row.iloc[0]["judges_needed"])
+    # Whole judges, as the field counts them (its step is 1); the note says the exact need.
+    return max(1, round(needed)), t("workload.simulate.started", lang, year=year,
+                                    needed=workload_view.fmt_judges(needed, lang))
+
+
 # --- the callbacks: which ids, and one line each ------------------------------------------
 
 
@@ -157,6 +177,13 @@ def register(app, services: Services) -> None:
     @app.callback(Output(ids.COURT_WORKLOAD, "children"), Input(ids.page_state("court"), "data"))
     def court_card(state):
         return court_workload(services, state)
+
+    @app.callback(Output(simulate_view.JUDGES, "value", allow_duplicate=True),
+                  Output(ids.WORKLOAD_SIM_NOTE, "children"),
+                  Input(ids.WORKLOAD_SIM_NEEDED, "n_clicks"), State(simulate_view.UNIT, "value"),
+                  State(ids.page_state("simulate"), "data"), prevent_initial_call=True)
+    def simulate_from_needed(_n, unit, state):
+        return judges_needed_start(services, unit, state)
 
     @app.callback(Output(ids.WORKLOAD_MESSAGE, "children"),
                   Input(ids.WORKLOAD_SAVE, "n_clicks"), Input(ids.WORKLOAD_UNDO, "n_clicks"),

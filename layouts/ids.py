@@ -110,3 +110,6 @@ WORKLOAD_UNDO = "workload-undo"
 WORKLOAD_MESSAGE = "workload-message"
 WORKLOAD_FORM = "workload-form"  # shown to those who edit targets
 COURT_WORKLOAD = "court-workload"  # the court profile's workload card
+# The simulator's judges lever started from a court's judges needed.
+WORKLOAD_SIM_NEEDED = "workload-sim-needed"
+WORKLOAD_SIM_NOTE = "workload-sim-note"

@@ -237,3 +237,7 @@ def court_card(table: pd.DataFrame, code: str, region: str, year: int, names: di
     if link:
         parts.append(html.A(t("workload.card.link", lang), href="/workload", className="small"))
     return html.Div(parts)
+
+
+def fmt_judges(value: float, lang: str) -> str:
+    return _num(value, 1, lang)

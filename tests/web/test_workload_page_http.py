@@ -114,3 +114,28 @@ def test_the_court_profile_has_a_workload_card_scoped_to_the_viewer(app, as_role
     assert "судей" in card(JUDGE_COURT, "ru")
     other = card("KZ11-D01")
     assert "caseload needs" not in other
+
+
+def test_the_simulators_judges_lever_starts_from_the_judges_needed(app, as_role):
+    from tests.web.conftest import JUDGE_COURT
+
+    def start(role: str, unit: str):
+        body = _body(app, ids.WORKLOAD_SIM_NOTE + ".children",
+                     [(ids.WORKLOAD_SIM_NEEDED, "n_clicks", 1)],
+                     [("simulate-unit", "value", unit),
+                      (ids.page_state("simulate"), "data",
+                       {**page_state({"lang": "en"}), "page": "simulate"})])
+        response = post_callback(as_role(role), body)
+        assert response.status_code == 200, response.get_data(as_text=True)[:300]
+        return response.get_json()["response"]
+
+    staff = as_role("staff")
+    rows = staff.get(f"/api/v1/workload?level=court&code={JUDGE_COURT}").get_json()
+    needed = rows[0]["judges_needed"]
+    got = start("judge", JUDGE_COURT)
+    assert got["simulate-judges"]["value"] == max(1, round(needed))
+    assert "Judges needed by the court's weighted caseload in 2025" in json.dumps(got)
+    # Another court, or a region, is not a court the judge may start from.
+    other = start("judge", "KZ11-D01")
+    assert "simulate-judges" not in other
+    assert "Choose a court" in json.dumps(start("staff", "KZ-10"))
