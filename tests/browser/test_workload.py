@@ -72,3 +72,11 @@ def test_a_judge_is_not_let_in(page_as):
     page.refusals_expected = True
     response = page.goto(page.app_url + "/workload")
     assert response is not None and response.status == 403
+
+
+def test_judge_need_ratio_has_an_explorer_page_like_every_kpi(page_as):
+    page = page_as("analyst")
+    open_page(page, "/kpi/judge_need_ratio?lang=en")
+    expect(page.locator("h1")).to_contain_text("Judges against workload")
+    expect(page.locator("body")).to_contain_text("100 × judges_in_post / judges_needed")
+    assert page.locator(".js-plotly-plot").count() >= 2
