@@ -206,3 +206,23 @@ def test_the_command_lines(data, db_url):
     assert ok.returncode == 0 and "210 days x 6.5 hours = 81900 minutes" in ok.stdout
     undo = _cli("data", db_url, "judge-year", "--undo")
     assert undo.returncode == 0 and "100 days x 5 hours" in undo.stdout
+
+
+def test_a_tie_in_the_reallocation_goes_by_workload_then_code(engine, tmp_path):
+    _loaded(engine, tmp_path, "regions.csv", REGIONS)
+    _loaded(engine, tmp_path, "courts.csv", COURTS)
+    # A and B need the same (1 judge each at 30,000 minutes), C twice as much; 5 posts.
+    _loaded(engine, tmp_path, "caseload.csv",
+            "court_code,year,category,pending_start,incoming,resolved,pending_end\n"
+            "A,2025,civil,0,500,500,0\nB,2025,civil,0,500,500,0\n"
+            "C,2025,civil,0,1000,1000,0\n")
+    _loaded(engine, tmp_path, "resources.csv",
+            "court_code,year,judge_posts,judges_in_post\nA,2025,1,1\nB,2025,3,2\nC,2025,1,1\n")
+    inputs.set_judge_year(engine, 100, 5, "tester")
+    _loaded(engine, tmp_path, "w.csv", "category,court_level,minutes\ncivil,district,60\n")
+    out = ScopedReads(engine).reallocation(SYSTEM, 2025, "nation").set_index("court_code")
+    # P = 5, 3 courts: 2 shared by 1 : 1 : 2 -> quotas 0.5, 0.5, 1; C gets 1, and the one
+    # left goes to A or B (remainders and workloads equal): A, by code.
+    assert out["proposed_posts"].to_dict() == {"A": 2, "B": 1, "C": 2}
+    assert out["change"].to_dict() == {"A": 1, "B": -2, "C": 1}
+    assert out["change"].sum() == 0
