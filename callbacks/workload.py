@@ -7,7 +7,7 @@ the server. The parts are built by layouts.workload_view and layouts.figures.
 
 from __future__ import annotations
 
-from dash import Input, Output, State, ctx, no_update
+from dash import Input, Output, State, ctx, dcc, no_update
 
 from callbacks.context import Services, chart_outputs, request_viewer, unit_options
 from callbacks.scorecard import boundary_geojson
@@ -16,6 +16,7 @@ from data.edits import workload as judge_year_edits
 from kpi.catalogue import KPIS
 from kpi.workload import WorkloadError
 from layouts import figures, ids, scorecard_view, simulate_view, workload_view
+from layouts.export import to_csv_bytes
 from layouts.i18n import t
 from layouts.params import payload_state
 from web.guard import require
@@ -152,6 +153,15 @@ def judges_needed_start(services: Services, unit: str | None, state: dict | None
                                     needed=workload_view.fmt_judges(needed, lang))
 
 
+def weights_file(services: Services) -> dict:
+    """The weights in force as a case_weights file (the upload kind's columns), to edit
+    and upload again; VIEW_ALL."""
+    require(VIEW_ALL)
+    weights, _ = services.workload_settings()
+    return dcc.send_bytes(to_csv_bytes(weights[["category", "court_level", "minutes"]]),
+                          "case_weights.csv")
+
+
 # --- the callbacks: which ids, and one line each ------------------------------------------
 
 
@@ -184,6 +194,11 @@ def register(app, services: Services) -> None:
                   State(ids.page_state("simulate"), "data"), prevent_initial_call=True)
     def simulate_from_needed(_n, unit, state):
         return judges_needed_start(services, unit, state)
+
+    @app.callback(Output(ids.WORKLOAD_WEIGHTS_DOWNLOAD, "data"),
+                  Input(ids.WORKLOAD_WEIGHTS_CSV, "n_clicks"), prevent_initial_call=True)
+    def weights_csv(_n):
+        return weights_file(services)
 
     @app.callback(Output(ids.WORKLOAD_MESSAGE, "children"),
                   Input(ids.WORKLOAD_SAVE, "n_clicks"), Input(ids.WORKLOAD_UNDO, "n_clicks"),

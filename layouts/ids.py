@@ -113,3 +113,5 @@ COURT_WORKLOAD = "court-workload"  # the court profile's workload card
 # The simulator's judges lever started from a court's judges needed.
 WORKLOAD_SIM_NEEDED = "workload-sim-needed"
 WORKLOAD_SIM_NOTE = "workload-sim-note"
+WORKLOAD_WEIGHTS_CSV = "workload-weights-csv"  # the weights in force, as a case_weights file
+WORKLOAD_WEIGHTS_DOWNLOAD = "workload-weights-download"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import html
+from dash import dcc, html
 
 from data.accounts.access import VIEW_ALL
 from layouts import controls, ids, workload_view
@@ -53,6 +53,10 @@ def layout(**query) -> html.Div:
         ]),
         _card(t("workload.inputs", lang), [
             html.Div(id=ids.WORKLOAD_INPUTS),
+            # The weights in force as a case_weights file: edit it, then upload it.
+            dbc.Button(t("workload.weights_csv", lang), id=ids.WORKLOAD_WEIGHTS_CSV,
+                       size="sm", color="secondary", outline=True, className="mb-2"),
+            dcc.Download(id=ids.WORKLOAD_WEIGHTS_DOWNLOAD),
             # In every page so its callback always has its inputs; shown (by the page's
             # callback) to those who may edit, and refused on the server to others.
             html.Div(workload_view.judge_year_form(lang), id=ids.WORKLOAD_FORM, hidden=True),

@@ -139,3 +139,22 @@ def test_the_simulators_judges_lever_starts_from_the_judges_needed(app, as_role)
     other = start("judge", "KZ11-D01")
     assert "simulate-judges" not in other
     assert "Choose a court" in json.dumps(start("staff", "KZ-10"))
+
+
+def test_the_weights_download_is_a_case_weights_file_that_uploads_again(app, as_role):
+    import base64
+
+    from data.ingest.readers import read_table
+    from data.ingest.validate import Context, validate
+
+    body = _body(app, ids.WORKLOAD_WEIGHTS_DOWNLOAD + ".data",
+                 [(ids.WORKLOAD_WEIGHTS_CSV, "n_clicks", 1)])
+    assert post_callback(as_role("judge"), body).status_code == 403
+    response = post_callback(as_role("analyst"), body)
+    assert response.status_code == 200
+    sent = response.get_json()["response"][ids.WORKLOAD_WEIGHTS_DOWNLOAD]["data"]
+    assert sent["filename"] == "case_weights.csv"
+    content = base64.b64decode(sent["content"])
+    result = validate(read_table(content, "case_weights.csv"), None, Context())
+    assert result.kind == "case_weights" and not result.errors
+    assert len(result.frame) == 12
