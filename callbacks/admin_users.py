@@ -8,19 +8,23 @@ permission again): neither is kept without the other.
 
 from __future__ import annotations
 
+import base64
+import datetime as dt
 import re
 
 import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import Input, Output, State, html, no_update
+from dash import Input, Output, State, dcc, html, no_update
 
 from callbacks.context import Services, request_viewer, unit_options
-from data.accounts import user_admin, users
+from data.accounts import bulk, user_admin, users
 from data.accounts.access import MANAGE_USERS
 from data.accounts.user_admin import OwnAccount
 from layouts import ids
+from layouts.accounts_bulk import problem_text
 from layouts.audit_view import fmt_times
 from layouts.components import alert
+from layouts.export import csv_text
 from layouts.i18n import LANGUAGE_NAMES, state_lang, t
 from web.auth import client_address
 from web.guard import require
@@ -38,7 +42,11 @@ _ERRORS: list[tuple[re.Pattern, str]] = [(re.compile(pattern), key) for pattern,
     (r"^A user named " + _QUOTED.format("name") + r" already exists", "account.exists"),
     (r"^No user named " + _QUOTED.format("name"), "account.no_user"),
     (r"^" + re.escape(users.LAST_ADMIN_MESSAGE), "account.last_admin"),
+    (r"^(?P<name>\S+) comes from the directory:", "account.directory"),
 ]]
+
+
+MAX_PROBLEMS_SHOWN = 50
 
 
 def account_error_text(message: str, lang: str) -> str:
@@ -66,7 +74,7 @@ def users_table(accounts: pd.DataFrame, court_names, lang: str) -> html.Table | 
     """Every account: name, role, court, active, language, created, has an API token."""
     if accounts.empty:
         return html.P(t("users.none", lang), className="text-muted")
-    cols = ("username", "role", "court", "active", "language", "created", "token")
+    cols = ("username", "role", "court", "active", "source", "language", "created", "token")
     head = html.Thead(html.Tr([html.Th(t(f"users.col.{c}", lang), scope="col") for c in cols]))
     created = fmt_times(accounts["created_at"], lang, date_only=True)
 
@@ -85,7 +93,9 @@ def users_table(accounts: pd.DataFrame, court_names, lang: str) -> html.Table | 
                                     className="badge text-bg-secondary")]
         rows.append(html.Tr([
             html.Td(name), html.Td(t(f"role.{row.role}", lang)), html.Td(court),
-            html.Td(yes_no(row.active)), html.Td(LANGUAGE_NAMES.get(row.language, "")),
+            html.Td(yes_no(row.active)),
+            html.Td(t(f"users.source.{row.source}", lang), className=f"source-{row.source}"),
+            html.Td(LANGUAGE_NAMES.get(row.language, "")),
             html.Td(made), html.Td(yes_no(row.has_token)),
         ], className="" if row.active else "text-muted"))
     return dbc.Table([head, html.Tbody(rows)], size="sm", striped=True, hover=True,
@@ -124,8 +134,11 @@ def chosen_account(services: Services, username: str | None) -> tuple:
     require(MANAGE_USERS)
     with services.connect() as conn:
         account = users.get(conn, username) if username else None
+        source = users.source_of(conn, account.username) if account else None
     if account is None:
         return None, None, True, True, True, True
+    if source == users.DIRECTORY:  # changed in the directory, not here
+        return account.role, account.court_code, True, True, True, True
     return account.role, account.court_code, False, not account.active, account.active, False
 
 
@@ -175,6 +188,32 @@ def change_account(services: Services, state, username: str | None, action: str,
     except OwnAccount:
         return alert(t("users.not_yourself", lang), "warning"), no_update
     return alert(t(key, lang, name=username), "success"), _bumped(state)
+
+
+def import_accounts(services: Services, state, contents: str | None,
+                    filename: str | None) -> tuple:
+    """Local accounts from an uploaded CSV: all or none; the new passwords go back once,
+    as a download, and are kept nowhere."""
+    admin = require(MANAGE_USERS)
+    lang = state_lang(state)
+    if not contents:
+        return no_update, no_update, no_update
+    try:
+        raw = base64.b64decode(contents.split(",", 1)[1], validate=True)
+    except (IndexError, ValueError):
+        return alert(t("users.import_unreadable", lang), "danger"), no_update, no_update
+    try:
+        issued = bulk.import_accounts(services.engine, admin, raw, client_address())
+    except bulk.BulkRefused as exc:
+        shown = exc.problems[:MAX_PROBLEMS_SHOWN]
+        return alert([html.Div(t("users.import_refused", lang, n=len(exc.problems))),
+                      html.Ul([html.Li(problem_text(p, lang)) for p in shown],
+                              className="mb-0 import-problems")], "danger"), \
+            no_update, no_update
+    name = f"court-kpi-passwords-{dt.date.today().isoformat()}.csv"
+    download = dcc.send_string(csv_text(bulk.passwords_frame(issued)), name)
+    return alert(t("users.imported", lang, n=len(issued), file=name), "success"), \
+        _bumped(state), download
 
 
 # --- the callbacks: which ids, and one line each ------------------------------------------
@@ -228,6 +267,12 @@ def register(app, services: Services) -> None:
     def save(_clicks, state, username, role, court_code):
         return change_account(services, state, username, "save", role=role,
                               court_code=court_code)
+
+    @app.callback(message, bump, Output(ids.USERS_IMPORT_DOWNLOAD, "data"),
+                  Input(ids.USERS_IMPORT_UPLOAD, "contents"), State(ids.USERS_STATE, "data"),
+                  State(ids.USERS_IMPORT_UPLOAD, "filename"), prevent_initial_call=True)
+    def import_file(contents, state, filename):
+        return import_accounts(services, state, contents, filename)
 
     for action, button in (("disable", ids.USERS_EDIT_DISABLE), ("enable", ids.USERS_EDIT_ENABLE),
                            ("reset", ids.USERS_EDIT_RESET)):

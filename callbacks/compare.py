@@ -6,7 +6,7 @@ The parts are built by layouts.compare_view.
 from __future__ import annotations
 
 import pandas as pd
-from dash import Input, Output, html
+from dash import Input, Output
 
 from callbacks.context import Services, chart_outputs, request_viewer, unit_options
 from kpi.catalogue import KPIS
@@ -43,10 +43,7 @@ def compare_page(services: Services, state: dict | None) -> tuple:
     year = None if period is None else period.year
     grid = compare_view.grid(shown, units, names, year, category, lang)
     fig, data = compare_view.trend(values, kpi, category, names, lang)
-    head = [] if period is None else [period_view.period_line(period, services.data_as_of(),
-                                                              lang)]
-    if message:
-        head.append(html.P(message, className="small text-muted"))
+    head = period_view.head(period, services.data_as_of(), message, lang)
     return options, [*head, compare_view.grid_part(grid, too_many, lang)], fig, data
 
 

@@ -66,7 +66,7 @@ def court_profile(services: Services, state: dict | None) -> tuple:
                       None if period is None or period.is_year else period.code) \
         if year else []
     return (court_view.crumbs(code, region, names, lang),
-            court_view.header(court, names, peers, state["year"], lang), table,
+            court_view.header(court, names, peers, state["year"], lang, state["part"]), table,
             court_view.gap_list(gaps, lang),
             court_view.sent_table(sent[sent["court_code"] == code], lang),
             *court_view.flow_outputs(services.case_flow(viewer, "court", code, category),

@@ -12,7 +12,7 @@ from data.edits import annotations as notes_db
 from kpi.catalogue import KPIS, KpiDef
 from kpi.gap import GapError
 from kpi.periods import YEARLY_ONLY, Period, year_period
-from layouts import explorer_view, ids, notes_view
+from layouts import explorer_view, ids, notes_view, period_view
 from layouts.backlog_view import backlog_outputs
 from layouts.components import breadcrumbs
 from layouts.i18n import t
@@ -87,7 +87,14 @@ def explorer(services: Services, state: dict | None) -> tuple:
                                             names, kpi, None, lang)),
             explorer_view.outlook_sentences(outlooks, outlook_units, names, kpi, lang),
             notes_view.notes_aside(notes.assign(label=notes["code"].map(names)), names, lang,
-                                   add))
+                                   add),
+            period_head(services, state, period, lang))
+
+
+def period_head(services: Services, state: dict, period: Period | None, lang: str) -> list:
+    """The period line, and why the part asked for is not shown when it is not."""
+    _, message = services.period_or_default(state["year"], state["part"])
+    return period_view.head(period, services.data_as_of(), message, lang)
 
 
 def _national(services: Services, viewer: Viewer, period: Period | None, kpi: KpiDef,
@@ -168,6 +175,7 @@ def register(app, services: Services) -> None:
                   *chart_outputs("trend"), *chart_outputs("ranking"),
                   Output(ids.EXPLORER_OUTLOOK, "children"),
                   Output(ids.EXPLORER_NOTES, "children"),
+                  Output(ids.EXPLORER_PERIOD, "children"),
                   Input(ids.page_state("explorer"), "data"),
                   prevent_initial_call="initial_duplicate")
     def page(state):

@@ -9,7 +9,8 @@ from dash import Input, Output
 
 from callbacks.context import Services, chart_outputs, request_viewer, unit_options
 from data.accounts.access import Viewer
-from layouts import figures, ids, outlook_view
+from kpi.periods import Period
+from layouts import figures, ids, outlook_view, period_view
 from layouts.params import payload_state
 
 # --- what the callbacks do --------------------------------------------------------------
@@ -37,8 +38,24 @@ def outlook_page(services: Services, state: dict | None) -> tuple:
                                       units)
     fig = figures.outlook_grid_figure(rows, kpis, units, names, lang)
     records = outlook_view.table_records(rows, names, lang)
+    period, message = services.period_or_default(state["year"], state["part"])
+    if period is not None:
+        records = in_the_period(services, viewer, period, units, category, records, lang)
+    head = period_view.head(period, services.data_as_of(), message, lang)
     data = outlook_view.table(records, category, lang)
-    return options, outlook_view.summary_line(rows, lang), fig, data, records
+    return options, outlook_view.summary_line(rows, lang), fig, data, records, head
+
+
+def in_the_period(services: Services, viewer: Viewer, period: Period, units: list[str],
+                  category: str, records: list[dict], lang: str) -> list[dict]:
+    """The table's rows with the period's value, the same months a year before and, in
+    the year in progress, the projected year end."""
+    now = services.values_in(viewer, period, code=units, category=category)
+    before = services.values_a_year_before(viewer, period, code=units, category=category)
+    ahead = None
+    if period.year == services.year_in_progress():
+        ahead = services.yearend(viewer, code=units, category=category)
+    return period_view.with_period(records, now, before, ahead, lang)
 
 
 # --- the callbacks: which ids, and one line each ------------------------------------------
@@ -47,7 +64,8 @@ def outlook_page(services: Services, state: dict | None) -> tuple:
 def register(app, services: Services) -> None:
     @app.callback(Output(ids.control("region"), "options", allow_duplicate=True),
                   Output(ids.OUTLOOK_SUMMARY, "children"), *chart_outputs("outlook"),
-                  Output(ids.OUTLOOK_GRID, "rowData"), Input(ids.page_state("outlook"), "data"),
+                  Output(ids.OUTLOOK_GRID, "rowData"), Output(ids.OUTLOOK_PERIOD, "children"),
+                  Input(ids.page_state("outlook"), "data"),
                   prevent_initial_call="initial_duplicate")
     def outlook(state):
         return outlook_page(services, state)

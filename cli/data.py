@@ -72,6 +72,17 @@ def _parser() -> argparse.ArgumentParser:
     with_db(user_sub.add_parser("list", help="list accounts"))
     token = with_db(user_sub.add_parser("token", help="issue an API token (replaces the old)"))
     token.add_argument("name")
+    imp_users = with_db(user_sub.add_parser(
+        "import", help="add local accounts from a CSV (name, role, court, email); all or none"))
+    imp_users.add_argument("file")
+    imp_users.add_argument("--passwords", metavar="OUT.csv",
+                           help="write the new passwords to this new file (else print them)")
+    exp_users = with_db(user_sub.add_parser(
+        "export", help="write every account as CSV (name, role, court, email, source)"))
+    exp_users.add_argument("--output", metavar="FILE", help="a file (default: standard output)")
+    with_db(user_sub.add_parser(
+        "directory-check", help="end the sessions and tokens of directory accounts the "
+                                "directory disabled or removed (run it periodically)"))
     profile = sub.add_parser("profile", help="import profiles: a court's own names mapped")
     profile_sub = profile.add_subparsers(dest="profile_command", required=True)
     with_db(profile_sub.add_parser("list", help="list profiles"))
@@ -315,10 +326,86 @@ def _password(args) -> tuple[str, bool]:
     return new_password(), True
 
 
+def _user_import(engine, args) -> int:
+    import os
+    from pathlib import Path
+
+    from data.accounts import bulk
+    from data.accounts.access import Viewer
+    from layouts.accounts_bulk import problem_text
+
+    out = Path(args.passwords) if args.passwords else None
+    if out is not None and out.exists():
+        print(f"error: {out} exists; the new passwords go to a new file.", file=sys.stderr)
+        return 2
+    try:
+        raw = Path(args.file).read_bytes()
+    except OSError as exc:
+        print(f"error: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
+        return 2
+    try:
+        issued = bulk.import_accounts(engine, Viewer("cli", "admin"), raw)
+    except bulk.BulkRefused as exc:
+        for problem in exc.problems:
+            print(f"{args.file}: {problem_text(problem, 'en')}", file=sys.stderr)
+        print(f"error: {exc}.", file=sys.stderr)
+        return 1
+    text = csv_text(bulk.passwords_frame(issued), lineterminator="\n")
+    if out is None:
+        print(f"Added {len(issued)} accounts. Their passwords (shown once):")
+        sys.stdout.write(text)
+        return 0
+    # Only the owner may read the file of passwords.
+    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+    print(f"Added {len(issued)} accounts; their passwords are in {out} (hand them out, "
+          "then delete it).")
+    return 0
+
+
+def _user_export(engine, args) -> int:
+    from data.accounts import bulk
+
+    text = csv_text(bulk.export(engine), lineterminator="\n")
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as f:
+            f.write(text)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _directory_check(engine, args) -> int:
+    from data.accounts import directory, directory_accounts
+
+    try:
+        settings = directory.settings_from()
+    except directory.DirectoryConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if settings is None:
+        print("No directory is set (COURT_KPI_LDAP_URL): nothing to check.")
+        return 0
+    try:
+        done = directory_accounts.check_open(engine, settings)
+    except directory.DirectoryDown as exc:
+        print(f"error: the directory cannot be reached: {exc}", file=sys.stderr)
+        return 1
+    for name, what in done:
+        print(f"{name}: {what}")
+    print(f"Directory checked: {len(done)} account(s) changed.")
+    return 0
+
+
 def cmd_user(engine, args) -> int:
     from data.accounts import audit, users
 
     ready(engine)
+    extra = {"import": _user_import, "export": _user_export,
+             "directory-check": _directory_check}
+    if args.user_command in extra:
+        return extra[args.user_command](engine, args)
     try:
         if args.user_command == "list":
             with engine.connect() as conn:
@@ -335,6 +422,10 @@ def cmd_user(engine, args) -> int:
             return 0
         password, generated = _password(args)
         with engine.begin() as conn:
+            if args.user_command == "passwd" and users.source_of(conn, args.name) \
+                    == users.DIRECTORY:
+                raise users.AccountError(f"{args.name} comes from the directory: its "
+                                         "password is changed there, not here.")
             if args.user_command == "add":
                 users.add_user(conn, args.name, args.role, password, args.court)
                 audit.record(conn, "cli", "user_add", f"{args.name} as {args.role}"

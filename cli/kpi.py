@@ -94,7 +94,10 @@ def _parser() -> argparse.ArgumentParser:
     rep.add_argument("--db", help="database URL (default: $DATABASE_URL, else SQLite file)")
     rep.add_argument("--level", choices=["national", "region", "court"])
     rep.add_argument("--code", help="region or court code (not for national)")
-    rep.add_argument("--year", type=int, required=True)
+    rep.add_argument("--year", type=int)
+    rep.add_argument("--period", help="instead of --year: the monitoring report of a half-year "
+                                      "or quarter (2026-H1, 2026-Q3; any period of "
+                                      "`values --period`)")
     rep.add_argument("--lang", choices=list(LANGUAGES), required=True)
     rep.add_argument("--out", required=True,
                      help="the PDF file; with --all-courts a folder (made if missing)")
@@ -159,6 +162,18 @@ def _check_simulate(parser: argparse.ArgumentParser, args) -> None:
 
 
 def _check_report(parser: argparse.ArgumentParser, args) -> None:
+    if (args.year is None) == (args.period is None):
+        parser.error("give --year (the annual report) or --period (the monitoring report)")
+    if args.period is not None:
+        from data.publish.monitoring import checked_period
+        from kpi.periods import PeriodError
+
+        try:
+            args.period = checked_period(args.period).code
+        except PeriodError as exc:
+            parser.error(str(exc))
+        if args.all_courts:
+            parser.error("--period makes one unit's monitoring report: no --all-courts")
     if args.all_courts:
         if args.level or args.code:
             parser.error("--all-courts makes every court's report: no --level or --code")
@@ -182,6 +197,8 @@ def _report(args, conn) -> int:
     from data.publish.report_data import Directory, ReportError, court_codes, gather
     from layouts.report import build_content, render_content
 
+    if args.period is not None:
+        return _monitoring(args, conn)
     directory = Directory.read(conn)
     if not args.all_courts:
         try:
@@ -213,6 +230,33 @@ def _report(args, conn) -> int:
     print(f"{made} reports in {folder}" + (f", {len(skipped)} courts skipped" if skipped
                                             else ""), file=sys.stderr)
     return 0 if made else 1
+
+
+def _monitoring(args, conn) -> int:
+    """Write the monitoring report of one unit and period (issue 26); 2 for a period the
+    data do not reach, 1 for a unit without data or unknown."""
+    from pathlib import Path
+
+    from data.accounts.access import SYSTEM
+    from data.publish.report_data import ReportError
+    from data.scoped.reads import ScopedReads
+    from kpi.periods import PeriodError
+    from web.report_api import build_monitoring_report
+
+    try:
+        filename, pdf = build_monitoring_report(ScopedReads(conn.engine), args.level,
+                                                args.code, args.period, args.lang, SYSTEM)
+    except PeriodError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except ReportError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(pdf)
+    print(f"{out} ({filename}, {args.period}, {args.lang})", file=sys.stderr)
+    return 0
 
 
 # One process's state in a batch of court reports (``--all-courts``).

@@ -23,6 +23,7 @@ statistical one as well. Pure functions over pandas frames; no database, no Dash
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -34,10 +35,15 @@ FACT_KEY = ["court_code", "year", "category"]
 RESOURCE_KEY = ["court_code", "year"]
 FLOW = ("pending_start", "incoming", "resolved", "pending_end")
 YOY_FIELDS = ("incoming", "resolved", "pending_end")
+SEASONAL_FIELDS = ("incoming", "resolved")
 RESOURCE_FIELDS = ("judge_posts", "judges_in_post", "staff_posts", "staff_in_post",
                    "budget_kzt")
 POSTS = (("judges_in_post", "judge_posts"), ("staff_in_post", "staff_posts"))
-COLUMNS = ["court_code", "year", "category", "field", "rule", "value", "expected", "score"]
+# ``period``: the year's code for a yearly figure, "2026-03" or "2026-Q1" for a part of a
+# year that a monthly or quarterly aggregate report gave (periods.md).
+COLUMNS = ["court_code", "year", "category", "field", "rule", "value", "expected", "score",
+           "period"]
+PART_KEY = ["court_code", "year", "m1", "m2", "category"]
 
 
 @dataclass(frozen=True)
@@ -77,6 +83,17 @@ RULES: dict[str, Rule] = {r.name: r for r in (
     Rule("resource_jump", RESOURCE_FIELDS,
          "Posts, people in post or the budget more than double or fall by more than half "
          "from one year to the next.", statistical=True),
+    # Parts of a year, from monthly or quarterly aggregate reports (issue 26).
+    Rule("part_flow_identity", ("pending_end",),
+         "In a month or quarter, pending cases at its end are far from those pending at "
+         "its start plus incoming minus resolved."),
+    Rule("part_continuity", ("pending_start",),
+         "Pending cases at the start of a month or quarter are far from those pending at "
+         "the end of the part before it."),
+    Rule("seasonal_outlier", SEASONAL_FIELDS,
+         "A court's incoming or resolved cases of a month are less than half or more than "
+         "double anything it reported in that month of the three years before.",
+         statistical=True),
 )}
 
 
@@ -273,6 +290,8 @@ def _raw(frame: pd.DataFrame, idx: np.ndarray, rule: str, field: str, value, exp
         "value": np.asarray(value, dtype="float64"),
         "expected": np.asarray(expected, dtype=object),
         "score": np.asarray(score, dtype="float64"),
+        "period": (sub["period"].astype(str).to_numpy() if "period" in sub.columns
+                   else sub["year"].astype("int64").astype(str).to_numpy()),
         "direction": np.asarray(direction, dtype="int64"),
         "level": np.asarray(level, dtype="float64"),
     })
@@ -471,7 +490,8 @@ def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
 
 
 _DTYPES = {"court_code": object, "year": "int64", "category": object, "field": object,
-           "rule": object, "value": "float64", "expected": object, "score": "float64"}
+           "rule": object, "value": "float64", "expected": object, "score": "float64",
+           "period": object}
 
 
 def fact_flags(facts: pd.DataFrame, settings: Settings = DEFAULT) -> pd.DataFrame:
@@ -498,13 +518,124 @@ def no_flags() -> pd.DataFrame:
 
 
 def check(facts: pd.DataFrame, resources: pd.DataFrame,
-          settings: Settings = DEFAULT) -> pd.DataFrame:
-    """Every flag on the facts and the resources, most implausible first (COLUMNS)."""
-    return _ranked(_concat([fact_flags(facts, settings), resource_flags(resources, settings)]))
+          settings: Settings = DEFAULT, parts: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Every flag on the facts, the resources and the reported parts of years (``parts``:
+    part_flags), most implausible first (COLUMNS)."""
+    return _ranked(_concat([fact_flags(facts, settings), resource_flags(resources, settings),
+                            no_flags() if parts is None else part_flags(parts, settings)]))
+
+
+# ---------------------------------------------------------------------------
+# Parts of a year: monthly and quarterly aggregate reports
+# ---------------------------------------------------------------------------
+
+
+def part_code(year: int, m1: int, m2: int) -> str:
+    """The period code of months m1..m2 of a year: "2026-03", "2026-Q1" or "2026"."""
+    if m1 == m2:
+        return f"{year}-{m1:02d}"
+    if m2 - m1 == 2 and m1 % 3 == 1:
+        return f"{year}-Q{(m1 - 1) // 3 + 1}"
+    return str(year)
+
+
+def part_flags(parts: pd.DataFrame, settings: Settings = DEFAULT,
+               judged: pd.Series | None = None) -> pd.DataFrame:
+    """Flags on parts of years (PART_KEY and the four flow figures; ``source`` "cases"
+    for months derived from case rows, anything else for an aggregate report).
+
+    Only reported parts are judged (``judged``, a mask, narrows them further): case
+    months add up by construction. part_flow_identity: a part's own flow, with the
+    tolerance of the yearly rule; part_continuity: its pending_start against the
+    pending_end of the court's part just before it in the same year; seasonal_outlier:
+    a month's incoming or resolved cases against the same calendar month of the three
+    years before (case-derived or reported), when at least two of them are there —
+    flagged outside [half the lowest, double the highest], scored by how many times
+    that factor it is off, so a score above 1 compares with the other rules'.
+    """
+    if parts.empty:
+        return no_flags()
+    s = settings
+    base = pd.concat([parts[PART_KEY].reset_index(drop=True),
+                      _floats(parts, FLOW).reset_index(drop=True)], axis=1)
+    for c in ("year", "m1", "m2"):
+        base[c] = base[c].astype("int64")
+    base["period"] = [part_code(y, a, b) for y, a, b in
+                      zip(base["year"], base["m1"], base["m2"])]
+    reported = (parts["source"].astype(str) != "cases").to_numpy() if "source" in parts \
+        else np.ones(len(base), dtype=bool)
+    # A whole year reported at once is judged by the yearly rules (fact_flags).
+    reported = reported & ~((base["m1"] == 1) & (base["m2"] == 12)).to_numpy()
+    if judged is not None:
+        reported = reported & judged.to_numpy(dtype=bool)
+    out: list[pd.DataFrame] = []
+    ps, inc, res, pe = (base[c].to_numpy() for c in FLOW)
+    with np.errstate(invalid="ignore"):
+        flow = ps + inc - res
+        tol = _tolerance(ps + inc, s)
+        off = reported & (np.abs(pe - flow) > tol)
+    idx = np.flatnonzero(off)
+    out.append(_raw(base, idx, "part_flow_identity", "pending_end", pe[idx],
+                    [format_count(v) for v in flow[idx]], (np.abs(pe - flow) / tol)[idx],
+                    np.sign(pe - flow)[idx], flow[idx]))
+    # The part just before, in the same court-year-category.
+    prev = base[["court_code", "year", "category", "m2", "pending_end"]].rename(
+        columns={"m2": "m_prev", "pending_end": "pe_prev"})
+    joined = base.assign(m_prev=base["m1"] - 1).merge(
+        prev, on=["court_code", "year", "category", "m_prev"], how="left")
+    pe0 = joined["pe_prev"].to_numpy(dtype="float64")
+    with np.errstate(invalid="ignore"):
+        cont_tol = _tolerance(pe0 + inc, s)
+        cont_off = reported & (np.abs(ps - pe0) > cont_tol) & ~off
+    idx = np.flatnonzero(cont_off)
+    out.append(_raw(base, idx, "part_continuity", "pending_start", ps[idx],
+                    [format_count(v) for v in pe0[idx]], (np.abs(ps - pe0) / cont_tol)[idx],
+                    np.sign(ps - pe0)[idx], pe0[idx]))
+    out.extend(_seasonal_flags(base, reported, s))
+    flags = _concat(out)
+    return _ranked(flags[COLUMNS]) if len(flags) else no_flags()
+
+
+def _seasonal_flags(base: pd.DataFrame, reported: np.ndarray, s: Settings
+                    ) -> list[pd.DataFrame]:
+    months = base[(base["m1"] == base["m2"]).to_numpy()]
+    if months.empty:
+        return []
+    out = []
+    for field in SEASONAL_FIELDS:
+        earlier = []
+        for back in (1, 2, 3):
+            e = months[["court_code", "year", "m1", "category", field]].assign(
+                year=months["year"] + back).rename(columns={field: f"_e{back}"})
+            earlier.append(e)
+        joined = months[["court_code", "year", "m1", "category", field]]
+        for e in earlier:
+            joined = joined.merge(e, on=["court_code", "year", "m1", "category"], how="left")
+        cols = joined[["_e1", "_e2", "_e3"]].to_numpy(dtype="float64")
+        n = np.sum(~np.isnan(cols), axis=1)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # a month with no earlier year
+            low, high = np.nanmin(cols, axis=1), np.nanmax(cols, axis=1)
+            median = np.nanmedian(cols, axis=1)
+        value = joined[field].to_numpy(dtype="float64")
+        with np.errstate(invalid="ignore", divide="ignore"):
+            above = np.maximum(value, HALF_CASE) / (2.0 * np.maximum(high, HALF_CASE))
+            below = np.maximum(low, HALF_CASE) / (2.0 * np.maximum(value, HALF_CASE))
+            score = np.maximum(above, below)
+            big = np.maximum(value, median) >= s.min_size
+            far = np.abs(value - median) > s.abs_tol
+        mask = reported[months.index.to_numpy()] & (n >= 2) & (score > 1) & big & far
+        idx = np.flatnonzero(mask)
+        rows = months.reset_index(drop=True)
+        out.append(_raw(rows, idx, "seasonal_outlier", field, value[idx],
+                        [format_range(lo / 2, hi * 2) for lo, hi in zip(low[idx], high[idx])],
+                        score[idx], np.sign(value - median)[idx], median[idx]))
+    return out
 
 
 def messages(frame: pd.DataFrame, t: Callable[..., str], lang: str = "en") -> list[str]:
     """The sentence of each flag in ``lang``, through ``t`` (layouts.i18n.t)."""
     return [t(RULES[r.rule].message_key, lang, field=r.field, value=format_count(r.value),
-              expected=r.expected, previous_year=int(r.year) - 1)
+              expected=r.expected, previous_year=int(r.year) - 1,
+              period=getattr(r, "period", None) or str(int(r.year)))
             for r in frame.itertuples(index=False)]

@@ -171,10 +171,14 @@ def confirm_dialog(ids: tuple[str, str, str, str], title: str, cancel: str, ok: 
     ], id=dialog, is_open=False)
 
 
-def report_link(level: str, code: str | None, year: int | None, lang: str) -> html.A:
-    """"Report (PDF)": the unit's annual report for the year and language shown, from
-    GET /api/v1/report (which checks who asks, like every API route)."""
-    params = {"level": level, "code": code, "year": year, "lang": lang}
+def report_link(level: str, code: str | None, year: int | None, lang: str,
+                part: str | None = None) -> html.A:
+    """"Report (PDF)": the unit's report of the period the page shows (its year and
+    part; "page": the page's default, the year to date of a year in progress): the
+    annual report of a whole year, the monitoring report of a part of one, from GET
+    /api/v1/report (which checks who asks, like every API route)."""
+    params = {"level": level, "code": code, "year": year, "part": part or "page",
+              "lang": lang}
     query = "&".join(f"{k}={quote(str(v))}" for k, v in params.items() if v)
     return html.A(t("report.button", lang), href=f"/api/v1/report?{query}", download="",
                   className="btn btn-outline-secondary btn-sm report-link",

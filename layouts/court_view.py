@@ -41,13 +41,14 @@ def refused(court: str, allowed: bool, lang: str) -> tuple:
     return None, msg, None, None, None, empty, None, empty, None
 
 
-def header(court: pd.Series, names, peers: int, year: int | None, lang: str) -> html.Div:
+def header(court: pd.Series, names, peers: int, year: int | None, lang: str,
+           part: str | None = None) -> html.Div:
     """The court's name, report link, region, level, specialisation and peer group."""
     code, region = court["court_code"], court["region_code"]
     level, spec = t("level." + court["level"], lang), t("spec." + court["specialization"], lang)
     return html.Div([
         html.Div([html.H1(names.get(code, code), className="h3 mb-0 me-auto"),
-                  report_link("court", code, year, lang)],
+                  report_link("court", code, year, lang, part)],
                  className="d-flex align-items-center flex-wrap gap-2"),
         html.P(f"{code} · {names.get(region, region)} · {level} · {spec}",
                className="text-muted small"),
@@ -151,8 +152,8 @@ def in_year_card(line, message: str | None, ahead: pd.DataFrame, warned: pd.Data
                               className="py-2 small"))
     if len(own):
         head = html.Thead(html.Tr([html.Th(t(k, lang)) for k in (
-            "col.kpi", "col.value", "col.last_year", "col.projected", "col.target",
-            "col.status")]))
+            "col.kpi", "period.part.ytd", "period.col.before", "period.col.yearend",
+            "col.target", "col.status")]))
         rows = []
         for r in own.itertuples():
             k = KPIS[r.kpi]

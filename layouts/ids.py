@@ -29,12 +29,14 @@ SCORECARD_ATTENTION = "scorecard-attention"
 SCORECARD_PERIOD = "scorecard-period"
 EXPLORER_DEFINITION = "explorer-definition"
 EXPLORER_OUTLOOK = "explorer-outlook"
+EXPLORER_PERIOD = "explorer-period"  # the period the page shows, and its as-of date
 NAV_TOGGLE = "nav-toggle"  # the menu button of the top bar on narrow screens
 NAV_COLLAPSE = "nav-collapse"
 EXPLORER_NOTES = "explorer-notes"  # the notes on the trend's units and KPI (issue 15)
 COURT_NOTES = "court-notes"  # the court's notes and plausibility flags
 COVERAGE_FLAGS = "coverage-flags"  # the ranked plausibility flags
 OUTLOOK_SUMMARY = "outlook-summary"
+OUTLOOK_PERIOD = "outlook-period"  # the period of the table's in-year columns, and its as-of date
 # The time to disposition in words, under the backlog chart (explorer, court profile):
 # distinct ids, since one output may belong to one callback only.
 BACKLOG_NOTE = "backlog-note"
@@ -69,6 +71,8 @@ USERS_EDIT_SAVE = "users-edit-save"
 USERS_EDIT_DISABLE = "users-edit-disable"
 USERS_EDIT_ENABLE = "users-edit-enable"
 USERS_EDIT_RESET = "users-edit-reset"
+USERS_IMPORT_UPLOAD = "users-import-upload"
+USERS_IMPORT_DOWNLOAD = "users-import-download"
 
 # /audit
 AUDIT_STATE = "audit-state"

@@ -103,7 +103,8 @@ def sentence(row, kpi: KpiDef, unit_name: str, lang: str) -> str:
 SEVERITY = {"off_track": 0, "uncertain": 1, "on_track": 2, "no_target": 3,
             "insufficient_data": 4}
 TABLE_COLUMNS = ["kpi_name", "unit", "outlook_text", "last_text", "projected", "interval_text",
-                 "target_text", "needed_text", "moved_text"]
+                 "target_text", "needed_text", "moved_text", "period_text", "before_text",
+                 "yearend_text"]
 
 
 def ordered(rows: pd.DataFrame, units: list[str]) -> tuple[pd.DataFrame, list[str]]:
@@ -162,7 +163,10 @@ def table(records: list[dict], category: str, lang: str) -> dict:
         "interval_text": t("outlook.col.interval", lang),
         "target_text": t("col.target", lang),
         "needed_text": t("outlook.col.needed", lang),
-        "moved_text": t("outlook.col.moved", lang)}, f"outlook-{category}")
+        "moved_text": t("outlook.col.moved", lang),
+        "period_text": t("period.col.value", lang),
+        "before_text": t("period.col.before", lang),
+        "yearend_text": t("period.col.yearend", lang)}, f"outlook-{category}")
 
 
 def summary(rows: pd.DataFrame, lang: str) -> str:

@@ -11,9 +11,9 @@ import pandas as pd
 from dash import html
 from dash.development.base_component import Component
 
-from kpi.catalogue import KpiDef
+from kpi.catalogue import KPIS, KpiDef
 from kpi.periods import PARTS, Period, PeriodError, complete_months, of_part
-from layouts.components import status_badge
+from layouts.components import STATUS_ICONS, status_badge
 from layouts.format import fmt_date, fmt_value, period_label
 from layouts.i18n import t
 
@@ -73,6 +73,16 @@ def period_line(period: Period, as_of: dt.date | None, lang: str) -> html.P:
     return html.P(parts, className="period-line mb-2")
 
 
+def head(period: Period | None, as_of: dt.date | None, message: str | None, lang: str
+         ) -> list:
+    """Above a page's values: its period line, and the sentence why the part asked for
+    is not shown (period_or_default) when it is not."""
+    out: list = [] if period is None else [period_line(period, as_of, lang)]
+    if message:
+        out.append(html.P(message, className="small text-muted"))
+    return out
+
+
 def not_reached(message: str, lang: str) -> html.Div:
     """What a page says for a part of a year the data do not reach yet."""
     return html.Div(html.P(message, className="text-muted"), role="status")
@@ -107,3 +117,35 @@ def rows_by_kpi(frame: pd.DataFrame) -> dict[str, dict]:
 
 def _missing(value) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _cells(frame: pd.DataFrame | None, column: str = "value") -> dict[tuple[str, str], float]:
+    """(KPI, unit) -> the frame's ``column``; none for an empty frame."""
+    if frame is None or not len(frame):
+        return {}
+    return dict(zip(zip(frame["kpi"], frame["code"]), frame[column]))
+
+
+def with_period(records: list[dict], now: pd.DataFrame, before: pd.DataFrame,
+                ahead: pd.DataFrame | None, lang: str) -> list[dict]:
+    """Table rows (with ``kpi`` and ``code``) and the value of the page's period, the same
+    period a year before and, in the year in progress, the projected year end with its
+    status in words: what /outlook sets beside each series' outlook (pure)."""
+    values, earlier = _cells(now), _cells(before)
+    projected, status = _cells(ahead, "projected"), _cells(ahead, "status")
+    out = []
+    for r in records:
+        key, kpi = (r["kpi"], r["code"]), KPIS[r["kpi"]]
+        end = projected.get(key)
+        word = status.get(key)
+        out.append({
+            **r,
+            "period_text": "" if _missing(values.get(key)) else
+            fmt_value(values[key], kpi.unit, lang),
+            "before_text": "" if _missing(earlier.get(key)) else
+            fmt_value(earlier[key], kpi.unit, lang),
+            "yearend_text": "" if _missing(end) else fmt_value(end, kpi.unit, lang) + (
+                "" if not isinstance(word, str) else
+                f" {STATUS_ICONS[word]} {t(f'status.{word}', lang)}"),
+        })
+    return out

@@ -7,6 +7,7 @@ skipped locally; with CI=true a missing server is a failure, not a skip.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import os
 import uuid
@@ -68,6 +69,40 @@ def _pg_engine(pg_reason):
     # The schema travels in the URL so CLI subprocesses given the URL see it too.
     engine = make_engine(f"{PG_URL}?options=-csearch_path%3D{schema}")
     return engine, admin, schema
+
+
+@contextlib.contextmanager
+def scratch_database(kind: str, folder, pg_reason):
+    """The URL of a new, empty database of ``kind`` (a SQLite file in ``folder``, or a
+    throw-away PostgreSQL schema, dropped afterwards): for module- and session-wide
+    fixtures that load a data set once."""
+    if kind == "sqlite":
+        yield f"sqlite:///{folder / 'scratch.sqlite'}"
+        return
+    engine, admin, schema = _pg_engine(pg_reason)
+    url = engine.url.render_as_string(hide_password=False)
+    engine.dispose()
+    try:
+        yield url
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
+@contextlib.contextmanager
+def demo_database(kind: str, folder, pg_reason, as_of: datetime.date):
+    """An engine on the small demo extracted on ``as_of`` (a new database of ``kind``)."""
+    from data.demo.loading import load_demo
+
+    with scratch_database(kind, folder, pg_reason) as url:
+        engine = make_engine(url)
+        init_db(engine)
+        load_demo(engine, "small", seed=0, as_of=as_of)
+        try:
+            yield engine
+        finally:
+            engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -20,14 +20,13 @@ from cli.kpi import main as kpi_main
 from data.accounts.access import Viewer
 from data.publish.report_data import ReportError, gather
 from data.store import repository
-from data.store.db import init_db, make_engine
 from kpi.analysis import peer_percentile
 from kpi.catalogue import CATALOGUE, KPIS
 from layouts.format import fmt_number, fmt_value, is_missing
 from layouts.i18n import LANGUAGES, t
 from layouts.report import build_content, render_content
 from layouts.report.content import change_text, outlook_text, status_text
-from tests.conftest import DEMO_AS_OF, _pg_engine
+from tests.conftest import DEMO_AS_OF, demo_database
 
 ROOT = Path(__file__).resolve().parents[1]
 YEAR = 2025
@@ -41,26 +40,9 @@ JUDGE = Viewer("judge", "judge", COURT)
                 params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def demo(request, tmp_path_factory, pg_reason):
     """The small demo data set, loaded once per database kind for this module."""
-    from data.demo.loading import load_demo
-
-    cleanup = None
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('report') / 'demo.sqlite'}")
-    else:
-        from sqlalchemy import text
-
-        engine, admin, schema = _pg_engine(pg_reason)
-
-        def cleanup():
-            with admin.begin() as conn:
-                conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-            admin.dispose()
-    init_db(engine)
-    load_demo(engine, "small", seed=0, as_of=DEMO_AS_OF)
-    yield engine
-    engine.dispose()
-    if cleanup:
-        cleanup()
+    with demo_database(request.param, tmp_path_factory.mktemp("report"), pg_reason,
+                       DEMO_AS_OF) as engine:
+        yield engine
 
 
 def _flat(text: str) -> str:

@@ -12,11 +12,11 @@ from __future__ import annotations
 import datetime as dt
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, redirect, render_template, request
+from flask import Blueprint, Flask, current_app, redirect, render_template, request
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from sqlalchemy import Engine
 
-from data.accounts import audit, sessions, users
+from data.accounts import audit, directory, directory_accounts, sessions, users
 from data.accounts.access import Viewer
 from layouts.i18n import COOKIE, LANGUAGE_NAMES, LANGUAGES, request_language, t
 from web.security import csrf
@@ -143,14 +143,31 @@ def login():
     if failures >= MAX_FAILURES:
         audit.record_now(engine, username, "login_throttled", "", address)
         return _render(lang, t("login.throttled", lang), username, 429)
+    settings: directory.Settings | None = current_app.extensions.get("court_kpi_directory")
+    with engine.connect() as conn:
+        source = users.source_of(conn, username)
+    message = "login.failed"
+    if settings is None or source == users.LOCAL:
+        # Local accounts (the first administrator, installations without a directory)
+        # sign in as before, whether or not a directory is set.
+        with engine.begin() as conn:
+            account = users.authenticate(conn, username, password) if password else None
+    else:
+        try:
+            outcome = directory_accounts.sign_in(engine, settings, username, password,
+                                                 address)
+        except directory.DirectoryDown as exc:
+            current_app.logger.warning("directory sign-in of %r: directory down: %s",
+                                       username, exc)
+            audit.record_now(engine, username, "login_failed", "directory down", address)
+            return _render(lang, t("directory.down", lang), username, 503)
+        account, message = outcome.account, outcome.message or message
     with engine.begin() as conn:
-        account = users.authenticate(conn, username, password) if password else None
-        if account is None:
-            audit.record(conn, username, "login_failed", "", address)
-        else:
-            audit.record(conn, username, "login", "", address)
+        audit.record(conn, username, "login" if account else "login_failed",
+                     "directory" if account and settings and source != users.LOCAL else "",
+                     address)
     if account is None:
-        return _render(lang, t("login.failed", lang), username, 401)
+        return _render(lang, t(message, lang), username, 401)
     with engine.begin() as conn:
         sessions.purge(conn, _policy())
         session_id = sessions.start(conn, account, address)
@@ -176,6 +193,11 @@ def logout():
 
 def init(server: Flask) -> None:
     server.extensions["court_kpi_session_policy"] = sessions.policy_from(server.config)
+    # Directory sign-in (issue 33): config "DIRECTORY" (tests), else the environment;
+    # None, the default, keeps every account local as before.
+    server.extensions["court_kpi_directory"] = (
+        server.config["DIRECTORY"] if "DIRECTORY" in server.config
+        else directory.settings_from())
     login_manager.init_app(server)
     # Unsigned-in requests are answered by the guard (web.guard), not a redirect here.
     login_manager.login_view = None

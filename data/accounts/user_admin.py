@@ -52,6 +52,17 @@ def _may(admin: Viewer) -> None:
         raise PermissionError("only administrators manage accounts")
 
 
+DIRECTORY_MESSAGE = ("{name} comes from the directory: its role, court, password and "
+                     "whether it is enabled are changed there, not in Court KPI.")
+
+
+def _local(conn, username: str) -> None:
+    """Refuse to change a directory account here: the directory would undo it at the
+    next sign-in, and a password kept here would be a second way in."""
+    if users.source_of(conn, username) == users.DIRECTORY:
+        raise users.AccountError(DIRECTORY_MESSAGE.format(name=username))
+
+
 def add(engine: Engine, admin: Viewer, username: str, role: str, password: str,
         court_code: str | None, address: str | None = None) -> None:
     _may(admin)
@@ -67,6 +78,7 @@ def save(engine: Engine, admin: Viewer, username: str, role: str | None,
     """Set an account's role and court; what changed (empty: nothing to do)."""
     _may(admin)
     with engine.begin() as conn:
+        _local(conn, username)
         account = users.get(conn, username)
         if account is None:
             raise users.AccountError(f"No user named {username!r}.")
@@ -85,6 +97,7 @@ def set_active(engine: Engine, admin: Viewer, username: str, active: bool,
                address: str | None = None) -> None:
     _may(admin)
     with engine.begin() as conn:
+        _local(conn, username)
         users.change(conn, username, active=active)
         if locks_self_out(admin.username, username, active=active):
             raise OwnAccount  # rolls the change back
@@ -98,6 +111,7 @@ def reset_password(engine: Engine, admin: Viewer, username: str,
     _may(admin)
     password = users.new_password()
     with engine.begin() as conn:
+        _local(conn, username)
         users.set_password(conn, username, password)
         audit.record(conn, admin.username, "password_change", username, address)
     return password

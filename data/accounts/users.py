@@ -113,8 +113,8 @@ def count(conn: Connection) -> int:
 
 def listing(conn: Connection) -> pd.DataFrame:
     return frames.read_sql(conn, "SELECT id, username, role, court_code, active, language, "
-                                "created_at, token_hash IS NOT NULL AS has_token FROM users "
-                                "ORDER BY username")
+                                "created_at, token_hash IS NOT NULL AS has_token, source, "
+                                "email FROM users ORDER BY username")
 
 
 def authenticate(conn: Connection, username: str, password: str) -> Account | None:
@@ -206,6 +206,80 @@ def change(conn: Connection, username: str, role: str | None = None,
     conn.execute(update(User).where(User.id == account.id).values(**values))
     end_sessions(conn, account.id)
     return _require(conn, username)
+
+
+DIRECTORY = "directory"
+LOCAL = "local"
+# Stored as the password hash of directory accounts: not an Argon2 hash, so no password
+# ever verifies against it (Court KPI keeps no directory password).
+NO_PASSWORD = "!directory"
+
+
+def source_of(conn: Connection, username: str) -> str | None:
+    """"local", "directory", or None when there is no such account."""
+    if not isinstance(username, str):
+        return None
+    return conn.execute(select(User.source).where(User.username == username)).scalar()
+
+
+def sync_directory(conn: Connection, username: str, role: str, court_code: str | None,
+                   email: str | None) -> tuple[Account, dict[str, tuple]]:
+    """Create or update a directory account with what the directory says now, and
+    enable it; (the account, what changed). A new role or court ends the account's
+    sessions and API token, as for a local account. A local account of that name is
+    never taken over."""
+    _check_role(conn, role, court_code)
+    row = conn.execute(select(User.source, User.email, *_COLUMNS)
+                       .where(User.username == username)).first()
+    if row is None:
+        conn.execute(insert(User).values(
+            username=username, password_hash=NO_PASSWORD, role=role,
+            court_code=court_code, active=True, session_version=0, source=DIRECTORY,
+            email=email, created_at=dt.datetime.now(dt.UTC)))
+        return _require(conn, username), {"created": (None, role)}
+    if row.source != DIRECTORY:
+        raise AccountError(f"{username!r} is a local account, not the directory's.")
+    changed: dict[str, tuple] = {}
+    if row.role != role:
+        changed["role"] = (row.role, role)
+    if row.court_code != court_code:
+        changed["court"] = (row.court_code, court_code)
+    if not row.active:
+        changed["active"] = (False, True)
+    if changed:
+        conn.execute(update(User).where(User.id == row.id).values(
+            role=role, court_code=court_code, active=True, token_hash=None,
+            session_version=User.session_version + 1))
+        end_sessions(conn, row.id)
+    if email != row.email:
+        conn.execute(update(User).where(User.id == row.id).values(email=email))
+    return _require(conn, username), changed
+
+
+def end_directory_account(conn: Connection, username: str) -> bool:
+    """Disable a directory account the directory no longer lets in: its sessions and API
+    token end. Whether there was an active one to end."""
+    row = conn.execute(select(User.id).where(User.username == username,
+                                             User.source == DIRECTORY,
+                                             User.active.is_(True))).first()
+    if row is None:
+        return False
+    conn.execute(update(User).where(User.id == row.id).values(
+        active=False, token_hash=None, session_version=User.session_version + 1))
+    end_sessions(conn, row.id)
+    return True
+
+
+def directory_accounts(conn: Connection) -> list[Account]:
+    """The active directory accounts (for the periodic check)."""
+    rows = conn.execute(select(*_COLUMNS).where(User.source == DIRECTORY,
+                                                User.active.is_(True))
+                        .order_by(User.username)).all()
+    return [account_of(r) for r in rows]
+
+
+def set_email(conn: Connection, username: str, email: str | None) -> None:
+    conn.execute(update(User).where(User.username == username).values(email=email or None))
 
 
 def set_language(conn: Connection, user_id: int, language: str) -> None:

@@ -15,12 +15,13 @@ from collections.abc import Callable
 import pandas as pd
 from sqlalchemy import Connection, select
 
-from data.store.models import Court, Fact, Resources
+from data.store.models import Court, Fact, PartFact, Resources
 from kpi.plausibility import (
     COLUMNS,
     DEFAULT,
     FACT_KEY,
     FLOW,
+    PART_KEY,
     RESOURCE_FIELDS,
     RESOURCE_KEY,
     RULES,
@@ -28,6 +29,7 @@ from kpi.plausibility import (
     check,
     fact_flags,
     no_flags,
+    part_flags,
     resource_flags,
 )
 
@@ -44,6 +46,18 @@ class FlagsError(ValueError):
 def read_facts(conn: Connection) -> pd.DataFrame:
     """The yearly facts the checks use: key and the four flow figures, every court."""
     return _read(conn, Fact, FACT_KEY, FLOW)
+
+
+def read_parts(conn: Connection) -> pd.DataFrame:
+    """The parts of years (part_facts): the months derived from cases and the months and
+    quarters of aggregate reports, with their source (kpi.plausibility.part_flags)."""
+    names = [*PART_KEY, "source", *FLOW]
+    rows = conn.execute(select(*(getattr(PartFact, c) for c in names))).all()
+    columns = list(zip(*rows)) if rows else [()] * len(names)
+    out = _typed(pd.DataFrame(dict(zip(names, columns))), FLOW)
+    for c in ("m1", "m2"):
+        out[c] = out[c].astype("int64")
+    return out
 
 
 def read_resources(conn: Connection) -> pd.DataFrame:
@@ -83,14 +97,14 @@ def flags(conn: Connection, year: int | None = None, court: str | None = None,
     if court is not None and conn.execute(
             select(Court.court_code).where(Court.court_code == court)).first() is None:
         raise FlagsError(f"no court with the code {court!r}")
-    facts, resources = read_facts(conn), read_resources(conn)
+    facts, resources, parts = read_facts(conn), read_resources(conn), read_parts(conn)
     if year is not None:
-        years = sorted(set(facts["year"]) | set(resources["year"]))
+        years = sorted(set(facts["year"]) | set(resources["year"]) | set(parts["year"]))
         if year not in years:
             have = (f"years with data: {years[0]}-{years[-1]}" if years
                     else "no yearly facts or resources are loaded")
             raise FlagsError(f"no data for the year {year} ({have})")
-    out = check(facts, resources, settings)
+    out = check(facts, resources, settings, parts)
     keep = pd.Series(True, index=out.index)
     if year is not None:
         keep &= out["year"] == year
@@ -113,6 +127,17 @@ def flags_for_upload(conn: Connection, kind: str, frame: pd.DataFrame,
     """
     if kind not in UPLOAD_KINDS or frame.empty:
         return no_flags()
+    if kind == "caseload" and "period" in frame.columns:
+        # Months and quarters of an aggregate report are judged as parts of the year.
+        code = frame["period"].astype("string").fillna("")
+        part = ((code != "") & (code != frame["year"].astype("string"))).to_numpy()
+        if part.any():
+            whole = frame[~part]
+            on_parts = _part_flags_for_upload(conn, frame[part], settings)
+            if whole.empty:
+                return on_parts
+            return _ranked_flags([flags_for_upload(conn, kind, whole.drop(columns="period"),
+                                                   settings), on_parts])
     key: list[str]
     fields: tuple[str, ...]
     judge: Callable[..., pd.DataFrame]
@@ -134,6 +159,38 @@ def flags_for_upload(conn: Connection, kind: str, frame: pd.DataFrame,
     new = ~_keys(after, ident).isin(set(_keys(before, ident))).to_numpy()
     caused = new & after["court_code"].isin(courts).to_numpy()
     return after[on_file | caused].reset_index(drop=True)[COLUMNS]
+
+
+def _part_flags_for_upload(conn: Connection, frame: pd.DataFrame,
+                           settings: Settings) -> pd.DataFrame:
+    """The flags of an upload's months or quarters, judged with the loaded parts: the
+    file's rows replace loaded parts of the same court, year and category (as the
+    loader does: one grain per court-year-category), and only the file's rows are
+    judged."""
+    from kpi.periods import parse
+
+    spans = [parse(str(c)) for c in frame["period"]]
+    rows = frame.assign(m1=[p.first % 12 + 1 for p in spans],
+                        m2=[p.last % 12 + 1 for p in spans], source="caseload")
+    rows = rows[[*PART_KEY, "source", *FLOW]].copy()
+    rows["court_code"] = rows["court_code"].astype(str)
+    for c in ("year", "m1", "m2"):
+        rows[c] = rows[c].astype("int64")
+    loaded = read_parts(conn)
+    cell = ["court_code", "year", "category"]
+    replaced = _keys(loaded, cell).isin(set(_keys(rows, cell))).to_numpy()
+    merged = pd.concat([loaded[~replaced], rows.assign(_file=True)], ignore_index=True)
+    judged = merged["_file"].eq(True) if "_file" in merged else None
+    return part_flags(merged.drop(columns="_file"), settings, judged)
+
+
+def _ranked_flags(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return no_flags()
+    return pd.concat(frames, ignore_index=True).sort_values(
+        ["score", "court_code", "year", "category", "field"],
+        ascending=[False, True, True, True, True], kind="stable").reset_index(drop=True)
 
 
 def _keys(frame: pd.DataFrame, key: list[str]) -> pd.Series:

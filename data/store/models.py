@@ -273,6 +273,10 @@ class User(Base):
     # Bumped on password reset, role change or disable, so older sessions stop working.
     session_version: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    # Where the account comes from: "local" (password kept here, hashed) or "directory"
+    # (LDAP / Active Directory: no password kept; role and court read at every sign-in).
+    source: Mapped[str] = mapped_column(String(20), default="local", server_default="local")
+    email: Mapped[str | None] = mapped_column(String(254))
 
 
 class AuditEvent(Base):

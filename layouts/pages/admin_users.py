@@ -88,6 +88,23 @@ def _edit_form(lang: str) -> dbc.Card:
     dbc.FormText(t("users.edit_help", lang)))
 
 
+def _import_form(lang: str) -> dbc.Card:
+    """Local accounts in bulk from a CSV (data.accounts.bulk): all or none; the new
+    passwords come back once, as a file the browser downloads."""
+    return dbc.Card([
+        dbc.CardHeader(html.H2(t("users.import", lang), className="h6 mb-0")),
+        dbc.CardBody([
+            # A button inside the upload: assets/a11y.js names the file input by it.
+            dcc.Upload(dbc.Button(t("users.import_drop", lang), color="secondary",
+                                  outline=True),
+                       id=ids.USERS_IMPORT_UPLOAD, accept=".csv,text/csv", multiple=False,
+                       max_size=2 * 1024 * 1024, className="d-inline-block mb-1"),
+            html.Div(dbc.FormText(t("users.import_help", lang))),
+            dcc.Download(id=ids.USERS_IMPORT_DOWNLOAD),
+        ]),
+    ], className="mb-3")
+
+
 def layout(**query) -> html.Div:
     lang = page_state(query)["lang"]
     return html.Div([
@@ -97,6 +114,7 @@ def layout(**query) -> html.Div:
         html.Div(id=ids.USERS_MESSAGE, role="status", **attrs(aria_live="polite")),
         _add_form(lang),
         _edit_form(lang),
+        _import_form(lang),
         dbc.Card([
             dbc.CardHeader(html.H2(t("users.accounts", lang), className="h6 mb-0")),
             dbc.CardBody(html.Div(id=ids.USERS_TABLE, className="table-responsive")),

@@ -47,7 +47,7 @@ def layout(code: str | None = None, **query) -> html.Div:
         html.Div(id=ids.BREADCRUMBS),
         html.Div([html.H1(kpi.names.get(lang, kpi.names["en"]), className="h3 mb-0 me-auto"),
                   # The chosen region's annual report (every KPI, not only this one).
-                  report_link("region", state["region"], state["year"], lang)
+                  report_link("region", state["region"], state["year"], lang, state["part"])
                   if state["region"] else None],
                  className="d-flex align-items-center flex-wrap gap-2 mb-2"),
         html.Div(id=ids.EXPLORER_DEFINITION),
@@ -58,6 +58,7 @@ def layout(code: str | None = None, **query) -> html.Div:
                  controls.level_control(state["level"], lang),
                  controls.spec_control(state["spec"], lang),
                  controls.view_control(state["view"], lang)], className="mb-2 g-2"),
+        html.Div(id=ids.EXPLORER_PERIOD, **attrs(aria_live="polite")),
         dbc.Row([controls.units_control(state["units"], lang, "control.trend_units")],
                 className="mb-3 g-2"),
         *charts,

@@ -35,6 +35,12 @@ def column_defs(lang: str) -> list[dict]:
         {"field": "target_text", "headerName": t("col.target", lang), "minWidth": 90},
         {"field": "needed_text", "headerName": t("outlook.col.needed", lang), "minWidth": 120},
         {"field": "moved_text", "headerName": t("outlook.col.moved", lang), "minWidth": 120},
+        # The page's period beside the outlook (issue 26): its value, the same months a
+        # year before and, during the year, where the year is heading.
+        {"field": "period_text", "headerName": t("period.col.value", lang), "minWidth": 110},
+        {"field": "before_text", "headerName": t("period.col.before", lang), "minWidth": 110},
+        {"field": "yearend_text", "headerName": t("period.col.yearend", lang),
+         "minWidth": 150},
     ]
 
 
@@ -44,16 +50,21 @@ def layout(**query) -> html.Div:
     return html.Div([
         *page_top("outlook", state, t("outlook.title", lang, horizon=DEFAULT_HORIZON)),
         html.P(t("outlook.intro", lang, horizon=DEFAULT_HORIZON), className="small text-muted"),
-        dbc.Row([controls.category_control(state["category"], lang),
+        dbc.Row([*controls.period_controls(state["year"], state["part"], lang),
+                 controls.category_control(state["category"], lang),
                  controls.region_control(state["region"], lang)], className="mb-2 g-2"),
         html.P(id=ids.OUTLOOK_SUMMARY, className="mb-2", role="status"),
+        html.Div(id=ids.OUTLOOK_PERIOD),
         chart_card("outlook", t("outlook.grid", lang, horizon=DEFAULT_HORIZON), lang),
         html.H2(t("outlook.table", lang), className="h6"),
         dag.AgGrid(
             id=ids.OUTLOOK_GRID, columnDefs=column_defs(lang), rowData=[],
             defaultColDef={"resizable": True, "sortable": True, "wrapHeaderText": True,
                            "autoHeaderHeight": True},
+            # Every column in the page (12): none hidden from a screen reader or a test
+            # by the grid's horizontal virtualisation.
             dashGridOptions={"localeText": locale_text(lang), "pagination": True,
+                             "suppressColumnVirtualisation": True,
                              "paginationPageSize": 25, "domLayout": "autoHeight",
                              "paginationPageSizeSelector": False, "animateRows": False},
             style={"width": "100%"}, className="mb-4"),

@@ -23,7 +23,7 @@ def layout(**query) -> html.Div:
     return html.Div([
         page_store("scorecard", state),
         html.Div([html.H1(t("scorecard.title", lang), className="h3 mb-0 me-auto"),
-                  report_link("national", None, state["year"], lang)],
+                  report_link("national", None, state["year"], lang, state["part"])],
                  className="d-flex align-items-center flex-wrap gap-2 mt-3 mb-2"),
         dbc.Row([*controls.period_controls(state["year"], state["part"], lang),
                  controls.category_control(state["category"], lang),

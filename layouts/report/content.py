@@ -39,7 +39,6 @@ class ScorecardTable:
     """The scorecard: header, then per row its cells; a pillar row has one cell."""
 
     header: list[str]
-    widths: list[float]  # relative column widths
     rows: list[list[str]] = field(default_factory=list)
     kinds: list[str] = field(default_factory=list)  # "pillar" or "kpi"
     statuses: list[str] = field(default_factory=list)  # status of each KPI row
@@ -181,19 +180,14 @@ def scorecard_table(rows: pd.DataFrame, data: ReportData, lang: str) -> Scorecar
     prev = data.year - 1
     header = [t("col.kpi", lang), t("col.value", lang), t("col.target", lang),
               t("col.status", lang), t("report.col.change", lang, year=prev)]
-    # Millimetres on the court's page (the others are stretched to the page): wide
-    # enough for "2,905,405 ₸" and each header's longest word in bold.
-    widths: list[float] = [36, 18, 16, 25, 18]
+    # The PDF sizes the columns by measuring what they hold (layouts.report.pdf).
     if data.level == "court":
         header += [t("col.region", lang), t("col.national", lang),
                    t("col.peer_percentile", lang)]
-        widths += [17, 17, 17]
     elif data.level == "region":
         header += [t("col.national", lang), t("report.col.region_percentile", lang)]
-        widths += [17, 18]
     header.append(t("outlook.col", lang, horizon=data.horizon))
-    widths.append(22)
-    table = ScorecardTable(header=header, widths=widths)
+    table = ScorecardTable(header=header)
     by_kpi = {r["kpi"]: r for r in rows.to_dict("records")}
     for pillar in PILLARS:
         table.rows.append([t(f"pillar.{pillar}", lang)])

@@ -24,6 +24,7 @@ from layouts.figures import NATIONAL_COLOR, STATUS_COLORS
 from layouts.i18n import t
 from layouts.report import charts
 from layouts.report.content import RankingPanel, ReportContent, build_content
+from layouts.report.monitoring import NOTES_COL, STATUS_COL, MonitoringContent
 
 FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 FONT_FILES = {"": FONT_DIR / "DejaVuSans.ttf", "B": FONT_DIR / "DejaVuSans-Bold.ttf"}
@@ -58,7 +59,7 @@ def _rgb(color: str) -> tuple[int, int, int]:
 
 
 class _Document(FPDF):
-    def __init__(self, content: ReportContent):
+    def __init__(self, content: ReportContent | MonitoringContent, doc_title: str):
         super().__init__(orientation="P", unit="mm", format="A4")
         self.content = content
         for style, path in FONT_FILES.items():
@@ -66,7 +67,7 @@ class _Document(FPDF):
         self.set_margins(MARGIN, MARGIN, MARGIN)
         self.set_auto_page_break(True, margin=15)
         self.set_lang(content.lang)
-        self.set_title(t("report.title", content.lang, unit=content.title, year=content.year))
+        self.set_title(doc_title)
         self.set_author("Court KPI")
         self.set_creator("Court KPI")
         self.set_text_color(*TEXT)
@@ -110,7 +111,7 @@ class _Document(FPDF):
         self.ln(1.5)
 
 
-def _title_block(pdf: _Document, c: ReportContent) -> None:
+def _title_block(pdf: _Document, c: ReportContent | MonitoringContent) -> None:
     pdf.set_font(FAMILY, "B", 17)
     pdf.multi_cell(BODY_W, 8, c.title, new_x="LMARGIN", new_y="NEXT", align="L")
     pdf.set_font(FAMILY, "", 11)
@@ -134,44 +135,105 @@ def _findings(pdf: _Document, c: ReportContent) -> None:
     _bullets(pdf, t("report.findings", c.lang), c.findings, size=9, line=4.6, gap=0.6)
 
 
+# A report table's cells: 0.8 mm above and below, 1 mm left and right (fpdf2's padding).
+CELL_PAD = (0.8, 1.0, 0.8, 1.0)
+TABLE_PT = 6.8  # the body of a report table, points, as large as the page allows
+MIN_TABLE_PT = 5.4  # and no smaller
+HEAD_PT = 6.4  # its header row
+MIN_NAME_W = 30.0  # the KPI name column wraps its words, but not narrower than this
+
+
+def _widest(pdf: _Document, texts: list[str], style: str, size: float) -> float:
+    """The widest of ``texts`` on one line in DejaVu Sans ``style`` at ``size`` points,
+    as the document writes it (no-break spaces and all)."""
+    pdf.set_font(FAMILY, style, size)
+    return max((pdf.get_string_width(pdf.normalize_text(x)) for x in texts), default=0.0)
+
+
+def column_widths(pdf: _Document, header: list[str], rows: list[list[str]],
+                  bold: set[int], wrap: set[int], scale: float = 1.0) -> list[float] | None:
+    """Millimetre widths of a report table's columns, measured so that no cell of a
+    column outside ``wrap`` ever breaks: each is as wide as its widest cell (in bold for
+    the columns in ``bold``) and as its header's longest word; the ``wrap`` columns
+    (names, explanations) share what is left, in proportion to their widest cell. None
+    when the values do not fit at this size (``scale`` of the table's fonts)."""
+    slack = CELL_PAD[1] + CELL_PAD[3] + 0.6  # fpdf2 breaks a line that fills the cell exactly
+    need: list[float] = []
+    for i, head in enumerate(header):
+        cells = [r[i] for r in rows if len(r) == len(header)]
+        words = head.split()
+        # A header wraps between its words, never inside one.
+        head_w = _widest(pdf, words, "B", HEAD_PT * scale)
+        if i in wrap:
+            need.append(max(head_w, MIN_NAME_W if i == 0 else head_w))
+            continue
+        need.append(max(head_w, _widest(pdf, cells, "B" if i in bold else "", TABLE_PT * scale))
+                    + slack)
+    fixed = sum(w for i, w in enumerate(need) if i not in wrap)
+    room = BODY_W - fixed - sum(need[i] for i in wrap)
+    if room < 0:
+        return None
+    # What is left goes to the wrapping columns, by how much text they hold.
+    want = {i: _widest(pdf, [r[i] for r in rows if len(r) == len(header)], "", TABLE_PT * scale)
+            for i in wrap}
+    total = sum(want.values()) or 1.0
+    return [w + (room * want[i] / total if i in wrap else 0.0) for i, w in enumerate(need)]
+
+
+def sized_table(pdf: _Document, header: list[str], rows: list[list[str]], bold: set[int],
+                wrap: set[int]) -> tuple[list[float], float]:
+    """(column widths, font scale) of a table whose values all stay on one line: the
+    table's fonts shrink in steps to MIN_TABLE_PT before a value would wrap."""
+    scale = 1.0
+    while True:
+        widths = column_widths(pdf, header, rows, bold, wrap, scale)
+        if widths is not None:
+            return widths, scale
+        if TABLE_PT * scale <= MIN_TABLE_PT:
+            # Cannot happen with the catalogue's units; the names give way first.
+            return column_widths(pdf, header, rows, bold, set(), scale) or \
+                [BODY_W / len(header)] * len(header), scale
+        scale = round(scale - 0.04, 2)
+
+
 def _scorecard(pdf: _Document, c: ReportContent) -> None:
     pdf.heading(t("report.scorecard", c.lang), need=40)
     table = c.scorecard
-    pdf.set_font(FAMILY, "", 6.8)
+    status_col = 3
+    cells = [r for r, kind in zip(table.rows, table.kinds) if kind == "kpi"]
+    widths, scale = sized_table(pdf, table.header, cells, bold={1, status_col}, wrap={0})
+    pdf.set_font(FAMILY, "", TABLE_PT * scale)
     pdf.set_draw_color(205, 210, 218)
     pdf.set_line_width(0.15)
-    head = FontFace(emphasis="BOLD", fill_color=HEAD_FILL, size_pt=6.4)
-    pillar_face = FontFace(emphasis="BOLD", fill_color=PILLAR_FILL, size_pt=7.2)
-    status_col = 3
+    head = FontFace(emphasis="BOLD", fill_color=HEAD_FILL, size_pt=HEAD_PT * scale)
+    pillar_face = FontFace(emphasis="BOLD", fill_color=PILLAR_FILL, size_pt=7.2 * scale)
     pdf.set_fill_color(255, 255, 255)
-    with pdf.table(col_widths=table.widths, width=BODY_W, line_height=3.1,
+    with pdf.table(col_widths=widths, width=BODY_W, line_height=3.1 * scale,
                    text_align=("LEFT",) + ("RIGHT",) * 2 + ("LEFT",) * (len(table.header) - 3),
-                   headings_style=head, padding=(0.8, 1.0, 0.8, 1.0), repeat_headings=1,
-                   borders_layout="HORIZONTAL_LINES",
+                   headings_style=head, padding=CELL_PAD, repeat_headings=1,
+                   # Each value on the first line of its KPI's name, not between two.
+                   v_align="TOP", borders_layout="HORIZONTAL_LINES",
                    cell_fill_mode=TableCellFillMode.NONE) as grid:
         header = grid.row()
         for label in table.header:
             header.cell(label, align="LEFT")
-        for cells, kind, status, outlook in zip(table.rows, table.kinds, table.statuses,
-                                                table.outlooks):
+        for row_cells, kind, status, outlook in zip(table.rows, table.kinds, table.statuses,
+                                                    table.outlooks):
             row = grid.row()
             if kind == "pillar":
-                row.cell(cells[0], colspan=len(table.header), style=pillar_face, align="LEFT")
+                row.cell(row_cells[0], colspan=len(table.header), style=pillar_face,
+                         align="LEFT")
                 continue
-            for i, text in enumerate(cells):
+            for i, text in enumerate(row_cells):
                 style = None
                 if i == status_col and status in ("green", "amber", "red"):
                     style = FontFace(color=_rgb(BADGE_COLORS[status]), emphasis="BOLD")
-                elif i == len(cells) - 1 and outlook in OUTLOOK_COLORS:
+                elif i == len(row_cells) - 1 and outlook in OUTLOOK_COLORS:
                     style = FontFace(color=_rgb(OUTLOOK_COLORS[outlook]))
                 elif i == 1:
                     style = FontFace(emphasis="BOLD")
                 row.cell(text, style=style)
-    pdf.ln(1.5)
-    pdf.set_font(FAMILY, "", 6.5)
-    pdf.set_text_color(*MUTED)
-    pdf.multi_cell(BODY_W, 3.2, c.legend, new_x="LMARGIN", new_y="NEXT", align="L")
-    pdf.set_text_color(*TEXT)
+    _legend(pdf, c.legend)
 
 
 def _image(pdf: _Document, png: bytes, height: float, title: str) -> None:
@@ -350,7 +412,8 @@ def _gaps(pdf: _Document, c: ReportContent) -> None:
 
 def render_content(content: ReportContent) -> bytes:
     """The PDF of a report's content."""
-    pdf = _Document(content)
+    pdf = _Document(content, t("report.title", content.lang, unit=content.title,
+                                year=content.year))
     pdf.add_page()
     _title_block(pdf, content)
     _findings(pdf, content)
@@ -366,6 +429,59 @@ def render_content(content: ReportContent) -> bytes:
     return bytes(pdf.output())
 
 
+def _monitoring_table(pdf: _Document, c: MonitoringContent) -> None:
+    pdf.heading(c.table_title, need=40)
+    cells = [r for r, kind in zip(c.rows, c.kinds) if kind == "kpi"]
+    widths, scale = sized_table(pdf, c.header, cells, bold={2, STATUS_COL}, wrap={0, NOTES_COL})
+    pdf.set_font(FAMILY, "", TABLE_PT * scale)
+    pdf.set_draw_color(205, 210, 218)
+    pdf.set_line_width(0.15)
+    head = FontFace(emphasis="BOLD", fill_color=HEAD_FILL, size_pt=HEAD_PT * scale)
+    pillar_face = FontFace(emphasis="BOLD", fill_color=PILLAR_FILL, size_pt=7.2 * scale)
+    pdf.set_fill_color(255, 255, 255)
+    with pdf.table(col_widths=widths, width=BODY_W, line_height=3.1 * scale,
+                   text_align=("LEFT",) + ("RIGHT",) * 4 + ("LEFT",) * 2,
+                   headings_style=head, padding=CELL_PAD, repeat_headings=1, v_align="TOP",
+                   borders_layout="HORIZONTAL_LINES",
+                   cell_fill_mode=TableCellFillMode.NONE) as grid:
+        header = grid.row()
+        for label in c.header:
+            header.cell(label, align="LEFT")
+        for row_cells, kind, status in zip(c.rows, c.kinds, c.statuses):
+            row = grid.row()
+            if kind == "pillar":
+                row.cell(row_cells[0], colspan=len(c.header), style=pillar_face, align="LEFT")
+                continue
+            for i, text in enumerate(row_cells):
+                style = None
+                if i == STATUS_COL and status in BADGE_COLORS:
+                    style = FontFace(color=_rgb(BADGE_COLORS[status]), emphasis="BOLD")
+                elif i == 2:
+                    style = FontFace(emphasis="BOLD")
+                row.cell(text, style=style)
+    _legend(pdf, c.legend)
+
+
+def render_monitoring(content: MonitoringContent) -> bytes:
+    """The PDF of a monitoring report's content (layouts.report.monitoring)."""
+    pdf = _Document(content, f"{content.title}: {content.subtitle}")
+    pdf.add_page()
+    _title_block(pdf, content)
+    _monitoring_table(pdf, content)
+    if content.year_notes:
+        _bullets(pdf, content.year_notes_title, content.year_notes)
+    return bytes(pdf.output())
+
+
 def render_report(data: ReportData, lang: str, made: dt.date | None = None) -> bytes:
     """The PDF report of ``data`` (``data.publish.report_data.gather``) in ``lang``."""
     return render_content(build_content(data, lang, made))
+
+
+def _legend(pdf: FPDF, text: str) -> None:
+    """The small grey line under a table that says what its marks mean."""
+    pdf.ln(1.5)
+    pdf.set_font(FAMILY, "", 6.5)
+    pdf.set_text_color(*MUTED)
+    pdf.multi_cell(BODY_W, 3.2, text, new_x="LMARGIN", new_y="NEXT", align="L")
+    pdf.set_text_color(*TEXT)

@@ -8,6 +8,7 @@ included) or a failed request (a Dash callback that raised answers 500).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import subprocess
@@ -31,48 +32,40 @@ ACCOUNTS = {"admin": "t-admin", "staff": "t-staff", "analyst": "t-analyst", "jud
 def app_url(request, tmp_path_factory, pg_reason) -> str:
     """The app over the small demo, once on SQLite and once on PostgreSQL (production's
     database): every browser test using it runs on both."""
-    from data.accounts import users
-    from data.store.db import make_engine
-
-    folder = tmp_path_factory.mktemp("browser")
-    cleanup = None
-    if request.param == "sqlite":
-        url = f"sqlite:///{folder / 'app.sqlite'}"
-    else:
-        from tests.conftest import _pg_engine
-
-        engine, admin, schema = _pg_engine(pg_reason)
-        url = engine.url.render_as_string(hide_password=False)
-        engine.dispose()
-
-        def cleanup():
-            from sqlalchemy import text
-
-            with admin.begin() as conn:
-                conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-            admin.dispose()
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    subprocess.run([sys.executable, "-m", "data", "demo", "--as-of", "2026-01-01",
-                    "--db", url], cwd=ROOT, check=True,
-                   capture_output=True, env=env, timeout=600)
-    engine = make_engine(url)
-    with engine.begin() as conn:
-        for role, name in ACCOUNTS.items():
-            users.add_user(conn, name, role, PASSWORD, JUDGE_COURT if role == "judge" else None)
-    engine.dispose()
     # The public view of releases on (issue 14), as a deployment that publishes runs.
     before = os.environ.get("COURT_KPI_PUBLIC")
     os.environ["COURT_KPI_PUBLIC"] = "1"
     try:
-        with running_app(url, folder / "app.log") as base:
+        with served_demo(request.param, tmp_path_factory.mktemp("browser"), pg_reason,
+                         "2026-01-01", ACCOUNTS) as (base, _url):
             yield base
     finally:
         if before is None:
             os.environ.pop("COURT_KPI_PUBLIC", None)
         else:
             os.environ["COURT_KPI_PUBLIC"] = before
-        if cleanup:
-            cleanup()
+
+
+@contextlib.contextmanager
+def served_demo(kind: str, folder, pg_reason, as_of: str, accounts: dict[str, str]):
+    """(base URL, database URL) of the app over the small demo extracted on ``as_of``, in
+    a new database of ``kind``, with an account per role of ``accounts``."""
+    from data.accounts import users
+    from data.store.db import make_engine
+    from tests.conftest import scratch_database
+
+    with scratch_database(kind, folder, pg_reason) as url:
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        subprocess.run([sys.executable, "-m", "data", "demo", "--as-of", as_of, "--db", url],
+                       cwd=ROOT, check=True, capture_output=True, env=env, timeout=600)
+        engine = make_engine(url)
+        with engine.begin() as conn:
+            for role, name in accounts.items():
+                users.add_user(conn, name, role, PASSWORD,
+                               JUDGE_COURT if role == "judge" else None)
+        engine.dispose()
+        with running_app(url, folder / "app.log") as base:
+            yield base, url
 
 
 @pytest.fixture(scope="session")

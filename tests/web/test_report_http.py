@@ -116,3 +116,61 @@ def test_hostile_input_is_never_a_500(as_role, query):
     assert response.status_code in (200, 400, 404)
     if response.status_code != 200:
         assert "error" in response.get_json()
+
+
+# --- the monitoring report of a part of a year (issue 26) --------------------------------
+
+def test_period_gives_the_monitoring_report_scoped_like_the_annual_one(as_role):
+    """The web demo is as of 2026-01-01, so 2025's halves and quarters are complete."""
+    judge = as_role("judge")
+    own = judge.get(f"/api/v1/report?level=court&code={JUDGE_COURT}&period=2025-H2&lang=ru")
+    assert own.status_code == 200 and own.mimetype == "application/pdf"
+    assert f'filename="court-kpi-{JUDGE_COURT}-2025-H2-ru.pdf"' in \
+        own.headers["Content-Disposition"]
+    text = _text(own)
+    assert "Мониторинг показателей стратегии: Второе полугодие 2025" in text
+    for code in (OTHER_COURT, "KZ99-D99"):
+        other = judge.get(f"/api/v1/report?level=court&code={code}&period=2025-H2")
+        assert other.status_code == 404 and not other.get_data().startswith(b"%PDF")
+    region = as_role("staff").get(f"/api/v1/report?level=region&code={REGION}"
+                                  "&period=2025-Q3&lang=kk")
+    assert region.status_code == 200
+    assert "Стратегия көрсеткіштерінің мониторингі" in _text(region)
+    # A whole year as the period is that year's annual report.
+    year = as_role("staff").get("/api/v1/report?level=national&period=2025&lang=en")
+    assert year.status_code == 200 and "Court performance report for 2025" in _text(year)
+
+
+@pytest.mark.parametrize("period", ["2026-Q5", "2026-13", "2026-Q1", "2026-H1", "2025-H3",
+                                    "%F0%9F%98%80", "2026"])
+def test_a_malformed_or_impossible_period_is_400_with_the_accepted_forms(as_role, period):
+    response = as_role("analyst").get(f"/api/v1/report?level=national&period={period}")
+    assert response.status_code == 400, response.get_data(as_text=True)[:300]
+    error = response.get_json()["error"]
+    assert "2026-H1 or 2026-H2 (a half-year), 2026-Q1 to 2026-Q4 (a quarter)" in error
+    assert not response.get_data().startswith(b"%PDF")
+
+
+def test_the_report_button_gives_the_period_the_page_shows(as_role):
+    """``part`` (the Report button): the page's year and part, or its default."""
+    staff = as_role("staff")
+    quarter = staff.get("/api/v1/report?level=national&year=2025&part=Q2&lang=en")
+    assert quarter.status_code == 200
+    assert 'filename="court-kpi-KZ-2025-Q2-en.pdf"' in quarter.headers["Content-Disposition"] \
+        or "2025-Q2" in quarter.headers["Content-Disposition"]
+    # The page's default of a complete year is the year: the annual report.
+    default = staff.get("/api/v1/report?level=national&year=2024&part=page&lang=en")
+    assert default.status_code == 200 and "Court performance report for 2024" in _text(default)
+    latest = staff.get("/api/v1/report?level=national&part=&lang=en")
+    assert latest.status_code == 200 and "Court performance report for 2025" in _text(latest)
+    # Scoped like every report: a judge's own court only.
+    judge = as_role("judge")
+    assert judge.get(f"/api/v1/report?level=court&code={JUDGE_COURT}&year=2025&part=H1"
+                     ).status_code == 200
+    assert judge.get(f"/api/v1/report?level=court&code={OTHER_COURT}&year=2025&part=H1"
+                     ).status_code == 404
+    assert staff.get("/api/v1/report?level=national&part=Q1&year=2019").status_code == 404
+    for query in ("part=Q9&year=2025", "part=%3Cscript%3E", "part=Q1&period=2025-Q1"):
+        bad = staff.get(f"/api/v1/report?level=national&{query}")
+        assert bad.status_code == 400, (query, bad.get_data(as_text=True)[:200])
+        assert "error" in bad.get_json()
