@@ -1,5 +1,5 @@
 """``python -m data``: init, load, uploads, undo, demo, refresh, user, profile, flags,
-backup, restore.
+backup, restore, judge-year.
 
 Exit codes: 0 done (or already loaded), 1 rejected or refused, 2 usage errors.
 Errors are sentences, never tracebacks.
@@ -116,6 +116,14 @@ def _parser() -> argparse.ArgumentParser:
     flags.add_argument("--format", choices=["csv", "json"], default="csv")
     flags.add_argument("--lang", choices=["kk", "ru", "en"], default="en",
                        help="language of the message column (default en)")
+    jy = with_db(sub.add_parser(
+        "judge-year", help="the judge year of the judges-needed measure: show it, set it "
+                           "(--days and --hours) or undo the latest change (--undo)"))
+    jy.add_argument("--days", type=float, help="working days a year (0 < D <= 366)")
+    jy.add_argument("--hours", type=float, help="case-related hours a day (0 < H <= 24)")
+    jy.add_argument("--undo", action="store_true", help="put back the value before the "
+                                                        "latest change")
+    jy.add_argument("--user", default="cli", help="who is changing it (for the audit log)")
     return p
 
 
@@ -585,7 +593,40 @@ def cmd_flags(engine, args) -> int:
     return 0
 
 
+def cmd_judge_year(engine, args) -> int:
+    """Show, set or undo the judge year; 2 for a value of 0 or beyond a year or a day,
+    or --days without --hours; 1 when there is nothing to undo."""
+    from data.edits import workload
+    from kpi.workload import WorkloadError
+
+    if args.undo and (args.days is not None or args.hours is not None):
+        print("error: give --undo, or --days and --hours, not both", file=sys.stderr)
+        return 2
+    if (args.days is None) != (args.hours is None):
+        print("error: give both --days and --hours", file=sys.stderr)
+        return 2
+    ready(engine)
+    if args.undo:
+        done = workload.undo_judge_year(engine, args.user)
+        if done is None:
+            print("error: no change of the judge year to undo", file=sys.stderr)
+            return 1
+    elif args.days is not None:
+        try:
+            workload.set_judge_year(engine, args.days, args.hours, args.user)
+        except WorkloadError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+    with engine.connect() as conn:
+        now = workload.judge_year(conn)
+    jy = now.judge_year
+    print(f"Judge year: {jy.days:g} days x {jy.hours:g} hours = {jy.minutes:g} minutes"
+          + (" (illustrative)" if now.illustrative else ""))
+    return 0
+
+
 COMMANDS = {"init": cmd_init, "load": cmd_load, "uploads": cmd_uploads, "undo": cmd_undo,
             "demo": cmd_demo, "refresh": cmd_refresh, "user": cmd_user,
             "profile": cmd_profile, "flags": cmd_flags, "release": cmd_release,
-            "backup": cmd_backup, "restore": cmd_restore}
+            "backup": cmd_backup, "restore": cmd_restore,
+            "judge-year": cmd_judge_year}

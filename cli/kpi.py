@@ -86,6 +86,19 @@ def _parser() -> argparse.ArgumentParser:
     gap.add_argument("--kpi", choices=list(KPIS), required=True)
     gap.add_argument("--category", choices=["all", *CATEGORIES], default="all")
     gap.add_argument("--format", choices=["csv", "json"], required=True)
+    wl = sub.add_parser("workload", help="judges needed by weighted caseload: courts, "
+                                         "regions and the nation")
+    wl.add_argument("--db", help="database URL (default: $DATABASE_URL, else SQLite file)")
+    wl.add_argument("--level", choices=["national", "region", "court"])
+    wl.add_argument("--code", help="court or region code; KZ for national")
+    wl.add_argument("--year", type=int, help="default: the latest complete year with data")
+    wl.add_argument("--format", choices=["csv", "json"], required=True)
+    ra = sub.add_parser("reallocate", help="a proposal to discuss: judge posts shared in "
+                                           "proportion to judges needed")
+    ra.add_argument("--db", help="database URL (default: $DATABASE_URL, else SQLite file)")
+    ra.add_argument("--year", type=int, required=True)
+    ra.add_argument("--within", choices=["nation", "region"], default="nation")
+    ra.add_argument("--format", choices=["csv", "json"], required=True)
     from layouts.i18n import LANGUAGES
 
     rep = sub.add_parser("report", help="an A4 PDF report of the nation, a region or a court")
@@ -418,6 +431,42 @@ def _gap(args, engine) -> int:
     return 0
 
 
+def _workload(args, engine) -> int:
+    """Print the workload table or the reallocation proposal; 2 for an unknown court or
+    region, 1 for a year or scope with nothing to measure (a sentence, kpi.workload)."""
+    from data.accounts.access import SYSTEM
+    from data.scoped.reads import ScopedReads
+    from kpi.workload import WorkloadError
+
+    reads = ScopedReads(engine)
+    years = reads.years()
+    year = args.year if args.year is not None else (years[-1] if years else None)
+    if year is None:
+        print("error: no data loaded", file=sys.stderr)
+        return 1
+    try:
+        if args.command == "reallocate":
+            _write(reads.reallocation(SYSTEM, year, args.within), args.format)
+            return 0
+        level, code = args.level, args.code
+        if level == "national":
+            code = code or "KZ"
+        if level in ("court", "region"):
+            column = "court_code" if level == "court" else "region_code"
+            known = set(reads.directory(SYSTEM)[column]) if level == "court" \
+                else set(reads.regions()["region_code"])
+            if code not in known:
+                print(f"error: no {level} with the code {str(code)[:64]!r} "
+                      f"(--code is needed at level {level})", file=sys.stderr)
+                return 2
+        table = reads.workload(SYSTEM, year, level, code)
+    except WorkloadError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    _write(table, args.format)
+    return 0
+
+
 def _run(args, conn) -> pd.DataFrame:
     from data.store import repository
 
@@ -486,6 +535,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 1
         if args.command == "gap":
             return _gap(args, engine)
+        if args.command in ("workload", "reallocate"):
+            return _workload(args, engine)
         with engine.connect() as conn:
             if args.command == "report":
                 return _report(args, conn)

@@ -262,6 +262,19 @@ CATALOGUE: tuple[KpiDef, ...] = (
                "kk": "Бір судьяға жүктеме"},
     ),
     KpiDef(
+        # judges_needed: weighted caseload over the judge year (kpi.workload,
+        # where-to-act.md section 2). Above 100 a court has more judges than its work
+        # needs; the target is illustrative.
+        code="judge_need_ratio", pillar=Pillar.RESOURCES, unit=Unit.PERCENT,
+        direction="higher",
+        numerator=(("judges_in_post", 1),), denominator="judges_needed", scale=100,
+        target_range=(95, 95), tolerance=5, grain="court",
+        source="NCSC weighted caseload method",
+        formula="100 × judges_in_post / judges_needed",
+        names={"en": "Judges against workload", "ru": "Обеспеченность судьями по нагрузке",
+               "kk": "Жүктемеге сай судьялармен қамтылу"},
+    ),
+    KpiDef(
         code="cost_per_case", pillar=Pillar.RESOURCES, unit=Unit.KZT, direction="lower",
         numerator=(("budget_kzt", 1),), denominator="resolved_all", scale=1,
         target_range=None, tolerance=None, grain="court",

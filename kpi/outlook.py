@@ -55,8 +55,8 @@ BOUNDS: dict[str, tuple[float, float]] = {
                      "appeal_rate", "e_filing_rate", "video_hearing_rate", "publication_rate",
                      "satisfaction_rate", "trust_rate", "judge_vacancy_rate"), _PERCENT),
     **dict.fromkeys(("clearance_rate", "disposition_time", "case_turnover",
-                     "median_disposition_days", "caseload_per_judge", "cost_per_case"),
-                    _POSITIVE),
+                     "median_disposition_days", "caseload_per_judge", "cost_per_case",
+                     "judge_need_ratio"), _POSITIVE),
     "pending_change": (-100.0, math.inf),
 }
 

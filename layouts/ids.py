@@ -101,3 +101,22 @@ def control(name: str | Wildcard) -> dict[str, str | Wildcard]:
 def page_state(page: str) -> dict:
     return {"type": PAGE_STATE, "page": page}
 
+
+# /workload: judges needed by weighted caseload (where-to-act.md section 2).
+WORKLOAD_SUMMARY = "workload-summary"
+WORKLOAD_TOTALS = "workload-totals"
+WORKLOAD_WITHIN = "workload-within"  # the reallocation nationwide or within each region
+WORKLOAD_MOVES = "workload-moves"
+WORKLOAD_INPUTS = "workload-inputs"
+WORKLOAD_DAYS = "workload-days"
+WORKLOAD_HOURS = "workload-hours"
+WORKLOAD_SAVE = "workload-save"
+WORKLOAD_UNDO = "workload-undo"
+WORKLOAD_MESSAGE = "workload-message"
+WORKLOAD_FORM = "workload-form"  # shown to those who edit targets
+COURT_WORKLOAD = "court-workload"  # the court profile's workload card
+# The simulator's judges lever started from a court's judges needed.
+WORKLOAD_SIM_NEEDED = "workload-sim-needed"
+WORKLOAD_SIM_NOTE = "workload-sim-note"
+WORKLOAD_WEIGHTS_CSV = "workload-weights-csv"  # the weights in force, as a case_weights file
+WORKLOAD_WEIGHTS_DOWNLOAD = "workload-weights-download"

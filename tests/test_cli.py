@@ -84,7 +84,7 @@ def test_kpi_values_filters_and_json(loaded):
 def test_kpi_list():
     r = run("kpi", "list", "--format", "json")
     data = json.loads(r.stdout)
-    assert len(data) == 18 and data[0]["code"] == "clearance_rate"
+    assert len(data) == 19 and data[0]["code"] == "clearance_rate"
     assert run("kpi", "list").stdout.startswith("code,")
 
 

@@ -537,7 +537,7 @@ def test_small_multiples_one_panel_per_kpi_with_gaps_and_targets():
     targets = [tr for tr in fig.data if tr.line.color == F.TARGET_COLOR]
     assert len(targets) == len(CATALOGUE) - 1
     assert list(targets[0].y) == [None, None, 2.0] and "markers" in targets[0].mode
-    assert {tr.xaxis for tr in lines} == {"x"} | {f"x{i}" for i in range(2, 19)}
+    assert {tr.xaxis for tr in lines} == {"x"} | {f"x{i}" for i in range(2, len(CATALOGUE) + 1)}
     texts = [a.text for a in fig.layout.annotations]
     assert "Clearance rate" in texts and "No data" in texts
     fig.to_json()

@@ -130,6 +130,7 @@ def test_per_court_kpis_cover_courts_and_use_all_categories():
         "respondents": [100, NAN, 50], "satisfied": [70, NAN, 45], "trusting": [NAN] * 3,
         "budget_kzt": [1e6, NAN, NAN], "staff_posts": NAN, "staff_in_post": NAN,
         "incoming_all": [100, 300, 50], "resolved_all": [90, 330, 40],
+        "judges_needed": [NAN, 4, 2],
     })
     res = evaluate(FACTS, inputs, empty_durations())
     v = value(res, "national", "KZ", "judge_vacancy_rate")
@@ -139,6 +140,9 @@ def test_per_court_kpis_cover_courts_and_use_all_categories():
     assert value(res, "court", "A", "cost_per_case").value == pytest.approx(1e6 / 90)
     assert value(res, "region", "R1", "satisfaction_rate").coverage == pytest.approx(50)
     assert math.isnan(value(res, "national", "KZ", "trust_rate").value)
+    # Judges in post against judges needed: a ratio of sums over courts with both.
+    assert value(res, "national", "KZ", "judge_need_ratio").value == pytest.approx(
+        100 * (5 + 4) / (4 + 2))
     # Per-court KPIs exist for "all" only.
     assert set(res.loc[res.kpi == "satisfaction_rate", "category"]) == {"all"}
 
@@ -184,8 +188,8 @@ def test_court_target_overrides_national():
     assert out.loc["R1", "status"] == "amber" and bool(out.loc["B", "illustrative"])
 
 
-def test_catalogue_has_the_18_kpis_with_three_languages():
-    assert len(CATALOGUE) == 18 and len(KPIS) == 18
+def test_catalogue_has_the_19_kpis_with_three_languages():
+    assert len(CATALOGUE) == 19 and len(KPIS) == 19
     for k in CATALOGUE:
         assert set(k.names) == {"en", "ru", "kk"} and all(k.names.values())
 

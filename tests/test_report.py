@@ -42,6 +42,7 @@ LAST = {
     "appeal_rate": 13.44, "e_filing_rate": 90.63, "video_hearing_rate": 35.65,
     "publication_rate": 94.55, "satisfaction_rate": math.nan, "trust_rate": 69.95,
     "judge_vacancy_rate": 4.2, "caseload_per_judge": 1234.4, "cost_per_case": 630932.87,
+    "judge_need_ratio": 96.0,
 }
 STEP = {k: 0.5 for k in LAST} | {"video_hearing_rate": 4.5, "backlog_rate": 2.4,
                                   "stability_rate": 0.1,
@@ -106,7 +107,7 @@ def test_findings_are_four_to_eight_sentences_from_the_numbers_and_deterministic
 
 def test_findings_in_english_read_as_sentences():
     lines = build_content(_data(), "en").findings
-    assert lines[0] == ("2025: of 13 KPIs with a target, on target 8, near target 3, "
+    assert lines[0] == ("2025: of 14 KPIs with a target, on target 9, near target 3, "
                         "off target 2.")
     assert lines[1] == "Largest improvement on 2024: Hearings by video link, from 31.1 % to 35.6 %."
     assert lines[2] == ("Largest deterioration on 2024: Pending over time limit, "
@@ -155,7 +156,7 @@ def test_partial_data_says_what_is_missing_instead_of_zero():
     assert ("Court user satisfaction: no data for 2025 (it needs the courts' resources or "
             "survey figures).") in content.missing
     assert any("Resolved on time 85 %" in note for note in content.missing)
-    assert "Data coverage in 2025: 16 of 18 KPIs complete. Lowest: Resolved on time, 85 %." \
+    assert "Data coverage in 2025: 17 of 19 KPIs complete. Lowest: Resolved on time, 85 %." \
         in content.details
     assert "Courts by the source of their figures in 2025: case-level 59, aggregate only 7, " \
            "none 1." in content.details

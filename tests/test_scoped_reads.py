@@ -23,7 +23,8 @@ JUDGE = Viewer("j", "judge", OWN)
 # What ScopedReads answers that is not about any court: the years, whether the data
 # are synthetic, the regions, and its own plumbing.
 NOT_COURT_LEVEL = {"years", "synthetic", "regions", "latest_year", "connect", "version",
-                   "data_as_of", "year_in_progress", "page_period", "period_or_default"}
+                   "data_as_of", "year_in_progress", "page_period", "period_or_default",
+                   "workload_settings"}
 RAW_READS = ("data.store.repository", "data.derive.backlog", "data.derive.flags")
 
 

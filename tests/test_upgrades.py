@@ -13,17 +13,20 @@ does, ``python -m data init`` and (README: "then `python -m data refresh` once")
 the head and every row that was there, column by column, as it was; after the refresh
 the KPI cells, facts, durations and the backlog's age equal the reference's.
 
-Could a migration lose data? Each one was read (0001 .. 0007): every ``upgrade()`` only
-creates tables and their indexes (0001 the schema; 0002 users, audit_log,
+Could a migration lose data? Each one was read (0001 .. 0010): every ``upgrade()`` but
+0008's only creates tables and their indexes (0001 the schema; 0002 users, audit_log,
 target_changes; 0003 user_sessions; 0004 backlog_age; 0005 import_profiles; 0006
-annotations; 0007 the release tables; 0010 adds users.source, NOT NULL with the
-server default "local", and users.email, empty). None drops, renames or retypes a table or a
-column or adds a NOT NULL column to a table that has rows, so none has anything to
-refuse. ``test_no_migration_can_lose_data`` keeps it so: a new migration with such an
-operation fails it until the migration checks, at the start of ``upgrade()`` and before
-changing anything, whether the data can be kept, refuses with a sentence saying why when
-it cannot (raising data.store.db.MigrationRefused, which `python -m data init` prints
-with exit 1), has a test showing that, and is listed in ``REFUSES``.
+annotations; 0007 the release tables; 0009 case_weights, judge_year and
+judge_year_changes, whose shipped rows ``python -m data init`` installs, not the
+migration; 0010 adds users.source, NOT NULL with the server default "local", and
+users.email, empty); 0008 writes only its own new values (``NEW_VALUES_ONLY``). None
+drops, renames or retypes a table or a column or adds a NOT NULL column to a table that
+has rows, so none has anything to refuse. ``test_no_migration_can_lose_data`` keeps it
+so: a new migration with such an operation fails it until the migration checks, at the
+start of ``upgrade()`` and before changing anything, whether the data can be kept,
+refuses with a sentence saying why when it cannot (raising
+data.store.db.MigrationRefused, which `python -m data init` prints with exit 1), has a
+test showing that, and is listed in ``REFUSES``.
 """
 
 from __future__ import annotations

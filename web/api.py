@@ -212,6 +212,44 @@ def gap():
     return _answer(table(found, level, code, label, category), fmt, f"gap_{kpi}.csv")
 
 
+@blueprint.get("/workload")
+def workload():
+    """Judges needed by weighted caseload (kpi.workload; where-to-act.md section 2): the
+    columns of ``python -m kpi workload``. A judge sees their own court, the regions and
+    the nation. 404 for an unknown court or region, or a year or scope with nothing to
+    measure (no incoming, no resources, a level without weights)."""
+    from kpi.workload import WorkloadError
+
+    asked = _request()
+    if not isinstance(asked[0], Viewer):
+        return asked
+    viewer, fmt, filters = asked
+    level, code = filters["level"], filters["code"]
+    services = current_app.extensions["court_kpi_services"]
+    if level == "national":
+        code = code or "KZ"
+    elif level == "court" and code is not None and not viewer.may_see_court(code):
+        # Another court's workload is not the judge's to read: the same answer as a
+        # court that does not exist, so the code says nothing about which ones do.
+        return jsonify(error=f"no court with the code {code[:64]!r} that you may see"), 404
+    if level in ("court", "region") and code is None:
+        return jsonify(error=f"code is required at level {level}"), 400
+    if level == "region" and code not in set(services.regions()["region_code"]):
+        return jsonify(error=f"no region with the code {str(code)[:64]!r}"), 404
+    if level == "court" and code not in set(services.directory(viewer)["court_code"]):
+        return jsonify(error=f"no court with the code {str(code)[:64]!r} that you may see"), \
+            404
+    years = services.years()
+    year = filters["year"] if filters["year"] is not None else (years[-1] if years else None)
+    if year is None:
+        return jsonify(error="no data loaded"), 404
+    try:
+        table = services.workload(viewer, year, level, code)
+    except WorkloadError as exc:
+        return jsonify(error=str(exc)), 404
+    return _answer(table, fmt, f"workload_{year}.csv")
+
+
 # Not named annotations: that is the name ``from __future__ import annotations`` binds.
 @blueprint.get("/annotations", endpoint="annotations")
 def figure_notes():

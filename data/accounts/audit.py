@@ -15,6 +15,7 @@ ACTIONS: tuple[str, ...] = (
     "target_change", "user_add", "user_change", "password_change", "token_issued",
     "profile_saved", "profile_replaced", "profile_deleted", "note_added", "note_changed",
     "note_deleted", "release_published", "directory_sync", "directory_ended",
+    "judge_year_change",
 )
 
 

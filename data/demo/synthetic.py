@@ -1248,6 +1248,20 @@ def generate(
     out["resources"] = _resources(plan)
     out["surveys"] = _surveys(plan)
     out["targets"] = _targets(plan)
+    kinds = ["regions", "courts", "cases", "caseload", "resources", "surveys", "targets"]
+    if _PER_JUDGE_SCALE[scale] != 1.0:
+        out["case_weights"] = _case_weights(scale)
+        kinds.append("case_weights")
     report("Done", 1.0)
-    return {k: out[k] for k in ("regions", "courts", "cases", "caseload", "resources",
-                                "surveys", "targets")}
+    return {k: out[k] for k in kinds}
+
+
+def _case_weights(scale: Scale) -> pd.DataFrame:
+    """The small demo counts its judges at a tenth of real workloads (``_PER_JUDGE_SCALE``),
+    so its weights are the shipped ones ten times over: the judges it needs then read as
+    a real court's would (the national demo keeps the shipped weights)."""
+    from data.store.workload_inputs import illustrative_weights
+
+    w = illustrative_weights()
+    w["minutes"] = w["minutes"] / _PER_JUDGE_SCALE[scale]
+    return _typed("case_weights", w[list(KINDS["case_weights"].column_names)])

@@ -28,11 +28,12 @@ from data.derive.facts import (
     compose_years,
     derive_all,
 )
-from data.store import events, frames
+from data.store import events, frames, workload_inputs
 from data.store.db import init_db
 from data.store.schema import FACT_COLUMNS, KINDS, RESOURCE_COLUMNS, SURVEY_COLUMNS, Feeds
 from kpi.engine import evaluate
 from kpi.periods import complete_months, last_day
+from kpi.workload import judges_needed_by_year
 
 CourtYears = set[tuple[str, int]]
 
@@ -270,17 +271,45 @@ def _court_inputs(conn: Connection, courts: pd.DataFrame, years: list[int],
     else:
         sums = facts.groupby(["court_code", "year"], as_index=False)[["incoming", "resolved"]].sum()
         sums.columns = ["court_code", "year", "incoming_all", "resolved_all"]
+    needed = _judges_needed(conn, courts, years, res)
     out = grid
     for df, cols in ((res, RESOURCE_COLUMNS), (sur, SURVEY_COLUMNS),
-                     (sums, ("incoming_all", "resolved_all"))):
+                     (sums, ("incoming_all", "resolved_all")), (needed, ("judges_needed",))):
         if df.empty:
             for c in cols:
                 out[c] = np.nan
         else:
             out = out.merge(df, on=["court_code", "year"], how="left")
-    for c in (*RESOURCE_COLUMNS, *SURVEY_COLUMNS, "incoming_all", "resolved_all"):
+    for c in (*RESOURCE_COLUMNS, *SURVEY_COLUMNS, "incoming_all", "resolved_all",
+              "judges_needed"):
         out[c] = pd.to_numeric(out[c]).astype("float64")
     return out
+
+
+def _judges_needed(conn: Connection, courts: pd.DataFrame, years: list[int],
+                   res: pd.DataFrame) -> pd.DataFrame:
+    """court_code, year, judges_needed of the given courts (kpi.workload): the mean
+    incoming of up to 3 earlier reported years is read too, so every year before the
+    latest is read for these courts (a few rows per court and category)."""
+    codes = courts["court_code"].tolist()
+    if not codes or not years:
+        return pd.DataFrame(columns=["court_code", "year", "judges_needed"])
+    weights = workload_inputs.case_weights(conn)
+    if weights.empty:
+        return pd.DataFrame(columns=["court_code", "year", "judges_needed"])
+    cond, params = frames.in_list("court_code", codes)
+    incoming = frames.read_sql(
+        conn, f"SELECT court_code, year, category, incoming FROM facts WHERE {cond} "
+              "AND year <= :last", {**params, "last": max(years)})
+    incoming["year"] = pd.to_numeric(incoming["year"]).astype("int64")
+    incoming["incoming"] = pd.to_numeric(incoming["incoming"]).astype("float64")
+    levels = frames.read_sql(conn, f"SELECT court_code, region_code, level FROM courts "
+                                   f"WHERE {cond}", params)
+    resources = res.reindex(columns=["court_code", "year", "judge_posts", "judges_in_post"])
+    for c in ("judge_posts", "judges_in_post"):
+        resources[c] = pd.to_numeric(resources[c]).astype("float64")
+    return judges_needed_by_year(incoming, levels, resources, weights,
+                                 workload_inputs.judge_year(conn).judge_year, years)
 
 
 def _with_data(inputs: pd.DataFrame, scope: list[str]) -> pd.DataFrame:
@@ -317,7 +346,7 @@ def rebuild_kpis(conn: Connection, court_years: CourtYears, known: Rebuilt | Non
     are recomputed for the same years too (data/backlog.py).
     """
     if known is not None:
-        court_years = court_years | known.backlog
+        court_years = court_years | known.backlog | _later_years(conn, court_years)
     court_years = _outside_year_in_progress(conn, court_years)
     if not court_years:
         return 0
@@ -375,6 +404,22 @@ def rebuild_kpis(conn: Connection, court_years: CourtYears, known: Rebuilt | Non
     if known is not None:
         backlog.refresh_pooled(conn, regions, years, dur_r, dur_n)
     return n + len(values_n)
+
+
+def _later_years(conn: Connection, court_years: CourtYears) -> CourtYears:
+    """The later years of the same courts: a year's incoming counts in the judges needed
+    (judge_need_ratio) of the next years the court reports (kpi.workload's mean of up to
+    3 latest years), so changed facts change those cells too."""
+    first: dict[str, int] = {}
+    for court, year in court_years:
+        first[court] = min(year, first.get(court, year))
+    if not first:
+        return set()
+    cond, params = frames.in_list("court_code", sorted(first))
+    df = frames.read_sql(conn, f"SELECT DISTINCT court_code, year FROM facts WHERE {cond} "
+                               f"UNION SELECT DISTINCT court_code, year FROM resources "
+                               f"WHERE {cond}", params)
+    return {(c, int(y)) for c, y in zip(df["court_code"], df["year"]) if int(y) > first[c]}
 
 
 def year_in_progress(conn: Connection) -> int | None:

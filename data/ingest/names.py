@@ -71,6 +71,11 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "kpi": ("Показатель", "Көрсеткіш"),
     "target": ("Целевое значение", "Мақсатты мән"),
     "tolerance": ("Допуск", "Рұқсат етілген ауытқу"),
+    # "Уровень суда" already names a court's level in a courts file: the weights say
+    # instance, the word court staff use for the tier a weight applies to.
+    "court_level": ("Инстанция", "Сот сатысы", "Уровень суда (инстанция)", "Сатысы"),
+    "minutes": ("Минут на дело", "Іске минут", "Время судьи на дело (мин.)",
+                "Бір іске судья уақыты (мин.)"),
 }
 
 # column -> code -> the (Russian, Kazakh) word templates and examples write.
@@ -87,6 +92,9 @@ WRITTEN: dict[str, dict[str, tuple[str, str]]] = {
     "level": {"district": ("районный суд", "аудандық сот"),
               "regional": ("областной суд", "облыстық сот"),
               "supreme": ("верховный суд", "жоғарғы сот")},
+    "court_level": {"district": ("районный суд", "аудандық сот"),
+                    "regional": ("областной суд", "облыстық сот"),
+                    "supreme": ("верховный суд", "жоғарғы сот")},
     "specialization": {"general": ("общая юрисдикция", "жалпы юрисдикция"),
                        "economic": ("экономический", "экономикалық"),
                        "administrative": ("административный", "әкімшілік"),
@@ -147,6 +155,9 @@ VALUES: dict[str, dict[str, tuple[str, ...]]] = {
         "other": ("другой", "иной", "басқа"),
     },
 }
+
+# A weight's court level is written as a court's level is.
+VALUES["court_level"] = VALUES["level"]
 
 # Words that could mean two codes: an error naming the accepted phrases.
 AMBIGUOUS: dict[str, dict[str, tuple[str, ...]]] = {

@@ -54,6 +54,7 @@ MESSAGES: dict[str, str] = {
                         "{choices}.",
     "too_long": "'{column}' is longer than {limit} characters.",
     "negative": "'{column}' cannot be negative ({value}).",
+    "not_positive": "'{column}' must be greater than 0 ({value}).",
     "bad_year": "{value} is not a plausible year.",
     "future_date": "{value} is in the future.",
     "resolved_before_filed": "The case was resolved ({value}) before it was filed ({filed}).",
@@ -490,6 +491,14 @@ def _caseload_period(f: pd.DataFrame, present, c: _Collector, ctx: Context) -> N
                category=f["category"], grains=names)
 
 
+def _positive_minutes(f: pd.DataFrame, present, c: _Collector, ctx: Context) -> None:
+    """A weight of 0 minutes would make a category cost no judge time at all (negative
+    ones are refused already): such a weight is a mistake, not a measurement."""
+    v = _np(f["minutes"])
+    with np.errstate(invalid="ignore"):
+        c.rows(v == 0, "not_positive", "minutes", f["minutes"])
+
+
 # The extra checks a kind names in ``Kind.rules``.
 RULES = {"case_dates": _case_dates, "appeal_result": _appeal_result,
-         "caseload_period": _caseload_period}
+         "caseload_period": _caseload_period, "positive_minutes": _positive_minutes}

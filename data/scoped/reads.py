@@ -36,6 +36,7 @@ from data.derive.flags import UPLOAD_KINDS, flags_for_upload, mark_explained
 from data.derive.flags import flags as all_flags
 from data.derive.refresh import year_in_progress
 from data.edits import annotations as notes_on_figures
+from data.edits import workload as workload_inputs
 from data.store import events, repository
 from kpi import funnel
 from kpi.catalogue import KPIS
@@ -51,6 +52,13 @@ from kpi.periods import (
     year_period,
 )
 from kpi.periods import parse as parse_period
+from kpi.workload import (
+    JudgeYear,
+    WorkloadError,
+    court_workload,
+    reallocate_within,
+    roll_up,
+)
 
 LOWER_IS_BETTER = {code: k.direction == "lower" for code, k in KPIS.items()}
 # What the directory tells a viewer who does not see every court by name: enough to
@@ -393,6 +401,69 @@ class ScopedReads:
             .rename(columns={"code": "court_code"})
         found = contributions(cells, kdef, target)
         return replace(found, courts=scope_gap(viewer, found.courts))
+
+    # --- judges needed by weighted caseload (where-to-act.md section 2) -------------------
+
+    def _workload_courts(self, year: int) -> tuple[pd.DataFrame, JudgeYear]:
+        """Every measured court's workload of ``year`` and the judge year, kept per data
+        version (a judge year change is a new version). WorkloadError as kpi.workload."""
+        def build(conn: Connection) -> tuple[pd.DataFrame, JudgeYear]:
+            got = workload_inputs.workload_inputs(conn, year)
+            if got.weights.empty:
+                raise WorkloadError("no_weights", "every")
+            jy = got.judge_year.judge_year
+            return court_workload(got.incoming, got.courts, got.resources, got.weights, jy,
+                                  year), jy
+
+        return self._recent((int(year),), "workload", build)
+
+    def workload(self, viewer: Viewer, year: int, level: str | None = None,
+                 code: str | None = None) -> pd.DataFrame:
+        """kpi.workload's table (courts, regions, the nation) of ``year``: a judge sees
+        their own court, the regions and the nation. WorkloadError when the year or the
+        scope has nothing to measure (no incoming, no resources, a level without
+        weights)."""
+        courts, jy = self._workload_courts(year)
+        table = roll_up(courts, jy, year)
+        if level is not None:
+            table = table[table["level"] == level]
+        if code is not None:
+            table = table[table["code"] == code]
+        if table.empty and level in ("court", "region") and code is not None:
+            directory = self._directory()
+            column = "court_code" if level == "court" else "region_code"
+            levels = set(directory.loc[directory[column] == code, "level"])
+            weighted = set(self._weights()["court_level"])
+            if levels and not levels & weighted:
+                raise WorkloadError("no_weights", ", ".join(sorted(levels)))
+            raise WorkloadError("no_incoming", f"{code} in {year}")
+        mine = (table["level"] != "court") | table["code"].map(viewer.may_see_court)
+        return table[mine.astype(bool)].reset_index(drop=True)
+
+    def workload_courts(self, viewer: Viewer, year: int) -> pd.DataFrame:
+        """The courts' rows behind the table (with region and level): those the viewer
+        may see."""
+        courts, _ = self._workload_courts(year)
+        return courts[courts["court_code"].map(viewer.may_see_court).astype(bool)] \
+            .reset_index(drop=True)
+
+    def reallocation(self, viewer: Viewer, year: int, within: str = "nation"
+                     ) -> pd.DataFrame:
+        """The reallocation proposal of ``year`` nationwide or within each region (a basis
+        for discussion): for those who see every court only, since it names courts and
+        their posts side by side; empty for anyone else."""
+        if not viewer.sees_all:
+            return pd.DataFrame(columns=["court_code", "region_code", "judge_posts",
+                                         "judges_needed", "proposed_posts", "change"])
+        courts, _ = self._workload_courts(year)
+        return reallocate_within(courts, within)
+
+    def _weights(self) -> pd.DataFrame:
+        return self._cached("case_weights", workload_inputs.case_weights)
+
+    def workload_settings(self) -> tuple[pd.DataFrame, workload_inputs.JudgeYearSetting]:
+        """The weights and the judge year in force (not court-level: anyone may read)."""
+        return self._weights(), self._cached("judge_year", workload_inputs.judge_year)
 
     # --- one unit's flows ------------------------------------------------------------------
 

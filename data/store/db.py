@@ -94,6 +94,9 @@ def init_db(engine: Engine) -> None:
     from data.store.default_targets import install_default_targets
 
     install_default_targets(engine)
+    from data.store.workload_inputs import install_workload_defaults
+
+    install_workload_defaults(engine)
     _ensure_instance_id(engine)
 
 

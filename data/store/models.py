@@ -310,6 +310,31 @@ class TargetChange(Base):
     new_tolerance: Mapped[float | None] = mapped_column(Float)
 
 
+class JudgeYear(Base):
+    """The time one judge has for cases in a year (where-to-act.md section 2): one row."""
+
+    __tablename__ = "judge_year"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    days: Mapped[float] = mapped_column(Float)
+    hours: Mapped[float] = mapped_column(Float)
+    illustrative: Mapped[bool] = mapped_column(Boolean)
+
+
+class JudgeYearChange(Base):
+    """One change of the judge year, from the page or the CLI: old and new values.
+    ``undo_of``: the change this one undid."""
+
+    __tablename__ = "judge_year_changes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    username: Mapped[str] = mapped_column(String(120))
+    old_days: Mapped[float | None] = mapped_column(Float)
+    new_days: Mapped[float] = mapped_column(Float)
+    old_hours: Mapped[float | None] = mapped_column(Float)
+    new_hours: Mapped[float] = mapped_column(Float)
+    undo_of: Mapped[int | None] = mapped_column(Integer)
+
+
 class UserSession(Base):
     """A signed-in browser session, so that signing out really ends it.
 

@@ -214,8 +214,10 @@ def years(conn: Connection) -> list[int]:
 
 def data_version(conn: Connection) -> tuple:
     """What changes whenever the figures do: uploads (count, newest, undone) and the
-    newest target change (target edits write no upload). Caches key on it."""
+    newest target change and judge year change (edits write no upload). Caches key on
+    it."""
     row = conn.execute(text(
         "SELECT COUNT(*), MAX(id), SUM(CASE WHEN status = 'undone' THEN 1 ELSE 0 END), "
-        "(SELECT MAX(id) FROM target_changes) FROM uploads")).one()
+        "(SELECT MAX(id) FROM target_changes), (SELECT MAX(id) FROM judge_year_changes) "
+        "FROM uploads")).one()
     return tuple(row)

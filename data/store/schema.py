@@ -36,7 +36,8 @@ CHOICE_LIMIT = 20
 
 # What a kind's rows feed once loaded or undone (data.derive.refresh.after_change):
 #   nothing      read as they are (names, targets: status is judged when values are read)
-#   every_kpi    which court is in which region: every KPI cell's roll-up
+#   every_kpi    which court is in which region (every KPI cell's roll-up), or the case
+#                weights (every court's judges needed)
 #   case_facts   each row a case: the yearly facts of its court, then its KPI cells
 #   facts        each row a fact cell of a year or part of one, then its KPI cells
 #   kpi_cells    the KPI cells of its (court, year)
@@ -259,6 +260,21 @@ KINDS: dict[str, Kind] = {
             blank_key=("court_code",),
             editable=True,
             # An approved value equal to the shipped one still replaces "illustrative".
+            written=(("illustrative", False),),
+        ),
+        Kind(
+            # Judge time per case (where-to-act.md section 2).
+            "case_weights", "case_weights", ("category", "court_level"),
+            (
+                Column("category", "text", True, CATEGORIES),
+                Column("court_level", "text", True, COURT_LEVELS),
+                Column("minutes", "decimal", True),
+            ),
+            rules=("positive_minutes",),
+            # Every court's judges needed (judge_need_ratio) rests on them.
+            feeds="every_kpi",
+            editable=True,
+            # A value set by an upload or the page replaces the shipped illustrative one.
             written=(("illustrative", False),),
         ),
     )

@@ -31,6 +31,10 @@ def layout(code: str | None = None, **query) -> html.Div:
                           html.Div(id=ids.COURT_GAP)]),
         ], className="mb-3"),
         dbc.Card([
+            dbc.CardHeader(html.H2(t("workload.card", lang), className="h6 mb-0")),
+            dbc.CardBody(html.Div(id=ids.COURT_WORKLOAD)),
+        ], className="mb-3"),
+        dbc.Card([
             dbc.CardHeader(html.H2(t("court.notes", lang), className="h6 mb-0")),
             dbc.CardBody(html.Div(id=ids.COURT_NOTES)),
         ], className="mb-3"),

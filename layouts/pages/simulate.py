@@ -11,6 +11,7 @@ from dash import dcc, html
 
 from data.accounts.access import Viewer
 from kpi.outlook import DEFAULT_HORIZON, HORIZONS
+from layouts import ids
 from layouts import simulate_view as v
 from layouts.components import attrs, chart_card, page_store
 from layouts.i18n import page_title, t
@@ -121,7 +122,13 @@ def layout(viewer: Viewer | None = None, **query) -> html.Div:
             _field(t("simulate.judges", lang), dbc.Input(
                 id=v.JUDGES, type="number", min=v.JUDGES_RANGE[0], max=v.JUDGES_RANGE[1],
                 step=1, debounce=600, disabled=True, inputmode="decimal"), 3,
-                _hint(v.JUDGES_HINT)),
+                html.Div([_hint(v.JUDGES_HINT),
+                          # One court's judges needed by its weighted caseload (/workload).
+                          dbc.Button(t("workload.simulate.start", lang),
+                                     id=ids.WORKLOAD_SIM_NEEDED, color="link", size="sm",
+                                     className="p-0"),
+                          html.Div(id=ids.WORKLOAD_SIM_NOTE, className="form-text small",
+                                   role="status")])),
         ], className="mb-3 g-2"),
         html.Div(id=v.SENTENCE, className="mb-3", role="status", **attrs(aria_live="polite")),
         chart_card(v.CHART, t("simulate.chart", lang), lang,

@@ -64,7 +64,7 @@ def test_court_scorecard_has_the_2029_outlook_column(page):
     table = card(page, "Scorecard against region and nation").locator("table")
     expect(table.locator("th", has_text="2029 outlook")).to_have_count(1)
     cells = table.locator("tbody tr td:last-child").all_inner_texts()
-    assert len(cells) == 18 and all(re.match(r"[✔?✖—…] ", c) for c in cells), cells
+    assert len(cells) == 19 and all(re.match(r"[✔?✖—…] ", c) for c in cells), cells
 
 
 def test_outlook_in_russian_and_kazakh(page):

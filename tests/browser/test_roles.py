@@ -13,7 +13,8 @@ from tests.browser.test_pages import card, open_page, ranking_bars
 pytestmark = pytest.mark.browser
 
 # Nav links each role is offered (the server refuses the others anyway).
-LINKS = ["Scorecard", "KPI explorer", "Outlook", "Simulator", "Compare", "Data coverage",
+LINKS = ["Scorecard", "KPI explorer", "Outlook", "Simulator", "Compare", "Judges needed",
+         "Data coverage",
          "Upload", "Upload history", "Targets", "Notes", "Releases", "Users", "Audit log"]
 EXPECTED = {
     "admin": set(LINKS),

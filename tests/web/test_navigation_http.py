@@ -9,6 +9,7 @@ EXPECTED = [("nav.scorecard", "/", None, None),
             ("nav.explorer", "/kpi/clearance_rate", None, None),
             ("nav.outlook", "/outlook", None, None), ("nav.simulate", "/simulate", None, None),
             ("nav.compare", "/compare", None, None),
+            ("nav.workload", "/workload", VIEW_ALL, None),
             ("nav.coverage", "/coverage", VIEW_ALL, "nav.data"),
             ("nav.upload", "/upload", UPLOAD, "nav.data"),
             ("nav.uploads", "/uploads", VIEW_ALL, "nav.data"),
@@ -33,7 +34,7 @@ def test_each_role_sees_the_links_it_may_use(as_role):
         seen[role] = {href for _k, href, _p, _m in EXPECTED
                       if '"href":"{}"'.format(href.replace("/", "\\u002f")) in layout}
     everyone = {"/", "/kpi/clearance_rate", "/outlook", "/simulate", "/compare", "/notes"}
-    data = {"/coverage", "/uploads", "/targets"}
+    data = {"/coverage", "/uploads", "/targets", "/workload"}
     assert seen["judge"] == everyone
     assert seen["analyst"] == everyone | data | {"/upload"}
     assert seen["staff"] == everyone | data | {"/releases"}

@@ -2,7 +2,7 @@
 e-mail address (bulk accounts, issue 33)
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 
 Every account that exists before this revision was made by hand with a password kept
 here, so the new ``source`` column is "local" for each of them (a server default, so
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010"
-down_revision = "0008"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
