@@ -81,6 +81,7 @@ REFUSES: dict[str, str] = {}
 NEW_VALUES_ONLY: dict[str, str] = {
     "0008": "fills the new caseload.period with each row's year and uploads.as_of of case "
             "uploads, makes period NOT NULL after filling it, and notes refresh_needed",
+    "0009": "notes refresh_needed ('kpis': the new judge_need_ratio's cells) in meta",
 }
 
 

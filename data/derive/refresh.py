@@ -459,8 +459,14 @@ def ready(engine: Engine) -> None:
     a migration added filled from the uploaded ones (migration 0008 leaves a note)."""
     init_db(engine)
     with engine.begin() as conn:
-        if conn.execute(text("SELECT 1 FROM meta WHERE key = 'refresh_needed'")).first():
-            refresh_all(conn)
+        asked = conn.execute(text("SELECT value FROM meta WHERE key = 'refresh_needed'")
+                             ).first()
+        if asked is not None:
+            # "kpis": a migration added a KPI (0009); anything else: derived tables too.
+            if asked[0] == "kpis":
+                rebuild_all_kpis(conn)
+            else:
+                refresh_all(conn)
             conn.execute(text("DELETE FROM meta WHERE key = 'refresh_needed'"))
 
 

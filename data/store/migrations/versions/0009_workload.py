@@ -3,8 +3,9 @@
 Revision ID: 0009
 Revises: 0008
 
-Only new tables. The shipped illustrative weights and judge year are installed by
-``data.store.workload_inputs`` (``python -m data init``), never over a set value.
+New tables. The shipped illustrative weights and judge year are installed by
+``data.store.workload_inputs`` (``python -m data init``), never over a set value; with
+data loaded, the KPI cells are recomputed after the upgrade for the new KPI.
 """
 
 import sqlalchemy as sa
@@ -44,6 +45,16 @@ def upgrade() -> None:
         sa.Column("new_hours", sa.Float(), nullable=False),
         sa.Column("undo_of", sa.Integer()),
     )
+    # judge_need_ratio is a new KPI: an installation with data gets its cells computed
+    # after the upgrade (data.derive.refresh.ready: the KPI cells only, unless an earlier
+    # migration of the same upgrade asked for the whole refresh).
+    conn = op.get_bind()
+    has_data = conn.execute(sa.text(
+        "SELECT 1 FROM cases UNION ALL SELECT 1 FROM caseload LIMIT 1")).first()
+    asked = conn.execute(sa.text("SELECT 1 FROM meta WHERE key = 'refresh_needed'")).first()
+    if has_data is not None and asked is None:
+        conn.execute(sa.text(
+            "INSERT INTO meta (key, value) VALUES ('refresh_needed', 'kpis')"))
 
 
 def downgrade() -> None:
