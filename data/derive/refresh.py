@@ -33,7 +33,7 @@ from data.store.db import init_db
 from data.store.schema import FACT_COLUMNS, KINDS, RESOURCE_COLUMNS, SURVEY_COLUMNS, Feeds
 from kpi.engine import evaluate
 from kpi.periods import complete_months, last_day
-from kpi.workload import judges_needed_by_year
+from kpi.workload import YEARS_AVERAGED, judges_needed_by_year
 
 CourtYears = set[tuple[str, int]]
 
@@ -254,10 +254,23 @@ def _facts_frame(conn: Connection, where: str, params: dict) -> pd.DataFrame:
     return df
 
 
-def _court_inputs(conn: Connection, courts: pd.DataFrame, years: list[int],
-                  facts: pd.DataFrame) -> pd.DataFrame:
-    """One row per (court, year) in scope with resources, surveys and all-category sums."""
-    grid = courts.merge(pd.DataFrame({"year": years}), how="cross")
+@dataclass(frozen=True)
+class _YearInputs:
+    """What every court's KPI inputs of some years take besides its facts: resources,
+    surveys and judges needed (court_code, year, ...), read once for all courts and
+    shared by the court, region and national passes of rebuild_kpis."""
+
+    resources: pd.DataFrame
+    surveys: pd.DataFrame
+    needed: pd.DataFrame
+
+    def of(self, codes) -> _YearInputs:
+        keep = set(codes)
+        return _YearInputs(*(df[df["court_code"].isin(keep)] if len(df) else df
+                             for df in (self.resources, self.surveys, self.needed)))
+
+
+def _year_inputs(conn: Connection, courts: pd.DataFrame, years: list[int]) -> _YearInputs:
     cond, params = frames.in_list("year", years)
     res = frames.read_sql(conn, f"SELECT court_code, year, {', '.join(RESOURCE_COLUMNS)} "
                                f"FROM resources WHERE {cond}", params)
@@ -266,12 +279,21 @@ def _court_inputs(conn: Connection, courts: pd.DataFrame, years: list[int],
     for df in (res, sur):
         if not df.empty:
             df["year"] = df["year"].astype("int64")
+    return _YearInputs(res, sur, _judges_needed(conn, courts, years, res))
+
+
+def _court_inputs(conn: Connection, courts: pd.DataFrame, years: list[int],
+                  facts: pd.DataFrame, shared: _YearInputs | None = None) -> pd.DataFrame:
+    """One row per (court, year) in scope with resources, surveys and all-category sums
+    (``shared``: those read already for these courts or more)."""
+    grid = courts.merge(pd.DataFrame({"year": years}), how="cross")
+    read = (shared or _year_inputs(conn, courts, years)).of(courts["court_code"])
+    res, sur, needed = read.resources, read.surveys, read.needed
     if facts.empty:
         sums = pd.DataFrame(columns=["court_code", "year", "incoming_all", "resolved_all"])
     else:
         sums = facts.groupby(["court_code", "year"], as_index=False)[["incoming", "resolved"]].sum()
         sums.columns = ["court_code", "year", "incoming_all", "resolved_all"]
-    needed = _judges_needed(conn, courts, years, res)
     out = grid
     for df, cols in ((res, RESOURCE_COLUMNS), (sur, SURVEY_COLUMNS),
                      (sums, ("incoming_all", "resolved_all")), (needed, ("judges_needed",))):
@@ -367,7 +389,9 @@ def rebuild_kpis(conn: Connection, court_years: CourtYears, known: Rebuilt | Non
         durations = frames.read_sql(
             conn, f"SELECT court_code, year, category, days, n FROM durations "
                   f"WHERE {ccond} AND {ycond}", {**cparams, **yparams})
-    inputs = _court_inputs(conn, courts_df[courts_df["court_code"].isin(touched)], years, facts)
+    shared = _year_inputs(conn, courts_df, years)  # every court: the nation needs them all
+    inputs = _court_inputs(conn, courts_df[courts_df["court_code"].isin(touched)], years, facts,
+                           shared)
     inputs = _with_data(inputs, ["court_code", "year"])
     values = evaluate(facts, inputs, _typed_durations(durations), levels=["court"])
     pairs = pd.MultiIndex.from_tuples(sorted(court_years))
@@ -387,7 +411,7 @@ def rebuild_kpis(conn: Connection, court_years: CourtYears, known: Rebuilt | Non
               f"WHERE {rcond} AND {ycond} GROUP BY region_code, year, category, days",
         {**rparams, **yparams})
     inputs_r = _with_data(_court_inputs(
-        conn, courts_df[courts_df["region_code"].isin(regions)], years, facts_r),
+        conn, courts_df[courts_df["region_code"].isin(regions)], years, facts_r, shared),
         ["region_code", "year"])
     values_r = evaluate(facts_r, inputs_r, _typed_durations(dur_r), levels=["region"])
     _replace_values(conn, values_r, "region", regions, years)
@@ -398,7 +422,7 @@ def rebuild_kpis(conn: Connection, court_years: CourtYears, known: Rebuilt | Non
     dur_n = frames.read_sql(
         conn, f"SELECT year, category, days, SUM(n) AS n FROM durations WHERE {ycond} "
               f"GROUP BY year, category, days", yparams)
-    inputs_n = _with_data(_court_inputs(conn, courts_df, years, facts_n), ["year"])
+    inputs_n = _with_data(_court_inputs(conn, courts_df, years, facts_n, shared), ["year"])
     values_n = evaluate(facts_n, inputs_n, _typed_durations(dur_n), levels=["national"])
     _replace_values(conn, values_n, "national", None, years)
     if known is not None:
@@ -407,19 +431,29 @@ def rebuild_kpis(conn: Connection, court_years: CourtYears, known: Rebuilt | Non
 
 
 def _later_years(conn: Connection, court_years: CourtYears) -> CourtYears:
-    """The later years of the same courts: a year's incoming counts in the judges needed
-    (judge_need_ratio) of the next years the court reports (kpi.workload's mean of up to
-    3 latest years), so changed facts change those cells too."""
-    first: dict[str, int] = {}
-    for court, year in court_years:
-        first[court] = min(year, first.get(court, year))
-    if not first:
+    """The later years of the same courts whose judges needed (judge_need_ratio) count a
+    changed year's incoming: kpi.workload averages the up to YEARS_AVERAGED latest years
+    with facts, so year Y counts in a later year Z (with facts or resources) while at
+    most YEARS_AVERAGED - 1 years with facts lie in (Y, Z]."""
+    if not court_years:
         return set()
-    cond, params = frames.in_list("court_code", sorted(first))
-    df = frames.read_sql(conn, f"SELECT DISTINCT court_code, year FROM facts WHERE {cond} "
-                               f"UNION SELECT DISTINCT court_code, year FROM resources "
-                               f"WHERE {cond}", params)
-    return {(c, int(y)) for c, y in zip(df["court_code"], df["year"]) if int(y) > first[c]}
+    cond, params = frames.in_list("court_code", sorted({c for c, _ in court_years}))
+    df = frames.read_sql(conn, f"SELECT DISTINCT court_code, year, 1 AS has_facts FROM facts "
+                               f"WHERE {cond} UNION SELECT DISTINCT court_code, year, 0 "
+                               f"FROM resources WHERE {cond}", params)
+    facts_years: dict[str, list[int]] = {}
+    any_years: dict[str, set[int]] = {}
+    for c, y, f in zip(df["court_code"], df["year"], df["has_facts"]):
+        any_years.setdefault(c, set()).add(int(y))
+        if int(f):
+            facts_years.setdefault(c, []).append(int(y))
+    out: CourtYears = set()
+    for court, year in court_years:
+        with_facts = sorted(facts_years.get(court, []))
+        for z in any_years.get(court, ()):
+            if z > year and sum(year < f <= z for f in with_facts) < YEARS_AVERAGED:
+                out.add((court, z))
+    return out
 
 
 def year_in_progress(conn: Connection) -> int | None:

@@ -135,7 +135,11 @@ class Duration(Base):
     region_code: Mapped[str] = mapped_column(CODE)
     n: Mapped[int] = mapped_column(Integer)
 
-    __table_args__ = (Index("ix_durations_year_region", "year", "region_code"),
+    # Covering: the nation's and a region's counts merged in SQL read the index alone
+    # (migration 0011).
+    __table_args__ = (Index("ix_durations_year_days", "year", "category", "days", "n"),
+                      Index("ix_durations_year_region_days", "year", "region_code", "category",
+                            "days", "n"),
                       {"sqlite_with_rowid": False})
 
 
@@ -169,7 +173,10 @@ class MonthDuration(Base):
     region_code: Mapped[str] = mapped_column(CODE)
     n: Mapped[int] = mapped_column(Integer)
 
-    __table_args__ = (Index("ix_month_durations_year_region", "year", "month", "region_code"),
+    __table_args__ = (Index("ix_month_durations_year_days", "year", "month", "category", "days",
+                            "n"),
+                      Index("ix_month_durations_year_region_days", "year", "region_code",
+                            "month", "category", "days", "n"),
                       {"sqlite_with_rowid": False})
 
 
