@@ -15,7 +15,7 @@ from data.accounts.access import Viewer
 from kpi.analysis import attention, early_warning
 from kpi.catalogue import KPIS
 from kpi.gap import GapError, decomposable
-from kpi.periods import Period, PeriodError, part_of, ytd
+from kpi.periods import YEARLY_ONLY, Period, PeriodError, part_of, ytd
 from layouts import gap_view, ids, period_view, scorecard_view
 from layouts.params import payload_state
 
@@ -110,13 +110,26 @@ def in_year(services: Services, viewer: Viewer, state: dict, period: Period) -> 
                                              period.year, lang, boundary_geojson())
     gaps = tile_gaps(services, viewer, now, period.year, category, lang, period.code)
     context = scorecard_view.InYear(
-        part_of(period), dict(zip(before["kpi"], before["value"])), projections)
+        part_of(period), dict(zip(before["kpi"], before["value"])), projections,
+        yearly_indicators(services, viewer, category))
     if warning is None:
         courts = services.values_in(viewer, period, level="court", category="all")
         warning = scorecard_view.attention_table(attention(courts), names, lang)
     return (scorecard_view.tiles(national, period.year, category, lang, gaps=gaps,
                                  in_year=context), fig, payload, warning)
 
+
+
+def yearly_indicators(services: Services, viewer: Viewer, category: str
+                      ) -> dict[str, tuple[int, dict]]:
+    """KPI -> (the latest complete year, its national row) of the KPIs measured once a
+    year, shown on an in-year scorecard as what they are."""
+    last = services.latest_year(None)
+    if last is None or category != "all":
+        return {}
+    rows = services.kpi_values(viewer, level="national", year=last, category="all")
+    rows = rows[rows["kpi"].isin(YEARLY_ONLY)]
+    return {r["kpi"]: (last, r) for r in rows.to_dict("records")}
 
 
 def early_warning_table(services: Services, viewer: Viewer, period: Period, lang: str):

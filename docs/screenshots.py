@@ -35,6 +35,7 @@ PAGES = {
     "simulate.png": "/simulate",
     "court.png": "/court/KZ75-D01",
     "compare.png": "/compare?units=KZ-75,KZ-71,KZ-79",
+    "workload.png": "/workload",
     "coverage.png": "/coverage",
     "upload.png": "/upload",
     "uploads.png": "/uploads",

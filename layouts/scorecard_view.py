@@ -4,7 +4,7 @@ region map with its table, courts needing attention (pure; the callbacks read)."
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import dash_bootstrap_components as dbc
 import numpy as np
@@ -73,6 +73,12 @@ def tiles(values: pd.DataFrame, year: int, category: str, lang: str,
             if in_year is None:
                 tile = kpi_tile(kpi, row, changes.get(kpi.code), spark, href, lang,
                                 outlook_view.tile_line(outlook, kpi, lang), gap_line)
+            elif kpi.code in in_year.yearly:
+                # Measured once a year (resources, surveys): the latest year, said so.
+                last, yearly_row = in_year.yearly[kpi.code]
+                tile = kpi_tile(kpi, pd.Series(yearly_row), None, None, href, lang,
+                                extra=[html.Div(t("period.yearly_indicator", lang, year=last),
+                                                className="small text-muted")])
             else:
                 before = in_year.before.get(kpi.code)
                 tile = kpi_tile(kpi, row, changes.get(kpi.code), None, href, lang,
@@ -96,6 +102,9 @@ class InYear:
     part: str  # the URL's part of the year
     before: dict[str, float]  # KPI -> its value in the same period a year before
     projections: dict[str, dict]  # KPI -> its year-end projection (kpi.yearend row)
+    # KPI -> (the latest complete year, its national row) of the KPIs measured once a
+    # year, which a part of a year has no value of (kpi.periods.YEARLY_ONLY).
+    yearly: dict[str, tuple[int, dict]] = field(default_factory=dict)
 
 
 def _sparkline(years: list[int], values, targets: list[tuple[int, float]], lang: str,

@@ -79,7 +79,7 @@ def test_catalogue_of_a_period():
     assert year["disposition_time"].scale == 365 and year["case_turnover"].scale == 1
     assert not set(q) & YEARLY_ONLY and YEARLY_ONLY <= set(year)
     assert YEARLY_ONLY == {"judge_vacancy_rate", "caseload_per_judge", "cost_per_case",
-                           "satisfaction_rate", "trust_rate"}
+                           "satisfaction_rate", "trust_rate", "judge_need_ratio"}
 
 
 # --- facts of a period: composed months against a direct count ------------------------

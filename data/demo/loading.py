@@ -132,7 +132,12 @@ def example_frame(kind: str, rows: int = 5) -> pd.DataFrame:
         return pd.DataFrame(columns=list(spec.column_names))
     if spec.example_mix and len(frame):
         mix, group = spec.example_mix, spec.key[0]
-        frame = frame[frame[group] == frame[group].iloc[0]]
+        # The first court (say) with rows of both kinds: one whose cases are all
+        # resolved would show no pending case.
+        both = frame[mix].isna().groupby(frame[group], sort=False).agg(["any", "all"])
+        mixed = both.index[both["any"] & ~both["all"]]
+        first = mixed[0] if len(mixed) else frame[group].iloc[0]
+        frame = frame[frame[group] == first]
         frame = pd.concat([frame[frame[mix].notna()].head(rows - 1),
                            frame[frame[mix].isna()].head(1)])
     return frame.head(rows)

@@ -118,6 +118,11 @@ def test_scorecard_opens_on_the_year_to_date_with_last_year_and_the_projection(
     expect(projection).to_contain_text("Projected 2026:")
     expect(projection.locator(".status-badge")).to_have_text(
         re.compile(r"(on target|near target|off target|no target)$"))
+    # A KPI measured once a year shows its latest year, said so, not "no data".
+    vacancy = tile(page, "Judge vacancy rate")
+    expect(vacancy).to_contain_text("Yearly indicator: 2025")
+    expect(vacancy.locator(".kpi-value")).to_have_text(
+        fmt_value(engine_value(in_year_app[1], "2025", "judge_vacancy_rate"), "%", "en"))
     # The year control offers the year in progress, marked, first.
     by_id(page, "control", name="year").click()
     expect(page.locator(".dash-dropdown-content label").first).to_have_text(

@@ -73,7 +73,7 @@ def test_year_and_period_together_and_period_where_it_does_not_apply(as_role):
     staff = as_role("staff")
     for path in ("/api/v1/kpi?year=2025&period=2025-Q1", "/api/v1/outlook?period=2025-Q1",
                  "/api/v1/annotations?period=2025-Q1", "/api/v1/yearend?period=2025-Q1",
-                 "/api/v1/report?level=national&period=2025-Q1"):
+                 "/api/v1/report?level=national&year=2025&period=2025-Q1"):
         response = staff.get(path)
         assert response.status_code == 400, path
         assert response.get_json()["error"]
