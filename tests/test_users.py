@@ -297,3 +297,15 @@ def test_ensure_admin_refuses_a_short_password_and_creates_nobody(engine):
         users.ensure_admin(engine, "short")
     with engine.connect() as conn:
         assert users.count(conn) == 0
+
+
+def test_new_passwords_survive_the_spreadsheet_guard_of_downloads():
+    import pandas as pd
+
+    from data.accounts.users import new_password
+    from layouts.export import neutralise_formulas
+
+    passwords = [new_password() for _ in range(2000)]
+    assert all(len(p) == 16 and p[0].isalnum() for p in passwords)
+    frame = pd.DataFrame({"password": passwords})
+    assert neutralise_formulas(frame)["password"].tolist() == passwords

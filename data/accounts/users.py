@@ -58,7 +58,13 @@ _COLUMNS = (User.id, User.username, User.role, User.court_code, User.active, Use
 
 
 def new_password() -> str:
-    return secrets.token_urlsafe(12)
+    """16 random URL-safe characters, never starting with "-" (or "_"): the files that
+    hand passwords out neutralise a cell starting with = + - @ for spreadsheets, which
+    would change such a password (one in 32 did, and then could not sign in)."""
+    while True:
+        password = secrets.token_urlsafe(12)
+        if password[0].isalnum():
+            return password
 
 
 def _check_password(password: str) -> None:
