@@ -114,6 +114,8 @@ STEPS: list[tuple[str, str | None, list[tuple[str, str]]]] = [
     ("/simulate?unit=KZ75-D01", "/simulate?unit=KZ75-D01", []),
     ("/compare?units=KZ-75,KZ-71,KZ75-D01", "/compare?units=KZ-75,KZ-71,KZ75-D01", []),
     ("/coverage", "/coverage", []),
+    ("/workload", "/workload", []),
+    ("/workload?region=KZ-75", "/workload?region=KZ-75", []),
 ]
 # Headers of the browser's callback POSTs that are worth replaying (X-CSRFToken belongs to
 # the browser's session: the replay sends its own).
