@@ -202,12 +202,7 @@ def _scorecard(pdf: _Document, c: ReportContent) -> None:
     status_col = 3
     cells = [r for r, kind in zip(table.rows, table.kinds) if kind == "kpi"]
     widths, scale = sized_table(pdf, table.header, cells, bold={1, status_col}, wrap={0})
-    pdf.set_font(FAMILY, "", TABLE_PT * scale)
-    pdf.set_draw_color(205, 210, 218)
-    pdf.set_line_width(0.15)
-    head = FontFace(emphasis="BOLD", fill_color=HEAD_FILL, size_pt=HEAD_PT * scale)
-    pillar_face = FontFace(emphasis="BOLD", fill_color=PILLAR_FILL, size_pt=7.2 * scale)
-    pdf.set_fill_color(255, 255, 255)
+    head, pillar_face = _table_faces(pdf, scale)
     with pdf.table(col_widths=widths, width=BODY_W, line_height=3.1 * scale,
                    text_align=("LEFT",) + ("RIGHT",) * 2 + ("LEFT",) * (len(table.header) - 3),
                    headings_style=head, padding=CELL_PAD, repeat_headings=1,
@@ -438,12 +433,7 @@ def _monitoring_table(pdf: _Document, c: MonitoringContent) -> None:
     pdf.heading(c.table_title, need=40)
     cells = [r for r, kind in zip(c.rows, c.kinds) if kind == "kpi"]
     widths, scale = sized_table(pdf, c.header, cells, bold={2, STATUS_COL}, wrap={0, NOTES_COL})
-    pdf.set_font(FAMILY, "", TABLE_PT * scale)
-    pdf.set_draw_color(205, 210, 218)
-    pdf.set_line_width(0.15)
-    head = FontFace(emphasis="BOLD", fill_color=HEAD_FILL, size_pt=HEAD_PT * scale)
-    pillar_face = FontFace(emphasis="BOLD", fill_color=PILLAR_FILL, size_pt=7.2 * scale)
-    pdf.set_fill_color(255, 255, 255)
+    head, pillar_face = _table_faces(pdf, scale)
     with pdf.table(col_widths=widths, width=BODY_W, line_height=3.1 * scale,
                    text_align=("LEFT",) + ("RIGHT",) * 4 + ("LEFT",) * 2,
                    headings_style=head, padding=CELL_PAD, repeat_headings=1, v_align="TOP",
@@ -490,3 +480,14 @@ def _legend(pdf: FPDF, text: str) -> None:
     pdf.set_text_color(*MUTED)
     pdf.multi_cell(BODY_W, 3.2, text, new_x="LMARGIN", new_y="NEXT", align="L")
     pdf.set_text_color(*TEXT)
+
+
+def _table_faces(pdf: FPDF, scale: float) -> tuple[FontFace, FontFace]:
+    """Set the pen of a KPI table at ``scale`` (sized_table); its header's and pillar
+    rows' faces."""
+    pdf.set_font(FAMILY, "", TABLE_PT * scale)
+    pdf.set_draw_color(205, 210, 218)
+    pdf.set_line_width(0.15)
+    pdf.set_fill_color(255, 255, 255)
+    return (FontFace(emphasis="BOLD", fill_color=HEAD_FILL, size_pt=HEAD_PT * scale),
+            FontFace(emphasis="BOLD", fill_color=PILLAR_FILL, size_pt=7.2 * scale))
