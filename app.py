@@ -67,14 +67,11 @@ def create_app(config: dict | None = None) -> dash.Dash:
     )
     from callbacks import register_callbacks
     from layouts.components import forbidden
-    from layouts.figures import prepare_layouts
-    from layouts.i18n import LANGUAGES
     from layouts.shell import shell
 
     app.layout = lambda: shell(guard.current_viewer())
     server.extensions["court_kpi_services"] = register_callbacks(app, engine)
     guard.guard_page_layouts(forbidden)
-    prepare_layouts(LANGUAGES)
     server.register_blueprint(api.blueprint)
     server.register_blueprint(report_api.blueprint)
     server.register_blueprint(uploads.blueprint)

@@ -6,9 +6,10 @@ The parts are built by layouts.compare_view.
 from __future__ import annotations
 
 import pandas as pd
-from dash import Input, Output
+from dash import Output
 
 from callbacks.context import Services, chart_outputs, request_viewer, unit_options
+from callbacks.first_view import view
 from kpi.catalogue import KPIS
 from layouts import compare_view, ids, period_view
 from layouts.params import MAX_COMPARE, payload_state
@@ -51,9 +52,7 @@ def compare_page(services: Services, state: dict | None) -> tuple:
 
 
 def register(app, services: Services) -> None:
-    @app.callback(Output(ids.control("units"), "options", allow_duplicate=True),
-                  Output(ids.COMPARE_GRID, "children"), *chart_outputs("compare"),
-                  Input(ids.page_state("compare"), "data"),
-                  prevent_initial_call="initial_duplicate")
+    @view(app, "compare", Output(ids.control("units"), "options"),
+          Output(ids.COMPARE_GRID, "children"), *chart_outputs("compare"))
     def compare(state):
         return compare_page(services, state)

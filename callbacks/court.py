@@ -4,9 +4,10 @@ data sent, flags and notes, backlog (builders in layouts.court_view)."""
 from __future__ import annotations
 
 import pandas as pd
-from dash import Input, Output
+from dash import Output
 
 from callbacks.context import Services, chart_outputs, request_viewer
+from callbacks.first_view import view
 from data.accounts.access import ANNOTATE, Viewer
 from data.edits import annotations as notes_db
 from kpi.analysis import early_warning
@@ -163,25 +164,26 @@ def court_backlog(services: Services, state: dict | None) -> tuple:
 
 
 def register(app, services: Services) -> None:
-    @app.callback(Output(ids.BREADCRUMBS, "children", allow_duplicate=True),
-                  Output(ids.COURT_HEADER, "children"), Output(ids.COURT_SCORECARD, "children"),
-                  Output(ids.COURT_GAP, "children"),
-                  Output(ids.COURT_DATA_SENT, "children"), *chart_outputs("flow"),
-                  *chart_outputs("trends"), Input(ids.page_state("court"), "data"),
-                  prevent_initial_call="initial_duplicate")
+    # The page's first (and, as its state comes from the URL, only) view of each part,
+    # filled in when the page is rendered (callbacks.first_view).
+    @view(app, "court", Output(ids.BREADCRUMBS, "children"),
+          Output(ids.COURT_HEADER, "children"), Output(ids.COURT_SCORECARD, "children"),
+          Output(ids.COURT_GAP, "children"), Output(ids.COURT_DATA_SENT, "children"),
+          *chart_outputs("flow"), Output(ids.COURT_TRENDS, "children"),
+          Output(ids.chart(ids.CHART_DATA, "trends"), "data"))
     def profile(state):
         return court_profile(services, state)
 
-    @app.callback(Output(ids.COURT_IN_YEAR, "children"), *chart_outputs("court_seasonal"),
-                  Input(ids.page_state("court"), "data"))
+    @view(app, "court", Output(ids.COURT_IN_YEAR, "children"),
+          *chart_outputs("court_seasonal"))
     def in_year(state):
         return court_in_year(services, state)
 
-    @app.callback(Output(ids.COURT_NOTES, "children"), Input(ids.page_state("court"), "data"))
+    @view(app, "court", Output(ids.COURT_NOTES, "children"))
     def notes(state):
         return court_notes(services, state)
 
-    @app.callback(*chart_outputs("court_backlog"), Output(ids.COURT_BACKLOG_NOTE, "children"),
-                  Input(ids.page_state("court"), "data"))
+    @view(app, "court", *chart_outputs("court_backlog"),
+          Output(ids.COURT_BACKLOG_NOTE, "children"))
     def backlog(state):
         return court_backlog(services, state)

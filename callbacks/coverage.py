@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import Input, Output
+from dash import Output
 
 from callbacks.context import Services, request_viewer, unit_options
+from callbacks.first_view import view
 from data.accounts.access import VIEW_ALL, Viewer
 from data.store import upload_records
 from layouts import coverage_view, ids
@@ -94,16 +95,12 @@ def matrix_part(services: Services, viewer: Viewer, state: dict, matrix: pd.Data
 
 
 def register(app, services: Services) -> None:
-    @app.callback(Output(ids.COVERAGE_FLAGS, "children"),
-                  Input(ids.page_state("coverage"), "data"))
+    @view(app, "coverage", Output(ids.COVERAGE_FLAGS, "children"))
     def flags(state):
         return coverage_flags(services, state)
 
-    @app.callback(Output(ids.control("region"), "options", allow_duplicate=True),
-                  Output(ids.COVERAGE_LOW, "children"), Output(ids.COVERAGE_MATRIX, "children"),
-                  Output(ids.COVERAGE_WARNINGS, "children"),
-                  Output(ids.COVERAGE_AS_OF, "children"),
-                  Input(ids.page_state("coverage"), "data"),
-                  prevent_initial_call="initial_duplicate")
+    @view(app, "coverage", Output(ids.control("region"), "options"),
+          Output(ids.COVERAGE_LOW, "children"), Output(ids.COVERAGE_MATRIX, "children"),
+          Output(ids.COVERAGE_WARNINGS, "children"), Output(ids.COVERAGE_AS_OF, "children"))
     def coverage(state):
         return coverage_page(services, state)

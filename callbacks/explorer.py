@@ -4,9 +4,10 @@ plot (builders in layouts.explorer_view)."""
 from __future__ import annotations
 
 import pandas as pd
-from dash import Input, Output
+from dash import Output
 
 from callbacks.context import Services, chart_outputs, request_viewer, unit_options
+from callbacks.first_view import view
 from data.accounts.access import ANNOTATE, Viewer
 from data.edits import annotations as notes_db
 from kpi.catalogue import KPIS, KpiDef
@@ -169,33 +170,28 @@ def explorer_seasonal(services: Services, state: dict | None) -> tuple:
 
 
 def register(app, services: Services) -> None:
-    @app.callback(Output(ids.EXPLORER_DEFINITION, "children"),
-                  Output(ids.BREADCRUMBS, "children", allow_duplicate=True),
-                  Output(ids.control("region"), "options"),
-                  Output(ids.control("units"), "options", allow_duplicate=True),
-                  *chart_outputs("trend"), *chart_outputs("ranking"),
-                  Output(ids.EXPLORER_OUTLOOK, "children"),
-                  Output(ids.EXPLORER_NOTES, "children"),
-                  Output(ids.EXPLORER_PERIOD, "children"),
-                  Input(ids.page_state("explorer"), "data"),
-                  prevent_initial_call="initial_duplicate")
+    # Each part of the page computed as it is rendered (callbacks.first_view).
+    @view(app, "explorer", Output(ids.EXPLORER_DEFINITION, "children"),
+          Output(ids.BREADCRUMBS, "children"), Output(ids.control("region"), "options"),
+          Output(ids.control("units"), "options"),
+          *chart_outputs("trend"), *chart_outputs("ranking"),
+          Output(ids.EXPLORER_OUTLOOK, "children"), Output(ids.EXPLORER_NOTES, "children"),
+          Output(ids.EXPLORER_PERIOD, "children"))
     def page(state):
         return explorer(services, state)
 
-    @app.callback(*chart_outputs("backlog"), Output(ids.BACKLOG_NOTE, "children"),
-                  Input(ids.page_state("explorer"), "data"))
+    @view(app, "explorer", *chart_outputs("backlog"), Output(ids.BACKLOG_NOTE, "children"))
     def backlog(state):
         return explorer_backlog(services, state)
 
-    @app.callback(*chart_outputs("gap"), Output(ids.EXPLORER_GAP_NOTE, "children"),
-                  Input(ids.page_state("explorer"), "data"))
+    @view(app, "explorer", *chart_outputs("gap"), Output(ids.EXPLORER_GAP_NOTE, "children"))
     def gap(state):
         return explorer_gap(services, state)
 
-    @app.callback(*chart_outputs("funnel"), Input(ids.page_state("explorer"), "data"))
+    @view(app, "explorer", *chart_outputs("funnel"))
     def funnel(state):
         return explorer_funnel(services, state)
 
-    @app.callback(*chart_outputs("seasonal"), Input(ids.page_state("explorer"), "data"))
+    @view(app, "explorer", *chart_outputs("seasonal"))
     def seasonal(state):
         return explorer_seasonal(services, state)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dash
 import pandas as pd
 from dash import ALL, MATCH, ClientsideFunction, Input, Output, State, ctx, dcc, no_update
 
 from callbacks.context import Services
+from callbacks.first_view import view
 from data.accounts.access import anonymous_position
 from layouts import ids, period_view
 from layouts.components import data_table, synthetic_banner
@@ -36,17 +38,20 @@ def register(app, services: Services) -> None:
         prevent_initial_call=True,
     )
 
-    @app.callback(Output(ids.control("year"), "options"),
-                  Output(ids.control("year"), "placeholder"), Input(ids.control("year"), "id"))
-    def year_options(_id):
-        return period_view.year_options(services.years(), services.year_in_progress(),
-                                        request_language())
+    # The period controls' options, from the data, filled in as any page that has them is
+    # rendered (callbacks.first_view); a new year chosen is a new URL, so a new render.
+    for page in sorted({entry["name"] for entry in dash.page_registry.values()}):
+        @view(app, page, Output(ids.control("year"), "options"),
+              Output(ids.control("year"), "placeholder"))
+        def year_options(_state):
+            return period_view.year_options(services.years(), services.year_in_progress(),
+                                            request_language())
 
-    @app.callback(Output(ids.control("part"), "options"),
-                  Output(ids.control("part"), "placeholder"),
-                  Input(ids.control("year"), "value"))
-    def part_options(year):
-        return period_view.part_options(*page_year(services, year), request_language())
+        @view(app, page, Output(ids.control("part"), "options"),
+              Output(ids.control("part"), "placeholder"))
+        def part_options(state):
+            return period_view.part_options(*page_year(services, (state or {}).get("year")),
+                                            request_language())
 
     @app.callback(Output(ids.BANNER, "children"), Input(ids.URL, "pathname"),
                   State(ids.URL, "search"))
@@ -130,9 +135,18 @@ def drill_href(code: str, region_codes: set[str], state: dict) -> str:
 
 
 def register_drilldown(app, services: Services) -> None:
+    # Plotly sets a chart's clickData back to nothing as it draws, which Dash counts as a
+    # change: only a real click passes this gate in the browser, so drawing a chart costs
+    # no round trip to the server.
+    app.clientside_callback(
+        "(click) => click ? click : window.dash_clientside.no_update",
+        Output(ids.chart(ids.CHART_CLICK, MATCH), "data"),
+        Input(ids.chart(ids.CHART_GRAPH, MATCH), "clickData"),
+        prevent_initial_call=True,
+    )
     for chart, page in (("ranking", "explorer"), ("funnel", "explorer"), ("map", "scorecard")):
         @app.callback(Output(ids.URL, "href", allow_duplicate=True),
-                      Input(ids.chart(ids.CHART_GRAPH, chart), "clickData"),
+                      Input(ids.chart(ids.CHART_CLICK, chart), "data"),
                       State(ids.page_state(page), "data"), prevent_initial_call=True)
         def drill(click, state):
             code = clicked_code(click)

@@ -5,9 +5,10 @@ The order, the table and the summary are built by layouts.outlook_view.
 
 from __future__ import annotations
 
-from dash import Input, Output
+from dash import Output
 
 from callbacks.context import Services, chart_outputs, request_viewer, unit_options
+from callbacks.first_view import view
 from data.accounts.access import Viewer
 from kpi.periods import Period
 from layouts import figures, ids, outlook_view, period_view
@@ -66,11 +67,9 @@ def in_the_period(services: Services, viewer: Viewer, period: Period, units: lis
 
 
 def register(app, services: Services) -> None:
-    @app.callback(Output(ids.control("region"), "options", allow_duplicate=True),
-                  Output(ids.OUTLOOK_SUMMARY, "children"), Output(ids.OUTLOOK_TRACK, "children"),
-                  *chart_outputs("outlook"),
-                  Output(ids.OUTLOOK_GRID, "rowData"), Output(ids.OUTLOOK_PERIOD, "children"),
-                  Input(ids.page_state("outlook"), "data"),
-                  prevent_initial_call="initial_duplicate")
+    @view(app, "outlook", Output(ids.control("region"), "options"),
+          Output(ids.OUTLOOK_SUMMARY, "children"), Output(ids.OUTLOOK_TRACK, "children"),
+          *chart_outputs("outlook"),
+          Output(ids.OUTLOOK_GRID, "rowData"), Output(ids.OUTLOOK_PERIOD, "children"))
     def outlook(state):
         return outlook_page(services, state)

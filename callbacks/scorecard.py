@@ -8,9 +8,10 @@ import os
 from functools import cache
 
 import pandas as pd
-from dash import Input, Output
+from dash import Output
 
 from callbacks.context import Services, chart_outputs, request_viewer
+from callbacks.first_view import view
 from data.accounts.access import Viewer
 from kpi.analysis import attention, early_warning
 from kpi.catalogue import KPIS
@@ -146,9 +147,7 @@ def early_warning_table(services: Services, viewer: Viewer, period: Period, lang
 
 
 def register(app, services: Services) -> None:
-    @app.callback(Output(ids.SCORECARD_TILES, "children"), *chart_outputs("map"),
-                  Output(ids.SCORECARD_ATTENTION, "children"),
-                  Output(ids.SCORECARD_PERIOD, "children"),
-                  Input(ids.page_state("scorecard"), "data"))
+    @view(app, "scorecard", Output(ids.SCORECARD_TILES, "children"), *chart_outputs("map"),
+          Output(ids.SCORECARD_ATTENTION, "children"), Output(ids.SCORECARD_PERIOD, "children"))
     def scorecard_page(state):
         return scorecard(services, state)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dash import Input, Output, State, ctx, dcc, no_update
 
 from callbacks.context import Services, chart_outputs, request_viewer, unit_options
+from callbacks.first_view import view
 from callbacks.scorecard import boundary_geojson
 from data.accounts.access import EDIT_TARGETS, VIEW_ALL
 from data.edits import workload as judge_year_edits
@@ -166,25 +167,37 @@ def weights_file(services: Services) -> dict:
 
 
 def register(app, services: Services) -> None:
-    @app.callback(Output(ids.control("region"), "options", allow_duplicate=True),
-                  Output(ids.WORKLOAD_SUMMARY, "children"), *chart_outputs("workload-map"),
-                  *chart_outputs("workload-ranking"), Output(ids.WORKLOAD_TOTALS, "children"),
-                  Output(ids.WORKLOAD_INPUTS, "children"),
-                  Output(ids.WORKLOAD_FORM, "hidden"), Output(ids.WORKLOAD_DAYS, "value"),
-                  Output(ids.WORKLOAD_HOURS, "value"),
-                  Input(ids.page_state("workload"), "data"),
-                  Input(ids.WORKLOAD_MESSAGE, "children"),
-                  prevent_initial_call="initial_duplicate")
-    def workload(state, _saved):
+    page_outputs = (Output(ids.control("region"), "options", allow_duplicate=True),
+                    Output(ids.WORKLOAD_SUMMARY, "children"), *chart_outputs("workload-map"),
+                    *chart_outputs("workload-ranking"), Output(ids.WORKLOAD_TOTALS, "children"),
+                    Output(ids.WORKLOAD_INPUTS, "children"),
+                    Output(ids.WORKLOAD_FORM, "hidden"), Output(ids.WORKLOAD_DAYS, "value"),
+                    Output(ids.WORKLOAD_HOURS, "value"))
+    proposal_outputs = (*chart_outputs("workload-proposal"),
+                        Output(ids.WORKLOAD_MOVES, "children"))
+
+    # The page as rendered (callbacks.first_view), then again after a save of the judge
+    # year, and the reallocation when its scope changes.
+    @view(app, "workload", *page_outputs)
+    def page_view(state):
         return workload_page(services, state)
 
-    @app.callback(*chart_outputs("workload-proposal"), Output(ids.WORKLOAD_MOVES, "children"),
-                  Input(ids.page_state("workload"), "data"), Input(ids.WORKLOAD_WITHIN, "value"),
-                  Input(ids.WORKLOAD_MESSAGE, "children"))
-    def reallocation(state, within, _saved):
+    @view(app, "workload", *proposal_outputs)
+    def proposal_view(state):
+        return proposal(services, state, workload_view.DEFAULT_WITHIN)
+
+    @app.callback(*page_outputs, Input(ids.WORKLOAD_MESSAGE, "children"),
+                  State(ids.page_state("workload"), "data"), prevent_initial_call=True)
+    def workload(_saved, state):
+        return workload_page(services, state)
+
+    @app.callback(*proposal_outputs, Input(ids.WORKLOAD_WITHIN, "value"),
+                  Input(ids.WORKLOAD_MESSAGE, "children"),
+                  State(ids.page_state("workload"), "data"), prevent_initial_call=True)
+    def reallocation(within, _saved, state):
         return proposal(services, state, within)
 
-    @app.callback(Output(ids.COURT_WORKLOAD, "children"), Input(ids.page_state("court"), "data"))
+    @view(app, "court", Output(ids.COURT_WORKLOAD, "children"))
     def court_card(state):
         return court_workload(services, state)
 

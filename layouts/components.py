@@ -48,8 +48,11 @@ def status_badge(status: str, lang: str, value=0.0) -> html.Span:
 
 
 def chart_card(name: str, title: str, lang: str, definition_href: str | None = None,
-               height: int | None = None, extra: list | None = None) -> dbc.Card:
-    """A chart with its table view, CSV/Excel downloads and a link to the definition."""
+               height: int | None = None, extra: list | None = None,
+               body_id: str | None = None) -> dbc.Card:
+    """A chart with its table view, CSV/Excel downloads and a link to the definition;
+    with ``body_id``, a container of that id (static images, say) instead of a Plotly
+    chart."""
     header: list[Component] = [html.H2(title, className="h6 mb-0 me-auto")]
     if definition_href:
         header.append(dcc.Link(t("chart.definition", lang), href=definition_href,
@@ -68,6 +71,7 @@ def chart_card(name: str, title: str, lang: str, definition_href: str | None = N
         dbc.CardHeader(html.Div(header, className="d-flex align-items-center flex-wrap gap-1")),
         dbc.CardBody([
             *(extra or []),
+            html.Div(id=body_id) if body_id else
             dcc.Loading(dcc.Graph(id=ids.chart(ids.CHART_GRAPH, name), config=GRAPH_CONFIG,
                                   style=graph_style), delay_show=300),
             dbc.Collapse(html.Div(id=ids.chart(ids.CHART_TABLE, name),
@@ -75,6 +79,7 @@ def chart_card(name: str, title: str, lang: str, definition_href: str | None = N
                          id=ids.chart(ids.CHART_TABLE_COLLAPSE, name), is_open=False),
             dcc.Store(id=ids.chart(ids.CHART_DATA, name)),
             dcc.Store(id=ids.chart(ids.CHART_TABLE_STALE, name)),
+            dcc.Store(id=ids.chart(ids.CHART_CLICK, name)),
             dcc.Download(id=ids.chart(ids.CHART_DOWNLOAD, name)),
         ]),
     ], className="mb-3 chart-card")

@@ -13,7 +13,7 @@ from kpi import analysis
 from kpi.catalogue import KPIS
 from kpi.outlook import DEFAULT_HORIZON
 from layouts import figures, flags_view, notes_view
-from layouts.components import breadcrumbs, report_link, status_badge, table_data
+from layouts.components import attrs, breadcrumbs, report_link, status_badge, table_data
 from layouts.format import fmt_number, fmt_value
 from layouts.i18n import t
 from layouts.outlook_view import outlook_badge
@@ -38,7 +38,7 @@ def refused(court: str, allowed: bool, lang: str) -> tuple:
     msg = dbc.Alert(t("empty.not_found", lang, what=court) if allowed
                     else t("error.forbidden", lang), color="warning")
     empty = figures.empty_figure(t("empty.no_data", lang))
-    return None, msg, None, None, None, empty, None, empty, None
+    return None, msg, None, None, None, empty, None, None, None
 
 
 def header(court: pd.Series, names, peers: int, year: int | None, lang: str,
@@ -115,15 +115,37 @@ def flow_outputs(flow: pd.DataFrame, flagged: pd.DataFrame, code: str, lang: str
 
 
 def trends_outputs(values: pd.DataFrame, code: str, category: str, lang: str) -> tuple:
-    """(figure, table payload) of the court's KPIs over the years as small multiples."""
+    """(small multiples, table payload) of the court's KPIs over the years."""
     mine = values[(values["code"] == code)
                   & ((values["category"] == category) | (values["category"] == "all"))]
-    fig = figures.small_multiples_figure(mine, category, lang)
     data = table_data(mine.assign(name=mine["kpi"]),
                       {"name": t("col.kpi", lang), "year": t("col.year", lang),
                        "category": t("control.category", lang), "value": t("col.value", lang),
                        "target": t("col.target", lang)}, f"{code}-trends")
-    return fig, data
+    return trends_grid(figures.small_multiples(mine, category), lang), data
+
+
+def trends_grid(panels: list[figures.SmallMultiple], lang: str) -> html.Div:
+    """Each KPI's trend as a small static image with its name and latest value (the
+    target dashed), in a grid that wraps to the screen's width."""
+    cells = []
+    for panel in panels:
+        name = panel.kpi.names.get(lang, panel.kpi.names["en"])
+        body: list[Component] = [html.H3(name, className="small-multiple-name")]
+        if panel.svg is None or panel.last is None or panel.span is None:
+            body.append(html.P(t("fig.no_data", lang), className="small text-muted mb-0"))
+        else:
+            first, last = panel.span
+            alt = t("tile.trend_target" if panel.has_target else "tile.trend", lang,
+                    first=first, last=last)
+            body += [html.P(f"{panel.last[0]}: {fmt_value(panel.last[1], panel.kpi.unit, lang)}",
+                            className="small mb-1"),
+                     html.Img(src=figures.svg_data_uri(panel.svg), alt=alt, title=alt,
+                              className="small-multiple-img"),
+                     html.Div([html.Span(str(first)), html.Span(str(last))],
+                              className="small-multiple-years", **attrs(aria_hidden="true"))]
+        cells.append(html.Div(body, className="small-multiple"))
+    return html.Div(cells, className="small-multiples")
 
 
 def notes_panel(found: pd.DataFrame, notes: pd.DataFrame, names, lang: str,

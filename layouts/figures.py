@@ -16,13 +16,11 @@ Rules every builder follows:
 from __future__ import annotations
 
 import base64
-import functools
 import html
-import json
 import math
 import re
 import textwrap
-from collections.abc import Iterable
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -115,7 +113,6 @@ TILE_GRID: dict[str, tuple[int, int]] = {
 }
 TILE_HALF = 0.46  # half the side of a tile, in grid units (gap 0.08)
 TILE_MAP_HEIGHT = 400
-SMALL_MULTIPLES_COLUMNS = 3
 # Hover/click area of a tile: about its side at the default height (~86 px per grid unit).
 TILE_MARKER_PX = 76
 
@@ -579,7 +576,14 @@ def sparkline_svg(years: list[int], values: np.ndarray,
                      'stroke="none"/>')
         parts.append(f'<path d="{path([(p[0], p[1]) for p in projection])}" '
                      f'stroke="{PALETTE[0]}" stroke-width="1.5" stroke-dasharray="2 3" {keep}/>')
-    if targets:
+    if len(targets) == 1:
+        # A lone target (often only the latest year has one) as a short level tick: a
+        # dashed line of one point draws nothing a person can see.
+        (year, level), = targets
+        left, right = max(0.0, float(x(year)) - 8), min(float(SPARK_WIDTH), float(x(year)) + 8)
+        parts.append(f'<path d="M{left:.1f} {y(level)} H{right:.1f}" stroke="{TARGET_COLOR}" '
+                     f'stroke-width="1.5" {keep}/>')
+    elif targets:
         parts.append(f'<path d="{path(targets)}" stroke="{TARGET_COLOR}" stroke-width="1" '
                      f'stroke-dasharray="4 3" {keep}/>')
     runs: list[list[tuple[int, float]]] = []
@@ -1119,99 +1123,51 @@ def case_flow_figure(df: pd.DataFrame, lang: str = "en",
 
 # --- 8. every KPI of one unit ------------------------------------------------------------
 
-@functools.lru_cache(maxsize=8)
-def _grid_layout(lang: str, columns: int) -> str:
-    """The empty 18-panel layout (axes, domains, panel titles) as JSON, once per language.
+@dataclass(frozen=True)
+class SmallMultiple:
+    """One KPI's panel of a unit's small multiples: its trend as a static SVG (None
+    without any value), its latest (year, value), the years it spans, and whether a
+    target is drawn."""
 
-    make_subplots validates every axis; building it per request was most of the
-    court page's time.
-    """
-    from plotly.subplots import make_subplots
-
-    from kpi.catalogue import CATALOGUE
-
-    rows = math.ceil(len(CATALOGUE) / columns)
-    fig = make_subplots(rows=rows, cols=columns, shared_xaxes=False,
-                        subplot_titles=[_esc(kpi_name(k, lang)) for k in CATALOGUE],
-                        vertical_spacing=0.06, horizontal_spacing=0.07)
-    fig.update_yaxes(tickfont={"size": 10}, automargin=True)
-    fig.update_annotations(font_size=11)
-    _base_layout(fig, None, 170 * rows, {"chart": "small_multiples"}, lang)
-    fig.update_layout(margin_t=30)
-    return json.dumps(json.loads(fig.to_json())["layout"])
+    kpi: KpiDef
+    svg: str | None
+    last: tuple[int, float] | None
+    span: tuple[int, int] | None
+    has_target: bool
 
 
-def prepare_layouts(languages: Iterable[str]) -> None:
-    """Build the cached court-page grid of every language now, at start-up.
+def small_multiples(values: pd.DataFrame, category: str) -> list[SmallMultiple]:
+    """One panel per catalogue KPI of one unit's rows (year, category, kpi, value,
+    target): per-court KPIs read category "all", the others ``category``.
 
-    It takes ~0.2 s a language; done here (in gunicorn's master with preload_app), the
-    first court page a worker serves does not pay for it.
-    """
-    for lang in languages:
-        _grid_layout(lang, SMALL_MULTIPLES_COLUMNS)
-
-
-def small_multiples_figure(values: pd.DataFrame, category: str, lang: str = "en",
-                           columns: int = SMALL_MULTIPLES_COLUMNS) -> go.Figure:
-    """One small trend per catalogue KPI for one court (or region), target dashed.
-
-    ``values``: the unit's KPI rows (year, category, kpi, value, target). Per-court
-    KPIs use category "all"; the others the chosen ``category``.
+    Drawn as images like the scorecard's sparklines: as one Plotly figure of 18 subplots
+    they were the costliest drawing of the court profile (every axis laid out by Plotly
+    in the browser) for lines a person reads at a glance; the exact numbers are in the
+    card's table and downloads.
     """
     from kpi.catalogue import CATALOGUE
 
-    if values is None or values.empty:
-        return empty_figure(t("fig.no_data", lang), None, 300)
-    layout = json.loads(_grid_layout(lang, columns))
-    years = _full_years(values["year"])
-    traces: list[dict] = []
     # One pass over the rows instead of filtering the frame per KPI (the last row of a
     # repeated year wins, as in the other trend figures).
-    has_target = "target" in values
     cells: dict[tuple[str, str], dict[int, tuple[float, float]]] = {}
+    targets_of = _floats(values["target"]) if "target" in values \
+        else np.full(len(values), np.nan)
     for k, c, y, v, tg in zip(values["kpi"], values["category"], values["year"],
-                              _floats(values["value"]),
-                              _floats(values["target"]) if has_target
-                              else np.full(len(values), np.nan)):
+                              _floats(values["value"]), targets_of):
         cells.setdefault((k, c), {})[int(y)] = (v, tg)
-    for i, kpi in enumerate(CATALOGUE):
-        axes = {"xaxis": f"x{i + 1}" if i else "x", "yaxis": f"y{i + 1}" if i else "y"}
-        cat = "all" if kpi.grain == "court" else category
-        by_year = cells.get((kpi.code, cat), {})
-        pairs = [by_year.get(y, (np.nan, np.nan)) for y in years]
-        vals = np.array([p[0] for p in pairs], dtype="float64")
-        traces.append({
-            "type": "scatter", "x": years, "y": _gapped(vals), "mode": "lines+markers",
-            "connectgaps": False, "line": {"color": PALETTE[0], "width": 2},
-            "marker": {"size": 5}, "showlegend": False, **axes,
-            "hovertext": [f"{_esc(kpi_name(kpi, lang))}<br>{y}: {_fmt(v, kpi, lang)}"
-                          for y, v in zip(years, vals)],
-            "hovertemplate": "%{hovertext}<extra></extra>"})
-        tg = np.array([p[1] for p in pairs], dtype="float64")
-        if not np.isnan(tg).all():
-            traces.append({
-                "type": "scatter", "x": years, "y": _gapped(tg), "mode": "lines+markers",
-                "showlegend": False, "line": {"color": TARGET_COLOR, "width": 1, "dash": "dash"},
-                # A tick per target year: a lone target (often only the latest year has
-                # one) is otherwise a line of one point, which draws nothing.
-                "marker": {"symbol": "line-ew-open", "size": 10,
-                           "line": {"color": TARGET_COLOR, "width": 2}},
-                "hovertemplate": f"{_esc(t('fig.target', lang))}: %{{y}}<extra></extra>",
-                **axes})
-        if np.isnan(vals).all():
-            layout["annotations"].append({
-                "text": _esc(t("fig.no_data", lang)), "showarrow": False,
-                "xref": f"{axes['xaxis']} domain", "yref": f"{axes['yaxis']} domain",
-                "x": 0.5, "y": 0.5, "font": {"color": "#888888", "size": 11}})
-        layout[f"xaxis{i + 1 if i else ''}"].update({
-            "tickmode": "array", "tickvals": years, "ticktext": [str(y) for y in years],
-            "tickfont": {"size": 10}})
-    shown = values.dropna(subset=["value"])
-    if len(shown):
-        layout["meta"] = {**(layout.get("meta") or {}), "summary": t(
-            "fig.summary.multiples", lang, n=shown["kpi"].nunique(),
-            first=int(shown["year"].min()), last=int(shown["year"].max()))}
-    return go.Figure({"data": traces, "layout": layout}, _validate=False)
+    panels = []
+    for kpi in CATALOGUE:
+        by_year = cells.get((kpi.code, "all" if kpi.grain == "court" else category), {})
+        years = _full_years(list(by_year))
+        vals = np.array([by_year.get(y, (np.nan,))[0] for y in years], dtype="float64")
+        targets = [(y, float(by_year[y][1])) for y in years
+                   if y in by_year and not math.isnan(by_year[y][1])]
+        shown = [(y, float(v)) for y, v in zip(years, vals) if not math.isnan(v)]
+        span = [y for y, _ in shown] + [y for y, _ in targets]
+        panels.append(SmallMultiple(
+            kpi, sparkline_svg(years, vals, targets), shown[-1] if shown else None,
+            (min(span), max(span)) if shown else None, bool(targets)))
+    return panels
 
 
 # --- outlook grid --------------------------------------------------------------------------

@@ -20,6 +20,8 @@ CHART_TABLE_STALE = "chart-table-stale"
 CHART_CSV = "chart-csv"
 CHART_XLSX = "chart-xlsx"
 CHART_DOWNLOAD = "chart-download"
+# A real click on a chart's unit (not the reset Plotly makes as it draws), for drill-down.
+CHART_CLICK = "chart-click"
 
 # Controls: pattern {"type": CONTROL, "name": param} write to the URL query string.
 CONTROL = "control"
@@ -49,6 +51,7 @@ COURT_HEADER = "court-header"
 COURT_SCORECARD = "court-scorecard"
 COURT_IN_YEAR = "court-in-year"
 COURT_DATA_SENT = "court-data-sent"
+COURT_TRENDS = "court-trends"  # the small multiples of every KPI of the court
 COMPARE_GRID = "compare-grid"
 COVERAGE_MATRIX = "coverage-matrix"
 COVERAGE_WARNINGS = "coverage-warnings"

@@ -22,6 +22,9 @@ from layouts.i18n import t
 TOTAL_COLUMNS = ("workload_minutes", "judges_needed", "judges_in_post", "judge_posts",
                  "need_ratio", "shortfall", "coverage")
 MAX_MOVES = 12
+# The reallocation's scope when the page opens: within each region (the first step a
+# court administration can take without moving judges across regions).
+DEFAULT_WITHIN = "region"
 
 
 def _num(value, decimals: int, lang: str) -> str:

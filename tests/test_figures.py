@@ -526,21 +526,43 @@ def test_small_multiples_one_panel_per_kpi_with_gaps_and_targets():
     rows = []
     for k in CATALOGUE:
         for year, value in ((2023, 1.0), (2024, None), (2025, 3.0)):
-            rows.append({"kpi": k.code, "category": "all", "year": year, "value": value,
-                         "target": 2.0 if year == 2025 else None})
+            rows.append({"kpi": k.code, "category": "civil" if k.grain != "court" else "all",
+                         "year": year, "value": value, "target": 2.0 if year == 2025 else None})
     rows = [r for r in rows if r["kpi"] != "trust_rate"]  # one KPI without any data
-    fig = F.small_multiples_figure(pd.DataFrame(rows), "all", "en")
-    lines = [tr for tr in fig.data if tr.line.color != F.TARGET_COLOR]
-    assert len(lines) == len(CATALOGUE)
-    assert list(lines[0].y) == [1.0, None, 3.0]  # a gap, never 0
-    # A target of one year only still shows: a tick mark, not a line of one point.
-    targets = [tr for tr in fig.data if tr.line.color == F.TARGET_COLOR]
-    assert len(targets) == len(CATALOGUE) - 1
-    assert list(targets[0].y) == [None, None, 2.0] and "markers" in targets[0].mode
-    assert {tr.xaxis for tr in lines} == {"x"} | {f"x{i}" for i in range(2, len(CATALOGUE) + 1)}
-    texts = [a.text for a in fig.layout.annotations]
-    assert "Clearance rate" in texts and "No data" in texts
-    fig.to_json()
+    # Rows of another category are not drawn.
+    rows.append({"kpi": "clearance_rate", "category": "criminal", "year": 2026, "value": 9.0,
+                 "target": None})
+    panels = F.small_multiples(pd.DataFrame(rows), "civil")
+    assert [p.kpi.code for p in panels] == [k.code for k in CATALOGUE]
+    clearance = panels[0]
+    assert clearance.kpi.code == "clearance_rate"
+    assert clearance.last == (2025, 3.0) and clearance.span == (2023, 2025)
+    assert clearance.has_target
+    # A gap, never 0: two separate runs, the lone point drawn as a dot.
+    assert clearance.svg.count('stroke-width="2"') == 2 and "l0 0" in clearance.svg
+    # The lone target of 2025: a level tick around its year (x 195 of 200), not a dot.
+    assert 'd="M187.0 ' in clearance.svg and 'H200.0" stroke="' + F.TARGET_COLOR in clearance.svg
+    empty = next(p for p in panels if p.kpi.code == "trust_rate")
+    assert empty.svg is None and empty.last is None and empty.span is None
+
+
+def test_court_trends_are_images_with_words_in_three_languages():
+    from layouts import court_view
+
+    values = pd.DataFrame({"code": ["KZ10-D01"] * 2, "kpi": ["clearance_rate"] * 2,
+                           "category": ["all"] * 2, "year": [2024, 2025],
+                           "value": [95.0, 97.5], "target": [100.0, 100.0]})
+    for lang, words in (("en", "No data"), ("ru", "Нет данных"), ("kk", "Дерек")):
+        grid, payload = court_view.trends_outputs(values, "KZ10-D01", "all", lang)
+        text = str(grid.to_plotly_json())
+        cells = grid.children
+        assert len(cells) == len(F.small_multiples(values, "all"))
+        first = cells[0].children
+        image = next(c for c in first if getattr(c, "src", None))
+        assert image.src.startswith("data:image/svg+xml;base64,") and image.alt
+        assert "2025" in first[1].children and "97" in first[1].children
+        assert words in text  # the KPIs without data say so
+        assert payload["rows"]
 
 
 # --- text alternatives (issue 16) ---------------------------------------------------------
@@ -564,11 +586,7 @@ def test_every_chart_says_what_it_shows_in_a_sentence_from_its_data():
                                             "pending_end": [300, NAN]}))
     assert flow.layout.meta["summary"] == ("2021–2022: incoming 1,000 → 1,200, resolved "
                                            "900 → 1,300, pending at year end 300 → No data")
-    # The court profile's small trends, and any other chart from its own traces.
-    grid = F.small_multiples_figure(pd.DataFrame({
-        "kpi": ["clearance_rate"] * 2, "year": [2021, 2022], "category": ["all"] * 2,
-        "value": [95.0, 97.0], "target": [100.0, 100.0]}), "all")
-    assert grid.layout.meta["summary"].startswith("1 KPIs, 2021–2022, each against its target")
+    # Any other chart from its own traces.
     backlog = F.backlog_age_figure(pd.DataFrame(columns=["band", "cases"]))
     assert "summary" not in (backlog.layout.meta or {})  # an empty chart says so in its title
     generic = go.Figure(go.Scatter(x=[2021, 2022, 2023], y=[1, 2, 3], name="Clearance"))

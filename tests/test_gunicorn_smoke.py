@@ -118,17 +118,12 @@ def _pids(log: Path) -> set[int]:
     return pids
 
 
-def _scorecard_body(url: str) -> bytes:
-    """The scorecard's callback request, as dash-renderer sends it."""
-    from app import create_app
-    from layouts import ids
-    from layouts.params import page_state
-    from tests.web.conftest import callback_body
+def _scorecard_body() -> bytes:
+    """The request dash-renderer sends to render the scorecard of 2025, which computes
+    its tiles, map and lists as the page is rendered (callbacks.first_view)."""
+    from tests.web.conftest import page_body
 
-    app = create_app({"DATABASE_URL": url, "CREATE_ADMIN": False,
-                      "SECRET_KEY": "only-to-build-a-payload"})
-    state = {**page_state({}), "page": "scorecard", "year": 2025}
-    return json.dumps(callback_body(app, ids.page_state("scorecard"), "data", state)).encode()
+    return json.dumps(page_body("/", "?year=2025")).encode()
 
 
 def test_page_callback_and_upload_across_two_workers(stack, tmp_path):
@@ -141,7 +136,7 @@ def test_page_callback_and_upload_across_two_workers(stack, tmp_path):
         # #17: the server names no version of itself (gunicorn says just "gunicorn").
         server = {k.lower(): v for k, v in headers.items()}.get("server", "")
         assert not any(c.isdigit() for c in server), server
-    body = _scorecard_body(url)
+    body = _scorecard_body()
 
     def scorecard() -> bytes:
         status, _, data = browser.request(

@@ -47,6 +47,6 @@ def layout(code: str | None = None, **query) -> html.Div:
         ]),
         chart_card("court_backlog", t("backlog.title", lang), lang, extra=[
             html.P(id=ids.COURT_BACKLOG_NOTE, className="small mb-1")]),
-        chart_card("trends", t("court.trends", lang), lang),
+        chart_card("trends", t("court.trends", lang), lang, body_id=ids.COURT_TRENDS),
         chart_card("court_seasonal", t("chart.seasonal", lang), lang),
     ])

@@ -46,8 +46,8 @@ def layout(**query) -> html.Div:
             html.P(t("workload.proposal.caveat", lang), className="small text-muted"),
             html.Fieldset([
                 html.Legend(t("workload.within", lang), className="small fw-bold mb-1"),
-                dbc.RadioItems(id=ids.WORKLOAD_WITHIN, options=within, value="region",
-                               inline=True),
+                dbc.RadioItems(id=ids.WORKLOAD_WITHIN, options=within,
+                               value=workload_view.DEFAULT_WITHIN, inline=True),
             ], className="mb-2"),
             html.Div(id=ids.WORKLOAD_MOVES, className="mb-2"),
         ]),

@@ -129,6 +129,37 @@ def callback_body(app, input_id, prop: str, value, state: list | None = None) ->
     raise LookupError(f"no callback on {input_id}.{prop}")
 
 
+def page_body(path: str, search: str = "") -> dict:
+    """The JSON dash-renderer POSTs to render the page at ``path?search`` (Dash pages'
+    router), which also computes the page's first view (callbacks.first_view)."""
+    return {"output": ".._pages_content.children..._pages_store.data..",
+            "outputs": [{"id": "_pages_content", "property": "children"},
+                        {"id": "_pages_store", "property": "data"}],
+            "inputs": [{"id": "_pages_location", "property": "pathname", "value": path},
+                       {"id": "_pages_location", "property": "search", "value": search}],
+            "changedPropIds": ["_pages_location.pathname"], "state": []}
+
+
+def components(response) -> dict[str, dict]:
+    """Component id (as Dash keys a callback's answer: a dict id as sorted JSON) -> its
+    props, of every component with an id in the page a ``page_body`` request rendered."""
+    found: dict[str, dict] = {}
+
+    def walk(node) -> None:
+        if isinstance(node, list):
+            for item in node:
+                walk(item)
+        elif isinstance(node, dict) and "props" in node:
+            ident = node["props"].get("id")
+            if ident is not None:
+                found[json.dumps(ident, sort_keys=True, separators=(",", ":"))
+                      if isinstance(ident, dict) else ident] = node["props"]
+            walk(node["props"].get("children"))
+
+    walk(response.get_json()["response"]["_pages_content"]["children"])
+    return found
+
+
 def post_callback(client, body: dict):
     token = client.get_cookie("_csrf_token")
     headers = {"X-CSRFToken": token.value} if token else {}

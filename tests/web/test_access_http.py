@@ -2,19 +2,32 @@
 
 from __future__ import annotations
 
+import json
+
 import dash
 import pytest
 
 from layouts import ids
-from layouts.params import page_state
 from tests.web.conftest import (
     JUDGE_COURT,
     OTHER_COURT,
     PASSWORD,
-    callback_body,
+    components,
+    page_body,
     post_callback,
     sign_in,
 )
+
+
+def _find(node, component_id):
+    """The component of a rendered layout (JSON) with ``component_id``, or None."""
+    if isinstance(node, list):
+        return next((f for f in (_find(n, component_id) for n in node) if f), None)
+    if isinstance(node, dict) and "props" in node:
+        if node["props"].get("id") == component_id:
+            return node
+        return _find(node["props"].get("children"), component_id)
+    return None
 
 
 def _page_paths() -> list[str]:
@@ -36,8 +49,7 @@ def test_anonymous_requests_get_nothing(app, client):
         assert response.status_code == 401, path
         assert b"clearance_rate" not in response.data
     # A callback (downloads are callbacks too) with a perfectly valid payload.
-    state = {**page_state({}), "page": "court", "court": OTHER_COURT}
-    body = callback_body(app, ids.page_state("court"), "data", state)
+    body = page_body(f"/court/{OTHER_COURT}")
     response = client.post("/_dash-update-component", json=body)
     assert response.status_code == 401
     assert OTHER_COURT.encode() not in response.data
@@ -75,24 +87,34 @@ def test_judge_sees_own_court_and_no_other_by_url(as_role):
 
 def test_judge_callback_for_another_court_gets_no_named_data(app, as_role):
     judge = as_role("judge")
-    state = {**page_state({}), "page": "court", "court": OTHER_COURT}
-    response = post_callback(judge, callback_body(app, ids.page_state("court"), "data", state))
+    # The court profile is rendered with its first view (callbacks.first_view): for
+    # another court the page is refused before anything is computed.
+    response = post_callback(judge, page_body(f"/court/{OTHER_COURT}"))
     assert response.status_code == 200
-    assert OTHER_COURT.encode() not in response.data
+    content = response.get_json()["response"]["_pages_content"]["children"]
+    assert content["props"]["id"] == "forbidden"
+    assert OTHER_COURT not in json.dumps(content)
     # The same request for the judge's own court is answered in full.
-    state["court"] = JUDGE_COURT
-    response = post_callback(judge, callback_body(app, ids.page_state("court"), "data", state))
-    assert response.status_code == 200 and JUDGE_COURT.encode() in response.data
+    response = post_callback(judge, page_body(f"/court/{JUDGE_COURT}"))
+    assert response.status_code == 200
+    content = response.get_json()["response"]["_pages_content"]["children"]
+    assert JUDGE_COURT in json.dumps(_find(content, ids.COURT_HEADER)["props"]["children"])
+    assert _find(content, ids.COURT_SCORECARD)["props"]["children"]
 
 
 def test_judge_explorer_ranks_other_courts_anonymously(app, as_role, demo_db):
     judge = as_role("judge")
-    state = {**page_state({}), "page": "explorer", "kpi": "clearance_rate",
-             "view": "courts", "units": [OTHER_COURT]}
-    response = post_callback(judge, callback_body(app, ids.page_state("explorer"), "data",
-                                                  state))
+    # The page as rendered with its first view (callbacks.first_view), asked for another
+    # court by its URL: what the page computed names no other court (the page's state and
+    # the units control only echo the address the judge typed).
+    response = post_callback(judge, page_body("/kpi/clearance_rate",
+                                              f"?view=courts&units={OTHER_COURT}"))
     assert response.status_code == 200
-    body = response.get_data(as_text=True)
+    page = components(response)
+    page.pop(json.dumps(ids.page_state("explorer"), sort_keys=True, separators=(",", ":")))
+    units = page[json.dumps(ids.control("units"), sort_keys=True, separators=(",", ":"))]
+    assert units.pop("value", None) in (None, [], [OTHER_COURT])
+    body = json.dumps(page)
     from data.store import repository
     from data.store.db import make_engine
 
@@ -107,9 +129,7 @@ def test_judge_explorer_ranks_other_courts_anonymously(app, as_role, demo_db):
 
 def test_staff_sees_every_court_in_the_same_ranking(app, as_role):
     staff = as_role("staff")
-    state = {**page_state({}), "page": "explorer", "kpi": "clearance_rate", "view": "courts"}
-    response = post_callback(staff, callback_body(app, ids.page_state("explorer"), "data",
-                                                  state))
+    response = post_callback(staff, page_body("/kpi/clearance_rate", "?view=courts"))
     assert OTHER_COURT in response.get_data(as_text=True)
     assert "anon-" not in response.get_data(as_text=True)
 
@@ -160,8 +180,7 @@ def test_api_rejects_bad_parameters_with_a_message(as_role):
 
 def test_dash_callbacks_need_the_csrf_header(app, as_role):
     staff = as_role("staff")
-    body = callback_body(app, ids.page_state("court"),
-                         "data", {**page_state({}), "page": "court", "court": OTHER_COURT})
+    body = page_body(f"/court/{OTHER_COURT}")
     response = staff.post("/_dash-update-component", json=body)  # no X-CSRFToken
     assert response.status_code == 400
     assert post_callback(staff, body).status_code == 200

@@ -65,28 +65,20 @@ def test_a_judge_gets_no_backlog_of_another_court(app, as_role):
     import json
 
     from layouts import ids
-    from layouts.params import page_state
-    from tests.web.conftest import post_callback
+    from tests.web.conftest import components, page_body, post_callback
 
     judge = as_role("judge")
     graph = json.dumps(ids.chart(ids.CHART_GRAPH, "court_backlog"), sort_keys=True,
                        separators=(",", ":"))
     for court, allowed in ((JUDGE_COURT, True), (OTHER_COURT, False)):
-        state = {**page_state({"lang": "en"}), "page": "court", "court": court}
-        body = None
-        for cb in app._callback_list:
-            if cb["output"].startswith(f"..{graph}.figure"):
-                outputs = [{"id": json.loads(o.rsplit(".", 1)[0]) if o.startswith("{")
-                            else o.rsplit(".", 1)[0], "property": o.rsplit(".", 1)[1]}
-                           for o in cb["output"][2:-2].split("...")]
-                body = {"output": cb["output"], "outputs": outputs, "changedPropIds": [],
-                        "inputs": [{"id": ids.page_state("court"), "property": "data",
-                                    "value": state}], "state": []}
-        response = post_callback(judge, body)
+        # The court profile computes its backlog as it is rendered (callbacks.first_view).
+        response = post_callback(judge, page_body(f"/court/{court}", "?lang=en"))
         assert response.status_code == 200
-        text = response.get_data(as_text=True)
-        assert ("Time to disposition" in text) is allowed
-        assert ("You do not have access" in text) is not allowed
+        page = components(response)
+        backlog = json.dumps([page.get(graph), page.get(ids.COURT_BACKLOG_NOTE)])
+        assert ("Time to disposition" in backlog) is allowed
+        refused = response.get_json()["response"]["_pages_content"]["children"]
+        assert (refused["props"].get("id") == "forbidden") is not allowed
 
 
 def test_until_is_the_outlook_as_made_then(as_role, demo_db):

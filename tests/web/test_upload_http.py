@@ -17,7 +17,7 @@ from sqlalchemy import text
 from data.ingest import staging
 from layouts import upload_view as V
 from layouts.params import page_state
-from tests.web.conftest import _outputs
+from tests.web.conftest import _outputs, components, page_body, post_callback
 from web import uploads
 
 # Windows-1251, ";", and a column the kind does not use (a warning, kept with the upload).
@@ -467,13 +467,10 @@ def test_the_reviewed_as_of_date_is_stored_and_shown_on_uploads_and_coverage(app
         assert mine["as_of"] == shown
         assert {r["as_of"] for r in rows if r["kind"] != mine["kind"]} == {""}
     # /coverage: the newest date on top, each court's in its row (the demo's 2025-12-31).
-    cb = find_callback(app, "coverage-as-of")
-    page = {"page": "coverage", "type": "page-state"}
-    body = {"output": cb["output"], "outputs": _outputs(cb["output"]),
-            "inputs": [{"id": page, "property": "data",
-                    "value": {**page_state({"lang": "en"}), "page": "coverage"}}],
-            "changedPropIds": [f"{COVERAGE_STATE}.data"], "state": []}
-    answer = run_callback(as_role("staff"), body)["response"]
+    # (computed as the page is rendered: callbacks.first_view)
+    rendered = post_callback(as_role("staff"), page_body("/coverage", "?lang=en"))
+    assert rendered.status_code == 200
+    answer = components(rendered)
     assert "Data as of 2025-12-31." in json.dumps(answer["coverage-as-of"]["children"])
     matrix = json.dumps(answer["coverage-matrix"]["children"], ensure_ascii=False)
     assert "Data as of" in matrix and "coverage-as-of" in matrix and "2025-12-31" in matrix
