@@ -69,8 +69,16 @@ def create_app(config: dict | None = None) -> dash.Dash:
     from layouts.components import forbidden
     from layouts.shell import shell
 
-    app.layout = lambda: shell(guard.current_viewer())
-    server.extensions["court_kpi_services"] = register_callbacks(app, engine)
+    services = register_callbacks(app, engine)
+    server.extensions["court_kpi_services"] = services
+
+    def layout():
+        viewer = guard.current_viewer()
+        # The synthetic-data banner comes with the frame of every page a signed-in person
+        # loads: no request of its own on each page open.
+        return shell(viewer, synthetic=viewer is not None and services.synthetic())
+
+    app.layout = layout
     guard.guard_page_layouts(forbidden)
     server.register_blueprint(api.blueprint)
     server.register_blueprint(report_api.blueprint)

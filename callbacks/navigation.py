@@ -10,7 +10,7 @@ from callbacks.context import Services
 from callbacks.first_view import view
 from data.accounts.access import anonymous_position
 from layouts import ids, period_view
-from layouts.components import data_table, synthetic_banner
+from layouts.components import data_table
 from layouts.export import to_csv_bytes, to_xlsx_bytes
 from layouts.i18n import request_language
 from layouts.params import query_string
@@ -52,11 +52,6 @@ def register(app, services: Services) -> None:
         def part_options(state):
             return period_view.part_options(*page_year(services, (state or {}).get("year")),
                                             request_language())
-
-    @app.callback(Output(ids.BANNER, "children"), Input(ids.URL, "pathname"),
-                  State(ids.URL, "search"))
-    def banner(_path, search):
-        return synthetic_banner(services.synthetic(), request_language())
 
     @app.callback(Output(ids.chart(ids.CHART_TABLE_COLLAPSE, MATCH), "is_open"),
                   Input(ids.chart(ids.CHART_TABLE_TOGGLE, MATCH), "n_clicks"),
@@ -134,23 +129,39 @@ def drill_href(code: str, region_codes: set[str], state: dict) -> str:
     return f"/court/{code}" + query_string(keep)
 
 
+DRILL_CHARTS = ("ranking", "funnel", "map")  # charts whose units open their page on a click
+
+
 def register_drilldown(app, services: Services) -> None:
-    # Plotly sets a chart's clickData back to nothing as it draws, which Dash counts as a
-    # change: only a real click passes this gate in the browser, so drawing a chart costs
-    # no round trip to the server.
+    # A click on a unit of a chart goes to the shell's store, in the browser, only when it
+    # is a click: Plotly sets clickData back to nothing as it draws, and a callback whose
+    # input arrives with the page is fired by Dash as the page appears. Gated here, and
+    # with the server's callback listening to a store of the shell (there from the start),
+    # drawing a page costs no round trip; a click costs one.
     app.clientside_callback(
-        "(click) => click ? click : window.dash_clientside.no_update",
-        Output(ids.chart(ids.CHART_CLICK, MATCH), "data"),
-        Input(ids.chart(ids.CHART_GRAPH, MATCH), "clickData"),
+        """function (clicks) {
+            const triggered = window.dash_clientside.callback_context.triggered || [];
+            for (const t of triggered) {
+                if (!t.value) { continue; }
+                const id = JSON.parse(t.prop_id.slice(0, t.prop_id.lastIndexOf(".")));
+                return {chart: id.chart, click: t.value};
+            }
+            return window.dash_clientside.no_update;
+        }""",
+        Output(ids.DRILL_CLICK, "data"),
+        Input(ids.chart(ids.CHART_GRAPH, ALL), "clickData"),
         prevent_initial_call=True,
     )
-    for chart, page in (("ranking", "explorer"), ("funnel", "explorer"), ("map", "scorecard")):
-        @app.callback(Output(ids.URL, "href", allow_duplicate=True),
-                      Input(ids.chart(ids.CHART_CLICK, chart), "data"),
-                      State(ids.page_state(page), "data"), prevent_initial_call=True)
-        def drill(click, state):
-            code = clicked_code(click)
-            if not code or anonymous_position(code):
-                return no_update
-            regions = set(services.regions()["region_code"])
-            return drill_href(code, regions, state or {})
+
+    @app.callback(Output(ids.URL, "href", allow_duplicate=True), Input(ids.DRILL_CLICK, "data"),
+                  State({"type": ids.PAGE_STATE, "page": ALL}, "data"),
+                  prevent_initial_call=True)
+    def drill(clicked, states):
+        if not isinstance(clicked, dict) or clicked.get("chart") not in DRILL_CHARTS:
+            return no_update
+        code = clicked_code(clicked.get("click"))
+        if not code or anonymous_position(code):
+            return no_update
+        state = next((s for s in states or [] if isinstance(s, dict)), {})
+        regions = set(services.regions()["region_code"])
+        return drill_href(code, regions, state)

@@ -19,6 +19,7 @@ import pandas as pd
 from dash import Input, Output, State, html, no_update
 
 from callbacks.context import Services, request_viewer
+from callbacks.first_view import view
 from data.accounts.access import Viewer
 from kpi.simulate import SimulationError, Start, simulate, start_from_flow
 from layouts import figures, ids, simulate_view
@@ -201,7 +202,8 @@ def run(services: Services, viewer: Viewer, lang: str, values: tuple, base) -> O
 
 
 def register(app, services: Services) -> None:
-    @app.callback(Output(simulate_view.UNIT, "options"), Input(ids.page_state("simulate"), "data"))
+    # The units to choose from, filled in as the page is rendered (callbacks.first_view).
+    @view(app, "simulate", Output(simulate_view.UNIT, "options"))
     def units(state):
         viewer = request_viewer()
         lang = payload_state(state)["lang"]

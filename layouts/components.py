@@ -79,7 +79,6 @@ def chart_card(name: str, title: str, lang: str, definition_href: str | None = N
                          id=ids.chart(ids.CHART_TABLE_COLLAPSE, name), is_open=False),
             dcc.Store(id=ids.chart(ids.CHART_DATA, name)),
             dcc.Store(id=ids.chart(ids.CHART_TABLE_STALE, name)),
-            dcc.Store(id=ids.chart(ids.CHART_CLICK, name)),
             dcc.Download(id=ids.chart(ids.CHART_DOWNLOAD, name)),
         ]),
     ], className="mb-3 chart-card")

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dash.dependencies import Wildcard
 
 URL = "url"
+# The shell's store of the last real click on a unit of a chart: {"chart", "click"}.
+DRILL_CLICK = "drill-click"
 BANNER = "data-banner"
 # dcc.Store of each page holding its parsed query parameters: {"type": PAGE_STATE, "page": name}
 PAGE_STATE = "page-state"
@@ -20,8 +22,6 @@ CHART_TABLE_STALE = "chart-table-stale"
 CHART_CSV = "chart-csv"
 CHART_XLSX = "chart-xlsx"
 CHART_DOWNLOAD = "chart-download"
-# A real click on a chart's unit (not the reset Plotly makes as it draws), for drill-down.
-CHART_CLICK = "chart-click"
 
 # Controls: pattern {"type": CONTROL, "name": param} write to the URL query string.
 CONTROL = "control"

@@ -9,7 +9,7 @@ from dash.development.base_component import Component
 
 from data.accounts.access import Viewer
 from layouts import ids
-from layouts.components import attrs
+from layouts.components import attrs, synthetic_banner
 from layouts.i18n import LANGUAGE_NAMES, LANGUAGES, request_language, t
 
 
@@ -78,12 +78,14 @@ def account_menu(viewer: Viewer | None, lang: str) -> html.Div | None:
     ], className="ms-3 small d-flex align-items-center flex-wrap gap-1")
 
 
-def shell(viewer: Viewer | None = None) -> html.Div:
+def shell(viewer: Viewer | None = None, synthetic: bool = False) -> html.Div:
     """The frame of every page for ``viewer`` (None: signed out), whose links and menus
-    are those the viewer's role may use; the web layer passes the viewer in."""
+    are those the viewer's role may use; the web layer passes the viewer in, and whether
+    the data are synthetic (the banner, there from the first response)."""
     lang = request_language()
     return html.Div([
         dcc.Location(id=ids.URL, refresh="callback-nav"),
+        dcc.Store(id=ids.DRILL_CLICK),
         # The first Tab stop: past the menus to the page (WCAG 2.4.1).
         html.A(t("a11y.skip", lang), href="#main", className="skip-link"),
         dbc.Navbar(dbc.Container([
@@ -101,7 +103,7 @@ def shell(viewer: Viewer | None = None) -> html.Div:
             ], id=ids.NAV_COLLAPSE, navbar=True, is_open=False),
         ], fluid=True), color="dark", dark=True, expand="lg", className="py-1"),
         dbc.Container([
-            html.Div(id=ids.BANNER),
+            html.Div(synthetic_banner(synthetic, lang), id=ids.BANNER),
             html.Main(dash.page_container, id="main", tabIndex="-1"),
         ], fluid=True, className="pb-4"),
     ])
