@@ -2,10 +2,11 @@
 
 A case file of at least two chunks is validated chunk by chunk and each chunk written
 while the next is validated, in one transaction. These tests shrink the chunks to a few
-rows: the load must leave exactly what the whole-file path leaves, and a file with an
-error anywhere (a row of the last chunk, a key repeated across chunks, a conflict with
-loaded data, a late as-of date, a failing write) must write nothing and be reported as
-the review step (check_file) reports it.
+rows, and take the path on SQLite too (which loads whole files by default,
+CHUNKED_DIALECTS): the load must leave exactly what the whole-file path leaves, and a
+file with an error anywhere (a row of the last chunk, a key repeated across chunks, a
+conflict with loaded data, a late as-of date, a failing write) must write nothing and be
+reported as the review step (check_file) reports it.
 """
 
 from __future__ import annotations
@@ -48,6 +49,11 @@ def case_rows(n: int = 40, warn_at: tuple[int, ...] = ()) -> list[str]:
         out.append(f"{court}{n - i},{court},{category},{filed},{resolved},{i % 4},{i % 2},"
                    f"0,{result}\n")
     return out
+
+
+@pytest.fixture(autouse=True)
+def every_dialect(monkeypatch):
+    monkeypatch.setattr(load_module, "CHUNKED_DIALECTS", frozenset({"sqlite", "postgresql"}))
 
 
 @pytest.fixture
@@ -252,6 +258,7 @@ def test_a_chunked_load_killed_before_commit_leaves_the_database_as_before(
         "from data.ingest import load\n"
         "from data.store.db import make_engine\n"
         "load.CHUNK_ROWS = 8\n"
+        "load.CHUNKED_DIALECTS = frozenset({'sqlite', 'postgresql'})\n"
         "real = load._write_chunk\n"
         "load._write_chunk = lambda *a: print('chunk', flush=True) or real(*a)\n"
         f"load.load_file(make_engine({url!r}), {str(path)!r}, "
@@ -264,3 +271,14 @@ def test_a_chunked_load_killed_before_commit_leaves_the_database_as_before(
     assert done.stdout.split() == ["chunk"] * 5
     assert count(base, "cases") == 0 and count(base, "uploads") == 2
     assert count(base, "facts") == 0 and count(base, "kpi_values") == 0
+
+
+def test_sqlite_loads_whole_files_by_default(tmp_path, monkeypatch):
+    from data.store.db import make_engine
+
+    monkeypatch.undo()  # CHUNKED_DIALECTS as shipped
+    assert not load_module._shareable(make_engine(f"sqlite:///{tmp_path / 'x.sqlite'}"))
+    assert not load_module._shareable(make_engine("sqlite://"))
+    monkeypatch.setattr(load_module, "CHUNKED_DIALECTS", frozenset({"sqlite"}))
+    assert load_module._shareable(make_engine(f"sqlite:///{tmp_path / 'x.sqlite'}"))
+    assert not load_module._shareable(make_engine("sqlite://"))  # in memory

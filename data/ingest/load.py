@@ -319,6 +319,11 @@ def load_file(
 # load_file validates a case file of at least two chunks of this many rows chunk by
 # chunk, and writes each chunk in a thread while the next one is validated.
 CHUNK_ROWS = 100_000
+# The databases that load so. PostgreSQL's COPY lets go of the GIL for megabytes at a
+# time; SQLite's executemany lets go of it for each row's step and needs it back to bind
+# the next row, so the writer and the validating thread took turns: 5-29 % slower than
+# the whole-file load in three of four interleaved runs (docs/performance.md, session 11).
+CHUNKED_DIALECTS = frozenset({"postgresql"})
 # The rules a chunked kind may have: each looks at one row at a time (the key's
 # uniqueness across chunks is checked once all chunks are read).
 _ROW_RULES = frozenset({"case_dates", "appeal_result"})
@@ -343,9 +348,12 @@ def _chunked_kind(raw: RawTable, kind: str | None) -> str | None:
 
 
 def _shareable(engine: Engine) -> bool:
-    """Whether a connection may be used by the writer thread: not an in-memory SQLite
-    database, whose pool keeps a connection to each thread."""
+    """Whether loads into ``engine`` are chunked: a database of CHUNKED_DIALECTS whose
+    connection may be used by the writer thread (not an in-memory SQLite database, whose
+    pool keeps a connection to each thread)."""
     url = engine.url
+    if url.get_backend_name() not in CHUNKED_DIALECTS:
+        return False
     return not (url.get_backend_name() == "sqlite"
                 and (url.database in (None, "", ":memory:") or "mode=memory" in str(url)))
 
