@@ -85,12 +85,15 @@ TO_SQL = {  # pandas.DataFrame.to_sql arguments per database
     # The default (psycopg 3 executemany) beat method="multi" by 13-18x on 50,000 rows.
     "postgresql": {"method": None, "chunksize": 50_000},
 }
-# load_file's progress messages; each stage ends at its message.
+# load_file's progress messages; each stage ends at its message. A chunked load
+# (data.ingest.load.CHUNK_ROWS) writes chunks while later ones are validated: its
+# "validate" holds those writes too, and its "write" what is left of them after the last
+# chunk is validated.
 STAGES = (
     ("hash + duplicate check", "reading"),
     ("read", "validating"),
-    ("validate", "writing"),
-    ("write (upsert + history)", "refreshing KPIs"),
+    ("validate (+ chunk writes)", "writing"),
+    ("write (upsert / the rest)", "refreshing KPIs"),
     ("refresh (facts, KPIs, commit)", "done"),
 )
 REFRESH_STAGE = STAGES[-1][0]

@@ -11,10 +11,11 @@ import datetime as dt
 import hashlib
 import json
 import os
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,8 +26,9 @@ from sqlalchemy import Connection, Engine, text
 from data.accounts import audit
 from data.derive import refresh
 from data.derive.facts import derive
+from data.ingest.parsing import parse_text
 from data.ingest.readers import RawTable, ReadError, read_table
-from data.ingest.validate import Context, Issue, Result, grain_of, validate
+from data.ingest.validate import Context, Issue, Result, detect_kind, grain_of, validate
 from data.store import events, frames
 from data.store.schema import KINDS, Kind
 from kpi.catalogue import KPIS
@@ -162,6 +164,21 @@ def _check_file(engine: Engine, path: str | os.PathLike, kind: str | None,
                 filename: str | None, max_bytes: int | None, progress: Progress | None,
                 profile, as_of: dt.date | None) -> Checked:
     say = progress or (lambda _m, _f: None)
+    opened = _open_file(engine, path, kind, filename, max_bytes, say, profile)
+    if isinstance(opened, Checked):
+        return opened
+    report, raw, profile = opened
+    say("validating", 0.2)
+    with engine.connect() as conn:
+        result = _validate_raw(conn, raw, kind, report, as_of)
+    return _checked(report, result, raw, profile)
+
+
+def _open_file(engine: Engine, path: str | os.PathLike, kind: str | None,
+               filename: str | None, max_bytes: int | None, say: Progress,
+               profile) -> Checked | tuple[LoadReport, RawTable, Profile | None]:
+    """Hash, look for the same file loaded before, read and apply the profile: a Checked
+    when the file goes no further, else (report so far, raw table, profile applied)."""
     name = filename or Path(path).name
     report = LoadReport("rejected", name, kind)
     try:
@@ -173,30 +190,41 @@ def _check_file(engine: Engine, path: str | os.PathLike, kind: str | None,
         return Checked(report)
     with engine.connect() as conn:
         previous = find_loaded(conn, report.sha256)
-        if previous is not None:
-            report.status, report.upload_id = "already_loaded", previous
-            return Checked(report)
-        say("reading", 0.05)
-        try:
-            raw = read_table(path, filename=name, max_bytes=max_bytes)
-        except ReadError as exc:
-            report.errors = [Issue(None, None, None, "unreadable", {"detail": str(exc)})]
-            report.error_count = 1
-            return Checked(report)
-        if callable(profile):
-            profile = profile(raw)
-        if profile is not None:
-            from data.ingest.profiles import apply
+    if previous is not None:
+        report.status, report.upload_id = "already_loaded", previous
+        return Checked(report)
+    say("reading", 0.05)
+    try:
+        raw = read_table(path, filename=name, max_bytes=max_bytes)
+    except ReadError as exc:
+        report.errors = [Issue(None, None, None, "unreadable", {"detail": str(exc)})]
+        report.error_count = 1
+        return Checked(report)
+    if callable(profile):
+        profile = profile(raw)
+    if profile is not None:
+        from data.ingest.profiles import apply
 
-            raw = apply(raw, profile)
-        say("validating", 0.2)
-        ctx = context(conn)
-        result = validate(raw, kind, ctx)
-        if result.ok and result.kind is not None:
-            for rule in KINDS[result.kind].db_rules:
-                DB_RULES[rule](conn, result)
-        if result.ok and result.kind is not None and KINDS[result.kind].feeds == "case_facts":
-            _check_as_of(report, result, as_of, ctx.today)
+        raw = apply(raw, profile)
+    return report, raw, profile
+
+
+def _validate_raw(conn: Connection, raw: RawTable, kind: str | None, report: LoadReport,
+                  as_of: dt.date | None) -> Result:
+    """Validate the whole file: the contract, the checks against loaded data, the as-of
+    date. Every error of the file is found (the review step counts them)."""
+    ctx = context(conn)
+    result = validate(raw, kind, ctx)
+    if result.ok and result.kind is not None:
+        for rule in KINDS[result.kind].db_rules:
+            DB_RULES[rule](conn, result)
+    if result.ok and result.kind is not None and KINDS[result.kind].feeds == "case_facts":
+        _check_as_of(report, result, as_of, ctx.today)
+    return result
+
+
+def _checked(report: LoadReport, result: Result, raw: RawTable | None,
+             profile) -> Checked:
     report.kind, report.detected = result.kind, result.detected
     report.rows = len(result.frame)
     report.errors, report.warnings = result.errors, result.warnings
@@ -256,14 +284,218 @@ def load_file(
     record and the audit log; ``as_of`` is the day a case file's data were extracted.
     """
     say = progress or (lambda _m, _f: None)
-    checked = check_file(engine, path, kind, filename, max_bytes, say, profile, as_of)
-    report, result = checked.report, checked.result
-    del checked  # the raw strings are not needed for writing
-    if report.status != "valid" or result is None or result.kind is None:
+    started = time.perf_counter()
+    opened = _open_file(engine, path, kind, filename, max_bytes, say, profile)
+    if isinstance(opened, Checked):
+        report = opened.report
+        events.emit("upload", kind=report.kind or "unknown", status=report.status, rows=0,
+                    seconds=time.perf_counter() - started)
+        return report
+    report, raw, profile = opened
+    chunked = _chunked_kind(raw, kind) if _shareable(engine) else None
+    if chunked is not None:
+        loaded = _load_chunked(engine, raw, chunked, report, as_of, user, source, address,
+                               say, started)
+        if loaded is not None:
+            return loaded
+        # The chunked load found an error (and wrote nothing): the whole file is validated
+        # as the review step does, so the report lists every error of the file.
+        report = LoadReport("rejected", report.filename, kind, report.sha256,
+                            report.size_bytes)
+    say("validating", 0.2)
+    with engine.connect() as conn:
+        result = _validate_raw(conn, raw, kind, report, as_of)
+    del raw  # the raw strings are not needed for writing
+    report = _checked(report, result, None, profile).report
+    if report.status != "valid" or result.kind is None:
+        events.emit("upload", kind=report.kind or "unknown", status=report.status, rows=0,
+                    seconds=time.perf_counter() - started)
         return report
     say("writing", 0.4)
     return write_upload(engine, result.kind, result.frame, report, user=user, source=source,
                         present=result.present, progress=say, address=address)
+
+
+# load_file validates a case file of at least two chunks of this many rows chunk by
+# chunk, and writes each chunk in a thread while the next one is validated.
+CHUNK_ROWS = 100_000
+# The databases that load so. PostgreSQL's COPY lets go of the GIL for megabytes at a
+# time; SQLite's executemany lets go of it for each row's step and needs it back to bind
+# the next row, so the writer and the validating thread took turns: 5-29 % slower than
+# the whole-file load in three of four interleaved runs (docs/performance.md, session 11).
+CHUNKED_DIALECTS = frozenset({"postgresql"})
+# The rules a chunked kind may have: each looks at one row at a time (the key's
+# uniqueness across chunks is checked once all chunks are read).
+_ROW_RULES = frozenset({"case_dates", "appeal_result"})
+_ROW_DB_RULES = frozenset({"no_caseload_rows"})
+
+
+def _chunked_kind(raw: RawTable, kind: str | None) -> str | None:
+    """The kind of a file load_file may validate and write in chunks, else None.
+
+    Case files only, with no ragged line or repeated column (errors the whole-file check
+    reports as they are)."""
+    if len(raw.frame) < 2 * CHUNK_ROWS or raw.ragged_lines or raw.duplicate_columns:
+        return None
+    name = kind if kind is not None else detect_kind(raw.header)[0]
+    if name is None or name not in KINDS:
+        return None
+    k = KINDS[name]
+    if (k.feeds != "case_facts" or not k.clustered or not set(k.rules) <= _ROW_RULES
+            or not set(k.db_rules) <= _ROW_DB_RULES or k.key[0] not in raw.frame.columns):
+        return None
+    return name
+
+
+def _shareable(engine: Engine) -> bool:
+    """Whether loads into ``engine`` are chunked: a database of CHUNKED_DIALECTS whose
+    connection may be used by the writer thread (not an in-memory SQLite database, whose
+    pool keeps a connection to each thread)."""
+    url = engine.url
+    if url.get_backend_name() not in CHUNKED_DIALECTS:
+        return False
+    return not (url.get_backend_name() == "sqlite"
+                and (url.database in (None, "", ":memory:") or "mode=memory" in str(url)))
+
+
+def _raw_slice(raw: RawTable, start: int, stop: int) -> RawTable:
+    # Validation builds columns on a 0-based index, so the slice gets one.
+    return replace(raw, frame=raw.frame.iloc[start:stop].reset_index(drop=True),
+                   lines=raw.lines[start:stop], ragged_lines=[])
+
+
+def _load_chunked(engine: Engine, raw: RawTable, kind: str, report: LoadReport,
+                  as_of: dt.date | None, user: str, source: str, address: str | None,
+                  say: Progress, started: float) -> LoadReport | None:
+    """Validate and write a case file chunk by chunk in one transaction: chunk k is
+    written in a thread (the driver lets go of the GIL while it writes) while chunk k+1
+    is validated. The report of the load; None, with nothing written, when the file has
+    an error or does not suit (it replaces stored rows): the caller then checks and
+    loads it whole."""
+    say("validating", 0.2)
+    try:
+        with engine.connect() as conn, conn.begin() as trans:
+            if not _write_chunks(conn, raw, KINDS[kind], report, as_of, user, source,
+                                 address, say):
+                trans.rollback()
+                return None
+    except BaseException:
+        events.emit("upload", kind=kind, status="failed", rows=0,
+                    seconds=time.perf_counter() - started)
+        raise
+    report.status = "loaded"
+    events.emit("upload", kind=kind, status="loaded", rows=report.rows,
+                seconds=time.perf_counter() - started)
+    say("done", 1.0)
+    return report
+
+
+def _write_chunks(conn: Connection, raw: RawTable, kind: Kind, report: LoadReport,
+                  as_of: dt.date | None, user: str, source: str, address: str | None,
+                  say: Progress) -> bool:
+    """The chunked load in ``conn``'s transaction; False at the first error found (the
+    caller rolls back). ``conn`` belongs to the writer thread while chunks are written."""
+    ctx = context(conn)
+    if as_of is not None and as_of > ctx.today:
+        return False
+    courts = parse_text(raw.frame[kind.key[0]].astype(str)).dropna().unique()
+    cond, params = frames.in_list(kind.key[0], courts)
+    if conn.execute(text(f"SELECT 1 FROM {kind.table} WHERE {cond} LIMIT 1"),
+                    params).first() is not None:
+        # Stored rows would be compared and replaced with history: _upsert does that.
+        return False
+    report.kind, report.rows = kind.name, len(raw.frame)
+    upload_id = _insert_upload(conn, report, user, source)
+    stop = threading.Event()
+    seen: list[tuple[list[Issue], int, dict]] = []  # each chunk's warnings and detected
+    news: list[pd.DataFrame] = []
+    writes: list[Future] = []
+    present: tuple[str, ...] = ()
+    with ThreadPoolExecutor(1, "write-chunks") as writer, \
+            ThreadPoolExecutor(1, "derive-facts") as deriver:
+        try:
+            for start in range(0, len(raw.frame), CHUNK_ROWS):
+                part = validate(_raw_slice(raw, start, start + CHUNK_ROWS), kind.name, ctx)
+                if not part.ok or any(f.done() and not f.result() for f in writes):
+                    return False
+                new = _new_rows(kind, part.frame)
+                seen.append((part.warnings, part.warning_count, part.detected))
+                present = part.present
+                news.append(new)
+                writes.append(writer.submit(_write_chunk, conn, kind, part, new, upload_id,
+                                            stop))
+            cases = pd.concat(news, ignore_index=True)
+            del news
+            if cases.duplicated(list(kind.key)).any():
+                return False
+            result = Result(kind.name, cases, raw.lines, [], [], detected={},
+                            present=present)
+            _merge_chunks(result, seen, raw, ctx)
+            if not result.ok:
+                return False
+            _check_as_of(report, result, as_of, ctx.today)
+            if not result.ok:
+                return False
+            report.detected = result.detected
+            report.warnings, report.warning_count = result.warnings, result.warning_count
+            through = (None if report.as_of is None
+                       else complete_months(dt.date.fromisoformat(report.as_of)))
+            # As in _upsert: the facts are derived from the cases in memory while the
+            # last chunks are written.
+            derived = deriver.submit(derive, cases, statutory_days(), through)
+            say("writing", 0.4)
+            if not all([f.result() for f in writes]):
+                return False
+        finally:
+            # On an error or an exception, chunks not yet written are skipped.
+            stop.set()
+        params = _upload_params(report, user, source)
+        conn.execute(text("UPDATE uploads SET rows=:rows, warning_count=:warning_count, "
+                          "warnings=:warnings, detected=:detected, as_of=:as_of "
+                          "WHERE id=:id"), {**params, "id": upload_id})
+        changes = Changes(kind.name, inserted=len(cases), written=cases,
+                          current_cases=cases, derived=derived)
+        _finish_upload(conn, report, kind, changes, upload_id, user, address, say)
+    return True
+
+
+def _write_chunk(conn: Connection, kind: Kind, part: Result, new: pd.DataFrame,
+                 upload_id: int, stop: threading.Event) -> bool:
+    """Check one validated chunk against loaded data and write it; False on an error."""
+    if stop.is_set():
+        return False
+    for rule in kind.db_rules:
+        DB_RULES[rule](conn, part)
+    if not part.ok:
+        return False
+    frames.insert_frame(conn, kind.table, _in_key_order(kind, new).assign(upload_id=upload_id))
+    return True
+
+
+def _merge_chunks(result: Result, seen: list[tuple[list[Issue], int, dict]], raw: RawTable,
+                  ctx: Context) -> None:
+    """The warnings and what was detected of the whole file, from its chunks'.
+
+    The header's warnings (line 1) repeat in every chunk; a row's come after them, in the
+    order of the rules. With row warnings in one chunk at most, the file's list is that
+    chunk's; else the whole file is validated again for the exact order and cap."""
+    first_warnings, _, detected = seen[0]
+    head = [w for w in first_warnings if w.line == 1]
+    with_rows = [(w, n) for w, n, _ in seen if n > len(head)]
+    if len(with_rows) > 1:
+        full = validate(raw, result.kind, ctx)
+        result.warnings, result.warning_count = full.warnings, full.warning_count
+        result.errors, result.error_count = full.errors, full.error_count
+    elif with_rows:
+        result.warnings, result.warning_count = with_rows[0]
+    else:
+        result.warnings, result.warning_count = head, len(head)
+    result.detected = {**detected, "rows": len(raw.frame)}
+    formats = {d["date_format"] for _, _, d in seen if d.get("date_format")}
+    if formats:
+        result.detected["date_format"] = formats.pop() if len(formats) == 1 else "mixed"
+    elif "date_format" in result.detected:
+        del result.detected["date_format"]
 
 
 def write_upload(
@@ -309,24 +541,31 @@ def _write_upload(engine: Engine, kind: str, frame: pd.DataFrame, report: LoadRe
     with engine.begin() as conn, ThreadPoolExecutor(1, "derive-facts") as deriver:
         upload_id = _insert_upload(conn, report, user, source)
         changes = _upsert(conn, kind, frame, upload_id, deriver, through)
-        _fault_point("after-write")
-        say("refreshing KPIs", 0.75)
-        report.courts, report.kpi_cells = refresh_after(conn, KINDS[kind], changes)
-        report.upload_id = upload_id
-        report.inserted, report.replaced, report.unchanged = (
-            changes.inserted, changes.replaced, changes.unchanged)
-        conn.execute(
-            text("UPDATE uploads SET inserted=:i, replaced=:r, unchanged=:u WHERE id=:id"),
-            {"i": changes.inserted, "r": changes.replaced, "u": changes.unchanged,
-             "id": upload_id},
-        )
-        audit.record(conn, user, "upload",
-                     f"#{upload_id} {report.filename} ({kind}): {changes.inserted} inserted, "
-                     f"{changes.replaced} replaced, {changes.unchanged} unchanged", address)
-        _fault_point("before-commit")
+        _finish_upload(conn, report, KINDS[kind], changes, upload_id, user, address, say)
     report.status = "loaded"
     say("done", 1.0)
     return report
+
+
+def _finish_upload(conn: Connection, report: LoadReport, kind: Kind, changes: Changes,
+                   upload_id: int, user: str, address: str | None, say: Progress) -> None:
+    """After the rows are written: the refresh of what they feed, the counts of the
+    upload record and the audit line, in the caller's transaction."""
+    _fault_point("after-write")
+    say("refreshing KPIs", 0.75)
+    report.courts, report.kpi_cells = refresh_after(conn, kind, changes)
+    report.upload_id = upload_id
+    report.inserted, report.replaced, report.unchanged = (
+        changes.inserted, changes.replaced, changes.unchanged)
+    conn.execute(
+        text("UPDATE uploads SET inserted=:i, replaced=:r, unchanged=:u WHERE id=:id"),
+        {"i": changes.inserted, "r": changes.replaced, "u": changes.unchanged,
+         "id": upload_id},
+    )
+    audit.record(conn, user, "upload",
+                 f"#{upload_id} {report.filename} ({kind.name}): {changes.inserted} inserted, "
+                 f"{changes.replaced} replaced, {changes.unchanged} unchanged", address)
+    _fault_point("before-commit")
 
 
 def _fault_point(name: str) -> None:
@@ -335,9 +574,9 @@ def _fault_point(name: str) -> None:
         os.kill(os.getpid(), 9)
 
 
-def _insert_upload(conn: Connection, report: LoadReport, user: str, source: str) -> int:
+def _upload_params(report: LoadReport, user: str, source: str) -> dict:
     warnings = json.dumps([i.as_dict() for i in report.warnings], ensure_ascii=False)
-    params = {
+    return {
         "kind": report.kind, "filename": report.filename[:500], "sha256": report.sha256,
         "size_bytes": report.size_bytes, "user": user[:120], "source": source,
         "created_at": dt.datetime.now(dt.UTC), "status": "loaded", "rows": report.rows,
@@ -345,6 +584,10 @@ def _insert_upload(conn: Connection, report: LoadReport, user: str, source: str)
         "detected": json.dumps(report.detected, ensure_ascii=False),
         "as_of": None if report.as_of is None else dt.date.fromisoformat(report.as_of),
     }
+
+
+def _insert_upload(conn: Connection, report: LoadReport, user: str, source: str) -> int:
+    params = _upload_params(report, user, source)
     cols = ", ".join(f'"{c}"' if c == "user" else c for c in params)
     marks = ", ".join(f":{c}" for c in params)
     row = conn.execute(
@@ -409,18 +652,9 @@ def _upsert(conn: Connection, kind_name: str, frame: pd.DataFrame, upload_id: in
             deriver: ThreadPoolExecutor, through: int | None = None) -> Changes:
     kind = KINDS[kind_name]
     key = list(kind.key)
-    new = frame[list(kind.column_names)].copy()
-    if "period" in kind.key:
-        # A row without a period reports its year (validation completes a file's rows
-        # the same way; frames written directly, as the demo's, come here as they are).
-        new["period"] = new["period"].astype("string").fillna(
-            new["year"].astype("Int64").astype("string"))
+    new = _new_rows(kind, frame)
     data_cols = [c for c in kind.column_names if c not in key]
-    for col in kind.blank_key:
-        new[col] = new[col].fillna("")
-    for col, value in kind.written:
-        new[col] = pd.array([value] * len(new), dtype="boolean")
-        data_cols.append(col)
+    data_cols += [col for col, _ in kind.written]
     existing = _existing(conn, kind, new)
     changes = Changes(kind_name)
     case_rows = kind.feeds == "case_facts"
@@ -453,9 +687,7 @@ def _upsert(conn: Connection, kind_name: str, frame: pd.DataFrame, upload_id: in
     if len(old):
         _record_history(conn, kind.table, old, upload_id)
         frames.delete_keys(conn, kind.table, key, old[key])
-    if kind.clustered and len(write) > 10_000:
-        # Rows in key order go into the primary-key b-tree mostly as appends.
-        write = write.sort_values(key, kind="stable")
+    write = _in_key_order(kind, write)
     if changes.current_cases is not None and len(write) >= OVERLAP_ROWS:
         # The facts need only the cases in memory: the database driver lets go of the
         # GIL while it writes, so a second core derives them meanwhile.
@@ -464,6 +696,28 @@ def _upsert(conn: Connection, kind_name: str, frame: pd.DataFrame, upload_id: in
     frames.insert_frame(conn, kind.table, write.assign(upload_id=upload_id))
     changes.written, changes.old = write, old
     return changes
+
+
+def _new_rows(kind: Kind, frame: pd.DataFrame) -> pd.DataFrame:
+    """Validated rows as stored: the kind's columns, completed keys, written flags."""
+    new = frame[list(kind.column_names)].copy()
+    if "period" in kind.key:
+        # A row without a period reports its year (validation completes a file's rows
+        # the same way; frames written directly, as the demo's, come here as they are).
+        new["period"] = new["period"].astype("string").fillna(
+            new["year"].astype("Int64").astype("string"))
+    for col in kind.blank_key:
+        new[col] = new[col].fillna("")
+    for col, value in kind.written:
+        new[col] = pd.array([value] * len(new), dtype="boolean")
+    return new
+
+
+def _in_key_order(kind: Kind, write: pd.DataFrame) -> pd.DataFrame:
+    if kind.clustered and len(write) > 10_000:
+        # Rows in key order go into the primary-key b-tree mostly as appends.
+        return write.sort_values(list(kind.key), kind="stable")
+    return write
 
 
 def _record_history(conn: Connection, table: str, old: pd.DataFrame, upload_id: int) -> None:
