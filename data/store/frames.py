@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 from sqlalchemy import Connection, text
 
@@ -39,10 +39,11 @@ def _column_types(table: str) -> dict[str, str]:
 def _py_values(s: pd.Series, type_: str, dialect: str) -> list:
     """A column as Python values the driver takes, None for missing."""
     if type_ == "date":
-        a = pd.to_datetime(s).to_numpy(dtype="datetime64[D]")
-        txt = a.astype(str).astype(object)
-        txt[np.isnat(a)] = None
-        return txt.tolist()
+        # 'YYYY-MM-DD' by Arrow's C++ cast: 7x numpy's astype(str) for a million dates,
+        # which was most of the write's own time on SQLite. Missing (NaT) -> None.
+        days = pa.array(pd.to_datetime(s).to_numpy(dtype="datetime64[D]"), type=pa.date32(),
+                        from_pandas=True)
+        return pc.cast(days, pa.string()).to_numpy(zero_copy_only=False).tolist()
     if type_ == "bool":
         s = s.astype("boolean")
     elif type_ == "int":
