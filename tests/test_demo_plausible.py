@@ -18,8 +18,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import text
 
-from data.demo.loading import load_demo
-from data.store.db import init_db, make_engine
+from tests.conftest import demo_database
 
 AS_OF = datetime.date(2026, 1, 1)
 
@@ -56,17 +55,18 @@ MIN_DENOMINATOR_OF = {"pending_change": {"region": 100.0, "court": 100.0},
 COURT_VACANCY_LOW = -50.0
 
 
+# One xdist worker runs this whole module (--dist loadgroup in ./dev): its module-wide
+# fixtures are built once, not once per worker.
+pytestmark = pytest.mark.xdist_group("demo_plausible")
+
+
 @pytest.fixture(scope="module")
-def kpis(tmp_path_factory) -> pd.DataFrame:
-    engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('plausible') / 'demo.sqlite'}")
-    try:
-        init_db(engine)
-        load_demo(engine, "small", seed=0, as_of=AS_OF)
-        with engine.connect() as conn:
-            return pd.read_sql(text("SELECT level, code, year, category, kpi, value, "
-                                    "numerator, denominator FROM kpi_values"), conn)
-    finally:
-        engine.dispose()
+def kpis(tmp_path_factory, demo_templates) -> pd.DataFrame:
+    """The KPI values of the small demo (``load_demo``, seed 0, as of AS_OF)."""
+    with demo_database("sqlite", tmp_path_factory.mktemp("plausible"), demo_templates,
+                       AS_OF) as engine, engine.connect() as conn:
+        return pd.read_sql(text("SELECT level, code, year, category, kpi, value, "
+                                "numerator, denominator FROM kpi_values"), conn)
 
 
 def _judged(kpis: pd.DataFrame, level: str) -> pd.DataFrame:

@@ -10,9 +10,7 @@ import sys
 
 import pytest
 
-from data.demo.loading import load_demo
 from data.store.repository import kpi_values
-from tests.conftest import DEMO_AS_OF
 
 COLUMNS = ("level,code,period,category,kpi,target,scope_gap,court_code,value,numerator,"
            "denominator,contribution,share,cumulative_share")
@@ -23,8 +21,13 @@ def _gap(db_url: str, *args: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=300)
 
 
+@pytest.fixture
+def engine(demo_engine):
+    """In this module, each kind of database holds the small demo (tests/conftest.py)."""
+    return demo_engine
+
+
 def test_gap_by_court_adds_up_and_refuses_with_a_sentence(engine, db_url):
-    load_demo(engine, "small", seed=0, as_of=DEMO_AS_OF)
     out = _gap(db_url, "--level", "national", "--kpi", "clearance_rate", "--year", "2025",
                "--format", "csv")
     assert out.returncode == 0, out.stderr

@@ -22,7 +22,10 @@ from bench.appserver import HttpSession, free_port
 from tests.conftest import IN_CI
 
 ROOT = Path(__file__).resolve().parent.parent
-pytestmark = [pytest.mark.postgres, pytest.mark.slow]
+# One xdist worker runs this whole module (--dist loadgroup in ./dev): its module-wide
+# fixtures are built once, not once per worker.
+pytestmark = [pytest.mark.postgres, pytest.mark.slow,
+              pytest.mark.xdist_group("gunicorn_smoke")]
 PASSWORD = "smoke-test-password"
 NEW_YEAR_FILE = ("court_code,year,category,pending_start,incoming,resolved,pending_end\n"
                  "{court},2025,civil,10,100,80,30\n")

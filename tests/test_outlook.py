@@ -11,7 +11,7 @@ from scipy import stats
 
 from kpi.catalogue import KPIS
 from kpi.outlook import BOUNDS, COLUMNS, outlook_frame, outlook_table, series_outlook
-from tests.conftest import DEMO_AS_OF
+from tests.conftest import DEMO_AS_OF, demo_database
 
 T90_1 = 3.077683537175253  # Student's t, 0.90 quantile, 1 degree of freedom
 T90_2 = 1.8856180831641267  # ... 2 degrees of freedom
@@ -154,19 +154,19 @@ def test_slope_equals_statsmodels_and_band_the_hand_method(seed):
             _band(values, horizon - int(years[-1])), rel=1e-12)
 
 
-@pytest.fixture(scope="module")
-def demo_values(tmp_path_factory):
-    from data.demo.loading import load_demo
-    from data.store import repository
-    from data.store.db import init_db, make_engine
+# One xdist worker runs this whole module (--dist loadgroup in ./dev): its module-wide
+# fixtures are built once, not once per worker.
+pytestmark = pytest.mark.xdist_group("outlook")
 
-    engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('outlook') / 'demo.sqlite'}")
-    init_db(engine)
-    load_demo(engine, "small", seed=0, as_of=DEMO_AS_OF)
-    with engine.connect() as conn:
+
+@pytest.fixture(scope="module")
+def demo_values(tmp_path_factory, demo_templates):
+    from data.store import repository
+
+    with demo_database("sqlite", tmp_path_factory.mktemp("outlook"), demo_templates,
+                       DEMO_AS_OF) as engine, engine.connect() as conn:
         values = repository.kpi_values(conn)
         table = repository.outlook(conn)
-    engine.dispose()
     return values, table
 
 

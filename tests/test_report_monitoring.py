@@ -38,11 +38,16 @@ COURT = "KZ10-D01"
 MM = 72 / 25.4  # points per millimetre
 
 
+# One xdist worker runs this whole module (--dist loadgroup in ./dev): its module-wide
+# fixtures are built once, not once per worker.
+pytestmark = pytest.mark.xdist_group("report_monitoring")
+
+
 @pytest.fixture(scope="module",
                 params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def demo(request, tmp_path_factory, pg_reason):
+def demo(request, tmp_path_factory, demo_templates):
     """The small demo data set as extracted on 2026-10-15, once per database kind."""
-    with demo_database(request.param, tmp_path_factory.mktemp("monitoring"), pg_reason,
+    with demo_database(request.param, tmp_path_factory.mktemp("monitoring"), demo_templates,
                        AS_OF) as engine:
         yield engine
 

@@ -36,11 +36,16 @@ UNITS = {"national": "KZ", "region": REGION, "court": COURT}
 JUDGE = Viewer("judge", "judge", COURT)
 
 
+# One xdist worker runs this whole module (--dist loadgroup in ./dev): its module-wide
+# fixtures are built once, not once per worker.
+pytestmark = pytest.mark.xdist_group("report_pdf")
+
+
 @pytest.fixture(scope="module",
                 params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def demo(request, tmp_path_factory, pg_reason):
+def demo(request, tmp_path_factory, demo_templates):
     """The small demo data set, loaded once per database kind for this module."""
-    with demo_database(request.param, tmp_path_factory.mktemp("report"), pg_reason,
+    with demo_database(request.param, tmp_path_factory.mktemp("report"), demo_templates,
                        DEMO_AS_OF) as engine:
         yield engine
 

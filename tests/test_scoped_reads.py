@@ -13,9 +13,7 @@ import pandas as pd
 import pytest
 
 from data.accounts.access import SYSTEM, Viewer
-from data.demo.loading import load_demo
 from data.scoped.reads import ScopedReads
-from tests.conftest import DEMO_AS_OF
 
 ROOT = Path(__file__).resolve().parents[1]
 OWN, OTHER = "KZ10-D01", "KZ11-D01"
@@ -29,8 +27,13 @@ RAW_READS = ("data.store.repository", "data.derive.backlog", "data.derive.flags"
 
 
 @pytest.fixture
+def engine(demo_engine):
+    """In this module, each kind of database holds the small demo (tests/conftest.py)."""
+    return demo_engine
+
+
+@pytest.fixture
 def reads(engine):
-    load_demo(engine, "small", seed=0, as_of=DEMO_AS_OF)
     return ScopedReads(engine)
 
 

@@ -11,13 +11,16 @@ import pytest
 from callbacks.context import Services
 from callbacks.shared_cache import SharedCache
 from data.accounts.access import SYSTEM
-from data.demo.loading import load_demo
 from data.scoped import reads
-from data.store.db import init_db, make_engine
-from tests.conftest import DEMO_AS_OF
+from tests.conftest import DEMO_AS_OF, demo_database
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+# One xdist worker runs this whole module (--dist loadgroup in ./dev): its module-wide
+# fixtures are built once, not once per worker.
+pytestmark = pytest.mark.xdist_group("shared_cache")
 
 
 @pytest.fixture(scope="module")
@@ -34,12 +37,11 @@ def redis_url() -> str:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('cache') / 'd.sqlite'}")
-    init_db(engine)
-    load_demo(engine, "small", seed=0, as_of=DEMO_AS_OF)
-    yield engine
-    engine.dispose()
+def demo(tmp_path_factory, demo_templates):
+    """The small demo (``load_demo``), a copy of the run's template."""
+    with demo_database("sqlite", tmp_path_factory.mktemp("cache"), demo_templates,
+                       DEMO_AS_OF) as engine:
+        yield engine
 
 
 def _worker(engine, redis_url, namespace):

@@ -148,6 +148,11 @@ class Reference:
     tables: dict[str, Table]
 
 
+# One xdist worker runs this whole module (--dist loadgroup in ./dev): its module-wide
+# fixtures are built once, not once per worker.
+pytestmark = pytest.mark.xdist_group("upgrades")
+
+
 @pytest.fixture(scope="module",
                 params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def reference(request, tmp_path_factory, pg_reason) -> Iterator[Reference]:

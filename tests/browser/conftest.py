@@ -11,8 +11,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -29,14 +27,14 @@ ACCOUNTS = {"admin": "t-admin", "staff": "t-staff", "analyst": "t-analyst", "jud
 
 @pytest.fixture(scope="session",
                 params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def app_url(request, tmp_path_factory, pg_reason) -> str:
+def app_url(request, tmp_path_factory, demo_templates) -> str:
     """The app over the small demo, once on SQLite and once on PostgreSQL (production's
     database): every browser test using it runs on both."""
     # The public view of releases on (issue 14), as a deployment that publishes runs.
     before = os.environ.get("COURT_KPI_PUBLIC")
     os.environ["COURT_KPI_PUBLIC"] = "1"
     try:
-        with served_demo(request.param, tmp_path_factory.mktemp("browser"), pg_reason,
+        with served_demo(request.param, tmp_path_factory.mktemp("browser"), demo_templates,
                          "2026-01-01", ACCOUNTS) as (base, _url):
             yield base
     finally:
@@ -47,17 +45,14 @@ def app_url(request, tmp_path_factory, pg_reason) -> str:
 
 
 @contextlib.contextmanager
-def served_demo(kind: str, folder, pg_reason, as_of: str, accounts: dict[str, str]):
-    """(base URL, database URL) of the app over the small demo extracted on ``as_of``, in
-    a new database of ``kind``, with an account per role of ``accounts``."""
+def served_demo(kind: str, folder, templates, as_of: str, accounts: dict[str, str]):
+    """(base URL, database URL) of the app over the small demo extracted on ``as_of`` (as
+    ``python -m data demo --as-of`` makes it), in a new database of ``kind`` copied from
+    the run's template (tests/conftest.py), with an account per role of ``accounts``."""
     from data.accounts import users
     from data.store.db import make_engine
-    from tests.conftest import scratch_database
 
-    with scratch_database(kind, folder, pg_reason) as url:
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        subprocess.run([sys.executable, "-m", "data", "demo", "--as-of", as_of, "--db", url],
-                       cwd=ROOT, check=True, capture_output=True, env=env, timeout=600)
+    with templates.copy(kind, folder, as_of, "cli") as url:
         engine = make_engine(url)
         with engine.begin() as conn:
             for role, name in accounts.items():

@@ -7,8 +7,6 @@ the page's language."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 
 import pytest
 from playwright.sync_api import expect
@@ -16,24 +14,25 @@ from playwright.sync_api import expect
 from bench.appserver import running_app
 from layouts.i18n import catalogue
 from tests import slapd
-from tests.browser.conftest import CHROMIUM, IN_CI, ROOT
+from tests.browser.conftest import CHROMIUM, IN_CI
 
-pytestmark = pytest.mark.browser
+# One xdist worker runs this whole module (--dist loadgroup in ./dev): its module-wide
+# fixtures are built once, not once per worker.
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("directory_browser")]
 
 
 @pytest.fixture(scope="module")
-def directory_app(tmp_path_factory):
+def directory_app(tmp_path_factory, demo_templates):
     """The app over the small demo (SQLite), signing in against a fresh slapd."""
     folder = tmp_path_factory.mktemp("directory-browser")
     gen = slapd.running(folder / "ldap")
     ldap = next(gen)
-    url = f"sqlite:///{folder / 'app.sqlite'}"
-    subprocess.run([sys.executable, "-m", "data", "demo", "--as-of", "2026-01-01",
-                    "--db", url], cwd=ROOT, check=True, capture_output=True, timeout=600)
     saved = {k: os.environ.get(k) for k in ldap.env()}
     os.environ.update(ldap.env())  # the app's process inherits them
     try:
-        with running_app(url, folder / "app.log") as base:
+        # Its own copy of the demo (``python -m data demo --as-of 2026-01-01``).
+        with demo_templates.copy("sqlite", folder, "2026-01-01", "cli") as url, \
+                running_app(url, folder / "app.log") as base:
             yield base
     finally:
         for key, value in saved.items():

@@ -7,7 +7,6 @@ other browser tests' demo untouched.
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -22,23 +21,23 @@ from data.store import frames
 from data.store.db import make_engine
 from tests.browser.conftest import ACCOUNTS, JUDGE_COURT, PASSWORD, ROOT, wait_idle
 
-pytestmark = pytest.mark.browser
+# One xdist worker runs this whole module (--dist loadgroup in ./dev): its module-wide
+# fixtures are built once, not once per worker.
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("history_targets")]
 
 
 @pytest.fixture(scope="module")
-def db_url(tmp_path_factory) -> str:
-    db = tmp_path_factory.mktemp("history") / "app.sqlite"
-    url = f"sqlite:///{db}"
-    subprocess.run([sys.executable, "-m", "data", "demo", "--as-of", "2026-01-01",
-                    "--db", url], cwd=ROOT, check=True,
-                   capture_output=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
-                   timeout=600)
-    engine = make_engine(url)
-    with engine.begin() as conn:
-        for role, name in ACCOUNTS.items():
-            users.add_user(conn, name, role, PASSWORD, JUDGE_COURT if role == "judge" else None)
-    engine.dispose()
-    return url
+def db_url(tmp_path_factory, demo_templates) -> str:
+    """This module's own copy of the demo (``python -m data demo --as-of 2026-01-01``)."""
+    with demo_templates.copy("sqlite", tmp_path_factory.mktemp("history"), "2026-01-01",
+                             "cli") as url:
+        engine = make_engine(url)
+        with engine.begin() as conn:
+            for role, name in ACCOUNTS.items():
+                users.add_user(conn, name, role, PASSWORD,
+                               JUDGE_COURT if role == "judge" else None)
+        engine.dispose()
+        yield url
 
 
 @pytest.fixture(scope="module")

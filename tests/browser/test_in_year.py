@@ -31,7 +31,9 @@ from tests.browser.test_accessibility import violations
 from tests.browser.test_pages import by_id, card, tile
 from tests.browser.test_report_buttons import download_pdf
 
-pytestmark = pytest.mark.browser
+# One xdist worker runs this whole module (--dist loadgroup in ./dev): its module-wide
+# fixtures are built once, not once per worker.
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("in_year")]
 
 AS_OF = "2026-10-15"  # the demo's extraction day: data through 30 September 2026
 DATA_END = "2026-09-30"
@@ -40,9 +42,9 @@ COURT = "KZ75-D01"
 
 @pytest.fixture(scope="module",
                 params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def in_year_app(request, tmp_path_factory, pg_reason):
+def in_year_app(request, tmp_path_factory, demo_templates):
     """(base URL, database URL) of the app over a demo with a year in progress."""
-    with served_demo(request.param, tmp_path_factory.mktemp("in-year"), pg_reason, AS_OF,
+    with served_demo(request.param, tmp_path_factory.mktemp("in-year"), demo_templates, AS_OF,
                      {"staff": ACCOUNTS["staff"]}) as served:
         yield served
 

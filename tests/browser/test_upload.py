@@ -14,17 +14,17 @@ import csv
 import io
 import os
 import re
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 from playwright.sync_api import Page, expect
 
 from bench.appserver import running_app
-from tests.browser.conftest import ACCOUNTS, JUDGE_COURT, PASSWORD, ROOT, wait_idle
+from tests.browser.conftest import ACCOUNTS, JUDGE_COURT, PASSWORD, wait_idle
 
-pytestmark = pytest.mark.browser
+# One xdist worker runs this whole module (--dist loadgroup in ./dev): its module-wide
+# fixtures are built once, not once per worker.
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("upload_browser")]
 
 COURT = "KZ19-D01"  # a district court with case-level data in every demo year
 LIMIT_MB = 5
@@ -45,25 +45,24 @@ def environment(**values: str):
 
 
 @pytest.fixture(scope="module")
-def app_url(tmp_path_factory) -> str:
+def app_url(tmp_path_factory, demo_templates) -> str:
     from data.accounts import users
     from data.store.db import make_engine
 
     folder = tmp_path_factory.mktemp("upload-browser")
-    url = f"sqlite:///{folder / 'app.sqlite'}"
-    subprocess.run([sys.executable, "-m", "data", "demo", "--as-of", "2026-01-01",
-                    "--db", url], cwd=ROOT, check=True,
-                   capture_output=True, timeout=600)
-    engine = make_engine(url)
-    with engine.begin() as conn:
-        for role, name in ACCOUNTS.items():
-            users.add_user(conn, name, role, PASSWORD, JUDGE_COURT if role == "judge" else None)
-    engine.dispose()
-    with environment(COURT_KPI_UPLOAD_DIR=str(folder / "uploads"),
-                     COURT_KPI_CACHE_DIR=str(folder / "cache"),
-                     COURT_KPI_MAX_UPLOAD_MB=str(LIMIT_MB)):
-        with running_app(url, folder / "app.log") as base:
-            yield base
+    # Its own copy of the demo (``python -m data demo --as-of 2026-01-01``).
+    with demo_templates.copy("sqlite", folder, "2026-01-01", "cli") as url:
+        engine = make_engine(url)
+        with engine.begin() as conn:
+            for role, name in ACCOUNTS.items():
+                users.add_user(conn, name, role, PASSWORD,
+                               JUDGE_COURT if role == "judge" else None)
+        engine.dispose()
+        with environment(COURT_KPI_UPLOAD_DIR=str(folder / "uploads"),
+                         COURT_KPI_CACHE_DIR=str(folder / "cache"),
+                         COURT_KPI_MAX_UPLOAD_MB=str(LIMIT_MB)):
+            with running_app(url, folder / "app.log") as base:
+                yield base
 
 
 # --- files ---------------------------------------------------------------------------

@@ -10,8 +10,7 @@ import re
 import pytest
 
 from data.accounts import users
-from data.demo.loading import load_demo
-from data.store.db import init_db, make_engine
+from data.store.db import make_engine
 from tests.conftest import DEMO_AS_OF
 
 PASSWORD = "correct-horse-battery"
@@ -27,32 +26,16 @@ WEB_DB = os.environ.get("COURT_KPI_TEST_WEB_DB", "sqlite")
 
 
 @pytest.fixture(scope="session")
-def demo_db(tmp_path_factory, pg_reason):
-    cleanup = None
-    if WEB_DB == "postgresql":
-        from sqlalchemy import text
-
-        from tests.conftest import _pg_engine
-
-        engine, admin, schema = _pg_engine(pg_reason)
-        url = engine.url.render_as_string(hide_password=False)
-
-        def cleanup():
-            with admin.begin() as conn:
-                conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-            admin.dispose()
-    else:
-        url = f"sqlite:///{tmp_path_factory.mktemp('web') / 'demo.sqlite'}"
+def demo_db(tmp_path_factory, demo_templates):
+    """The small demo (``load_demo``), copied from the run's template, with an account
+    per role."""
+    with demo_templates.copy(WEB_DB, tmp_path_factory.mktemp("web"), DEMO_AS_OF) as url:
         engine = make_engine(url)
-    init_db(engine)
-    load_demo(engine, "small", seed=0, as_of=DEMO_AS_OF)
-    with engine.begin() as conn:
-        for role, court in ROLES.items():
-            users.add_user(conn, f"u-{role}", role, PASSWORD, court)
-    engine.dispose()
-    yield url
-    if cleanup:
-        cleanup()
+        with engine.begin() as conn:
+            for role, court in ROLES.items():
+                users.add_user(conn, f"u-{role}", role, PASSWORD, court)
+        engine.dispose()
+        yield url
 
 
 @pytest.fixture(scope="session")
