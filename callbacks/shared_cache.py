@@ -50,6 +50,22 @@ class SharedCache:
             self._failed(exc)
 
 
+    def claim(self, key: str, seconds: int) -> bool:
+        """True when this worker may build ``key`` (Redis SET NX of a marker that lapses
+        after ``seconds``); with Redis down, every worker builds for itself."""
+        try:
+            return bool(self.backend.add(f"{key}:building", 1, timeout=seconds))
+        except Exception as exc:  # noqa: BLE001
+            self._failed(exc)
+            return True
+
+    def release(self, key: str) -> None:
+        try:
+            self.backend.delete(f"{key}:building")
+        except Exception as exc:  # noqa: BLE001
+            self._failed(exc)
+
+
 def from_environment(url: str | None, namespace: str) -> SharedCache | None:
     """The shared cache at ``url`` or $REDIS_URL (None without either); ``namespace``
     keeps databases sharing one Redis apart."""

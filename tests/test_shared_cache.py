@@ -93,3 +93,34 @@ def test_pages_keep_working_when_redis_is_down(demo):
     worker = Services(demo, shared=SharedCache("redis://127.0.0.1:1/0"))
     assert len(worker.kpi_values(SYSTEM, level="national")) > 0
     assert worker.years()
+
+
+@pytest.mark.parametrize("same_worker", [True, False])
+def test_a_costly_read_asked_at_once_is_built_once(demo, redis_url, monkeypatch, same_worker):
+    # Right after an upload every worker's threads ask the same reads at once: one
+    # builds, the others wait for its result (in this process, and through Redis).
+    import threading
+    import time
+
+    ns = uuid.uuid4().hex
+    first = _worker(demo, redis_url, ns)
+    second = first if same_worker else _worker(demo, redis_url, ns)
+    real, calls = reads.repository.kpi_values, []
+
+    def slow(conn, **filters):
+        calls.append(filters)
+        time.sleep(0.4)
+        return real(conn, **filters)
+
+    monkeypatch.setattr(reads.repository, "kpi_values", slow)
+    got = []
+    threads = [threading.Thread(target=lambda w=w: got.append(
+        w.kpi_values(SYSTEM, level="national", year=2025))) for w in (first, second) * 2]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert len(calls) == 1, calls
+    assert len(got) == 4
+    for frame in got[1:]:
+        pd.testing.assert_frame_equal(frame, got[0])

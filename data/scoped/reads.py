@@ -13,6 +13,7 @@ them (pyproject.toml, "Court-level data is read through data.scoped").
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -60,6 +61,9 @@ from kpi.workload import (
     roll_up,
 )
 
+# How long a worker waits for another one building the same shared read before it
+# builds the read itself (the costliest, the outlook's calibration, takes seconds).
+BUILD_WAIT_S = 30
 LOWER_IS_BETTER = {code: k.direction == "lower" for code, k in KPIS.items()}
 # What the directory tells a viewer who does not see every court by name: enough to
 # build peer groups and filters, which are anonymised before anything is shown.
@@ -72,6 +76,12 @@ class Shared(Protocol):
     def get(self, key: str) -> Any: ...
 
     def set(self, key: str, value: Any) -> None: ...
+
+    def claim(self, key: str, seconds: int) -> bool:
+        """True for the one worker that may build ``key`` now (the others wait for it)."""
+        ...
+
+    def release(self, key: str) -> None: ...
 
 
 def _query_key(filters: dict) -> tuple:
@@ -107,6 +117,7 @@ class ScopedReads:
     _cache: OrderedDict = field(default_factory=OrderedDict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _values: OrderedDict = field(default_factory=OrderedDict)
+    _building: dict = field(default_factory=dict)  # shared key -> its builder's lock
 
     # --- caching (no court data leaves these) ----------------------------------------------
 
@@ -145,24 +156,49 @@ class ScopedReads:
                 return hit[1]
         events.emit("cache", cache="memory", result="miss")
         shared = f"{name}:{version}" + ("" if detail is None else f":{detail}")
-        value = self._shared_or_build(shared, build)
+        # One thread of this process builds a slot; the others wait for it (a page open
+        # just after an upload asks the same costly reads from many threads at once).
         with self._lock:
-            store[slot] = (version, value)
-            while limit is not None and len(store) > limit:
-                store.popitem(last=False)
+            building = self._building.setdefault(shared, threading.Lock())
+        with building:
+            with self._lock:
+                hit = store.get(slot)
+            if hit and hit[0] == version:
+                return hit[1]
+            value = self._shared_or_build(shared, build)
+            with self._lock:
+                store[slot] = (version, value)
+                while limit is not None and len(store) > limit:
+                    store.popitem(last=False)
+                self._building.pop(shared, None)
         return value
 
     def _shared_or_build(self, key: str, build: Callable[[Connection], Any]):
-        """From the shared cache, else from the database (and then shared)."""
-        if self.shared is not None:
-            value = self.shared.get(key)
-            events.emit("cache", cache="shared", result="miss" if value is None else "hit")
-            if value is not None:
-                return value
-        with self.engine.connect() as conn:
-            value = build(conn)
-        if self.shared is not None:
+        """From the shared cache, else from the database (and then shared). Across
+        workers one builds a key and the others wait for it, up to ``BUILD_WAIT_S``,
+        instead of every worker computing the same costly read at once."""
+        if self.shared is None:
+            with self.engine.connect() as conn:
+                return build(conn)
+        value = self.shared.get(key)
+        events.emit("cache", cache="shared", result="miss" if value is None else "hit")
+        if value is not None:
+            return value
+        claimed = self.shared.claim(key, BUILD_WAIT_S)
+        if not claimed:
+            deadline = time.monotonic() + BUILD_WAIT_S
+            while time.monotonic() < deadline:
+                time.sleep(0.05)
+                value = self.shared.get(key)
+                if value is not None:
+                    return value
+        try:
+            with self.engine.connect() as conn:
+                value = build(conn)
             self.shared.set(key, value)
+        finally:
+            if claimed:
+                self.shared.release(key)
         return value
 
     def _all_values(self, **filters) -> pd.DataFrame:

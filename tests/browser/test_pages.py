@@ -14,6 +14,7 @@ import time
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
+from kpi.catalogue import CATALOGUE
 from tests.browser.conftest import dropdown_option, wait_idle
 
 pytestmark = pytest.mark.browser
@@ -303,6 +304,15 @@ def test_court_profile(page: Page):
     flow = card(page, "Case flow")
     expect(flow.locator(".js-plotly-plot")).to_be_visible()
     expect(flow.locator("g.point path").first).to_be_visible()
+
+    # Every KPI's trend as a small image (no Plotly axes to lay out), named, with its
+    # latest value and a text alternative.
+    trends = card(page, "Every KPI over time")
+    panels = trends.locator(".small-multiple")
+    expect(panels).to_have_count(len(CATALOGUE))
+    expect(panels.first).to_contain_text(re.compile(r"Clearance rate\s*20\d\d: [\d,.]+ %"))
+    expect(panels.first.locator("img")).to_have_attribute("alt", re.compile(r"20\d\d"))
+    assert trends.locator(".js-plotly-plot").count() == 0
 
     sent = card(page, "Data the court has sent").locator("table")
     expect(sent.locator("tbody tr").first).to_be_visible()
