@@ -6,6 +6,7 @@ command line. See README "Running in production".
 
 import multiprocessing
 import os
+import time
 from pathlib import Path
 
 bind = os.environ.get("COURT_KPI_BIND", "127.0.0.1:8000")
@@ -44,6 +45,21 @@ def on_starting(server):
     folder.mkdir(parents=True, exist_ok=True)
     for stale in folder.glob("*.db"):  # only the library's files, whatever else is there
         stale.unlink(missing_ok=True)
+
+
+def when_ready(server):
+    # The data version's costly first reads (the outlook's calibration, every unit's
+    # year to date ...) built once in the master, before the workers fork: each worker
+    # starts with them (and Redis holds them), so the first people after a start do not
+    # wait for them, and four workers do not build them side by side.
+    try:
+        services = server.app.wsgi().extensions.get("court_kpi_services")
+        if services is not None:
+            started = time.monotonic()
+            services.warm()
+            server.log.info("data read ahead in %.1f s", time.monotonic() - started)
+    except Exception:  # noqa: BLE001 - a start must not fail over a cache
+        server.log.exception("reading the data ahead failed; pages will build it")
 
 
 def child_exit(server, worker):

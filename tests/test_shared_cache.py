@@ -124,3 +124,35 @@ def test_a_costly_read_asked_at_once_is_built_once(demo, redis_url, monkeypatch,
     assert len(got) == 4
     for frame in got[1:]:
         pd.testing.assert_frame_equal(frame, got[0])
+
+
+@pytest.fixture
+def in_year_demo(tmp_path, demo_templates):
+    """The small demo extracted on 2026-10-15: 2026 is a year in progress."""
+    import datetime
+
+    with demo_database("sqlite", tmp_path, demo_templates,
+                       datetime.date(2026, 10, 15)) as engine:
+        yield engine
+
+
+def test_reading_ahead_leaves_nothing_costly_for_the_first_page(in_year_demo, monkeypatch):
+    # gunicorn's master calls warm() before its workers fork: the first scorecard of
+    # the year in progress then reads no calibration, track record, year-end projection
+    # or period of every unit from the database.
+    worker = Services(in_year_demo)
+    worker.warm()
+
+    def no_database(*_a, **_k):
+        raise AssertionError("read ahead, it should not be built again")
+
+    monkeypatch.setattr(reads.repository, "outlook_calibration", no_database)
+    monkeypatch.setattr(reads.repository, "backtest", no_database)
+    monkeypatch.setattr(reads.periods, "yearend", no_database)
+    monkeypatch.setattr(reads.periods, "period_values", no_database)
+    period, _ = worker.period_or_default(None, None)
+    assert period is not None and not period.is_year  # the demo's year in progress
+    assert len(worker.values_in(SYSTEM, period, level="national")) > 0
+    assert len(worker.yearend(SYSTEM, level="national")) > 0
+    assert worker.outlook_calibration(SYSTEM)
+    assert len(worker.track_record(SYSTEM)) >= 0

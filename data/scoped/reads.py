@@ -23,6 +23,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine
 
 from data.accounts.access import (
+    SYSTEM,
     UPLOAD,
     VIEW_ALL,
     Viewer,
@@ -310,6 +311,20 @@ class ScopedReads:
         over every unit, no unit named, the same for every viewer."""
         del viewer  # asked for like every read; an aggregate over all units
         return self._recent((), "track_record", repository.backtest)
+
+    def warm(self) -> None:
+        """Build now what the first page opens of a data version need and take seconds:
+        the default period's cells of every unit, the year-end projection of a year in
+        progress, the outlook's calibration and its track record (the same entries the
+        reads below fill, whoever asks). Run as the app
+        starts (gunicorn's master, before its workers fork), so nobody waits for them."""
+        period, _ = self.period_or_default(None, None)
+        if period is not None and not period.is_year:  # a year's cells are stored ones
+            self._period_rows(period.code)
+            if period.year == self.year_in_progress():
+                self.yearend(SYSTEM)
+        self.outlook_calibration(SYSTEM)
+        self.track_record(SYSTEM)
 
     # --- periods (periods.md) ----------------------------------------------------------------
 

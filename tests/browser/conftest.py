@@ -49,6 +49,15 @@ def served_demo(kind: str, folder, templates, as_of: str, accounts: dict[str, st
     """(base URL, database URL) of the app over the small demo extracted on ``as_of`` (as
     ``python -m data demo --as-of`` makes it), in a new database of ``kind`` copied from
     the run's template (tests/conftest.py), with an account per role of ``accounts``."""
+    with demo_with_accounts(templates, kind, folder, as_of, accounts) as url, \
+            running_app(url, folder / "app.log") as base:
+        yield base, url
+
+
+@contextlib.contextmanager
+def demo_with_accounts(templates, kind: str, folder, as_of: str, accounts: dict[str, str]):
+    """A new database of ``kind`` copied from the run's template of the demo extracted on
+    ``as_of``, with an account per role of ``accounts`` (the judge's of JUDGE_COURT)."""
     from data.accounts import users
     from data.store.db import make_engine
 
@@ -59,8 +68,7 @@ def served_demo(kind: str, folder, templates, as_of: str, accounts: dict[str, st
                 users.add_user(conn, name, role, PASSWORD,
                                JUDGE_COURT if role == "judge" else None)
         engine.dispose()
-        with running_app(url, folder / "app.log") as base:
-            yield base, url
+        yield url
 
 
 @pytest.fixture(scope="session")

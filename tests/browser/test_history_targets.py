@@ -16,10 +16,9 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from bench.appserver import running_app
-from data.accounts import users
 from data.store import frames
 from data.store.db import make_engine
-from tests.browser.conftest import ACCOUNTS, JUDGE_COURT, PASSWORD, ROOT, wait_idle
+from tests.browser.conftest import ACCOUNTS, ROOT, demo_with_accounts, wait_idle
 
 # One xdist worker runs this whole module (--dist loadgroup in ./dev): its module-wide
 # fixtures are built once, not once per worker.
@@ -29,14 +28,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("history_targets")]
 @pytest.fixture(scope="module")
 def db_url(tmp_path_factory, demo_templates) -> str:
     """This module's own copy of the demo (``python -m data demo --as-of 2026-01-01``)."""
-    with demo_templates.copy("sqlite", tmp_path_factory.mktemp("history"), "2026-01-01",
-                             "cli") as url:
-        engine = make_engine(url)
-        with engine.begin() as conn:
-            for role, name in ACCOUNTS.items():
-                users.add_user(conn, name, role, PASSWORD,
-                               JUDGE_COURT if role == "judge" else None)
-        engine.dispose()
+    with demo_with_accounts(demo_templates, "sqlite", tmp_path_factory.mktemp("history"),
+                            "2026-01-01", ACCOUNTS) as url:
         yield url
 
 

@@ -20,7 +20,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from bench.appserver import running_app
-from tests.browser.conftest import ACCOUNTS, JUDGE_COURT, PASSWORD, wait_idle
+from tests.browser.conftest import ACCOUNTS, demo_with_accounts, wait_idle
 
 # One xdist worker runs this whole module (--dist loadgroup in ./dev): its module-wide
 # fixtures are built once, not once per worker.
@@ -46,18 +46,9 @@ def environment(**values: str):
 
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory, demo_templates) -> str:
-    from data.accounts import users
-    from data.store.db import make_engine
-
     folder = tmp_path_factory.mktemp("upload-browser")
     # Its own copy of the demo (``python -m data demo --as-of 2026-01-01``).
-    with demo_templates.copy("sqlite", folder, "2026-01-01", "cli") as url:
-        engine = make_engine(url)
-        with engine.begin() as conn:
-            for role, name in ACCOUNTS.items():
-                users.add_user(conn, name, role, PASSWORD,
-                               JUDGE_COURT if role == "judge" else None)
-        engine.dispose()
+    with demo_with_accounts(demo_templates, "sqlite", folder, "2026-01-01", ACCOUNTS) as url:
         with environment(COURT_KPI_UPLOAD_DIR=str(folder / "uploads"),
                          COURT_KPI_CACHE_DIR=str(folder / "cache"),
                          COURT_KPI_MAX_UPLOAD_MB=str(LIMIT_MB)):
