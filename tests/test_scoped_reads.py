@@ -22,7 +22,8 @@ JUDGE = Viewer("j", "judge", OWN)
 # are synthetic, the regions, and its own plumbing.
 NOT_COURT_LEVEL = {"years", "synthetic", "regions", "latest_year", "connect", "version",
                    "data_as_of", "year_in_progress", "page_period", "period_or_default",
-                   "workload_settings"}
+                   "workload_settings",
+                   "warm"}  # fills the caches and returns nothing to its caller
 RAW_READS = ("data.store.repository", "data.derive.backlog", "data.derive.flags")
 
 

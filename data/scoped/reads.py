@@ -439,18 +439,24 @@ class ScopedReads:
                 return self._all_values(year=year, **filters)
             return _filtered(self._period_rows(period), filters)
 
-        scope = cells_of(level=level, code=code, category=category)
-        scope = scope[scope["kpi"] == kpi]
-        target = float(scope["target"].iloc[0]) if len(scope) and \
-            pd.notna(scope["target"].iloc[0]) else None
-        courts = self._directory()
-        if level == "region":
-            courts = courts[courts["region_code"] == code]
-        # Every KPI of the year at once: one cached read serves every tile and chart.
-        cells = cells_of(level="court", category=category)
-        cells = cells[(cells["kpi"] == kpi) & cells["code"].isin(set(courts["court_code"]))] \
-            .rename(columns={"code": "court_code"})
-        found = contributions(cells, kdef, target)
+        def decomposed(_conn: Connection) -> Gap:
+            scope = cells_of(level=level, code=code, category=category)
+            scope = scope[scope["kpi"] == kpi]
+            target = float(scope["target"].iloc[0]) if len(scope) and \
+                pd.notna(scope["target"].iloc[0]) else None
+            courts = self._directory()
+            if level == "region":
+                courts = courts[courts["region_code"] == code]
+            # Every KPI of the year at once: one cached read serves every tile and chart.
+            cells = cells_of(level="court", category=category)
+            cells = cells[(cells["kpi"] == kpi)
+                          & cells["code"].isin(set(courts["court_code"]))] \
+                .rename(columns={"code": "court_code"})
+            return contributions(cells, kdef, target)
+
+        # The decomposition itself kept per data version (every court profile of a
+        # region shows its region's and the nation's), scoped for each viewer after.
+        found = self._recent((level, code, year, kpi, category, period), "gap", decomposed)
         return replace(found, courts=scope_gap(viewer, found.courts))
 
     # --- judges needed by weighted caseload (where-to-act.md section 2) -------------------
