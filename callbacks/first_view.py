@@ -34,11 +34,15 @@ log = logging.getLogger(__name__)
 
 View = tuple[tuple[Output, ...], Callable[[dict], object]]
 _KEY = "court_kpi_first_views"  # app.server.extensions: page name -> [View]
+# A view of controls several pages share (the period's options): it fills any page
+# whose layout has its outputs.
+EVERY_PAGE = "*"
 
 
 def view(app, page: str, *outputs: Output) -> Callable:
-    """Decorator: ``fn(state)`` computes ``outputs`` of ``page`` from its state when the
-    page is rendered (several views of one page run in their order of registration)."""
+    """Decorator: ``fn(state)`` computes ``outputs`` of ``page`` (or of ``EVERY_PAGE``
+    that has them) from its state when the page is rendered (a page's own views first,
+    each in its order of registration)."""
     def register(fn: Callable[[dict], object]) -> Callable[[dict], object]:
         app.server.extensions.setdefault(_KEY, {}).setdefault(page, []).append((outputs, fn))
         _wrap_layout(page)
@@ -88,20 +92,21 @@ def fill(tree, page: str, views: list[View]) -> None:
 
 
 def _wrap_layout(page: str) -> None:
-    """Make the registered page's layout fill in the first view of the app serving the
-    request (one wrapper per page, whatever the number of apps in the process)."""
+    """Make the registered page's layout (every page's, for EVERY_PAGE) fill in the first
+    view of the app serving the request (one wrapper per page, whatever the number of
+    apps in the process)."""
     for entry in dash.page_registry.values():
-        layout = entry.get("layout")
-        if entry.get("name") != page or getattr(layout, "_first_view", False):
+        layout, name = entry.get("layout"), entry.get("name")
+        if page not in (name, EVERY_PAGE) or getattr(layout, "_first_view", False):
             continue
 
         @wraps(layout)
-        def filled(*args, _layout=layout, **kwargs):
+        def filled(*args, _layout=layout, _page=name, **kwargs):
             tree = _layout(*args, **kwargs)
-            views = (current_app.extensions.get(_KEY, {}).get(page)
-                     if has_app_context() else None)
+            registered = current_app.extensions.get(_KEY, {}) if has_app_context() else {}
+            views = registered.get(_page, []) + registered.get(EVERY_PAGE, [])
             if views:
-                fill(tree, page, views)
+                fill(tree, _page, views)
             return tree
 
         filled._first_view = True  # type: ignore[attr-defined]

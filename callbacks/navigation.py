@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import dash
 import pandas as pd
 from dash import ALL, MATCH, ClientsideFunction, Input, Output, State, ctx, dcc, no_update
 
 from callbacks.context import Services
-from callbacks.first_view import view
+from callbacks.first_view import EVERY_PAGE, view
 from data.accounts.access import anonymous_position
 from layouts import ids, period_view
 from layouts.components import data_table
@@ -40,18 +39,17 @@ def register(app, services: Services) -> None:
 
     # The period controls' options, from the data, filled in as any page that has them is
     # rendered (callbacks.first_view); a new year chosen is a new URL, so a new render.
-    for page in sorted({entry["name"] for entry in dash.page_registry.values()}):
-        @view(app, page, Output(ids.control("year"), "options"),
-              Output(ids.control("year"), "placeholder"))
-        def year_options(_state):
-            return period_view.year_options(services.years(), services.year_in_progress(),
-                                            request_language())
+    @view(app, EVERY_PAGE, Output(ids.control("year"), "options"),
+          Output(ids.control("year"), "placeholder"))
+    def year_options(_state):
+        return period_view.year_options(services.years(), services.year_in_progress(),
+                                        request_language())
 
-        @view(app, page, Output(ids.control("part"), "options"),
-              Output(ids.control("part"), "placeholder"))
-        def part_options(state):
-            return period_view.part_options(*page_year(services, (state or {}).get("year")),
-                                            request_language())
+    @view(app, EVERY_PAGE, Output(ids.control("part"), "options"),
+          Output(ids.control("part"), "placeholder"))
+    def part_options(state):
+        return period_view.part_options(*page_year(services, (state or {}).get("year")),
+                                        request_language())
 
     @app.callback(Output(ids.chart(ids.CHART_TABLE_COLLAPSE, MATCH), "is_open"),
                   Input(ids.chart(ids.CHART_TABLE_TOGGLE, MATCH), "n_clicks"),
