@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from data.accounts.access import SYSTEM, Viewer, anonymous_position
 from data.scoped.reads import ScopedReads
 from layouts import ids
+from layouts.components import LAZY_CHARTS
 from layouts.i18n import t
 
 # Inside a request with nobody signed in (the guard stops that earlier): national and
@@ -51,9 +52,11 @@ class UnitNames(dict):
 
 
 def chart_outputs(name: str) -> tuple[Output, Output]:
-    """The two outputs of a chart (layouts.components): its figure and its data table."""
-    return (Output(ids.chart(ids.CHART_GRAPH, name), "figure"),
-            Output(ids.chart(ids.CHART_DATA, name), "data"))
+    """The two outputs of a chart (layouts.components): its figure (the store of a lazy
+    chart's figure) and its data table."""
+    figure = (Output(ids.chart(ids.CHART_FIGURE, name), "data") if name in LAZY_CHARTS
+              else Output(ids.chart(ids.CHART_GRAPH, name), "figure"))
+    return figure, Output(ids.chart(ids.CHART_DATA, name), "data")
 
 
 def unit_options(names, codes, with_code: bool = False) -> list[dict]:

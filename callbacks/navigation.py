@@ -51,6 +51,18 @@ def register(app, services: Services) -> None:
         return period_view.part_options(*page_year(services, (state or {}).get("year")),
                                         request_language())
 
+    # A lazy chart (layouts.components.LAZY_CHARTS) gets its Plotly chart, in the
+    # browser, once its box has been seen (assets/lazy_charts.js sets the flag), and again
+    # with each new figure after that.
+    app.clientside_callback(
+        ClientsideFunction("court_kpi", "lazy_chart"),
+        Output(ids.chart(ids.CHART_BOX, MATCH), "children"),
+        Input(ids.chart(ids.CHART_SEEN, MATCH), "data"),
+        Input(ids.chart(ids.CHART_FIGURE, MATCH), "data"),
+        State(ids.chart(ids.CHART_BOX, MATCH), "id"),
+        State(ids.chart(ids.CHART_BOX, MATCH), "data-graph"),
+    )
+
     @app.callback(Output(ids.chart(ids.CHART_TABLE_COLLAPSE, MATCH), "is_open"),
                   Input(ids.chart(ids.CHART_TABLE_TOGGLE, MATCH), "n_clicks"),
                   State(ids.chart(ids.CHART_TABLE_COLLAPSE, MATCH), "is_open"),

@@ -5,6 +5,7 @@ Builders only: they take data and return components, and never query.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -25,6 +26,10 @@ STATUS_CLASS = {"green": "status-green", "amber": "status-amber", "red": "status
                 "none": "status-none"}
 GRAPH_CONFIG: dcc.Graph.Config = {"displaylogo": False, "responsive": True,
                                   "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
+# Charts far below the fold of their page (the court profile's three): their figures come
+# with the page in a store and Plotly draws each when it scrolls into view
+# (assets/lazy_charts.js, callbacks.navigation), so a page is drawn without them.
+LAZY_CHARTS = frozenset({"flow", "court_backlog", "court_seasonal"})
 
 
 def attrs(**values: str) -> dict[str, Any]:
@@ -67,13 +72,18 @@ def chart_card(name: str, title: str, lang: str, definition_href: str | None = N
     ]
     # dcc.Graph must not get style=None (Dash 4 reads style.height).
     graph_style = {"height": f"{height}px"} if height else {}
+    if body_id:
+        body: list[Component] = [html.Div(id=body_id)]
+    elif name in LAZY_CHARTS:
+        body = lazy_chart(name, graph_style)
+    else:
+        body = [dcc.Loading(dcc.Graph(id=ids.chart(ids.CHART_GRAPH, name), config=GRAPH_CONFIG,
+                                      style=graph_style), delay_show=300)]
     return dbc.Card([
         dbc.CardHeader(html.Div(header, className="d-flex align-items-center flex-wrap gap-1")),
         dbc.CardBody([
             *(extra or []),
-            html.Div(id=body_id) if body_id else
-            dcc.Loading(dcc.Graph(id=ids.chart(ids.CHART_GRAPH, name), config=GRAPH_CONFIG,
-                                  style=graph_style), delay_show=300),
+            *body,
             dbc.Collapse(html.Div(id=ids.chart(ids.CHART_TABLE, name),
                                   className="table-responsive"),
                          id=ids.chart(ids.CHART_TABLE_COLLAPSE, name), is_open=False),
@@ -82,6 +92,18 @@ def chart_card(name: str, title: str, lang: str, definition_href: str | None = N
             dcc.Download(id=ids.chart(ids.CHART_DOWNLOAD, name)),
         ]),
     ], className="mb-3 chart-card")
+
+
+def lazy_chart(name: str, graph_style: dict) -> list[Component]:
+    """The box a lazy chart is drawn into once seen, the store of its figure and the flag
+    the browser sets when the box scrolls into view. The box keeps the chart's height
+    meanwhile, so nothing below it moves."""
+    graph = json.dumps({"config": GRAPH_CONFIG, "style": graph_style})
+    return [html.Div(id=ids.chart(ids.CHART_BOX, name), className="lazy-chart",
+                     style={"minHeight": graph_style.get("height", "450px")},
+                     **attrs(data_lazy_chart=name, data_graph=graph)),
+            dcc.Store(id=ids.chart(ids.CHART_FIGURE, name)),
+            dcc.Store(id=ids.chart(ids.CHART_SEEN, name))]
 
 
 def table_data(frame: pd.DataFrame, columns: dict[str, str], filename: str) -> dict:

@@ -22,6 +22,11 @@ CHART_TABLE_STALE = "chart-table-stale"
 CHART_CSV = "chart-csv"
 CHART_XLSX = "chart-xlsx"
 CHART_DOWNLOAD = "chart-download"
+# A chart drawn when it scrolls into view (components.LAZY_CHARTS): its figure waits in
+# a store, its box gets the chart once the browser has seen the box (assets/lazy_charts.js).
+CHART_FIGURE = "chart-figure"
+CHART_BOX = "chart-box"
+CHART_SEEN = "chart-seen"
 
 # Controls: pattern {"type": CONTROL, "name": param} write to the URL query string.
 CONTROL = "control"

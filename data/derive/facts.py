@@ -337,7 +337,11 @@ def compose(parts: pd.DataFrame, first: int, last: int) -> pd.DataFrame:
     optional = [c for c in FLOWS if c not in flows]
     out = g[flows].sum()
     out = out.join(g[optional].sum(min_count=1))
-    out["source"] = g["source"].agg(lambda s: "cases" if (s == "cases").all() else "caseload")
+    # A cell is case-derived when all its parts are (a grouped all(), not a Python
+    # function per cell: ten thousand cells in a nation's period).
+    derived = (p["source"] == "cases").groupby([p[k] for k in key], sort=False).all()
+    out["source"] = np.where(derived.reindex(out.index).to_numpy(dtype=bool), "cases",
+                             "caseload")
     if extra:
         out["region_code"] = g["region_code"].first()
     starts = p[p["_a"] == first].set_index(key)[list(STOCK_AT_START)]

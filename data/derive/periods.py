@@ -71,9 +71,12 @@ def checked(conn: Connection, code: str) -> Period:
     return period
 
 
-def _parts(conn: Connection, years: list[int]) -> pd.DataFrame:
+def _parts(conn: Connection, years: list[int], where: str = "",
+           params: dict | None = None) -> pd.DataFrame:
+    """part_facts rows of ``years`` (and the further SQL condition ``where``)."""
     ycond, yparams = frames.in_list("year", years)
-    parts = frames.read_sql(conn, f"SELECT * FROM part_facts WHERE {ycond}", yparams)
+    parts = frames.read_sql(conn, f"SELECT * FROM part_facts WHERE {ycond}{where}",
+                            {**yparams, **(params or {})})
     for c in FACT_COLUMNS:
         parts[c] = pd.to_numeric(parts[c]).astype("float64")
     for c in ("year", "m1", "m2"):
@@ -212,13 +215,13 @@ def monthly_values(conn: Connection, level: str, code: str, kpi: str, category: 
     kdef = {k.code: k for k in catalogue_for(parse("2000-01"))}.get(kpi)
     if kdef is None or not years:
         return pd.DataFrame(columns=SEASONAL_COLUMNS)
-    parts = _parts(conn, years)
-    parts = parts[parts["m1"] == parts["m2"]]
-    unit_column = {"court": "court_code", "region": "region_code"}.get(level)
-    if unit_column is not None:
-        parts = parts[parts[unit_column] == code]
+    # The unit's single months only, chosen in SQL (by the key or the region's index):
+    # the nation's parts of four years are a million rows.
+    where = {"court": " AND court_code = :code", "region": " AND region_code = :code"
+             }.get(level, "")
     if category != "all":
-        parts = parts[parts["category"] == category]
+        where += " AND category = :category"
+    parts = _parts(conn, years, where + " AND m1 = m2", {"code": code, "category": category})
     if parts.empty:
         return pd.DataFrame(columns=SEASONAL_COLUMNS)
     facts = parts.assign(year=parts["year"] * 12 + parts["m1"] - 1).drop(columns=["m1", "m2"])

@@ -89,6 +89,7 @@ def test_backlog_age_on_the_court_profile_and_the_explorer(page_as):
     open_page(page, f"/court/{JUDGE_COURT}")
     backlog = card(page, "Age of pending cases on 31 December")
     expect(backlog).to_contain_text("Time to disposition in 2025: half of the")
+    backlog.scroll_into_view_if_needed()  # drawn as it comes into view
     expect(backlog.locator(".legendtext", has_text="over 2 years")).to_have_count(1)
     open_page(page, "/kpi/disposition_time?lang=ru")
     expect(card(page, "Возраст неоконченных дел на 31 декабря")).to_contain_text(

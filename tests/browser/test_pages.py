@@ -302,6 +302,7 @@ def test_court_profile(page: Page):
     expect(clearance.locator("td").nth(1)).to_have_text(re.compile(r"^[\d,]+\.\d %$"))
 
     flow = card(page, "Case flow")
+    flow.scroll_into_view_if_needed()  # drawn when it scrolls into view
     expect(flow.locator(".js-plotly-plot")).to_be_visible()
     expect(flow.locator("g.point path").first).to_be_visible()
 
@@ -319,6 +320,36 @@ def test_court_profile(page: Page):
     years = sent.locator("tbody tr td:first-child").all_inner_texts()
     assert "2025" in years and all(re.fullmatch(r"20\d\d", y) for y in years), years
     expect(sent).to_contain_text(re.compile(r"case-level|aggregate"))
+
+
+def test_charts_below_the_fold_are_drawn_when_scrolled_to(page: Page):
+    # The court profile's charts are far below its first screen: the page is drawn
+    # without them, and each is drawn as it comes into view, from the figure the page
+    # brought (no request).
+    page.set_viewport_size({"width": 1280, "height": 720})
+    open_page(page, f"/court/{COURT}")
+    seasonal = card(page, "Month by month")
+    backlog = card(page, "Age of pending cases on 31 December")
+    expect(page.locator("#court-scorecard table")).to_be_visible()
+    for chart in (seasonal, backlog):
+        expect(chart.locator("[data-lazy-chart]")).to_have_count(1)
+        assert chart.locator(".js-plotly-plot").count() == 0, "drawn before it was seen"
+    posts: list[str] = []
+    page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+    backlog.scroll_into_view_if_needed()
+    expect(backlog.locator(".js-plotly-plot .main-svg").first).to_be_attached()
+    expect(backlog.locator("g.point path, .bars path").first).to_be_attached()
+    seasonal.scroll_into_view_if_needed()
+    expect(seasonal.locator(".js-plotly-plot .main-svg").first).to_be_attached()
+    assert posts == [], posts
+    # Back up to change the category: the page's new view brings new figures, drawn
+    # again as each chart comes back into view.
+    page.evaluate("window.scrollTo(0, 0)")
+    choose(page, "category", "Civil")
+    expect(page).to_have_url(re.compile(r"category=civil"))
+    seasonal = card(page, "Month by month")
+    seasonal.scroll_into_view_if_needed()
+    expect(seasonal.locator(".js-plotly-plot .main-svg").first).to_be_attached()
 
 
 def test_unknown_court_says_not_found(page: Page):
