@@ -5,12 +5,16 @@
 //
 // An IntersectionObserver watches every lazy box as it appears and sets the box's "seen"
 // flag (a dcc.Store) through dash_clientside.set_props; the clientside callback
-// lazy_chart (callbacks.navigation) then puts the dcc.Graph in the box. A box already on
-// screen when its figure arrives (a page opened scrolled down, a filter changed under
-// it) is drawn at once. Before printing, every box is drawn.
+// lazy_chart (callbacks.navigation) then puts the dcc.Graph in the box. A box on screen
+// when a new figure arrives while the page is scrolled down (a filter changed under it)
+// is drawn at once. Before printing, every box is drawn.
 (function () {
   "use strict";
   var MARGIN_PX = 300; // start drawing a little before the box comes into view
+  // A box seen while the page is still being drawn (a part above it not there yet) may
+  // be pushed down by what arrives: it counts as seen if it is still near the screen a
+  // moment later. Only a heuristic for speed: a box drawn early is just drawn early.
+  var SETTLE_MS = 100;
 
   function seenId(name) {
     return {type: "chart-seen", chart: name};
@@ -34,7 +38,11 @@
   var observer = "IntersectionObserver" in window ? new IntersectionObserver(function (entries) {
     entries.forEach(function (entry) {
       if (entry.isIntersecting) {
-        markSeen(entry.target);
+        setTimeout(function () {
+          if (nearScreen(entry.target)) {
+            markSeen(entry.target);
+          }
+        }, SETTLE_MS);
       }
     });
   }, {rootMargin: MARGIN_PX + "px 0px"}) : null;
@@ -75,7 +83,9 @@
       return null;
     }
     var box = document.getElementById(JSON.stringify({chart: boxId.chart, type: boxId.type}));
-    if (!seen && !(box && nearScreen(box))) {
+    // A new figure for a box on screen (the page's view changed while scrolled down to
+    // it) is drawn at once: the box may be the one already watched, seen before.
+    if (!seen && !(box && window.scrollY > 0 && nearScreen(box))) {
       return window.dash_clientside.no_update;
     }
     var spec = graph ? JSON.parse(graph) : {};

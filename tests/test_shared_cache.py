@@ -77,7 +77,7 @@ def test_an_upload_makes_old_entries_unreachable(demo, redis_url, tmp_path):
     undo(demo, last, user="test")
     fresh = _worker(demo, redis_url, ns)
     assert fresh.version() != before_version
-    key = f"kpi_values:{before_version}:"
+    key = f"kpi_values:{before_version}"  # every stored cell, read once per version
     assert any(k.decode().startswith(f"test:{ns}:{key}")
                for k in fresh.shared.backend._write_client.keys(f"test:{ns}:*"))
     # The new version's key is different, so it is computed, not read from the old entry.
