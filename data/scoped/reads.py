@@ -324,11 +324,13 @@ class ScopedReads:
 
     def warm(self) -> None:
         """Build now what the first page opens of a data version need and take seconds:
-        every stored KPI cell, the default period's cells of every unit, the year-end
-        projection of a year in progress, the outlook's calibration and its track record
-        (the same entries the reads below fill, whoever asks). Run as the app starts
+        every stored KPI cell, every month of the regions and the nation, the default
+        period's cells of every unit, the year-end projection of a year in progress, the
+        outlook's calibration and its track record (the same entries the reads below
+        fill, whoever asks). Run as the app starts
         (gunicorn's master, before its workers fork), so nobody waits for them."""
         self._cached("kpi_values", repository.kpi_values)
+        self._cached("monthly_cells", periods.monthly_cells)
         period, _ = self.period_or_default(None, None)
         if period is not None and not period.is_year:  # a year's cells are stored ones
             self._period_rows(period.code)
@@ -401,6 +403,15 @@ class ScopedReads:
         if not self._may_see(viewer, level, code):
             return pd.DataFrame(columns=periods.SEASONAL_COLUMNS)
         years = [year - 3, year - 2, year - 1, year]
+        kdef = KPIS.get(kpi)
+        if level != "court" and kdef is not None and kdef.kind != "median":
+            # From the month cells of every region and the nation, built once.
+            rows = self._cached("monthly_cells", periods.monthly_cells)
+            rows = rows[(rows["level"] == level) & (rows["code"] == code)
+                        & (rows["kpi"] == kpi) & (rows["category"] == category)
+                        & rows["year"].isin(years)]
+            return rows[periods.SEASONAL_COLUMNS].sort_values(
+                ["year", "month"]).reset_index(drop=True)
         return self._recent(_query_key({"level": level, "code": code, "kpi": kpi,
                                         "category": category, "year": year}), "monthly",
                             lambda conn: periods.monthly_values(conn, level, code, kpi,
