@@ -67,6 +67,10 @@ def shoot(page, url: str, path: Path, width: int = WIDTH,
     """Save the page at ``url`` as a PNG; (height in px, bytes)."""
     page.goto(url)
     wait_idle(page)
+    # Charts far below the fold are drawn as they scroll into view (assets/lazy_charts.js)
+    # and a full-page picture scrolls nothing: draw them as for printing.
+    page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
+    wait_idle(page)
     page.mouse.move(0, 0)  # no hover label in the picture
     height = page.evaluate("document.documentElement.scrollHeight")
     data = page.screenshot(full_page=True, type="png", animations="disabled")
