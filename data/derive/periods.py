@@ -71,10 +71,11 @@ def checked(conn: Connection, code: str) -> Period:
     return period
 
 
-def _parts(conn: Connection, years: list[int], where: str = "",
+def _parts(conn: Connection, years: list[int] | None, where: str = "",
            params: dict | None = None) -> pd.DataFrame:
-    """part_facts rows of ``years`` (and the further SQL condition ``where``)."""
-    ycond, yparams = frames.in_list("year", years)
+    """part_facts rows of ``years`` (None: every year) and the further SQL condition
+    ``where`` (`` AND ...``)."""
+    ycond, yparams = frames.in_list("year", years) if years is not None else ("1 = 1", {})
     parts = frames.read_sql(conn, f"SELECT * FROM part_facts WHERE {ycond}{where}",
                             {**yparams, **(params or {})})
     for c in FACT_COLUMNS:
@@ -212,19 +213,21 @@ def monthly_cells(conn: Connection) -> pd.DataFrame:
     each unit, KPI and category). The medians need the month durations of a whole
     region (millions of rows), so they stay one unit at a time."""
     kpis = [k for k in catalogue_for(parse("2000-01")) if k.kind != "median"]
-    parts = frames.read_sql(conn, "SELECT * FROM part_facts WHERE m1 = m2")
+    parts = _parts(conn, None, " AND m1 = m2")
     if parts.empty:
         return pd.DataFrame(columns=MONTHLY_COLUMNS)
-    for c in FACT_COLUMNS:
-        parts[c] = pd.to_numeric(parts[c]).astype("float64")
-    month = parts["year"].astype("int64") * 12 + parts["m1"].astype("int64") - 1
-    facts = parts.assign(year=month).drop(columns=["m1", "m2"])
-    cells = evaluate(facts, _no_inputs(), _no_durations(), levels=["region", "national"],
-                     kpis=kpis)
+    cells = evaluate(_month_facts(parts), _no_inputs(), _no_durations(),
+                     levels=["region", "national"], kpis=kpis)
     return pd.DataFrame({"level": cells["level"], "code": cells["code"],
                          "category": cells["category"], "kpi": cells["kpi"],
                          "year": cells["year"] // 12, "month": cells["year"] % 12 + 1,
                          "value": cells["value"]})[MONTHLY_COLUMNS]
+
+
+def _month_facts(parts: pd.DataFrame) -> pd.DataFrame:
+    """Single-month parts as facts whose ``year`` is the month's index (year * 12 +
+    month - 1), so the engine evaluates each month as its own group."""
+    return parts.assign(year=parts["year"] * 12 + parts["m1"] - 1).drop(columns=["m1", "m2"])
 
 
 def _no_inputs() -> pd.DataFrame:
@@ -255,7 +258,7 @@ def monthly_values(conn: Connection, level: str, code: str, kpi: str, category: 
     parts = _parts(conn, years, where + " AND m1 = m2", {"code": code, "category": category})
     if parts.empty:
         return pd.DataFrame(columns=SEASONAL_COLUMNS)
-    facts = parts.assign(year=parts["year"] * 12 + parts["m1"] - 1).drop(columns=["m1", "m2"])
+    facts = _month_facts(parts)
     durations = _no_durations()
     if kdef.kind == "median":
         # Merged in SQL to the unit's (month, category, days): a nation's four years of
