@@ -35,14 +35,30 @@
     return r.bottom >= -MARGIN_PX && r.top <= height + MARGIN_PX;
   }
 
+  // The observer's last word on each box: a check that finds the box away from the
+  // screen while the observer still has it in view (a part above it was being redrawn
+  // at that moment) tries again, until the box is drawn or the observer sees it leave.
+  var inView = new WeakMap();
+
+  function settle(box) {
+    setTimeout(function () {
+      if (!inView.get(box) || !box.isConnected || box.firstChild) {
+        return;
+      }
+      if (nearScreen(box)) {
+        markSeen(box);
+      } else {
+        settle(box);
+      }
+    }, SETTLE_MS);
+  }
+
   var observer = "IntersectionObserver" in window ? new IntersectionObserver(function (entries) {
     entries.forEach(function (entry) {
-      if (entry.isIntersecting) {
-        setTimeout(function () {
-          if (nearScreen(entry.target)) {
-            markSeen(entry.target);
-          }
-        }, SETTLE_MS);
+      var was = inView.get(entry.target);
+      inView.set(entry.target, entry.isIntersecting);
+      if (entry.isIntersecting && !was) {
+        settle(entry.target);
       }
     });
   }, {rootMargin: MARGIN_PX + "px 0px"}) : null;

@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from bench.appserver import CHROMIUM, CHROMIUM_ARGS, login, running_app
 
@@ -23,6 +24,11 @@ PASSWORD = "browser-test-pass"
 JUDGE_COURT = "KZ10-D01"
 # role -> account name; the judge sits in a district court of region KZ-10.
 ACCOUNTS = {"admin": "t-admin", "staff": "t-staff", "analyst": "t-analyst", "judge": "t-judge"}
+# What a test waits for something to show before it fails. The suite's two workers share
+# two cores with their apps and browsers, and a chart drawn by Plotly (or one drawn as it
+# scrolls into view) took more than Playwright's default of 5 s there in CI: the tests
+# check what a person is shown, not how fast (bench/ measures that).
+expect.set_options(timeout=15_000)
 
 
 @pytest.fixture(scope="session",
