@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dash_bootstrap_components as dbc
 import pandas as pd
-import plotly.graph_objects as go
 from dash import html
 
 from kpi.catalogue import CATALOGUE, KpiDef
@@ -16,9 +15,10 @@ from layouts import figures
 from layouts.components import status_badge, table_data
 from layouts.format import fmt_value
 from layouts.i18n import t
+from layouts.plotspec import Figure
 
 
-def too_few(lang: str) -> tuple[html.P, go.Figure, None]:
+def too_few(lang: str) -> tuple[html.P, Figure, None]:
     """The grid, chart and data when fewer than two units are chosen: a hint to add more."""
     hint = html.P(t("compare.too_few", lang), className="text-muted")
     return hint, figures.empty_figure(t("compare.too_few", lang)), None
@@ -57,7 +57,7 @@ def grid_part(grid_table: dbc.Table, too_many: bool, lang: str) -> html.Div:
 
 
 def trend(values: pd.DataFrame, kpi: KpiDef, category: str, names: dict[str, str],
-          lang: str) -> tuple[go.Figure, dict]:
+          lang: str) -> tuple[Figure, dict]:
     """One KPI over the years for each unit: the chart and its data table."""
     cat = "all" if kpi.grain == "court" else category
     series = values[(values["kpi"] == kpi.code) & (values["category"] == cat)]

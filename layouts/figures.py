@@ -1,4 +1,6 @@
-"""Plotly figure builders: DataFrames in, ``go.Figure`` out (no database, no callbacks).
+"""Plotly figure builders: DataFrames in, a figure out as the plain dict Dash sends
+(layouts.plotspec: no Plotly objects, which cost more than the rest of a page's render;
+no database, no callbacks).
 
 Rules every builder follows:
 
@@ -16,6 +18,7 @@ Rules every builder follows:
 from __future__ import annotations
 
 import base64
+import functools
 import html
 import math
 import re
@@ -34,6 +37,7 @@ from kpi.funnel import CLASSES, OUTSIDE95, OUTSIDE998, WITHIN, classify, funnel_
 from kpi.outlook import DEFAULT_HORIZON
 from layouts.format import fmt_coverage, fmt_number, fmt_value
 from layouts.i18n import t
+from layouts.plotspec import Figure, props, trace
 
 # --- palette ---------------------------------------------------------------------------
 
@@ -68,6 +72,8 @@ pio.templates["court_kpi"] = go.layout.Template(layout={
     "hovermode": "closest",
 })
 TEMPLATE = "court_kpi"
+# The template as every figure carries it (JSON, built once).
+TEMPLATE_JSON: dict = pio.templates[TEMPLATE].to_plotly_json()
 TARGET_COLOR = "#444444"
 NATIONAL_COLOR = "#333333"
 # Funnel classes: colour and marker shape.
@@ -171,10 +177,10 @@ def _separators(lang: str) -> str:
     return ",\u202f" if lang in ("kk", "ru") else ".,"
 
 
-def _base_layout(fig: go.Figure, title: str | None, height: int | None = None,
-                 meta: dict | None = None, lang: str = "en") -> go.Figure:
+def _base_layout(fig: Figure, title: str | None, height: int | None = None,
+                 meta: dict | None = None, lang: str = "en") -> Figure:
     fig.update_layout(
-        template=pio.templates[TEMPLATE],
+        template=TEMPLATE_JSON,
         font={"family": FONT_FAMILY, "size": 12},
         margin=dict(MARGIN, t=40 if title else 10),
         title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 14}} if title
@@ -193,14 +199,14 @@ def _base_layout(fig: go.Figure, title: str | None, height: int | None = None,
     return fig
 
 
-def _generic_summary(fig: go.Figure, lang: str) -> str:
+def _generic_summary(fig: Figure, lang: str) -> str:
     """A chart's text alternative when its builder has none better: what it plots and
     over which years (read from its own traces)."""
-    names = [str(tr.name) for tr in fig.data if getattr(tr, "name", None)]
-    points = sum(len(tr.x) for tr in fig.data if getattr(tr, "x", None) is not None)
+    names = [str(tr["name"]) for tr in fig.data if tr.get("name")]
+    points = sum(len(tr["x"]) for tr in fig.data if tr.get("x") is not None)
     if not points:
         return ""
-    xs = [x for tr in fig.data if getattr(tr, "x", None) is not None for x in tr.x]
+    xs = [x for tr in fig.data if tr.get("x") is not None for x in tr["x"]]
     years = sorted({int(x) for x in xs if isinstance(x, (int, np.integer))
                     and 1900 < int(x) < 2200})
     span = f"{years[0]}–{years[-1]}" if len(years) > 1 else (str(years[0]) if years else "")
@@ -254,7 +260,7 @@ def _no_data_note(names: list[str], lang: str) -> str:
     return t("fig.no_data_list", lang, names=shown)
 
 
-def _footer(fig: go.Figure, lines: list[str], below: int = 42) -> int:
+def _footer(fig: Figure, lines: list[str], below: int = 42) -> int:
     """Notes under the plot area (status legend, units without data); the pixels added.
 
     ``below`` is the room left for the x axis (its tick labels and title).
@@ -279,12 +285,17 @@ def _status_legend(statuses, lang: str) -> str:
 
 def _scale(kpi: KpiDef) -> list[list]:
     """The value colour scale, oriented so better is darker (lower-is-better reversed)."""
-    base = NEUTRAL_SCALE if kpi.direction == "none" else GOOD_SCALE
+    return [list(stop) for stop in _scale_of(kpi.direction)]
+
+
+@functools.cache
+def _scale_of(direction: str) -> tuple[tuple[float, str], ...]:
+    base = NEUTRAL_SCALE if direction == "none" else GOOD_SCALE
     stops = np.linspace(0.0, 1.0, 9)
     colors = pcolors.sample_colorscale(base, list(SCALE_START + (1 - SCALE_START) * stops))
-    if kpi.direction == "lower":
+    if direction == "lower":
         colors = colors[::-1]
-    return [[float(s), c] for s, c in zip(stops, colors)]
+    return tuple((float(s), c) for s, c in zip(stops, colors))
 
 
 def _text_color(rgb: str) -> str:
@@ -305,14 +316,10 @@ def _value_colors(values: np.ndarray, kpi: KpiDef) -> tuple[list[str], float, fl
     ok = values[~np.isnan(values)]
     vmin, vmax = (float(ok.min()), float(ok.max())) if len(ok) else (0.0, 1.0)
     span = vmax - vmin
-    scale = _scale(kpi)
-    colors = []
-    for v in values:
-        if math.isnan(v):
-            colors.append(NO_DATA_COLOR)
-            continue
-        frac = 0.5 if span == 0 else (v - vmin) / span
-        colors.append(pcolors.sample_colorscale(scale, [frac])[0])
+    # One call for all the values: Plotly parses the scale's colours on every call.
+    fracs = [0.5 if span == 0 else (v - vmin) / span for v in ok]
+    sampled = iter(pcolors.sample_colorscale(_scale(kpi), fracs) if fracs else [])
+    colors = [NO_DATA_COLOR if math.isnan(v) else next(sampled) for v in values]
     if span == 0:  # one value (or all equal): the middle of a ±1 range
         vmin, vmax = vmin - 1.0, vmax + 1.0
     return colors, vmin, vmax
@@ -323,7 +330,7 @@ def _full_years(years) -> list[int]:
     return list(range(ys[0], ys[-1] + 1)) if ys else []
 
 
-def _year_axis(fig: go.Figure, years: list[int], lang: str) -> None:
+def _year_axis(fig: Figure, years: list[int], lang: str) -> None:
     axis = {"tickformat": "d", "showgrid": False, "title": {"text": t("fig.year", lang)}}
     if years and years[-1] - years[0] <= 12:
         axis.update(tickmode="linear", dtick=1)
@@ -332,9 +339,9 @@ def _year_axis(fig: go.Figure, years: list[int], lang: str) -> None:
     fig.update_xaxes(**axis)
 
 
-def empty_figure(message: str, title: str | None = None, height: int = 250) -> go.Figure:
+def empty_figure(message: str, title: str | None = None, height: int = 250) -> Figure:
     """A blank chart that says why it is blank (``message`` is already translated)."""
-    fig = go.Figure(_validate=False)
+    fig = Figure()
     fig.add_annotation(text=_esc(message), x=0.5, y=0.5, xref="paper", yref="paper",
                        showarrow=False, font={"size": 14, "color": "#666666"})
     fig.update_xaxes(visible=False)
@@ -346,7 +353,7 @@ def empty_figure(message: str, title: str | None = None, height: int = 250) -> g
 
 def trend_figure(series: pd.DataFrame, targets: pd.DataFrame | None, kpi: KpiDef,
                  lang: str = "en", projection: pd.DataFrame | None = None,
-                 notes: pd.DataFrame | None = None) -> go.Figure:
+                 notes: pd.DataFrame | None = None) -> Figure:
     """One line per ``label`` over the years, the target trajectory dashed.
 
     ``series``: year, value, label (an optional ``code`` column goes to customdata,
@@ -363,7 +370,7 @@ def trend_figure(series: pd.DataFrame, targets: pd.DataFrame | None, kpi: KpiDef
     if (series is None or series.empty or not series["value"].notna().any()) \
             and not has_targets:
         return empty_figure(t("fig.no_data", lang), title, 360)
-    fig = go.Figure(_validate=False)
+    fig = Figure()
     years = _full_years(series["year"]) if series is not None and len(series) else []
     if years:
         series = series.assign(label=["" if _missing_name(v) else str(v)
@@ -379,8 +386,8 @@ def trend_figure(series: pd.DataFrame, targets: pd.DataFrame | None, kpi: KpiDef
         hover = [f"<b>{_esc(label)}</b><br>{t('fig.year', lang)}: {y}<br>"
                  f"{t('fig.hover.value', lang)}: {_fmt(v, kpi, lang)}"
                  for y, v in zip(years, values)]
-        fig.add_trace(go.Scatter(
-            x=years, y=_gapped(values), name=_esc(label), mode="lines+markers",
+        fig.add_trace(trace(
+            "scatter", x=years, y=_gapped(values), name=_esc(label), mode="lines+markers",
             connectgaps=False, customdata=[code] * len(years), hovertext=hover,
             hovertemplate="%{hovertext}<extra></extra>",
             line={"color": PALETTE[i % len(PALETTE)], "width": 2},
@@ -399,8 +406,8 @@ def trend_figure(series: pd.DataFrame, targets: pd.DataFrame | None, kpi: KpiDef
         illustrative = "illustrative" in tg and bool(tg["illustrative"].fillna(False).any())
         name = t("fig.target_illustrative" if illustrative else "fig.target", lang)
         tvals = _floats(tg["target"])
-        fig.add_trace(go.Scatter(
-            x=tg["year"].tolist(), y=_gapped(tvals), name=name, mode="lines",
+        fig.add_trace(trace(
+            "scatter", x=tg["year"].tolist(), y=_gapped(tvals), name=name, mode="lines",
             line={"color": TARGET_COLOR, "width": 1.5, "dash": "dash"},
             hovertext=[f"{name}<br>{t('fig.year', lang)}: {y}<br>{_fmt(v, kpi, lang)}"
                        for y, v in zip(tg["year"], tvals)],
@@ -423,7 +430,7 @@ def trend_figure(series: pd.DataFrame, targets: pd.DataFrame | None, kpi: KpiDef
     return fig
 
 
-def _add_notes(fig: go.Figure, series: pd.DataFrame, notes: pd.DataFrame, lang: str) -> None:
+def _add_notes(fig: Figure, series: pd.DataFrame, notes: pd.DataFrame, lang: str) -> None:
     """A star where a noted unit's line passes the noted year; all the year's notes of
     that unit on hover (escaped: a note is text, never markup)."""
     at = series.dropna(subset=["value"]).drop_duplicates(["label", "year"], keep="last")
@@ -441,13 +448,13 @@ def _add_notes(fig: go.Figure, series: pd.DataFrame, notes: pd.DataFrame, lang: 
     _add_marks(fig, xs, ys, hover, t("fig.notes", lang), "notes", "star", 14, "#212529")
 
 
-def _add_marks(fig: go.Figure, xs: list, ys: list, hover: list[str], name: str, what: str,
+def _add_marks(fig: Figure, xs: list, ys: list, hover: list[str], name: str, what: str,
                symbol: str, size: int, color: str) -> None:
     """One trace of marks on points of a chart (notes, flags), each with its hover text;
     ``meta`` counts them for tests and the text summary."""
     if xs:
-        fig.add_trace(go.Scatter(
-            x=xs, y=ys, name=name, mode="markers", hovertext=hover,
+        fig.add_trace(trace(
+            "scatter", x=xs, y=ys, name=name, mode="markers", hovertext=hover,
             hovertemplate="%{hovertext}<extra></extra>", meta={what: len(xs)},
             marker={"symbol": symbol, "size": size, "color": color,
                     "line": {"color": "#ffffff", "width": 1}}))
@@ -460,7 +467,7 @@ def _wrapped(text: str, width: int = 60) -> str:
                        for line in (textwrap.wrap(part, width) or [""]))
 
 
-def _add_flags(fig: go.Figure, frame: pd.DataFrame, flags: pd.DataFrame, lang: str) -> None:
+def _add_flags(fig: Figure, frame: pd.DataFrame, flags: pd.DataFrame, lang: str) -> None:
     """A mark on each flagged figure of a case flow (``frame`` indexed by year)."""
     xs, ys, hover = [], [], []
     for (year, field), group in flags.groupby(["year", "field"], sort=True):
@@ -477,24 +484,24 @@ def _add_flags(fig: go.Figure, frame: pd.DataFrame, flags: pd.DataFrame, lang: s
     _add_marks(fig, xs, ys, hover, t("flags.chart", lang), "flags", "x", 13, "#a33f00")
 
 
-def _add_projection(fig: go.Figure, path: pd.DataFrame, kpi: KpiDef, lang: str) -> None:
+def _add_projection(fig: Figure, path: pd.DataFrame, kpi: KpiDef, lang: str) -> None:
     """The shaded 80 % band (upper edge, then the lower one filled up to it) and the
     dotted trend line, as in the outlook (shared/spec/outlook.md)."""
     horizon = int(path["year"].max())
     years = [int(y) for y in path["year"]]
     band = t("outlook.method.band", lang, horizon=horizon)
-    fig.add_trace(go.Scatter(x=years, y=_gapped(_floats(path["upper"])), mode="lines",
+    fig.add_trace(trace("scatter", x=years, y=_gapped(_floats(path["upper"])), mode="lines",
                              line={"width": 0}, hoverinfo="skip", showlegend=False,
                              legendgroup="band"))
-    fig.add_trace(go.Scatter(
-        x=years, y=_gapped(_floats(path["lower"])), mode="lines", line={"width": 0},
+    fig.add_trace(trace(
+        "scatter", x=years, y=_gapped(_floats(path["lower"])), mode="lines", line={"width": 0},
         fill="tonexty", fillcolor="rgba(0, 114, 178, 0.15)", name=band, legendgroup="band",
         hovertext=[f"{band}<br>{y}: {_fmt(lo, kpi, lang)} – {_fmt(hi, kpi, lang)}"
                    for y, lo, hi in zip(years, path["lower"], path["upper"])],
         hovertemplate="%{hovertext}<extra></extra>"))
     fitted = t("outlook.method.fitted", lang)
-    fig.add_trace(go.Scatter(
-        x=years, y=_gapped(_floats(path["fitted"])), mode="lines", name=fitted,
+    fig.add_trace(trace(
+        "scatter", x=years, y=_gapped(_floats(path["fitted"])), mode="lines", name=fitted,
         line={"color": PALETTE[0], "width": 1.5, "dash": "dot"},
         hovertext=[f"{fitted}<br>{y}: {_fmt(v, kpi, lang)}"
                    for y, v in zip(years, path["fitted"])],
@@ -611,7 +618,7 @@ def svg_data_uri(svg: str) -> str:
 # --- 3. ranking ------------------------------------------------------------------------
 
 def ranking_figure(df: pd.DataFrame, national_value: float | None, kpi: KpiDef,
-                   lang: str = "en") -> go.Figure:
+                   lang: str = "en") -> Figure:
     """Horizontal bars best → worst, coloured by status with its symbol, national line.
 
     ``df``: code, name, value, status, coverage (status and coverage optional). Rows
@@ -649,14 +656,14 @@ def ranking_figure(df: pd.DataFrame, national_value: float | None, kpi: KpiDef,
             line += f"<br>{t('fig.hover.coverage', lang)}: {fmt_coverage(float(cov), lang)}"
         hover.append(line)
     codes = have["code"].astype(str).tolist()
-    fig = go.Figure(go.Bar(
-        x=[float(v) for v in values], y=codes, orientation="h",
+    fig = Figure([trace(
+        "bar", x=[float(v) for v in values], y=codes, orientation="h",
         marker={"color": [STATUS_COLORS[s] for s in statuses]},
         text=texts, textposition="outside", cliponaxis=False,
         textfont={"size": 11, "color": "#333333"},
         customdata=codes, hovertext=hover, hovertemplate="%{hovertext}<extra></extra>",
         name=_esc(kpi_name(kpi, lang)), showlegend=False,
-    ))
+    )])
     fig.update_yaxes(tickmode="array", tickvals=codes,
                      ticktext=[_esc(n) for n in have["name"]],
                      categoryorder="array", categoryarray=codes, autorange="reversed",
@@ -666,10 +673,13 @@ def ranking_figure(df: pd.DataFrame, national_value: float | None, kpi: KpiDef,
         lo, hi = min(lo, float(national_value)), max(hi, float(national_value))
         label = t("fig.national_value", lang, value=_fmt(national_value, kpi, lang))
         # Behind the bars, so it never hides one; it shows in the gaps between them.
-        fig.add_vline(x=float(national_value), line={"color": NATIONAL_COLOR, "dash": "dash",
-                                                     "width": 1.5}, layer="below",
-                      annotation_text=label, annotation_position="top",
-                      annotation_font={"size": 11, "color": NATIONAL_COLOR})
+        x = float(national_value)
+        fig.add_shape(type="line", x0=x, x1=x, xref="x", y0=0, y1=1, yref="y domain",
+                      line={"color": NATIONAL_COLOR, "dash": "dash", "width": 1.5},
+                      layer="below")
+        fig.add_annotation(text=label, x=x, xref="x", y=1, yref="y domain",
+                           xanchor="center", yanchor="bottom", showarrow=False,
+                           font={"size": 11, "color": NATIONAL_COLOR})
     pad = 0.18 * (hi - lo or 1.0)  # room for the text labels outside the bars
     fig.update_xaxes(title={"text": unit_label(kpi, lang)}, automargin=True,
                      range=[lo - (pad if lo < 0 else 0), hi + pad], zeroline=True)
@@ -701,7 +711,7 @@ SHARE_COLOR = "#333333"
 
 
 def pareto_figure(courts: pd.DataFrame, title: str, kpi: KpiDef, lang: str = "en"
-                  ) -> go.Figure:
+                  ) -> Figure:
     """The courts that widen a scope's gap, largest part first (bars, in the KPI's own
     unit), and the cumulative share of the gap they make (a line, 0-100 %).
 
@@ -727,17 +737,18 @@ def pareto_figure(courts: pd.DataFrame, title: str, kpi: KpiDef, lang: str = "en
         cumulative.append(100.0)
     ids_ = [str(c) for c in shown["court_code"]] + (["others"] if len(rest) else [])
     number = lambda v: fmt_number(v, 0 if abs(v) >= 10 else 1, lang)  # noqa: E731
-    fig = go.Figure()
-    fig.add_bar(x=ids_, y=parts, name=t("gap.fig.bars", lang), marker_color=WIDEN_COLOR,
+    fig = Figure()
+    fig.add_trace(trace(
+        "bar", x=ids_, y=parts, name=t("gap.fig.bars", lang), marker_color=WIDEN_COLOR,
                 text=[number(v) for v in parts], textposition="outside", cliponaxis=False,
                 customdata=ids_, hovertext=[f"<b>{n}</b><br>{t('gap.fig.bars', lang)}: "
                                             f"{number(v)}" for n, v in
                                             zip(full + labels[len(full):], parts)],
-                hovertemplate="%{hovertext}<extra></extra>")
-    fig.add_scatter(x=ids_, y=cumulative, name=t("gap.fig.cumulative", lang), yaxis="y2",
-                    mode="lines+markers", line={"color": SHARE_COLOR, "width": 2},
-                    marker={"symbol": "diamond", "size": 7},
-                    hovertemplate="%{y:.1f} %<extra></extra>")
+        hovertemplate="%{hovertext}<extra></extra>"))
+    fig.add_trace(trace(
+        "scatter", x=ids_, y=cumulative, name=t("gap.fig.cumulative", lang), yaxis="y2",
+        mode="lines+markers", line={"color": SHARE_COLOR, "width": 2},
+        marker={"symbol": "diamond", "size": 7}, hovertemplate="%{y:.1f} %<extra></extra>"))
     fig.update_xaxes(tickmode="array", tickvals=ids_, ticktext=labels, tickangle=-45,
                      automargin=True, fixedrange=True)
     fig.update_layout(yaxis={"title": {"text": t("gap.fig.bars", lang)}, "rangemode": "tozero",
@@ -759,7 +770,7 @@ def pareto_figure(courts: pd.DataFrame, title: str, kpi: KpiDef, lang: str = "en
 # --- 4. funnel -------------------------------------------------------------------------
 
 def funnel_figure(df: pd.DataFrame, national_value: float, kpi: KpiDef,
-                  lang: str = "en") -> go.Figure:
+                  lang: str = "en") -> Figure:
     """Funnel plot of a % KPI: value against volume (log), 95 % and 99.8 % limits.
 
     ``df``: code, name, value (0-100), denominator (the volume). Rows without a value or
@@ -796,7 +807,7 @@ def funnel_figure(df: pd.DataFrame, national_value: float, kpi: KpiDef,
     values = frame["value"].to_numpy(dtype="float64")
     classes = classify(values, volumes, p0) if has_limits \
         else np.full(len(values), NO_LIMITS, dtype=object)
-    fig = go.Figure(_validate=False)
+    fig = Figure()
     n_min, n_max = float(volumes.min()), float(volumes.max())
     if has_limits:
         curve = funnel_curve(p0, n_max * 1.5)
@@ -805,16 +816,18 @@ def funnel_figure(df: pd.DataFrame, national_value: float, kpi: KpiDef,
                                           ("lo998", "hi998", "fig.funnel.limits998", "dot")):
             name = t(key, lang)
             for col, show in ((hi_col, True), (lo_col, False)):
-                fig.add_trace(go.Scatter(
-                    x=n, y=_gapped(curve[col].to_numpy()), mode="lines", name=name,
+                fig.add_trace(trace(
+                    "scatter", x=n, y=_gapped(curve[col].to_numpy()), mode="lines", name=name,
                     legendgroup=hi_col, showlegend=show, hoverinfo="skip",
                     line={"color": "#666666", "width": 1.2, "dash": dash},
                 ))
     if not math.isnan(p0):
-        fig.add_hline(y=p0, line={"color": NATIONAL_COLOR, "width": 1.5},
-                      annotation_text=t("fig.national_value", lang, value=_fmt(p0, kpi, lang)),
-                      annotation_position="top left",
-                      annotation_font={"size": 11, "color": NATIONAL_COLOR})
+        fig.add_shape(type="line", x0=0, x1=1, xref="x domain", y0=p0, y1=p0, yref="y",
+                      line={"color": NATIONAL_COLOR, "width": 1.5})
+        fig.add_annotation(text=t("fig.national_value", lang, value=_fmt(p0, kpi, lang)),
+                           x=0, xref="x domain", y=p0, yref="y", xanchor="left",
+                           yanchor="bottom", showarrow=False,
+                           font={"size": 11, "color": NATIONAL_COLOR})
     for cls in (*CLASSES, NO_LIMITS):
         mask = classes == cls
         if not mask.any():
@@ -828,8 +841,8 @@ def funnel_figure(df: pd.DataFrame, national_value: float, kpi: KpiDef,
                  + (f"<br>{label}" if cls != NO_LIMITS else "")
                  for c, nm, v, d in zip(part["code"], part["name"], part["value"],
                                         part["denominator"])]
-        fig.add_trace(go.Scatter(
-            x=part["denominator"].tolist(), y=part["value"].tolist(), mode="markers",
+        fig.add_trace(trace(
+            "scatter", x=part["denominator"].tolist(), y=part["value"].tolist(), mode="markers",
             name=label, customdata=part["code"].astype(str).tolist(), hovertext=hover,
             hovertemplate="%{hovertext}<extra></extra>",
             marker={"color": color, "symbol": symbol, "size": 8,
@@ -870,7 +883,7 @@ def _fmt_count(value: float, lang: str) -> str:
 # --- 5. tile map -----------------------------------------------------------------------
 
 def tile_map_figure(df: pd.DataFrame, kpi: KpiDef, lang: str = "en",
-                    color_by: str = "value") -> go.Figure:
+                    color_by: str = "value") -> Figure:
     """Kazakhstan's 20 regions as square tiles placed roughly where they lie.
 
     ``df``: region_code, name, value, status. ``color_by="value"`` colours on a
@@ -916,11 +929,11 @@ def tile_map_figure(df: pd.DataFrame, kpi: KpiDef, lang: str = "en",
                "y0": -row - TILE_HALF, "y1": -row + TILE_HALF, "fillcolor": color,
                "line": {"color": "#FFFFFF", "width": 1}, "layer": "below", "name": c}
               for c, color in zip(codes, colors) for col, row in [TILE_GRID[c]]]
-    fig = go.Figure({"layout": {"shapes": shapes}}, _validate=False)
+    fig = Figure(layout={"shapes": shapes})
     # One scatter trace on the tile centres: the labels, the hover and the click target.
     # Its square markers are transparent (the shapes show the colour) and about tile-sized.
-    fig.add_trace(go.Scatter(
-        x=[TILE_GRID[c][0] for c in codes], y=[-TILE_GRID[c][1] for c in codes],
+    fig.add_trace(trace(
+        "scatter", x=[TILE_GRID[c][0] for c in codes], y=[-TILE_GRID[c][1] for c in codes],
         mode="markers+text", text=texts, textposition="middle center",
         textfont={"size": 10, "color": [_text_color(c) for c in colors]},
         marker={"symbol": "square", "size": TILE_MARKER_PX, "color": "rgba(0,0,0,0)"},
@@ -928,7 +941,7 @@ def tile_map_figure(df: pd.DataFrame, kpi: KpiDef, lang: str = "en",
         showlegend=False, name="",
     ))
     if color_by == "value" and not np.isnan(values).all():
-        fig.add_trace(go.Scatter(  # carries the colour bar only
+        fig.add_trace(trace("scatter",   # carries the colour bar only
             x=[None], y=[None], mode="markers", showlegend=False, hoverinfo="skip",
             marker={"colorscale": _scale(kpi), "cmin": vmin, "cmax": vmax, "color": [vmin],
                     "showscale": True, "colorbar": {"title": {"text": unit_label(kpi, lang)},
@@ -949,7 +962,7 @@ def tile_map_figure(df: pd.DataFrame, kpi: KpiDef, lang: str = "en",
 # --- 6. choropleth ---------------------------------------------------------------------
 
 def choropleth_figure(geojson: dict, df: pd.DataFrame, kpi: KpiDef,
-                      lang: str = "en") -> go.Figure:
+                      lang: str = "en") -> Figure:
     """Regions filled by value on Plotly's own ``geo`` subplot (no map tiles, no network).
 
     ``geojson``: features with ``properties.iso_code`` (exterior rings clockwise, as
@@ -960,10 +973,11 @@ def choropleth_figure(geojson: dict, df: pd.DataFrame, kpi: KpiDef,
     features = geojson.get("features", []) if geojson else []
     geo_names: dict[str, str] = {}
     for f in features:
-        props = f.get("properties", {})
-        code = props.get("iso_code")
+        properties = f.get("properties", {})
+        code = properties.get("iso_code")
         if code:
-            geo_names[code] = props.get(f"name_{lang}") or props.get("name_en") or code
+            geo_names[code] = (properties.get(f"name_{lang}") or properties.get("name_en")
+                               or code)
     frame = df.copy() if df is not None else pd.DataFrame(
         columns=["region_code", "name", "value", "status"])
     frame["region_code"] = frame["region_code"].astype(str) if len(frame) else []
@@ -980,7 +994,7 @@ def choropleth_figure(geojson: dict, df: pd.DataFrame, kpi: KpiDef,
     lacking_codes = [c for c in geo_names if c not in set(have["region_code"])]
     names = dict(zip(frame["region_code"], frame["name"]))
     lacking_names = [names.get(c, geo_names[c]) for c in lacking_codes]
-    fig = go.Figure(_validate=False)
+    fig = Figure()
     if len(have):
         vals = have["value"].to_numpy(dtype="float64")
         _, zmin, zmax = _value_colors(vals, kpi)
@@ -988,8 +1002,8 @@ def choropleth_figure(geojson: dict, df: pd.DataFrame, kpi: KpiDef,
                  f"<br>{t('fig.hover.status', lang)}: {_status_text(_status(s), lang)}"
                  for n, v, s in zip(have["name"], vals, have["status"])]
         codes = have["region_code"].tolist()
-        fig.add_trace(go.Choropleth(
-            geojson=_subset(geojson, codes), featureidkey="properties.iso_code",
+        fig.add_trace(trace(
+            "choropleth", geojson=_subset(geojson, codes), featureidkey="properties.iso_code",
             locations=codes,
             z=[float(v) for v in vals], colorscale=_scale(kpi), zmin=zmin, zmax=zmax,
             customdata=codes, hovertext=hover, hovertemplate="%{hovertext}<extra></extra>",
@@ -998,9 +1012,9 @@ def choropleth_figure(geojson: dict, df: pd.DataFrame, kpi: KpiDef,
             name=_esc(kpi_name(kpi, lang)),
         ))
     if lacking_codes:
-        fig.add_trace(go.Choropleth(
-            geojson=_subset(geojson, lacking_codes), featureidkey="properties.iso_code",
-            locations=lacking_codes,
+        fig.add_trace(trace(
+            "choropleth", geojson=_subset(geojson, lacking_codes),
+            featureidkey="properties.iso_code", locations=lacking_codes,
             z=[0.0] * len(lacking_codes), showscale=False,
             colorscale=[[0, NO_DATA_COLOR], [1, NO_DATA_COLOR]],
             customdata=lacking_codes,
@@ -1025,7 +1039,7 @@ def choropleth_figure(geojson: dict, df: pd.DataFrame, kpi: KpiDef,
         geo.update(fitbounds=False, lonaxis_range=[lon0 - pad_lon, lon1 + pad_lon],
                    lataxis_range=[lat0 - pad_lat, lat1 + pad_lat],
                    center={"lon": (lon0 + lon1) / 2, "lat": (lat0 + lat1) / 2})
-    fig.update_geos(**geo)
+    fig.update_layout(geo=props(**geo))
     _base_layout(fig, title, TILE_MAP_HEIGHT, {"chart": "choropleth", "kpi": kpi.code}, lang)
     added = _footer(fig, [_no_data_note(sorted(lacking_names), lang)], below=6)
     fig.update_layout(dragmode=False, height=TILE_MAP_HEIGHT + added)
@@ -1063,7 +1077,7 @@ def _bounds(features: list[dict]) -> tuple[float, float, float, float] | None:
 # --- 7. case flow ----------------------------------------------------------------------
 
 def case_flow_figure(df: pd.DataFrame, lang: str = "en",
-                     flags: pd.DataFrame | None = None) -> go.Figure:
+                     flags: pd.DataFrame | None = None) -> Figure:
     """Incoming and resolved cases per year (grouped bars) and pending at year end (line).
 
     ``flags``: year, field, rule, message (data.derive.flags with its sentences): a ✖ on each
@@ -1078,7 +1092,7 @@ def case_flow_figure(df: pd.DataFrame, lang: str = "en",
     frame = df.copy()
     frame["year"] = frame["year"].astype("int64")
     frame = frame.drop_duplicates("year", keep="last").set_index("year").reindex(years)
-    fig = go.Figure(_validate=False)
+    fig = Figure()
     styles = {"incoming": ("fig.case_flow.incoming", "#2B83C6"),
               "resolved": ("fig.case_flow.resolved", "#0072B2"),
               "pending_end": ("fig.case_flow.pending_end", "#AD7800")}
@@ -1092,11 +1106,11 @@ def case_flow_figure(df: pd.DataFrame, lang: str = "en",
         common = {"x": years, "y": _gapped(vals), "name": name, "customdata": years,
                   "hovertext": hover, "hovertemplate": "%{hovertext}<extra></extra>"}
         if col == "pending_end":
-            fig.add_trace(go.Scatter(mode="lines+markers", connectgaps=False,
+            fig.add_trace(trace("scatter", mode="lines+markers", connectgaps=False,
                                      line={"color": color, "width": 2},
                                      marker={"symbol": "diamond", "size": 8}, **common))
         else:
-            fig.add_trace(go.Bar(marker={"color": color}, **common))
+            fig.add_trace(trace("bar", marker={"color": color}, **common))
     if flags is not None and len(flags):
         _add_flags(fig, frame, flags, lang)
     _year_axis(fig, years, lang)
@@ -1181,7 +1195,7 @@ OUTLOOK_SYMBOLS = {"on_track": "✔", "uncertain": "?", "off_track": "✖", "no_
 
 
 def outlook_grid_figure(rows: pd.DataFrame, kpis: list[str], units: list[str],
-                        names: dict, lang: str = "en") -> go.Figure:
+                        names: dict, lang: str = "en") -> Figure:
     """KPIs (rows, most off track first) × units (columns): each cell the outlook's icon
     on its colour, the word and the projection on hover; a legend of icons and words
     under the grid, so colour is never the only cue.
@@ -1230,13 +1244,12 @@ def outlook_grid_figure(rows: pd.DataFrame, kpis: list[str], units: list[str],
     scale = []
     for i, outcome in enumerate(OUTLOOK_ORDER):
         scale += [[i / n, OUTLOOK_COLORS[outcome]], [(i + 1) / n, OUTLOOK_COLORS[outcome]]]
-    fig = go.Figure(go.Heatmap(
-        z=z, x=[names.get(u, u) for u in shown_units],
+    fig = Figure([trace(
+        "heatmap", z=z, x=[names.get(u, u) for u in shown_units],
         y=[kpi_name(KPIS[k], lang) for k in kpis], text=text, texttemplate="%{text}",
         textfont={"size": 13, "color": "#111111"}, hovertext=hover,
         hovertemplate="%{hovertext}<extra></extra>", colorscale=scale, zmin=-0.5,
-        zmax=n - 0.5, showscale=False, xgap=2, ygap=2, customdata=[shown_units] * len(kpis)),
-        _validate=False)
+        zmax=n - 0.5, showscale=False, xgap=2, ygap=2, customdata=[shown_units] * len(kpis))])
     fig.update_yaxes(autorange="reversed", automargin=True)
     fig.update_xaxes(side="top", tickangle=-45, automargin=True)
     _base_layout(fig, title, 160 + 28 * len(kpis), meta, lang)
@@ -1252,7 +1265,7 @@ BACKLOG_BUCKETS = ("age_le_3m", "age_3_6m", "age_6_12m", "age_1_2y", "age_gt_2y"
 BACKLOG_COLORS = ("#C6DBEF", "#9ECAE1", "#6BAED6", "#3182BD", "#08519C")
 
 
-def backlog_age_figure(rows: pd.DataFrame, lang: str = "en") -> go.Figure:
+def backlog_age_figure(rows: pd.DataFrame, lang: str = "en") -> Figure:
     """Pending cases on 31 December of each year, stacked by age, with those past their
     statutory term as a line (CourTools measure 4). ``rows``: one unit and category of
     data.derive.backlog's columns. No rows: no case-level data, said so (never a zero)."""
@@ -1261,18 +1274,18 @@ def backlog_age_figure(rows: pd.DataFrame, lang: str = "en") -> go.Figure:
         return empty_figure(t("backlog.none", lang), title, 320)
     rows = rows.sort_values("year")
     years = [int(y) for y in rows["year"]]
-    fig = go.Figure(_validate=False)
+    fig = Figure()
     for column, color in zip(BACKLOG_BUCKETS, BACKLOG_COLORS):
         name = t(f"backlog.{column}", lang)
         values = [int(v) for v in rows[column]]
-        fig.add_trace(go.Bar(
-            x=years, y=values, name=name, marker={"color": color},
+        fig.add_trace(trace(
+            "bar", x=years, y=values, name=name, marker={"color": color},
             hovertext=[f"{y}: {name}: {fmt_number(v, 0, lang)}" for y, v in zip(years, values)],
             hovertemplate="%{hovertext}<extra></extra>"))
     over = [int(v) for v in rows["over_term"]]
     name = t("backlog.over_term", lang)
-    fig.add_trace(go.Scatter(
-        x=years, y=over, name=name, mode="lines+markers",
+    fig.add_trace(trace(
+        "scatter", x=years, y=over, name=name, mode="lines+markers",
         line={"color": STATUS_COLORS["red"], "width": 2}, marker={"symbol": "x", "size": 8},
         hovertext=[f"{y}: {name}: {fmt_number(v, 0, lang)}" for y, v in zip(years, over)],
         hovertemplate="%{hovertext}<extra></extra>"))
@@ -1287,7 +1300,7 @@ def backlog_age_figure(rows: pd.DataFrame, lang: str = "en") -> go.Figure:
 
 
 def seasonal_figure(series: pd.DataFrame, year: int, kpi: KpiDef, lang: str = "en"
-                    ) -> go.Figure:
+                    ) -> Figure:
     """The KPI month by month in ``year`` against the same months of the (up to 3) years
     before: their range shaded, each drawn thin, ``year`` bold (issue 26). ``series``:
     year, month, value (data.derive.periods.monthly_values)."""
@@ -1298,27 +1311,27 @@ def seasonal_figure(series: pd.DataFrame, year: int, kpi: KpiDef, lang: str = "e
         return empty_figure(t("fig.no_data", lang), title, 340)
     table = series.pivot_table(index="month", columns="year", values="value").reindex(months)
     before = [y for y in sorted(table.columns) if y < year][-3:]
-    fig = go.Figure(_validate=False)
+    fig = Figure()
     if before:
         low = table[before].min(axis=1, skipna=True).to_numpy(dtype="float64")
         high = table[before].max(axis=1, skipna=True).to_numpy(dtype="float64")
         band = t("fig.seasonal.band", lang, first=before[0], last=before[-1])
-        fig.add_trace(go.Scatter(x=names, y=_gapped(high), mode="lines", line={"width": 0},
+        fig.add_trace(trace("scatter", x=names, y=_gapped(high), mode="lines", line={"width": 0},
                                  showlegend=False, hoverinfo="skip"))
-        fig.add_trace(go.Scatter(x=names, y=_gapped(low), mode="lines", line={"width": 0},
+        fig.add_trace(trace("scatter", x=names, y=_gapped(low), mode="lines", line={"width": 0},
                                  fill="tonexty", fillcolor="rgba(120,120,120,0.18)",
                                  name=band, hoverinfo="skip"))
         for i, y in enumerate(before):
             vals = table[y].to_numpy(dtype="float64")
-            fig.add_trace(go.Scatter(
-                x=names, y=_gapped(vals), name=str(y), mode="lines",
+            fig.add_trace(trace(
+                "scatter", x=names, y=_gapped(vals), name=str(y), mode="lines",
                 line={"color": "#8a8a8a", "width": 1, "dash": ("dot", "dash", "dashdot")[i % 3]},
                 hovertext=[f"{n} {y}: {_fmt(v, kpi, lang)}" for n, v in zip(names, vals)],
                 hovertemplate="%{hovertext}<extra></extra>"))
     if year in table.columns:
         vals = table[year].to_numpy(dtype="float64")
-        fig.add_trace(go.Scatter(
-            x=names, y=_gapped(vals), name=str(year), mode="lines+markers",
+        fig.add_trace(trace(
+            "scatter", x=names, y=_gapped(vals), name=str(year), mode="lines+markers",
             line={"color": PALETTE[0], "width": 3}, marker={"size": 7},
             hovertext=[f"<b>{n} {year}</b>: {_fmt(v, kpi, lang)}" for n, v in zip(names, vals)],
             hovertemplate="%{hovertext}<extra></extra>"))

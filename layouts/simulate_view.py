@@ -12,8 +12,6 @@ import math
 from dataclasses import dataclass
 
 import pandas as pd
-import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from data.store.schema import CATEGORIES
 from kpi.outlook import HORIZONS
@@ -22,6 +20,7 @@ from layouts.components import table_data
 from layouts.figures import FONT_FAMILY, PALETTE, TARGET_COLOR, _base_layout, _esc
 from layouts.format import fmt_number, fmt_value, is_missing, plural_form
 from layouts.i18n import t
+from layouts.plotspec import Figure, trace
 
 # --- component IDs (plain strings: only this page uses them) ---------------------------
 
@@ -50,6 +49,9 @@ CLEARANCE_DECIMALS = 1  # the clearance rate as the field shows it
 REPORTED_COLOR = PALETTE[0]
 PROJECTED_COLOR = PALETTE[3]
 PROJECTION_SHADE = "rgba(213, 94, 0, 0.06)"
+# The chart's two panels: the row's (x axis, y axis), and the gap between them.
+AXES = {1: ("x", "y"), 2: ("x2", "y2")}
+PANEL_SPACING = 0.14
 
 
 # --- the levers as sent ----------------------------------------------------------------
@@ -312,7 +314,7 @@ def _hover(label: str, year: int, value: float | None, kind: str, unit: str,
 
 
 def simulation_figure(rows: pd.DataFrame, targets: pd.DataFrame | None,
-                      lang: str = "en") -> go.Figure:
+                      lang: str = "en") -> Figure:
     """Pending cases (top) and disposition time (bottom) year by year: the reported
     years solid, the projection from year L to the horizon dashed in another colour on
     a shaded band, and the national disposition-time target trajectory dotted.
@@ -329,8 +331,20 @@ def simulation_figure(rows: pd.DataFrame, targets: pd.DataFrame | None,
     ahead = pd.concat([upto.tail(1), projected])
     panels = (("pending_end", "simulate.fig.pending", "cases"),
               ("disposition_time", "simulate.fig.days", "days"))
-    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.14,
-                        subplot_titles=[_esc(t(key, lang)) for _, key, _ in panels])
+    # Two panels, one above the other, on one x axis (as Plotly's make_subplots lays
+    # out rows=2 with shared x axes): each panel's title above its top left corner.
+    height = (1 - PANEL_SPACING) / 2
+    fig = Figure(layout={
+        "xaxis": {"anchor": "y", "domain": [0.0, 1.0], "matches": "x2",
+                  "showticklabels": False},
+        "xaxis2": {"anchor": "y2", "domain": [0.0, 1.0]},
+        "yaxis": {"anchor": "x", "domain": [1 - height, 1.0]},
+        "yaxis2": {"anchor": "x2", "domain": [0.0, height]},
+        "annotations": [{"text": _esc(t(key, lang)), "x": 0, "xanchor": "left", "xref": "paper",
+                         "y": top, "yanchor": "bottom", "yref": "paper", "yshift": 8,
+                         "showarrow": False, "font": {"size": 13, "family": FONT_FAMILY}}
+                        for (_, key, _), top in zip(panels, (1.0, height))],
+    })
     reported_name = t("simulate.fig.reported", lang)
     projected_name = t("simulate.fig.projected", lang)
     for row, (column, key, unit) in enumerate(panels, start=1):
@@ -340,15 +354,16 @@ def simulation_figure(rows: pd.DataFrame, targets: pd.DataFrame | None,
                 (ahead, projected_name, "projected", PROJECTED_COLOR, "dash", "circle-open")):
             xs = [int(y) for y in frame["year"]]
             ys = _values(frame[column])
-            fig.add_trace(go.Scatter(
-                x=xs, y=ys, name=_esc(name), mode="lines+markers", connectgaps=False,
+            fig.add_trace(trace(
+                "scatter", x=xs, y=ys, xaxis=AXES[row][0], yaxis=AXES[row][1],
+                name=_esc(name), mode="lines+markers", connectgaps=False,
                 legendgroup=kind, showlegend=row == 1,
                 line={"color": color, "width": 2.5 if kind == "reported" else 2,
                       "dash": dash},
                 marker={"size": 7, "symbol": symbol, "color": color},
                 hovertext=[_hover(label, y, value, "reported" if y <= last_year else kind,
                                   unit, lang) for y, value in zip(xs, ys)],
-                hovertemplate="%{hovertext}<extra></extra>"), row=row, col=1)
+                hovertemplate="%{hovertext}<extra></extra>"))
     if targets is not None and len(targets):
         tg = targets[targets["year"].between(years[0], horizon)].dropna(subset=["target"])
         tg = tg.sort_values("year").drop_duplicates("year", keep="last")
@@ -358,28 +373,29 @@ def simulation_figure(rows: pd.DataFrame, targets: pd.DataFrame | None,
                      else "simulate.fig.target", lang)
             tys = [int(y) for y in tg["year"]]
             tvs = _values(tg["target"])
-            fig.add_trace(go.Scatter(
-                x=tys, y=tvs, name=_esc(name), mode="lines+markers",
+            fig.add_trace(trace(
+                "scatter", x=tys, y=tvs, xaxis="x2", yaxis="y2", name=_esc(name),
+                mode="lines+markers",
                 line={"color": TARGET_COLOR, "width": 1.5, "dash": "dot"},
                 marker={"symbol": "line-ew-open", "size": 10,
                         "line": {"color": TARGET_COLOR, "width": 2}},
                 hovertext=[f"{_esc(name)}<br>{y}: {_esc(fmt_value(v, 'days', lang))}"
                            for y, v in zip(tys, tvs)],
-                hovertemplate="%{hovertext}<extra></extra>"), row=2, col=1)
+                hovertemplate="%{hovertext}<extra></extra>"))
     if horizon > last_year:
-        fig.add_vrect(x0=last_year, x1=horizon + 0.4, fillcolor=PROJECTION_SHADE,
-                      line_width=0, layer="below", row="all", col=1)
+        for x_axis, y_axis in AXES.values():
+            fig.add_shape(type="rect", x0=last_year, x1=horizon + 0.4, xref=x_axis, y0=0,
+                          y1=1, yref=f"{y_axis} domain", fillcolor=PROJECTION_SHADE,
+                          line_width=0, layer="below")
     # Every year labelled on a short span; on a longer one Plotly spaces the labels
     # for the width (every other year on a phone), never at a fraction of a year.
     axis = {"tickformat": "d", "showgrid": False, "range": [years[0] - 0.4, horizon + 0.4]}
     if horizon - years[0] <= 6:
         axis.update(tickmode="linear", tick0=years[0], dtick=1)
     fig.update_xaxes(**axis)
-    fig.update_xaxes(title={"text": t("fig.year", lang)}, row=2, col=1)
+    fig.update_layout(xaxis2_title={"text": t("fig.year", lang)})
     # The panel titles say what each axis counts.
     fig.update_yaxes(rangemode="tozero", automargin=True, tickformat=",~f")
-    fig.update_annotations(font={"size": 13, "family": FONT_FAMILY}, xanchor="left", x=0,
-                           yshift=8)
     _base_layout(fig, None, 560, {"chart": "simulate", "last_year": last_year,
                                   "horizon": horizon}, lang)
     fig.update_layout(hovermode="closest", margin_t=64,

@@ -9,7 +9,6 @@ import math
 
 import dash_bootstrap_components as dbc
 import pandas as pd
-import plotly.graph_objects as go
 from dash import html
 from dash.development.base_component import Component
 
@@ -18,6 +17,7 @@ from layouts import figures, ids
 from layouts.components import table_data
 from layouts.format import fmt_number, is_missing
 from layouts.i18n import t
+from layouts.plotspec import Figure, trace
 
 TOTAL_COLUMNS = ("workload_minutes", "judges_needed", "judges_in_post", "judge_posts",
                  "need_ratio", "shortfall", "coverage")
@@ -97,7 +97,7 @@ def ranking_frame(cells: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
 
 def proposal_view(courts: pd.DataFrame, proposal: pd.DataFrame, names: dict[str, str],
                   year: int, within: str, lang: str
-                  ) -> tuple[go.Figure, dict, Component]:
+                  ) -> tuple[Figure, dict, Component]:
     """The reallocation: its chart (change of posts by court), its table payload (posts
     now and proposed, need ratio now and after) and its moves in words."""
     title = t(f"workload.proposal.title_{within}", lang, year=year)
@@ -111,13 +111,13 @@ def proposal_view(courts: pd.DataFrame, proposal: pd.DataFrame, names: dict[str,
     p["name"] = p["court_code"].map(lambda c: names.get(c, c))
     p["region"] = p["region_code"].map(lambda c: names.get(c, c))
     changed = p[p["change"] != 0].sort_values(["change", "court_code"])
-    fig = go.Figure(go.Bar(
-        x=changed["change"].tolist(), y=changed["name"].tolist(), orientation="h",
+    fig = Figure([trace(
+        "bar", x=changed["change"].tolist(), y=changed["name"].tolist(), orientation="h",
         marker_color=["#b2182b" if c < 0 else "#2166ac" for c in changed["change"]],
-        hovertemplate="%{y}: %{x:+d}<extra></extra>"))
-    fig.update_layout(title=title, height=max(250, 28 * len(changed) + 120),
+        hovertemplate="%{y}: %{x:+d}<extra></extra>")])
+    fig.update_layout(title={"text": title}, height=max(250, 28 * len(changed) + 120),
                       margin={"l": 10, "r": 10, "t": 50, "b": 40},
-                      xaxis_title=t("workload.proposal.axis", lang),
+                      xaxis_title={"text": t("workload.proposal.axis", lang)},
                       yaxis={"automargin": True, "autorange": "reversed"},
                       separators=",\u202f" if lang in ("ru", "kk") else ".,")
     payload = table_data(p, {

@@ -15,8 +15,13 @@ import plotly.io as pio
 import pytest
 
 from kpi.catalogue import KPIS
-from layouts import figures as F
+from layouts import figures
 from layouts.i18n import LOCALES
+from layouts.plotspec import Figure, trace
+from tests.plotly_checked import builders
+
+# The builders, each figure read back through Plotly (validated).
+F = builders(figures)
 
 NAN = np.nan
 GEOJSON = Path("/work/shared/geo/kz_regions.geojson")
@@ -589,7 +594,7 @@ def test_every_chart_says_what_it_shows_in_a_sentence_from_its_data():
     # Any other chart from its own traces.
     backlog = F.backlog_age_figure(pd.DataFrame(columns=["band", "cases"]))
     assert "summary" not in (backlog.layout.meta or {})  # an empty chart says so in its title
-    generic = go.Figure(go.Scatter(x=[2021, 2022, 2023], y=[1, 2, 3], name="Clearance"))
+    generic = Figure([trace("scatter", x=[2021, 2022, 2023], y=[1, 2, 3], name="Clearance")])
     assert F._generic_summary(generic, "en") == "Clearance: 3 values, 2021–2023"
 
 

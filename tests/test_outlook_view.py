@@ -7,8 +7,11 @@ import pandas as pd
 
 from kpi.catalogue import KPIS
 from kpi.outlook import COLUMNS
-from layouts import figures
+from layouts import figures as builders_module
 from layouts.outlook_view import ordered, per_year, sentence, summary, table_rows, tile_line
+from tests.plotly_checked import builders
+
+figures = builders(builders_module)  # each figure read back through Plotly (validated)
 
 CLEARANCE = KPIS["clearance_rate"]
 ROW = {"level": "national", "code": "KZ", "category": "all", "kpi": "clearance_rate",

@@ -15,6 +15,7 @@ from data.accounts.access import Viewer
 from kpi.simulate import Start, simulate, start_from_flow
 from layouts import simulate_view as v
 from layouts.i18n import t
+from tests.plotly_checked import checked
 
 NNBSP = "\u202f"  # the thousands separator of Kazakh and Russian
 
@@ -243,7 +244,7 @@ TARGETS = pd.DataFrame({"year": [2020, 2024, 2025, 2026, 2027], "target": [99, 9
 
 def test_figure_draws_reported_solid_and_projection_dashed():
     rows = v.timeline(v.reported_frame(FLOW, 2024), projection())
-    fig = v.simulation_figure(rows, TARGETS, "en")
+    fig = checked(v.simulation_figure(rows, TARGETS, "en"))
     traces = {(tr.name, tr.yaxis): tr for tr in fig.data}
     reported = traces[("Reported", "y")]
     assert list(reported.x) == [2022, 2023, 2024]
@@ -272,7 +273,7 @@ def test_figure_draws_reported_solid_and_projection_dashed():
 
 def test_figure_in_russian_uses_its_notation_and_words():
     rows = v.timeline(v.reported_frame(FLOW, 2024), projection())
-    fig = v.simulation_figure(rows, None, "ru")
+    fig = checked(v.simulation_figure(rows, None, "ru"))
     assert fig.layout.separators == f",{NNBSP}"
     assert {tr.name for tr in fig.data} == {"По отчёту", "Расчёт «что если»"}
     titles = [a.text for a in fig.layout.annotations]
@@ -382,7 +383,8 @@ def test_run_with_the_rate_as_shown_uses_year_l_at_full_precision(fake_data, mon
     base = {"unit": "KZ", "category": "all", "clearance": 95.0}
     out = _run(("KZ", "all", "2026", 0, 95.0, None), base=base)
     want = simulate(start_from_flow(flow), 2026, 0.0, None)
-    assert out.figure.data[1].y[-1] == pytest.approx(want["pending_end"].iloc[-1], abs=1e-9)
+    assert checked(out.figure).data[1].y[-1] == pytest.approx(want["pending_end"].iloc[-1],
+                                                              abs=1e-9)
     assert want["pending_end"].iloc[-1] != pytest.approx(
         simulate(start_from_flow(flow), 2026, 0.0, 95.0)["pending_end"].iloc[-1])
 
@@ -412,7 +414,7 @@ def test_run_messages_instead_of_errors(fake_data):
     no_flow = _run(("KZ-10", "all", "2026", 0, None, None))
     assert no_flow.sentence.children == ("Abai Region: no case flow is reported in this "
                                          "category, so there is nothing to simulate.")
-    assert no_flow.table is None and no_flow.figure.layout.meta == {"chart": "empty"}
+    assert no_flow.table is None and checked(no_flow.figure).layout.meta == {"chart": "empty"}
     early = _run(("KZ", "all", "2026", 0, None, None))
     assert early.table is not None
     bad = _run(("KZ", "all", "2026", "lots", None, None), lang="ru")
