@@ -261,12 +261,18 @@ def moves(proposal: pd.DataFrame) -> list[tuple[str, str, int]]:
     the courts that give most give first, to the courts that gain most ("move 3 posts
     from E35 to R35"). The moves of each scope add up to each court's change."""
     out: list[tuple[str, str, int]] = []
-    scopes = proposal.groupby("scope", sort=True) if "scope" in proposal else [("", proposal)]
-    for _, rows in scopes:
-        give = sorted(((str(r.court_code), -int(r.change)) for r in rows.itertuples()
-                       if int(r.change) < 0), key=lambda g: (-g[1], g[0]))
-        take = sorted(((str(r.court_code), int(r.change)) for r in rows.itertuples()
-                       if int(r.change) > 0), key=lambda g: (-g[1], g[0]))
+    codes = [str(c) for c in proposal["court_code"]]
+    changes = [int(c) for c in proposal["change"]]
+    scope_of = [str(s) for s in proposal["scope"]] if "scope" in proposal else [""] * len(codes)
+    by_scope: dict[str, list[tuple[str, int]]] = {}
+    for scope, code, change in zip(scope_of, codes, changes):
+        by_scope.setdefault(scope, []).append((code, change))
+    for scope in sorted(by_scope):
+        rows = by_scope[scope]
+        give = sorted(((code, -change) for code, change in rows if change < 0),
+                      key=lambda g: (-g[1], g[0]))
+        take = sorted(((code, change) for code, change in rows if change > 0),
+                      key=lambda g: (-g[1], g[0]))
         left_give = [n for _, n in give]
         left_take = [n for _, n in take]
         i = j = 0

@@ -18,6 +18,7 @@ from dash.development.base_component import Component
 
 from kpi.catalogue import KpiDef
 from layouts import ids
+from layouts.export import plain_values
 from layouts.format import fmt_coverage, fmt_value
 from layouts.i18n import t
 
@@ -108,8 +109,8 @@ def lazy_chart(name: str, graph_style: dict) -> list[Component]:
 
 def table_data(frame: pd.DataFrame, columns: dict[str, str], filename: str) -> dict:
     """What a chart shows, as a store payload: column labels, rows and a file name."""
-    sub = frame[list(columns)]
-    rows = sub.astype(object).where(sub.notna(), None).values.tolist()
+    values = [plain_values(frame[c]) for c in columns]
+    rows = [list(row) for row in zip(*values)] if values else []
     return {"columns": list(columns.values()), "rows": rows, "filename": filename}
 
 

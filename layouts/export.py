@@ -68,7 +68,21 @@ def json_records(df: pd.DataFrame) -> list[dict]:
     """Rows as dicts with missing values as None (JSON null), floats at full precision:
     what the API and the command line answer in JSON, and what pages keep in a store."""
     # Python's float repr keeps full precision (to_json would round to 15 digits).
-    return df.astype(object).where(df.notna(), None).to_dict("records")
+    names = list(df.columns)
+    columns = [plain_values(df.iloc[:, i]) for i in range(df.shape[1])]
+    return [dict(zip(names, row)) for row in zip(*columns)] if columns \
+        else [{} for _ in range(len(df))]
+
+
+def plain_values(column: pd.Series) -> list:
+    """A column as Python values (numbers, strings, timestamps), None where missing.
+
+    Column by column: the frame-wide ``astype(object).where(notna, None)`` it replaces
+    cost 5-20 ms per chart's table on every page open."""
+    values = column.tolist()
+    if column.hasnans:
+        values = [None if gone else v for v, gone in zip(values, column.isna().tolist())]
+    return values
 
 
 def _sheet_title(name: str) -> str:

@@ -534,8 +534,11 @@ class ScopedReads:
         if not viewer.sees_all:
             return pd.DataFrame(columns=["court_code", "region_code", "judge_posts",
                                          "judges_needed", "proposed_posts", "change"])
-        courts, _ = self._workload_courts(year)
-        return reallocate_within(courts, within)
+        # Kept per data version: every region's proposal costs 0.1-0.3 s per page open.
+        return self._kept(self._values, ("reallocation", int(year), within),
+                          lambda _conn: reallocate_within(self._workload_courts(year)[0],
+                                                          within),
+                          "reallocation", limit=self.max_cached_queries, local=True)
 
     def _weights(self) -> pd.DataFrame:
         return self._cached("case_weights", workload_inputs.case_weights)
