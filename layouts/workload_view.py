@@ -115,7 +115,9 @@ def proposal_view(courts: pd.DataFrame, proposal: pd.DataFrame, names: dict[str,
         "bar", x=changed["change"].tolist(), y=changed["name"].tolist(), orientation="h",
         marker_color=["#b2182b" if c < 0 else "#2166ac" for c in changed["change"]],
         hovertemplate="%{y}: %{x:+d}<extra></extra>")])
-    fig.update_layout(title={"text": title}, height=max(250, 28 * len(changed) + 120),
+    # The app's own template (it had Plotly's default one, unlike every other chart).
+    fig.update_layout(template=figures.TEMPLATE_JSON, title={"text": title},
+                      height=max(250, 28 * len(changed) + 120),
                       margin={"l": 10, "r": 10, "t": 50, "b": 40},
                       xaxis_title={"text": t("workload.proposal.axis", lang)},
                       yaxis={"automargin": True, "autorange": "reversed"},

@@ -627,3 +627,34 @@ def test_chart_marks_stand_at_three_to_one_on_white():
     colours = {*F.PALETTE, *F.STATUS_COLORS.values(), F.TARGET_COLOR, F.NATIONAL_COLOR,
                *(c for c, _symbol in F.FUNNEL_STYLE.values())}
     assert {c: round(_contrast(c), 2) for c in colours if _contrast(c) < 3} == {}
+
+
+def test_seasonal_draws_the_year_bold_over_the_range_of_the_years_before():
+    rows = [{"year": y, "month": m, "value": 90.0 + (y - 2022) + m / 10}
+            for y in (2022, 2023, 2024, 2025) for m in range(1, 13)
+            if not (y == 2025 and m > 9)]
+    fig = F.seasonal_figure(pd.DataFrame(rows), 2025, CR, "en")
+    names = [tr.name for tr in fig.data]
+    assert names[-1] == "2025" and fig.data[-1].line.width == 3
+    assert list(fig.data[-1].y[8:]) == [93.9, None, None, None]  # no month after September
+    band = next(tr for tr in fig.data if tr.fill == "tonexty")
+    assert band.name == "Range 2022–2024" and band.y[0] == 90.1 and fig.data[0].y[0] == 92.1
+    assert fig.layout.meta["chart"] == "seasonal" and "September 2025" in \
+        fig.layout.meta["summary"]
+    empty = F.seasonal_figure(pd.DataFrame(rows).iloc[0:0], 2025, CR, "en")
+    assert empty.layout.meta["chart"] == "empty"
+
+
+def test_pareto_bars_the_courts_that_widen_the_gap_and_the_cumulative_share():
+    courts = pd.DataFrame({"court_code": [f"C{i}" for i in range(4)],
+                           "name": ["<b>A</b>", "B", "C", "D"],
+                           "contribution": [6.0, 3.0, 1.0, -2.0],
+                           "cumulative_share": [0.6, 0.9, 1.0, 1.0]})
+    fig = F.pareto_figure(courts, "Gap", CR, "en")
+    bars, share = fig.data
+    assert list(bars.x) == ["C0", "C1", "C2"] and list(bars.y) == [6.0, 3.0, 1.0]
+    assert list(share.y) == [60.0, 90.0, 100.0] and share.yaxis == "y2"
+    assert fig.layout.xaxis.ticktext[0] == "&lt;b&gt;A&lt;/b&gt;"  # a name is text
+    assert fig.layout.yaxis2.range == (0, 105) and fig.layout.meta["chart"] == "gap"
+    narrowing = F.pareto_figure(courts.assign(contribution=-1.0), "Gap", CR, "en")
+    assert narrowing.layout.meta["chart"] == "gap" and not narrowing.data

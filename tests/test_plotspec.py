@@ -20,22 +20,20 @@ def test_merge_is_nested_replaces_the_rest_and_none_removes():
     assert target == {"margin": {"t": 70, "b": 8}, "shapes": [2]}
 
 
-def test_the_figure_builds_what_plotly_builds():
-    ours = Figure([trace("scatter", x=[1, 2], y=[3, 4], name="a")])
-    ours.update_layout(margin_t=70, title={"text": "T"}, legend={"x": 0})
-    ours.update_layout({"legend": {"y": 1}})
-    ours.update_xaxes(range=[0, 3], title={"text": "Year"})
-    ours.update_yaxes(rangemode="tozero")
-    ours.add_annotation(text="note", x=0, y=0, xref="paper", yref="paper", showarrow=False)
-    ours.add_shape(type="line", x0=1, x1=1, y0=0, y1=1, line_dash="dash")
+def _built(fig):
+    """The same building steps, on our figure or on Plotly's."""
+    fig.update_layout(margin_t=70, title={"text": "T"}, legend={"x": 0})
+    fig.update_layout({"legend": {"y": 1}})
+    fig.update_xaxes(range=[0, 3], title={"text": "Year"})
+    fig.update_yaxes(rangemode="tozero")
+    fig.add_annotation(text="note", x=0, y=0, xref="paper", yref="paper", showarrow=False)
+    fig.add_shape(type="line", x0=1, x1=1, y0=0, y1=1, line_dash="dash")
+    return fig
 
-    theirs = go.Figure(go.Scatter(x=[1, 2], y=[3, 4], name="a"))
-    theirs.update_layout(margin_t=70, title={"text": "T"}, legend={"x": 0})
-    theirs.update_layout({"legend": {"y": 1}})
-    theirs.update_xaxes(range=[0, 3], title={"text": "Year"})
-    theirs.update_yaxes(rangemode="tozero")
-    theirs.add_annotation(text="note", x=0, y=0, xref="paper", yref="paper", showarrow=False)
-    theirs.add_shape(type="line", x0=1, x1=1, y0=0, y1=1, line_dash="dash")
+
+def test_the_figure_builds_what_plotly_builds():
+    ours = _built(Figure([trace("scatter", x=[1, 2], y=[3, 4], name="a")]))
+    theirs = _built(go.Figure(go.Scatter(x=[1, 2], y=[3, 4], name="a")))
     ours_json, theirs_json = go.Figure(ours).to_plotly_json(), theirs.to_plotly_json()
     for built in (ours_json, theirs_json):
         built["layout"].pop("template", None)  # Plotly's default one, added by go.Figure
