@@ -31,23 +31,46 @@ ACCOUNTS = {"admin": "t-admin", "staff": "t-staff", "analyst": "t-analyst", "jud
 expect.set_options(timeout=15_000)
 
 
-@pytest.fixture(scope="session",
-                params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def app_url(request, tmp_path_factory, demo_templates) -> str:
-    """The app over the small demo, once on SQLite and once on PostgreSQL (production's
-    database): every browser test using it runs on both."""
-    # The public view of releases on (issue 14), as a deployment that publishes runs.
+def browser_database(pg_reason: str | None) -> str:
+    """The database the browser tests' apps run on: PostgreSQL, production's (required in
+    CI); SQLite on a machine without a server. What a page shows is the same on both,
+    and the database layer under it is tested on both (tests/conftest.py ``engine``,
+    tests/web on both); one database here halves the suite's slowest part. The
+    accessibility checks run on SQLite (``sqlite_app_url``), so the embedded default is
+    also opened page by page in a browser."""
+    return "postgresql" if pg_reason is None or IN_CI else "sqlite"
+
+
+@contextlib.contextmanager
+def public_demo(kind: str, folder, templates):
+    """The app over the small demo with the public view of releases on (issue 14), as a
+    deployment that publishes runs."""
     before = os.environ.get("COURT_KPI_PUBLIC")
     os.environ["COURT_KPI_PUBLIC"] = "1"
     try:
-        with served_demo(request.param, tmp_path_factory.mktemp("browser"), demo_templates,
-                         "2026-01-01", ACCOUNTS) as (base, _url):
+        with served_demo(kind, folder, templates, "2026-01-01", ACCOUNTS) as (base, _url):
             yield base
     finally:
         if before is None:
             os.environ.pop("COURT_KPI_PUBLIC", None)
         else:
             os.environ["COURT_KPI_PUBLIC"] = before
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory, demo_templates, pg_reason) -> str:
+    """The app over the small demo on ``browser_database``."""
+    with public_demo(browser_database(pg_reason), tmp_path_factory.mktemp("browser"),
+                     demo_templates) as base:
+        yield base
+
+
+@pytest.fixture(scope="session")
+def sqlite_app_url(tmp_path_factory, demo_templates) -> str:
+    """The same app on SQLite, the embedded default."""
+    with public_demo("sqlite", tmp_path_factory.mktemp("browser-sqlite"),
+                     demo_templates) as base:
+        yield base
 
 
 @contextlib.contextmanager

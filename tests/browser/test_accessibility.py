@@ -5,8 +5,9 @@ keyboard alone gets through sign-in, the KPI explorer, the year and a table view
 
 axe-core comes from the npm registry (package.json, installed by ./dev test) and is
 evaluated in the page (the app's Content-Security-Policy allows no inline script, and
-evaluating through the browser's protocol is not an inline script). Run on SQLite only:
-what a page shows does not depend on the database.
+evaluating through the browser's protocol is not an inline script). Run on SQLite, the
+embedded default, while the other browser tests run on PostgreSQL: what a page shows does
+not depend on the database.
 """
 
 from __future__ import annotations
@@ -28,10 +29,11 @@ PAGES = ["/", "/kpi/clearance_rate", "/kpi/clearance_rate?region=KZ-75", "/outlo
 JUDGE_PAGES = ["/", "/kpi/clearance_rate", f"/court/{JUDGE_COURT}", "/notes"]
 
 
-@pytest.fixture(autouse=True)
-def sqlite_only(request):
-    if "postgresql" in request.node.callspec.id:
-        pytest.skip("accessibility does not depend on the database")
+@pytest.fixture
+def app_url(sqlite_app_url):
+    """On SQLite: the other browser tests run on PostgreSQL (``browser_database``), and
+    what a page shows does not depend on the database."""
+    return sqlite_app_url
 
 
 def axe_source() -> str:

@@ -23,6 +23,7 @@ from tests.browser.conftest import (
     ACCOUNTS,
     ROOT,
     _new_page,
+    browser_database,
     dropdown_option,
     served_demo,
     wait_idle,
@@ -40,11 +41,11 @@ DATA_END = "2026-09-30"
 COURT = "KZ75-D01"
 
 
-@pytest.fixture(scope="module",
-                params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def in_year_app(request, tmp_path_factory, demo_templates):
+@pytest.fixture(scope="module")
+def in_year_app(tmp_path_factory, demo_templates, pg_reason):
     """(base URL, database URL) of the app over a demo with a year in progress."""
-    with served_demo(request.param, tmp_path_factory.mktemp("in-year"), demo_templates, AS_OF,
+    kind = browser_database(pg_reason)
+    with served_demo(kind, tmp_path_factory.mktemp("in-year"), demo_templates, AS_OF,
                      {"staff": ACCOUNTS["staff"]}) as served:
         yield served
 
@@ -221,10 +222,7 @@ def test_explorer_court_compare_and_outlook_in_the_period(staff_page, in_year_ap
     assert re.fullmatch(r"[0-9.,]+ % . (on|near|off) target", kz[0]["Projected year end"])
 
 
-def test_in_year_pages_have_no_serious_accessibility_violation(staff_page, in_year_app,
-                                                               request):
-    if "postgresql" in request.node.callspec.id:
-        pytest.skip("accessibility does not depend on the database")
+def test_in_year_pages_have_no_serious_accessibility_violation(staff_page, in_year_app):
     page = staff_page()
     found: list[str] = []
     for path in ("/", "/kpi/clearance_rate", f"/court/{COURT}", "/outlook",

@@ -98,7 +98,7 @@ def test_pick_a_unit_move_incoming_with_the_keyboard_read_sentence_and_table(pag
     chart = card(page, CHART)
     expect(chart.locator(".legendtext", has_text="Projected (what if)")).to_have_count(1)
     dashed = chart.locator("path.js-line[style*='stroke-dasharray']")
-    assert dashed.count() >= 2  # pending cases and disposition time
+    expect(dashed.nth(1)).to_be_attached()  # pending cases and disposition time
 
 
 def test_a_judge_simulates_their_own_court_with_the_judges_lever(page_as):
