@@ -25,7 +25,7 @@ import dash
 from dash import Output, no_update
 from dash.development.base_component import Component
 from dash.exceptions import PreventUpdate
-from flask import current_app, has_app_context
+from flask import current_app, g, has_app_context, has_request_context
 from werkzeug.exceptions import HTTPException
 
 from layouts import ids
@@ -83,6 +83,8 @@ def fill(tree, page: str, views: list[View]) -> None:
             continue
         except Exception:  # noqa: BLE001 -- as a failed callback: logged, page still drawn
             log.exception("first view of %s (%s) failed", page, fn.__name__)
+            if has_request_context():  # a page drawn with a part missing is not kept
+                g.court_kpi_page_unkept = True
             continue
         answers = (values,) if len(outputs) == 1 else tuple(values)  # type: ignore[arg-type]
         for output, value in zip(outputs, answers, strict=True):

@@ -1206,7 +1206,8 @@ def outlook_grid_figure(rows: pd.DataFrame, kpis: list[str], units: list[str],
 
     title = t("outlook.grid", lang, horizon=DEFAULT_HORIZON)
     meta = {"chart": "outlook"}
-    shown_units = [u for u in units if u in set(rows["code"])] if len(rows) else []
+    present = set(rows["code"].tolist()) if len(rows) else set()
+    shown_units = [u for u in units if u in present]
     if not kpis or not shown_units:
         return empty_figure(t("fig.no_data", lang), title, 300)
     cell = {(r.kpi, r.code): r for r in rows.itertuples(index=False)}

@@ -90,7 +90,8 @@ REFRESH_SECONDS = Histogram("court_kpi_refresh_duration_seconds", "Time to recom
                             buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
                                      60.0, 120.0, 300.0))
 CACHE = Counter("court_kpi_cache_requests", "Look-ups of the data caches: the process's "
-                "own (memory) and the one all workers share through Redis (shared).",
+                "own (memory), the one all workers share through Redis (shared) and the "
+                "drawn pages (page).",
                 ["cache", "result"])
 
 

@@ -132,6 +132,19 @@ class ScopedReads:
             memo.court_kpi_version = version
         return version
 
+    def content_version(self) -> tuple:
+        """The data version and what else a drawn page shows (notes, releases, meta:
+        repository.content_version), asked once per request."""
+        memo = self.request_memo()
+        if memo is not None and hasattr(memo, "court_kpi_content"):
+            return memo.court_kpi_content
+        version = self.version()
+        with self.engine.connect() as conn:
+            content = (version, repository.content_version(conn))
+        if memo is not None:
+            memo.court_kpi_content = content
+        return content
+
     def _cached(self, name: str, build: Callable[[Connection], Any]):
         """A whole-table look-up (years, courts, flags ...), kept per data version."""
         return self._kept(self._cache, name, build, name)

@@ -11,7 +11,8 @@ Events sent today (values in brackets):
 
 * ``upload`` (kind, status: loaded | failed | rejected | already_loaded, rows, seconds);
 * ``refresh`` (feeds, seconds): recomputing what changed rows feed (data/derive/refresh.py);
-* ``cache`` (cache: memory | shared, result: hit | miss): the reads of data/scoped/reads.py.
+* ``cache`` (cache: memory | shared, result: hit | miss): the reads of data/scoped/reads.py;
+  (cache: page): the drawn pages of callbacks/page_cache.py.
 """
 
 from __future__ import annotations

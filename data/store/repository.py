@@ -221,3 +221,17 @@ def data_version(conn: Connection) -> tuple:
         "(SELECT MAX(id) FROM target_changes), (SELECT MAX(id) FROM judge_year_changes) "
         "FROM uploads")).one()
     return tuple(row)
+
+
+def content_version(conn: Connection) -> tuple:
+    """What a drawn page shows beyond the figures (``data_version``): the notes (how
+    many, which, the last edit; a judge reads fewer of them, which the viewer's
+    court keys apart), the releases and the data set's own facts (``meta``: demo data,
+    the year in progress). A page kept under it and the data version is what a new
+    drawing would show."""
+    notes = conn.execute(text(
+        "SELECT COUNT(*), MAX(id), SUM(id), MAX(updated_at), (SELECT COUNT(*) FROM releases), "
+        "(SELECT MAX(id) FROM releases) FROM annotations")).one()
+    meta = conn.execute(text("SELECT key, value FROM meta ORDER BY key")).all()
+    return (*(str(v) if v is not None else None for v in notes),
+            tuple((str(k), str(v)) for k, v in meta))
