@@ -46,7 +46,7 @@ import sys
 import threading
 import time
 import traceback
-from collections import defaultdict
+from collections import Counter, defaultdict
 from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -75,6 +75,7 @@ from bench.pages import (
     scoped_pg_url,
     stale,
 )
+from callbacks.page_cache import HEADER as PAGE_HEADER
 from data.store.db import ROOT, database_url, make_engine
 
 GOAL_ERRORS = 0
@@ -331,6 +332,8 @@ class User(threading.Thread):
         self.start_at, self.stop_at = start_at, stop_at
         self.sink = sink
         self.page_views: list[dict] = []
+        # What served each page router answer (callbacks.page_cache): kept or drawn.
+        self.answers: Counter[str] = Counter()
         self.failure: str | None = None
         self.ready = threading.Event()
 
@@ -349,6 +352,8 @@ class User(threading.Thread):
             got = b.request(f"POST {self.names[p['seq']]}", "POST", p["url"], body=body,
                             headers={**p["headers"], **headers_extra}, check=check_callback)
             ok = ok and got is not None and 200 <= got[0] < 300
+            if got is not None and got[1].get(PAGE_HEADER):
+                self.answers[got[1].get(PAGE_HEADER)] += 1
         return ok
 
     def run(self) -> None:
@@ -667,6 +672,7 @@ def run(args, url: str, label: str, redis_url: str | None, out: Path) -> dict:
     res["sign_in"] = summarise(sign_in_records, min((r[1] for r in sign_in_records),
                                                     default=start), 1.0)["all"]
     views = [v for u in users for v in u.page_views]
+    res["page_answers"] = dict(sum((u.answers for u in users), Counter()))
     res["page_views"] = {kind: {"n": len(ts), "p50": pct(ts, 50), "p95": pct(ts, 95),
                                 "p99": pct(ts, 99)}
                          for kind in ("open", "filter")
@@ -770,6 +776,11 @@ def render(results: dict) -> str:
                f"{_ms(pv['open']['p95'])}/{_ms(pv['open']['p99'])} ms; change a filter "
                f"n={pv['filter']['n']} {_ms(pv['filter']['p50'])}/{_ms(pv['filter']['p95'])}/"
                f"{_ms(pv['filter']['p99'])} ms")
+    answers = r.get("page_answers") or {}
+    if answers:
+        total = sum(answers.values())
+        out.append(f"pages' answers: {answers.get('kept', 0)} kept, {answers.get('drawn', 0)}"
+                   f" drawn ({100 * answers.get('kept', 0) / total:.0f} % kept)")
     out.append(f"per {WINDOW_S} s of the run (requests, p95 ms): " + "; ".join(
         f"{w['from_s']}-{w['from_s'] + WINDOW_S}s {w['n']} {_ms(w['p95'])}"
         for w in s["windows"]))
