@@ -22,7 +22,8 @@ targets being edited, notes, releases or the audit log are drawn every time. The
 of who may open what (web.guard) runs before this, on every request; an answer that
 failed (not 200) or that drew a part with an error (first_view marks it) is not kept.
 With Redis (REDIS_URL) the answers are shared by every worker; each worker also keeps
-the newest few itself, up to ``MEMORY_BYTES``.
+the newest few itself, up to ``MEMORY_BYTES``. ``COURT_KPI_PAGE_CACHE=0`` draws every
+page every time.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import re
 import threading
 from collections import OrderedDict
@@ -42,7 +44,7 @@ from web.guard import DASH_POST, current_viewer
 
 ROUTER = ".._pages_content.children..._pages_store.data.."
 KEPT = re.compile(r"^/(kpi/[\w-]+|court/[\w-]+|compare|outlook|simulate|coverage|workload)?/?$")
-MEMORY_BYTES = 48 * 1024 * 1024
+MEMORY_BYTES = 24 * 1024 * 1024
 HEADER = "X-Court-KPI-Page"  # "kept" or "drawn": what served a page's answer
 UNKEPT = "court_kpi_page_unkept"  # flask.g: a part failed to draw (callbacks.first_view)
 
@@ -94,8 +96,17 @@ def page_key(body: object, services) -> str | None:
     return f"page:{digest}"
 
 
+def enabled(config, environ) -> bool:
+    """Kept unless ``PAGE_CACHE`` (app config) or ``COURT_KPI_PAGE_CACHE`` says 0 or off:
+    to tell what drawing costs, or to rule the cache out when something looks stale."""
+    value = str(config.get("PAGE_CACHE", environ.get("COURT_KPI_PAGE_CACHE", "1")))
+    return value.strip().lower() not in ("0", "off", "false", "no")
+
+
 def register(app, services) -> None:
     server = app.server
+    if not enabled(server.config, os.environ):
+        return
     memory = Kept(MEMORY_BYTES)
     shared = services.shared
 

@@ -10,7 +10,7 @@ import uuid
 
 import pytest
 
-from callbacks.page_cache import HEADER
+from callbacks.page_cache import HEADER, enabled
 from data.accounts.access import Viewer
 from data.edits import annotations
 from layouts.i18n import t
@@ -157,3 +157,13 @@ def test_signed_out_gets_401_not_a_kept_page(app, as_role):
         content_type="application/json")
     assert response.status_code in (400, 401, 403)
     assert HEADER not in response.headers
+
+
+@pytest.mark.parametrize(("config", "environ", "kept"), [
+    ({}, {}, True), ({}, {"COURT_KPI_PAGE_CACHE": "0"}, False),
+    ({}, {"COURT_KPI_PAGE_CACHE": "off"}, False), ({"PAGE_CACHE": "1"},
+                                                    {"COURT_KPI_PAGE_CACHE": "0"}, True),
+    ({"PAGE_CACHE": "false"}, {}, False), ({}, {"COURT_KPI_PAGE_CACHE": "yes"}, True),
+])
+def test_the_switch(config, environ, kept):
+    assert enabled(config, environ) is kept
