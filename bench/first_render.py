@@ -1,6 +1,7 @@
 """First render of the scorecard and the court profile against a minimal Dash page.
 
     python -m bench.first_render [--db URL] [--court CODE] [--rounds 7] [--profile]
+                                 [--base REV] [--query year=2025]
 
 Starts the app (``app.py --no-demo`` on the national SQLite of ``bench.pages`` by
 default, signed in as its ``bench`` account) and ``bench.minimal_app`` (one dropdown,
@@ -170,6 +171,9 @@ def main() -> None:
                     help="also split one warm visit of each page: before the first callback, "
                          "callbacks in flight, the rest; and the main thread's script, "
                          "layout and style time")
+    ap.add_argument("--query", default="",
+                    help="a query both pages open with, e.g. year=2025 (a whole year; by "
+                         "default the pages open on the year in progress when there is one)")
     args = ap.parse_args()
     ensure_bench_user(args.db)
     court = args.court
@@ -183,7 +187,8 @@ def main() -> None:
             # A district court: most people's court, with every kind of data.
             court = str(next((c for c in codes if "-D" in c), codes.iloc[0]))
         engine.dispose()
-    pages = {"minimal": None, "scorecard": "/", "court": f"/court/{court}"}
+    query = f"?{args.query.lstrip('?')}" if args.query else ""
+    pages = {"minimal": None, "scorecard": "/" + query, "court": f"/court/{court}{query}"}
     times: dict[tuple[str, str], list[float]] = {(p, m): [] for p in pages
                                                  for m in ("warm", "cold")}
     logs = Path(tempfile.mkdtemp(prefix="first-render-"))
@@ -203,7 +208,8 @@ def main() -> None:
                     if i:
                         times[(name, mode)].append(took)
     print(f"first render in Chromium, {args.rounds - 1} rounds after a warm-up; app of "
-          f"{args.base or 'this checkout'}; database {args.db}; court {court}")
+          f"{args.base or 'this checkout'}; database {args.db}; court {court}"
+          + (f"; pages opened with {query}" if query else ""))
     for mode in ("warm", "cold"):
         floor = statistics.median(times[("minimal", mode)])
         for name in pages:
