@@ -173,19 +173,26 @@ def in_year_card(line, message: str | None, ahead: pd.DataFrame, warned: pd.Data
         body.append(dbc.Alert(t("court.warning", lang, kpis=kpis), color="warning",
                               className="py-2 small"))
     if len(own):
-        head = html.Thead(html.Tr([html.Th(t(k, lang)) for k in (
-            "col.kpi", "period.part.ytd", "period.col.before", "period.col.yearend",
-            "col.target", "col.status")]))
+        labels = [t(k, lang) for k in ("col.kpi", "period.part.ytd", "period.col.before",
+                                       "period.col.yearend", "col.target", "col.status")]
+        head = html.Thead(html.Tr([html.Th(label, **attrs(role="columnheader"))
+                                   for label in labels], **attrs(role="row")),
+                          **attrs(role="rowgroup"))
         rows = []
         for r in own.itertuples():
             k = KPIS[r.kpi]
-            rows.append(html.Tr([
-                html.Td(k.names.get(lang, k.names["en"])),
-                html.Td(fmt_value(r.ytd_value, k.unit, lang)),
-                html.Td(fmt_value(r.same_period_last_year, k.unit, lang)),
-                html.Td(fmt_value(r.projected, k.unit, lang)),
-                html.Td(fmt_value(r.target, k.unit, lang)),
-                html.Td(status_badge(r.status, lang, r.projected))]))
-        body.append(html.Div(dbc.Table([head, html.Tbody(rows)], size="sm",
-                                       className="small mb-0"), className="table-responsive"))
+            cells = [k.names.get(lang, k.names["en"]),
+                     fmt_value(r.ytd_value, k.unit, lang),
+                     fmt_value(r.same_period_last_year, k.unit, lang),
+                     fmt_value(r.projected, k.unit, lang),
+                     fmt_value(r.target, k.unit, lang),
+                     status_badge(r.status, lang, r.projected)]
+            # On a phone each cell shows its column's name (assets/app.css, .table-stack).
+            rows.append(html.Tr([html.Td(cell, **attrs(role="cell", data_label=label))
+                                 for cell, label in zip(cells, labels, strict=True)],
+                                **attrs(role="row")))
+        body.append(html.Div(html.Table([head, html.Tbody(rows, **attrs(role="rowgroup"))],
+                                        className="table table-sm small mb-0 table-stack",
+                                        **attrs(role="table")),
+                             className="table-responsive"))
     return dbc.Card(dbc.CardBody(body), className="mb-3")

@@ -236,7 +236,32 @@ def test_in_year_pages_have_no_serious_accessibility_violation(staff_page, in_ye
     page.set_viewport_size({"width": 390, "height": 900})
     open_in(page, "/?lang=kk")
     found.extend(violations(page))
+    open_in(page, f"/court/{COURT}")  # its in-year table stacked (next test)
+    found.extend(violations(page))
     assert not found, "\n".join(found)
+
+
+def test_on_a_phone_the_courts_year_in_progress_reads_without_scrolling_sideways(
+        staff_page, in_year_app):
+    page = staff_page()
+    page.set_viewport_size({"width": 390, "height": 900})
+    open_in(page, f"/court/{COURT}")
+    table = page.locator("#court-in-year table")
+    expect(table).to_be_visible()
+    wrapper = page.locator("#court-in-year .table-responsive")
+    assert wrapper.evaluate("e => e.scrollWidth <= e.clientWidth"), "scrolls sideways"
+    # Each value says which column it is: "Year to date  97.6 %" on its own line.
+    row = table.locator("tbody tr").filter(has_text="Clearance rate")
+    cells = row.locator("td")
+    labels = [cells.nth(i).evaluate("e => getComputedStyle(e, '::before').content")
+              for i in range(cells.count())]
+    assert labels[1:] == ['"Year to date"', '"Same period a year before"',
+                          '"Projected year end"', '"Target"', '"Status"'], labels
+    assert labels[0] == "none"
+    # At a desktop's width it is the table it was: the header row shows.
+    page.set_viewport_size({"width": 1400, "height": 900})
+    expect(table.locator("thead th").first).to_be_visible()
+    assert table.locator("thead").evaluate("e => e.getBoundingClientRect().height") > 10
 
 
 def test_the_report_button_gives_the_period_on_the_page(staff_page, in_year_app):
