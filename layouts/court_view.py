@@ -181,7 +181,7 @@ def in_year_card(line, message: str | None, ahead: pd.DataFrame, warned: pd.Data
         rows = []
         for r in own.itertuples():
             k = KPIS[r.kpi]
-            cells = [k.names.get(lang, k.names["en"]),
+            cells: list[str | Component] = [k.names.get(lang, k.names["en"]),
                      fmt_value(r.ytd_value, k.unit, lang),
                      fmt_value(r.same_period_last_year, k.unit, lang),
                      fmt_value(r.projected, k.unit, lang),
