@@ -23,6 +23,8 @@ JUDGE = Viewer("j", "judge", OWN)
 NOT_COURT_LEVEL = {"years", "synthetic", "regions", "latest_year", "connect", "version",
                    "data_as_of", "year_in_progress", "page_period", "period_or_default",
                    "workload_settings",
+                   # counts, ids and times of the notes and releases, meta: a cache key
+                   "content_version",
                    "warm"}  # fills the caches and returns nothing to its caller
 RAW_READS = ("data.store.repository", "data.derive.backlog", "data.derive.flags")
 
