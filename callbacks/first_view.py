@@ -34,6 +34,9 @@ log = logging.getLogger(__name__)
 
 View = tuple[tuple[Output, ...], Callable[[dict], object]]
 _KEY = "court_kpi_first_views"  # app.server.extensions: page name -> [View]
+# flask.g: a view of this request's page failed, so the page lacks a part
+# (callbacks.page_cache keeps no such page).
+PART_FAILED = "court_kpi_part_failed"
 # A view of controls several pages share (the period's options): it fills any page
 # whose layout has its outputs.
 EVERY_PAGE = "*"
@@ -84,7 +87,7 @@ def fill(tree, page: str, views: list[View]) -> None:
         except Exception:  # noqa: BLE001 -- as a failed callback: logged, page still drawn
             log.exception("first view of %s (%s) failed", page, fn.__name__)
             if has_request_context():  # a page drawn with a part missing is not kept
-                g.court_kpi_page_unkept = True
+                setattr(g, PART_FAILED, True)
             continue
         answers = (values,) if len(outputs) == 1 else tuple(values)  # type: ignore[arg-type]
         for output, value in zip(outputs, answers, strict=True):

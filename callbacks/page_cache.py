@@ -28,16 +28,18 @@ page every time.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
 import os
 import re
 import threading
-from collections import OrderedDict
 
+from cachetools import LRUCache
 from flask import Response, g, request
 
+from callbacks.first_view import PART_FAILED
 from data.store import events
 from layouts.i18n import request_language
 from web.guard import DASH_POST, current_viewer
@@ -46,36 +48,24 @@ ROUTER = ".._pages_content.children..._pages_store.data.."
 KEPT = re.compile(r"^/(kpi/[\w-]+|court/[\w-]+|compare|outlook|simulate|coverage|workload)?/?$")
 MEMORY_BYTES = 24 * 1024 * 1024
 HEADER = "X-Court-KPI-Page"  # "kept" or "drawn": what served a page's answer
-UNKEPT = "court_kpi_page_unkept"  # flask.g: a part failed to draw (callbacks.first_view)
+KEY = "court_kpi_page_key"  # flask.g: the key a page drawn now is kept under
 
 
 class Kept:
-    """The newest answers of this process, up to ``limit`` bytes (LRU)."""
+    """The newest answers of this process, up to ``limit`` bytes (LRU); one too large
+    for it is not kept."""
 
     def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self.size = 0
-        self.items: OrderedDict[str, bytes] = OrderedDict()
+        self.items: LRUCache[str, bytes] = LRUCache(maxsize=limit, getsizeof=len)
         self.lock = threading.Lock()
 
     def get(self, key: str) -> bytes | None:
         with self.lock:
-            body = self.items.get(key)
-            if body is not None:
-                self.items.move_to_end(key)
-            return body
+            return self.items.get(key)
 
     def set(self, key: str, body: bytes) -> None:
-        if len(body) > self.limit:
-            return
-        with self.lock:
-            old = self.items.pop(key, None)
-            self.size -= len(old) if old is not None else 0
+        with self.lock, contextlib.suppress(ValueError):  # larger than the whole cache
             self.items[key] = body
-            self.size += len(body)
-            while self.size > self.limit:
-                _, dropped = self.items.popitem(last=False)
-                self.size -= len(dropped)
 
 
 def page_key(body: object, services) -> str | None:
@@ -125,17 +115,17 @@ def register(app, services) -> None:
                 memory.set(key, body)
         events.emit("cache", cache="page", result="miss" if body is None else "hit")
         if body is None:
-            g.court_kpi_page_key = key
+            setattr(g, KEY, key)
             return None
         return Response(body, mimetype="application/json", headers={HEADER: "kept"})
 
     @server.after_request
     def keep_page(response):
-        key = g.pop("court_kpi_page_key", None)
+        key = g.pop(KEY, None)
         if key is None:
             return response
         response.headers[HEADER] = "drawn"
-        if response.status_code == 200 and not g.get(UNKEPT) \
+        if response.status_code == 200 and not g.get(PART_FAILED) \
                 and response.mimetype == "application/json" and not response.direct_passthrough:
             body = response.get_data()
             memory.set(key, body)

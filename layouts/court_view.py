@@ -181,12 +181,11 @@ def in_year_card(line, message: str | None, ahead: pd.DataFrame, warned: pd.Data
         rows = []
         for r in own.itertuples():
             k = KPIS[r.kpi]
-            cells: list[str | Component] = [k.names.get(lang, k.names["en"]),
-                     fmt_value(r.ytd_value, k.unit, lang),
-                     fmt_value(r.same_period_last_year, k.unit, lang),
-                     fmt_value(r.projected, k.unit, lang),
-                     fmt_value(r.target, k.unit, lang),
-                     status_badge(r.status, lang, r.projected)]
+            cells: list[str | Component] = [
+                k.names.get(lang, k.names["en"]), fmt_value(r.ytd_value, k.unit, lang),
+                fmt_value(r.same_period_last_year, k.unit, lang),
+                fmt_value(r.projected, k.unit, lang), fmt_value(r.target, k.unit, lang),
+                status_badge(r.status, lang, r.projected)]
             # On a phone each cell shows its column's name (assets/app.css, .table-stack).
             rows.append(html.Tr([html.Td(cell, **attrs(role="cell", data_label=label))
                                  for cell, label in zip(cells, labels, strict=True)],

@@ -10,7 +10,7 @@ import uuid
 
 import pytest
 
-from callbacks.page_cache import HEADER, enabled
+from callbacks.page_cache import HEADER, Kept, enabled
 from data.accounts.access import Viewer
 from data.edits import annotations
 from layouts.i18n import t
@@ -167,3 +167,14 @@ def test_signed_out_gets_401_not_a_kept_page(app, as_role):
 ])
 def test_the_switch(config, environ, kept):
     assert enabled(config, environ) is kept
+
+
+def test_a_worker_keeps_the_newest_answers_up_to_its_bytes():
+    kept = Kept(10)
+    kept.set("a", b"1234")
+    kept.set("b", b"5678")
+    assert kept.get("a") == b"1234"  # now the newest
+    kept.set("c", b"90ab")  # 12 bytes: the oldest, "b", goes
+    assert (kept.get("a"), kept.get("b"), kept.get("c")) == (b"1234", None, b"90ab")
+    kept.set("big", b"x" * 11)  # larger than the whole cache: not kept, nothing lost
+    assert kept.get("big") is None and kept.get("a") == b"1234"
