@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -64,6 +66,19 @@ def test_parse_int_empty_and_object_input() -> None:
     values, bad = parse_int(pd.Series(["5", None, np.nan], dtype=object))
     assert values.tolist() == [5, pd.NA, pd.NA] and not bad.any()
 
+
+
+@given(st.lists(st.one_of(st.just(""), st.just("  "),
+                          st.integers(0, 10**18 - 1).map(str),
+                          st.integers(0, 999).map(lambda n: f"{n:06d}")), max_size=30))
+def test_parse_int_plain_column_same_as_the_patterns(cells: list[str]) -> None:
+    """A column of ASCII digits and empty cells takes a cast of its own; a "-1" added
+    sends the same cells through the patterns: both give the same values."""
+    fast, fast_bad = parse_int(pd.Series(cells, dtype=object))
+    slow, slow_bad = parse_int(pd.Series([*cells, "-1"], dtype=object))
+    assert fast.tolist() == slow.tolist()[:-1]
+    assert str(fast.dtype) == "Int64" and not fast_bad.any() and not slow_bad.any()
+    assert fast.tolist() == [int(c) if c.strip() else pd.NA for c in cells]
 
 _SEPARATORS = st.sampled_from([" ", NBSP, NNBSP])
 
@@ -183,6 +198,25 @@ def test_parse_date_series_and_labels() -> None:
     # An impossible date still shows which format the column is in.
     assert parse_date(pd.Series(["31.02.2024"]))[2] == "DD.MM.YYYY"
 
+
+
+@given(st.lists(st.one_of(st.just(""), st.dates(dt.date(1, 1, 1), dt.date(9999, 12, 31)).map(
+    dt.date.isoformat)), max_size=30))
+def test_parse_date_iso_column_same_as_the_patterns(cells: list[str]) -> None:
+    """A column of YYYY-MM-DD and empty cells is cast by Arrow; a bad cell added sends
+    the same cells through the patterns: both give the same dates and format."""
+    fast, fast_bad, fast_fmt = parse_date(pd.Series(cells, dtype=object))
+    slow, slow_bad, slow_fmt = parse_date(pd.Series([*cells, "x"], dtype=object))
+    assert fast.tolist()[:len(cells)] == slow.tolist()[:-1] and fast.dtype == slow.dtype
+    assert not fast_bad.any() and slow_bad.tolist() == [False] * len(cells) + [True]
+    assert fast_fmt == slow_fmt
+
+
+@pytest.mark.parametrize("text", ["0000-01-01", "2023-02-29", "2024-13-01", "+2024-01-01"])
+def test_parse_date_iso_shaped_but_not_a_day(text: str) -> None:
+    values, bad, _ = parse_date(pd.Series(["2024-01-05", text]))
+    assert values.iloc[0] == pd.Timestamp("2024-01-05") and pd.isna(values.iloc[1])
+    assert bad.tolist() == [False, True]
 
 # --- bool --------------------------------------------------------------------
 

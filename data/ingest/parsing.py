@@ -60,6 +60,13 @@ def _matches(arr: pa.Array, pattern: str) -> np.ndarray:
 def parse_int(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
     """Whole numbers (optional '-', thousands spaces, "12.0") -> Int64."""
     arr, empty = _prepare(s)
+    plain = _np(pc.ascii_is_decimal(arr)) | empty
+    if plain.all() and (not len(arr) or pc.max(pc.binary_length(arr)).as_py() <= 18):
+        # Every cell empty or ASCII digits that fit int64 (the usual file): cast at once,
+        # without the regexes below (a third of a million-row file's validation).
+        values = _np(pc.cast(pc.if_else(pa.array(empty), "0", arr), pa.int64()))
+        result = pd.arrays.IntegerArray(values, empty.copy())
+        return pd.Series(result, index=s.index, name=s.name), np.zeros(len(arr), dtype=bool)
     ok = _matches(arr, _INT_PATTERN)
     digits = pc.replace_substring_regex(arr, rf"{_SEP}|[.,]0+$", "")
     # int64 overflow: compare the magnitude without leading zeros as text.
@@ -100,6 +107,10 @@ def parse_date(s: pd.Series) -> tuple[pd.Series, np.ndarray, str | None]:
     cell has either shape.
     """
     arr, empty = _prepare(s)
+    iso = _iso_dates(arr, empty)
+    if iso is not None:
+        found = "YYYY-MM-DD" if not empty.all() else None
+        return pd.Series(iso, index=s.index, name=s.name), np.zeros(len(arr), dtype=bool), found
     n = len(arr)
     year = np.zeros(n, dtype=np.int64)
     month = np.zeros(n, dtype=np.int64)
@@ -130,6 +141,26 @@ def parse_date(s: pd.Series) -> tuple[pd.Series, np.ndarray, str | None]:
     bad = ~ok & ~empty
     found = None if not seen else seen[0] if len(seen) == 1 else "mixed"
     return pd.Series(dates, index=s.index, name=s.name), bad, found
+
+
+def _iso_dates(arr: pa.Array, empty: np.ndarray) -> np.ndarray | None:
+    """The dates (datetime64[s], NaT when empty) when every other cell is exactly
+    YYYY-MM-DD, a real day of year 1 or later; else None (the patterns decide).
+
+    Arrow's cast checks the shape and the day of the month in C++: a third of the
+    patterns' time, and case files are written so."""
+    if empty.all():
+        return None
+    try:
+        days = pc.cast(pc.if_else(pa.array(empty), "1970-01-01", arr), pa.date32())
+    except pa.ArrowInvalid:
+        return None
+    dates = days.to_numpy(zero_copy_only=False).astype("datetime64[D]")
+    if (dates[~empty] < np.datetime64("0001-01-01")).any():
+        return None
+    out = dates.astype("datetime64[s]")
+    out[empty] = np.datetime64("NaT")
+    return out
 
 
 def parse_bool(s: pd.Series) -> tuple[pd.Series, np.ndarray]:

@@ -334,12 +334,16 @@ def _codes(column: str, values: pd.Series) -> tuple[pd.Series, pd.Series, dict[s
 
     Worked out once per distinct cell: a column of a million cases has a handful.
     """
-    uniques = values.dropna().unique()
+    # By position in the distinct cells (-1 = empty): Series.map with a dict took 1.2 s
+    # for a million cells with empty ones among them, this 0.02 s.
+    where, uniques = pd.factorize(values)
     codes = {v: code_of(column, v) for v in uniques}
     phrases = {v: " / ".join(f"'{p}'" for p in choices) for v in uniques
                if codes[v] is None and (choices := ambiguous_choices(column, v))}
-    return (values.map(codes).astype("string"),
-            values.isin(list(phrases)).fillna(False).astype(bool), phrases)
+    code_of_unique = np.array([*(codes[v] for v in uniques), None], dtype=object)
+    ambiguous_unique = np.array([*(v in phrases for v in uniques), False], dtype=bool)
+    return (pd.Series(pd.array(code_of_unique[where], dtype="string"), index=values.index),
+            pd.Series(ambiguous_unique[where], index=values.index), phrases)
 
 
 def _na_column(type_: str, n: int) -> pd.Series:
