@@ -220,6 +220,9 @@ def snapshot(url: str) -> dict[str, tuple[int, str]]:
     with engine.connect() as conn:
         for table in TABLES:
             frame = pd.read_sql(text(f"SELECT * FROM {table}"), conn)
+            # Packed duration counts (data.store.counts) are bytes: compared as hex.
+            frame = frame.map(lambda v: bytes(v).hex() if isinstance(v, (bytes, memoryview))
+                              else v)
             frame = frame.astype(str).sort_values(list(frame.columns)).reset_index(drop=True)
             digest = hashlib.sha256(frame.to_csv(index=False).encode()).hexdigest()
             out[table] = (len(frame), digest)

@@ -51,7 +51,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, text
 
-from data.store import frames
+from data.store import counts, frames
 from data.store.schema import CATEGORIES, DEFAULT_STATUTORY_DAYS
 
 NATIONAL_CODE = "KZ"  # as kpi.engine.NATIONAL_CODE
@@ -418,14 +418,11 @@ def refresh_pooled(conn: Connection, regions: Sequence[str], years: Sequence[int
     for c in ("year", *COUNT_COLUMNS):
         court_rows[c] = pd.to_numeric(court_rows[c]).astype("int64")
     if region_durations is None:
-        region_durations = frames.read_sql(
-            conn, f"SELECT region_code, year, category, days, SUM(n) AS n FROM durations "
-                  f"WHERE {rcond} AND {ycond} GROUP BY region_code, year, category, days",
-            {**rparams, **yparams})
+        region_durations = counts.read(conn, "durations", ["region_code", "year", "category"],
+                                       f"{rcond} AND {ycond}", {**rparams, **yparams})
     if national_durations is None:
-        national_durations = frames.read_sql(
-            conn, f"SELECT year, category, days, SUM(n) AS n FROM durations WHERE {ycond} "
-                  f"GROUP BY year, category, days", yparams)
+        national_durations = counts.read(conn, "durations", ["year", "category"], ycond,
+                                         yparams)
     in_regions = court_rows[court_rows["unit"].isin(regions)]
     region_hist = _hist(region_durations).rename(columns={"region_code": "unit"})
     region_rows = pooled_backlog(in_regions, region_hist[region_hist["year"].isin(years)],

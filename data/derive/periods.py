@@ -17,7 +17,7 @@ from sqlalchemy import Connection, text
 
 from data.derive.facts import compose
 from data.derive.refresh import year_in_progress
-from data.store import frames, repository
+from data.store import counts, frames, repository
 from data.store.schema import FACT_COLUMNS, RESOURCE_COLUMNS, SURVEY_COLUMNS
 from kpi.catalogue import KPIS
 from kpi.engine import RESULT_COLUMNS, evaluate
@@ -110,10 +110,9 @@ def period_cells(conn: Connection, period: Period) -> pd.DataFrame:
         return pd.DataFrame(columns=RESULT_COLUMNS)
     years = list(range(period.first // 12, period.last // 12 + 1))
     ycond, yparams = frames.in_list("year", years)
-    durations = frames.read_sql(
-        conn, "SELECT court_code, region_code, category, SUM(n) AS n, days "
-              f"FROM month_durations WHERE {ycond} AND year * 12 + month - 1 BETWEEN "
-              ":first AND :last GROUP BY court_code, region_code, category, days",
+    durations = counts.read(
+        conn, "month_durations", ["court_code", "region_code", "category"],
+        f"{ycond} AND year * 12 + month - 1 BETWEEN :first AND :last",
         {**yparams, "first": period.first, "last": period.last})
     if durations.empty:
         durations = pd.DataFrame(columns=["court_code", "region_code", "category", "days",
@@ -261,16 +260,16 @@ def monthly_values(conn: Connection, level: str, code: str, kpi: str, category: 
     facts = _month_facts(parts)
     durations = _no_durations()
     if kdef.kind == "median":
-        # Merged in SQL to the unit's (month, category, days): a nation's four years of
-        # duration counts are millions of rows, their merge a few ten thousand.
+        # Merged to the unit's (month, category, days) as they are read.
         ycond, yparams = frames.in_list("year", years)
         where = {"court": " AND court_code = :code", "region": " AND region_code = :code"
                  }.get(level, "")
-        durations = frames.read_sql(
-            conn, "SELECT :code AS court_code, :code AS region_code, category, "
-                  f"year * 12 + month - 1 AS year, days, SUM(n) AS n FROM month_durations "
-                  f"WHERE {ycond}{where} GROUP BY category, year, month, days",
-            {**yparams, "code": code})
+        merged = counts.read(conn, "month_durations", ["category", "year", "month"],
+                             f"{ycond}{where}", {**yparams, "code": code})
+        durations = pd.DataFrame({
+            "court_code": code, "region_code": code, "category": merged["category"],
+            "year": pd.to_numeric(merged["year"]) * 12 + pd.to_numeric(merged["month"]) - 1,
+            "days": merged["days"], "n": merged["n"]})
         if category != "all":
             durations = durations[durations["category"] == category]
         for c in ("year", "days", "n"):

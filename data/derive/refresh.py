@@ -20,7 +20,6 @@ from data.derive import backlog
 from data.derive.facts import (
     DURATION_COLUMNS,
     FACT_FRAME_COLUMNS,
-    MONTH_DURATION_COLUMNS,
     PART_COLUMNS,
     Derived,
     caseload_parts,
@@ -28,7 +27,7 @@ from data.derive.facts import (
     compose_years,
     derive_all,
 )
-from data.store import events, frames, workload_inputs
+from data.store import counts, events, frames, workload_inputs
 from data.store.db import init_db
 from data.store.schema import FACT_COLUMNS, KINDS, RESOURCE_COLUMNS, SURVEY_COLUMNS, Feeds
 from kpi.engine import evaluate
@@ -69,6 +68,9 @@ def _court_regions(conn: Connection) -> pd.Series:
 
 
 _TEXT = frozenset({"court_code", "region_code", "category", "source"})
+# The key of a stored cell of duration counts (data.store.counts packs its days).
+DURATION_CELL = ["court_code", "year", "category"]
+MONTH_DURATION_CELL = ["court_code", "year", "month", "category"]
 
 
 def _changed(old: pd.DataFrame, new: pd.DataFrame, columns: list[str]) -> CourtYears:
@@ -83,6 +85,8 @@ def _changed(old: pd.DataFrame, new: pd.DataFrame, columns: list[str]) -> CourtY
     def hashed(frame: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
         norm = pd.DataFrame({
             c: (frame[c].astype(str).to_numpy(dtype=object) if c in _TEXT
+                else np.array([bytes(v).hex() for v in frame[c]], dtype=object)
+                if c == "counts"  # packed duration counts (data.store.counts)
                 else pd.to_numeric(frame[c]).to_numpy(dtype="float64", na_value=np.nan))
             for c in columns})
         return norm, pd.util.hash_pandas_object(norm, index=False).to_numpy()
@@ -195,10 +199,13 @@ def rebuild_facts(
         region_code=month_durations["court_code"].map(regions))
     _write_as_of(conn, courts, as_of)
     _replace_changed(conn, "part_facts", parts, PART_COLUMNS, cond, params)
-    _replace_changed(conn, "month_durations", month_durations, MONTH_DURATION_COLUMNS, cond,
-                     params)
+    _replace_changed(conn, "month_durations",
+                     counts.pack(month_durations, [*MONTH_DURATION_CELL, "region_code"]),
+                     [*MONTH_DURATION_CELL, "counts"], cond, params)
     changed = _replace_changed(conn, "facts", facts, FACT_FRAME_COLUMNS, cond, params,
-                               also=("durations", durations, DURATION_COLUMNS))
+                               also=("durations",
+                                     counts.pack(durations, [*DURATION_CELL, "region_code"]),
+                                     [*DURATION_CELL, "counts"]))
     if not changed:
         return Rebuilt(changed, backlog=backlog_changed)
     return Rebuilt(changed, facts, durations, backlog_changed)
@@ -386,9 +393,8 @@ def rebuild_kpis(conn: Connection, court_years: CourtYears, known: Rebuilt | Non
         durations = known.durations[known.durations["year"].isin(years)]
     else:
         facts = _facts_frame(conn, f"{ccond} AND {ycond}", {**cparams, **yparams})
-        durations = frames.read_sql(
-            conn, f"SELECT court_code, year, category, days, n FROM durations "
-                  f"WHERE {ccond} AND {ycond}", {**cparams, **yparams})
+        durations = counts.read(conn, "durations", ["court_code", "year", "category"],
+                                f"{ccond} AND {ycond}", {**cparams, **yparams})
     shared = _year_inputs(conn, courts_df, years)  # every court: the nation needs them all
     inputs = _court_inputs(conn, courts_df[courts_df["court_code"].isin(touched)], years, facts,
                            shared)
@@ -406,10 +412,8 @@ def rebuild_kpis(conn: Connection, court_years: CourtYears, known: Rebuilt | Non
     regions = [r for r in regions if isinstance(r, str)]
     rcond, rparams = frames.in_list("region_code", regions)
     facts_r = _facts_frame(conn, f"{rcond} AND {ycond}", {**rparams, **yparams})
-    dur_r = frames.read_sql(
-        conn, f"SELECT region_code, year, category, days, SUM(n) AS n FROM durations "
-              f"WHERE {rcond} AND {ycond} GROUP BY region_code, year, category, days",
-        {**rparams, **yparams})
+    dur_r = counts.read(conn, "durations", ["region_code", "year", "category"],
+                        f"{rcond} AND {ycond}", {**rparams, **yparams})
     inputs_r = _with_data(_court_inputs(
         conn, courts_df[courts_df["region_code"].isin(regions)], years, facts_r, shared),
         ["region_code", "year"])
@@ -419,9 +423,7 @@ def rebuild_kpis(conn: Connection, court_years: CourtYears, known: Rebuilt | Non
 
     # The nation, for those years.
     facts_n = _facts_frame(conn, ycond, yparams)
-    dur_n = frames.read_sql(
-        conn, f"SELECT year, category, days, SUM(n) AS n FROM durations WHERE {ycond} "
-              f"GROUP BY year, category, days", yparams)
+    dur_n = counts.read(conn, "durations", ["year", "category"], ycond, yparams)
     inputs_n = _with_data(_court_inputs(conn, courts_df, years, facts_n, shared), ["year"])
     values_n = evaluate(facts_n, inputs_n, _typed_durations(dur_n), levels=["national"])
     _replace_values(conn, values_n, "national", None, years)

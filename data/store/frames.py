@@ -27,6 +27,8 @@ def _column_types(table: str) -> dict[str, str]:
             out[c.name] = "date"
         elif "bool" in name:
             out[c.name] = "bool"
+        elif "binary" in name:
+            out[c.name] = "binary"
         elif "int" in name:
             out[c.name] = "int"
         elif "float" in name or "numeric" in name:
@@ -44,6 +46,8 @@ def _py_values(s: pd.Series, type_: str, dialect: str) -> list:
         days = pa.array(pd.to_datetime(s).to_numpy(dtype="datetime64[D]"), type=pa.date32(),
                         from_pandas=True)
         return pc.cast(days, pa.string()).to_numpy(zero_copy_only=False).tolist()
+    if type_ == "binary":
+        return s.tolist()
     if type_ == "bool":
         s = s.astype("boolean")
     elif type_ == "int":
@@ -87,6 +91,10 @@ def _arrow_column(s: pd.Series, type_: str) -> pa.Array:
         return pa.array(pd.to_numeric(s).astype("Int64"), type=pa.int64(), from_pandas=True)
     if type_ == "float":
         return pa.array(pd.to_numeric(s).astype("Float64"), type=pa.float64(), from_pandas=True)
+    if type_ == "binary":
+        # bytea's hex input form; COPY's CSV format takes a backslash literally.
+        return pa.array([None if v is None else "\\x" + bytes(v).hex() for v in s],
+                        type=pa.string())
     return pa.array(s.astype(object).where(s.notna(), None), type=pa.string(), from_pandas=True)
 
 
@@ -155,7 +163,9 @@ def typed(frame: pd.DataFrame, table: str) -> pd.DataFrame:
     for col in frame.columns:
         t = types.get(col, "text")
         s = frame[col]
-        if t == "date":
+        if t == "binary":
+            out[col] = s
+        elif t == "date":
             out[col] = pd.to_datetime(s, errors="coerce").astype("datetime64[s]")
         elif t == "bool":
             out[col] = s.astype("boolean")

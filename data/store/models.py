@@ -20,6 +20,7 @@ from sqlalchemy import (
     Float,
     Index,
     Integer,
+    LargeBinary,
     PrimaryKeyConstraint,
     String,
     Table,
@@ -125,21 +126,17 @@ class Fact(YearlyFacts, Base):
 
 
 class Duration(Base):
-    """How many cases resolved in a (court, year, category) took ``days`` days."""
+    """How many cases resolved in a (court, year, category) took how many days: the
+    (days, n) pairs packed in ``counts`` (data.store.counts, migration 0012)."""
 
     __tablename__ = "durations"
     court_code: Mapped[str] = mapped_column(CODE, primary_key=True)
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
     category: Mapped[str] = mapped_column(String(20), primary_key=True)
-    days: Mapped[int] = mapped_column(Integer, primary_key=True)
     region_code: Mapped[str] = mapped_column(CODE)
-    n: Mapped[int] = mapped_column(Integer)
+    counts: Mapped[bytes] = mapped_column(LargeBinary)
 
-    # Covering: the nation's and a region's counts merged in SQL read the index alone
-    # (migration 0011).
-    __table_args__ = (Index("ix_durations_year_days", "year", "category", "days", "n"),
-                      Index("ix_durations_year_region_days", "year", "region_code", "category",
-                            "days", "n"),
+    __table_args__ = (Index("ix_durations_year_region", "year", "region_code"),
                       {"sqlite_with_rowid": False})
 
 
@@ -162,21 +159,18 @@ class PartFact(YearlyFacts, Base):
 
 
 class MonthDuration(Base):
-    """How many cases resolved in a month of a (court, category) took ``days`` days."""
+    """How many cases resolved in a month of a (court, category) took how many days:
+    the (days, n) pairs packed in ``counts`` (data.store.counts, migration 0012)."""
 
     __tablename__ = "month_durations"
     court_code: Mapped[str] = mapped_column(CODE, primary_key=True)
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
     month: Mapped[int] = mapped_column(Integer, primary_key=True)
     category: Mapped[str] = mapped_column(String(20), primary_key=True)
-    days: Mapped[int] = mapped_column(Integer, primary_key=True)
     region_code: Mapped[str] = mapped_column(CODE)
-    n: Mapped[int] = mapped_column(Integer)
+    counts: Mapped[bytes] = mapped_column(LargeBinary)
 
-    __table_args__ = (Index("ix_month_durations_year_days", "year", "month", "category", "days",
-                            "n"),
-                      Index("ix_month_durations_year_region_days", "year", "region_code",
-                            "month", "category", "days", "n"),
+    __table_args__ = (Index("ix_month_durations_year_region", "year", "region_code"),
                       {"sqlite_with_rowid": False})
 
 
