@@ -97,9 +97,9 @@ def spy_chunks(monkeypatch) -> list[int]:
     seen: list[int] = []
     real = load_module._write_chunk
 
-    def spy(conn, kind, part, new, upload_id, stop):
-        seen.append(len(new))
-        return real(conn, kind, part, new, upload_id, stop)
+    def spy(conn, kind, part, rows, stop):
+        seen.append(rows.rows)
+        return real(conn, kind, part, rows, stop)
 
     monkeypatch.setattr(load_module, "_write_chunk", spy)
     return seen
@@ -215,17 +215,17 @@ def test_a_conflict_with_loaded_data_in_a_late_chunk_writes_nothing(base, tmp_pa
 
 
 def test_a_failing_chunk_write_rolls_everything_back(base, tmp_path, chunks, monkeypatch):
-    real = frames.insert_frame
+    real = frames.write_encoded
     calls = []
 
-    def failing(conn, table, frame):
-        if table == "cases":
-            calls.append(len(frame))
+    def failing(conn, rows):
+        if rows.table == "cases":
+            calls.append(rows.rows)
             if len(calls) == 3:
                 raise RuntimeError("disk full")
-        return real(conn, table, frame)
+        return real(conn, rows)
 
-    monkeypatch.setattr(frames, "insert_frame", failing)
+    monkeypatch.setattr(frames, "write_encoded", failing)
     path = put(tmp_path, "cases.csv", HEADER + "".join(case_rows()))
     with pytest.raises(RuntimeError, match="disk full"):
         load_file(base, path, as_of=AS_OF)

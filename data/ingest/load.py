@@ -406,6 +406,7 @@ def _write_chunks(conn: Connection, raw: RawTable, kind: Kind, report: LoadRepor
         return False
     report.kind, report.rows = kind.name, len(raw.frame)
     upload_id = _insert_upload(conn, report, user, source)
+    dialect = conn.dialect.name
     stop = threading.Event()
     seen: list[tuple[list[Issue], int, dict]] = []  # each chunk's warnings and detected
     news: list[pd.DataFrame] = []
@@ -422,8 +423,11 @@ def _write_chunks(conn: Connection, raw: RawTable, kind: Kind, report: LoadRepor
                 seen.append((part.warnings, part.warning_count, part.detected))
                 present = part.present
                 news.append(new)
-                writes.append(writer.submit(_write_chunk, conn, kind, part, new, upload_id,
-                                            stop))
+                # Encoded here, so the writer only sends: the driver and the database
+                # work on chunk k while this thread validates and encodes chunk k+1.
+                rows = frames.encode(dialect, kind.table,
+                                     _in_key_order(kind, new).assign(upload_id=upload_id))
+                writes.append(writer.submit(_write_chunk, conn, kind, part, rows, stop))
             cases = pd.concat(news, ignore_index=True)
             del news
             if cases.duplicated(list(kind.key)).any():
@@ -459,16 +463,17 @@ def _write_chunks(conn: Connection, raw: RawTable, kind: Kind, report: LoadRepor
     return True
 
 
-def _write_chunk(conn: Connection, kind: Kind, part: Result, new: pd.DataFrame,
-                 upload_id: int, stop: threading.Event) -> bool:
-    """Check one validated chunk against loaded data and write it; False on an error."""
+def _write_chunk(conn: Connection, kind: Kind, part: Result, rows: frames.Encoded,
+                 stop: threading.Event) -> bool:
+    """Check one validated chunk against loaded data and write its encoded rows; False
+    on an error."""
     if stop.is_set():
         return False
     for rule in kind.db_rules:
         DB_RULES[rule](conn, part)
     if not part.ok:
         return False
-    frames.insert_frame(conn, kind.table, _in_key_order(kind, new).assign(upload_id=upload_id))
+    frames.write_encoded(conn, rows)
     return True
 
 

@@ -7,6 +7,7 @@ SQLite, COPY on PostgreSQL (an order of magnitude faster than INSERTs there).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 
 import pandas as pd
 import pyarrow as pa
@@ -59,27 +60,61 @@ def _py_values(s: pd.Series, type_: str, dialect: str) -> list:
     return s.to_numpy(dtype=object, na_value=None).tolist()
 
 
+@dataclass(frozen=True)
+class Encoded:
+    """A frame's rows made ready for the driver (``encode``), to be written later by
+    ``write_encoded``: a loader encodes the next chunk while the last one is written."""
+
+    table: str
+    columns: list[str]
+    rows: int
+    # PostgreSQL: blocks of CSV for COPY; SQLite: lists of row tuples for executemany.
+    blocks: list = field(default_factory=list)
+
+
+def encode(dialect: str, table: str, frame: pd.DataFrame) -> Encoded:
+    """``frame``'s rows for ``table`` (columns by name; others get NULL) as ``dialect``'s
+    driver takes them."""
+    types = _column_types(table)
+    cols = [c for c in frame.columns if c in types]
+    if frame.empty:
+        return Encoded(table, cols, 0)
+    if dialect == "postgresql":
+        return Encoded(table, cols, len(frame), _csv_blocks(frame, cols, types))
+    blocks = []
+    for start in range(0, len(frame), CHUNK):
+        part = frame.iloc[start:start + CHUNK]
+        blocks.append(list(zip(*(_py_values(part[c], types[c], dialect) for c in cols))))
+    return Encoded(table, cols, len(frame), blocks)
+
+
+def write_encoded(conn: Connection, encoded: Encoded) -> int:
+    """Append encoded rows to their table in the caller's transaction."""
+    if not encoded.rows:
+        return 0
+    raw = conn.connection.driver_connection
+    assert raw is not None  # a connection in use has its driver's
+    columns = ", ".join(encoded.columns)
+    if conn.dialect.name == "postgresql":
+        with raw.cursor() as cur, cur.copy(
+                f"COPY {encoded.table} ({columns}) FROM STDIN (FORMAT csv)") as copy:
+            for block in encoded.blocks:
+                copy.write(block)
+        return encoded.rows
+    marks = ", ".join("?" for _ in encoded.columns)
+    sql = f"INSERT INTO {encoded.table} ({columns}) VALUES ({marks})"
+    for rows in encoded.blocks:
+        cur = raw.cursor()
+        cur.executemany(sql, rows)
+        cur.close()
+    return encoded.rows
+
+
 def insert_frame(conn: Connection, table: str, frame: pd.DataFrame) -> int:
     """Append ``frame``'s rows to ``table`` (columns by name; others get NULL)."""
     if frame.empty:
         return 0
-    types = _column_types(table)
-    cols = [c for c in frame.columns if c in types]
-    dialect = conn.dialect.name
-    raw = conn.connection.driver_connection
-    assert raw is not None  # a connection in use has its driver's
-    if dialect == "postgresql":
-        _copy_postgres(raw, table, frame, cols, types)
-        return len(frame)
-    marks = ", ".join("?" for _ in cols)
-    sql = f'INSERT INTO {table} ({", ".join(cols)}) VALUES ({marks})'
-    for start in range(0, len(frame), CHUNK):
-        part = frame.iloc[start:start + CHUNK]
-        rows = list(zip(*(_py_values(part[c], types[c], dialect) for c in cols)))
-        cur = raw.cursor()
-        cur.executemany(sql, rows)
-        cur.close()
-    return len(frame)
+    return write_encoded(conn, encode(conn.dialect.name, table, frame))
 
 
 def _arrow_column(s: pd.Series, type_: str) -> pa.Array:
@@ -98,24 +133,23 @@ def _arrow_column(s: pd.Series, type_: str) -> pa.Array:
     return pa.array(s.astype(object).where(s.notna(), None), type=pa.string(), from_pandas=True)
 
 
-def _copy_postgres(raw, table: str, frame: pd.DataFrame, cols: list[str], types: dict) -> None:
-    """COPY the frame as CSV made by Arrow's C++ writer.
+def _csv_blocks(frame: pd.DataFrame, cols: list[str], types: dict) -> list[bytes]:
+    """The frame as CSV for COPY, made by Arrow's C++ writer, in blocks.
 
     Every valid value is quoted and NULL is an unquoted empty field, so an empty
     text ("") and a missing value (NULL) stay distinct, and no text is ever taken
     for the NULL marker.
     """
-    columns = ", ".join(cols)
     options = pacsv.WriteOptions(include_header=False, quoting_style="all_valid")
-    with raw.cursor() as cur, cur.copy(f"COPY {table} ({columns}) FROM STDIN (FORMAT csv)") \
-            as copy:
-        for start in range(0, len(frame), CHUNK * 4):
-            part = frame.iloc[start:start + CHUNK * 4]
-            arrow = pa.Table.from_arrays([_arrow_column(part[c], types[c]) for c in cols],
-                                         names=cols)
-            sink = pa.BufferOutputStream()
-            pacsv.write_csv(arrow, sink, options)
-            copy.write(sink.getvalue().to_pybytes())
+    blocks = []
+    for start in range(0, len(frame), CHUNK * 4):
+        part = frame.iloc[start:start + CHUNK * 4]
+        arrow = pa.Table.from_arrays([_arrow_column(part[c], types[c]) for c in cols],
+                                     names=cols)
+        sink = pa.BufferOutputStream()
+        pacsv.write_csv(arrow, sink, options)
+        blocks.append(sink.getvalue().to_pybytes())
+    return blocks
 
 
 def delete_keys(conn: Connection, table: str, key: Sequence[str], keys: pd.DataFrame) -> None:
