@@ -105,3 +105,43 @@ def test_read_merges_as_sql_sum_group_by_would(engine) -> None:
     with engine.connect() as conn:
         empty = counts.read(conn, "month_durations", ["year"], "year = 1900")
     assert empty.empty and list(empty.columns) == ["year", "days", "n"]
+
+
+def test_migration_0012_down_and_up_keeps_every_count(engine) -> None:
+    """Down to the row per (cell, days) of 0011 and up again: the same pairs, then the
+    same packed values, in both tables."""
+    from alembic import command
+
+    from data.store.db import alembic_config
+
+    rng = np.random.default_rng(3)
+    n = 400
+    month = _frame(list(zip(
+        rng.choice(["KZ01-D01", "KZ02-D01"], n).tolist(), rng.choice([2024, 2025], n).tolist(),
+        rng.integers(1, 13, n).tolist(), rng.choice(["civil", "criminal"], n).tolist(),
+        rng.integers(0, 400, n).tolist(), rng.integers(1, 9, n).tolist())))
+    year_cell = ["court_code", "year", "category", "region_code"]
+    packed = {"month_durations": counts.pack(month, CELL),
+              "durations": counts.pack(month.drop(columns="month"), year_cell)}
+    cells = {"month_durations": CELL, "durations": year_cell}
+    with engine.begin() as conn:
+        for table, frame in packed.items():
+            frames.insert_frame(conn, table, frame)
+    command.downgrade(alembic_config(engine), "0011")
+    with engine.connect() as conn:
+        for table, cell in cells.items():
+            old = frames.read_sql(conn, f"SELECT {', '.join(cell)}, days, n FROM {table}")
+            old = old.astype({c: "int64" for c in ("year", "month", "days", "n") if c in old})
+            want = counts.unpack(packed[table], cell)
+            pd.testing.assert_frame_equal(_sorted(old, cell), _sorted(want, cell),
+                                          check_dtype=False)
+    command.upgrade(alembic_config(engine), "head")
+    with engine.connect() as conn:
+        for table, cell in cells.items():
+            key = [c for c in cell if c != "region_code"]
+            back = frames.read_sql(conn, f"SELECT {', '.join(cell)}, counts FROM {table}")
+            back = back.astype({c: "int64" for c in ("year", "month") if c in back})
+            back = back.sort_values(key).reset_index(drop=True)
+            want = packed[table].sort_values(key).reset_index(drop=True)
+            assert back[cell].astype(str).equals(want[cell].astype(str))
+            assert [bytes(b) for b in back["counts"]] == want["counts"].tolist()
