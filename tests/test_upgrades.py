@@ -89,8 +89,7 @@ CONVERTS: dict[str, str] = {
 }
 # Tables whose layout a revision after the one upgraded from changed: (days, n) rows
 # packed per cell, compared unpacked.
-PACKED = {"durations": ["court_code", "year", "category", "region_code"],
-          "month_durations": ["court_code", "year", "month", "category", "region_code"]}
+PACKED = counts.CELLS
 NEW_VALUES_ONLY: dict[str, str] = {
     "0008": "fills the new caseload.period with each row's year and uploads.as_of of case "
             "uploads, makes period NOT NULL after filling it, and notes refresh_needed",

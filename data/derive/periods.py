@@ -114,9 +114,6 @@ def period_cells(conn: Connection, period: Period) -> pd.DataFrame:
         conn, "month_durations", ["court_code", "region_code", "category"],
         f"{ycond} AND year * 12 + month - 1 BETWEEN :first AND :last",
         {**yparams, "first": period.first, "last": period.last})
-    if durations.empty:
-        durations = pd.DataFrame(columns=["court_code", "region_code", "category", "days",
-                                          "n"])
     cells = pd.MultiIndex.from_frame(facts.loc[facts["source"] == "cases",
                                                ["court_code", "category"]])
     keep = pd.MultiIndex.from_frame(durations[["court_code", "category"]]).isin(cells)

@@ -68,9 +68,6 @@ def _court_regions(conn: Connection) -> pd.Series:
 
 
 _TEXT = frozenset({"court_code", "region_code", "category", "source"})
-# The key of a stored cell of duration counts (data.store.counts packs its days).
-DURATION_CELL = ["court_code", "year", "category"]
-MONTH_DURATION_CELL = ["court_code", "year", "month", "category"]
 
 
 def _changed(old: pd.DataFrame, new: pd.DataFrame, columns: list[str]) -> CourtYears:
@@ -199,13 +196,9 @@ def rebuild_facts(
         region_code=month_durations["court_code"].map(regions))
     _write_as_of(conn, courts, as_of)
     _replace_changed(conn, "part_facts", parts, PART_COLUMNS, cond, params)
-    _replace_changed(conn, "month_durations",
-                     counts.pack(month_durations, [*MONTH_DURATION_CELL, "region_code"]),
-                     [*MONTH_DURATION_CELL, "counts"], cond, params)
+    _replace_changed(conn, *_packed("month_durations", month_durations), cond, params)
     changed = _replace_changed(conn, "facts", facts, FACT_FRAME_COLUMNS, cond, params,
-                               also=("durations",
-                                     counts.pack(durations, [*DURATION_CELL, "region_code"]),
-                                     [*DURATION_CELL, "counts"]))
+                               also=_packed("durations", durations))
     if not changed:
         return Rebuilt(changed, backlog=backlog_changed)
     return Rebuilt(changed, facts, durations, backlog_changed)
@@ -230,6 +223,13 @@ def _replace_changed(conn: Connection, table: str, new: pd.DataFrame, columns: l
         frames.delete_keys(conn, name, ["court_code", "year"], pairs)
         frames.insert_frame(conn, name, frame[_pair_mask(frame, key)])
     return changed
+
+
+def _packed(table: str, long: pd.DataFrame) -> tuple[str, pd.DataFrame, list[str]]:
+    """A duration table's rows as stored (data.store.counts) and the columns compared:
+    the cell without its region (derived from the court), and the counts."""
+    cell = counts.CELLS[table]
+    return table, counts.pack(long, cell), [*cell[:-1], "counts"]
 
 
 def _floats(frame: pd.DataFrame, cols: list[str]) -> pd.DataFrame:

@@ -22,6 +22,9 @@ from sqlalchemy import Connection
 from data.store import frames
 
 PAIR = np.dtype([("days", "<i4"), ("n", "<i4")])
+# The stored cell of each packed table, with the region its court was in when written.
+CELLS = {"durations": ["court_code", "year", "category", "region_code"],
+         "month_durations": ["court_code", "year", "month", "category", "region_code"]}
 
 
 def pack(frame: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:

@@ -112,9 +112,10 @@ def write_encoded(conn: Connection, encoded: Encoded) -> int:
 
 def insert_frame(conn: Connection, table: str, frame: pd.DataFrame) -> int:
     """Append ``frame``'s rows to ``table`` (columns by name; others get NULL)."""
-    if frame.empty:
-        return 0
-    return write_encoded(conn, encode(conn.dialect.name, table, frame))
+    # A slice at a time: a million rows encoded at once would be a million tuples.
+    step = CHUNK * 4
+    return sum(write_encoded(conn, encode(conn.dialect.name, table, frame.iloc[i:i + step]))
+               for i in range(0, len(frame), step))
 
 
 def _arrow_column(s: pd.Series, type_: str) -> pa.Array:
